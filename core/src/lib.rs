@@ -1,0 +1,2 @@
+//! Shared vocabulary of both engines.
+#![forbid(unsafe_code)]

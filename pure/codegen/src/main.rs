@@ -1,0 +1,2 @@
+//! Offline generator for the Kafka protocol messages.
+fn main() {}

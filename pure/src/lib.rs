@@ -1,0 +1,2 @@
+//! The pure-Rust engine.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! ferrokafka: a programmer-friendly Kafka client.
+#![forbid(unsafe_code)]

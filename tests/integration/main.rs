@@ -1,0 +1,1 @@
+//! One integration-test binary: every test against real brokers.
