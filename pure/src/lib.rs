@@ -1,2 +1,4 @@
-//! The pure-Rust engine.
+//! The pure-Rust engine: wire protocol, records and codecs, connections, producer, consumer.
 #![forbid(unsafe_code)]
+
+pub mod protocol;
