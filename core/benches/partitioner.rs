@@ -11,7 +11,9 @@ fn partitioners(c: &mut Criterion) {
     let ids: Vec<i32> = (0..12).collect();
     let shuffled: Vec<i32> = vec![3, 7, 0, 11, 5, 1, 9, 2, 10, 4, 8, 6];
 
-    c.bench_function("murmur2 hash, 16 B", |b| b.iter(|| murmur2(black_box(&key))));
+    c.bench_function("murmur2 hash, 16 B", |b| {
+        b.iter(|| murmur2(black_box(&key)))
+    });
     let murmur = Murmur2Partitioner;
     c.bench_function("murmur2 partitioner, 16 B, 12 partitions", |b| {
         b.iter(|| murmur.partition(black_box(&ids), Some(black_box(&key))))

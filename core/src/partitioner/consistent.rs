@@ -1,6 +1,6 @@
 //! librdkafka's default partitioner, `consistent_random`: CRC-32 of the key.
 
-use super::{nth_sorted, no_partitions, random_partition, Partitioner};
+use super::{no_partitions, nth_sorted, random_partition, Partitioner};
 use crate::error::Result;
 
 /// librdkafka's default `partitioner=consistent_random` (`rd_kafka_msg_partitioner_consistent_random`):

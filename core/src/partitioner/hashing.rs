@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sha1::{Digest, Sha1};
 
-use super::{key_required, nth_sorted, no_partitions, Partitioner};
+use super::{key_required, no_partitions, nth_sorted, Partitioner};
 use crate::error::Result;
 
 /// The integer a hash function gives for a key: the Rust form of the Python `int` a PyKafka `hash_func`
@@ -148,7 +148,15 @@ mod tests {
 
     #[test]
     fn big_endian_mod_matches_u128_arithmetic() {
-        for v in [0u128, 1, 255, 256, 0xdead_beef, u128::MAX, u128::MAX - 12345] {
+        for v in [
+            0u128,
+            1,
+            255,
+            256,
+            0xdead_beef,
+            u128::MAX,
+            u128::MAX - 12345,
+        ] {
             for n in [1u128, 2, 3, 7, 12, 100, 65537, u128::from(u64::MAX)] {
                 assert_eq!(big_endian_mod(&v.to_be_bytes(), n), v % n, "{v} % {n}");
             }
@@ -160,7 +168,11 @@ mod tests {
         // int(sha1(b"abc").hexdigest(), 16) % 100 == 17 (a9993e364706816aba3e25717850c26c9cd0d89d).
         assert_eq!(sha1_hash(b"abc").abs_plus_mod(0, 100), 17);
         let p = HashingPartitioner::new();
-        assert_eq!(p.partition(&(0..100).collect::<Vec<_>>(), Some(b"abc")).unwrap(), 17);
+        assert_eq!(
+            p.partition(&(0..100).collect::<Vec<_>>(), Some(b"abc"))
+                .unwrap(),
+            17
+        );
     }
 
     #[test]
@@ -177,7 +189,11 @@ mod tests {
             (0, 0, 1, 0),
         ];
         for (h, a, n, want) in cases {
-            assert_eq!(KeyHash::Int(h).abs_plus_mod(a, n), want, "abs({h} + {a}) % {n}");
+            assert_eq!(
+                KeyHash::Int(h).abs_plus_mod(a, n),
+                want,
+                "abs({h} + {a}) % {n}"
+            );
         }
         assert_eq!(KeyHash::from(u128::MAX).abs_plus_mod(1, 10), 6); // 2**128 % 10
     }

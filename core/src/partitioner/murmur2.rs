@@ -1,6 +1,6 @@
 //! The Java client's default key placement (`Utils.murmur2`), which librdkafka also offers as `murmur2_random`.
 
-use super::{nth_sorted, no_partitions, random_partition, Partitioner};
+use super::{no_partitions, nth_sorted, random_partition, Partitioner};
 use crate::error::Result;
 
 /// The Kafka Java client's `org.apache.kafka.common.utils.Utils.murmur2(byte[])`: 32-bit MurmurHash2 with seed
@@ -105,7 +105,12 @@ mod tests {
             (b"abc", 479470107),
         ];
         for (key, want) in cases {
-            assert_eq!(murmur2(key), want, "murmur2({:?})", String::from_utf8_lossy(key));
+            assert_eq!(
+                murmur2(key),
+                want,
+                "murmur2({:?})",
+                String::from_utf8_lossy(key)
+            );
         }
     }
 
@@ -121,7 +126,10 @@ mod tests {
     fn keyed_placement_is_java_s() {
         let ids: Vec<i32> = (0..7).rev().collect();
         let want = (to_positive(-790332482) % 7) as i32;
-        assert_eq!(Murmur2Partitioner.partition(&ids, Some(b"foobar")).unwrap(), want);
+        assert_eq!(
+            Murmur2Partitioner.partition(&ids, Some(b"foobar")).unwrap(),
+            want
+        );
         assert!(Murmur2Partitioner.partition(&[], Some(b"foobar")).is_err());
         assert!(Murmur2Partitioner.partition(&[], None).is_err());
         assert!(ids.contains(&Murmur2Partitioner.partition(&ids, None).unwrap()));
