@@ -53,6 +53,9 @@ struct Reference {
     doc: Value,
 }
 
+/// A ported `hash_func`, named as in the JSON.
+type NamedHash = (&'static str, fn(&[u8]) -> KeyHash);
+
 fn pykafka() -> Reference {
     let doc = load("pykafka_reference/hashing_expected.json");
     let lists = doc["partition_lists"]
@@ -102,7 +105,7 @@ fn hashing_matches_pykafka() {
 #[test]
 fn group_hashing_matches_pykafka_for_every_random_offset() {
     let r = pykafka();
-    let fns: [(&str, fn(&[u8]) -> KeyHash); 3] = [
+    let fns: [NamedHash; 3] = [
         ("sha1", sha1_hash),
         ("signed128", signed128),
         ("small", small),

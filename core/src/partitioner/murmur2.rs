@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn keyed_placement_is_java_s() {
         let ids: Vec<i32> = (0..7).rev().collect();
-        let want = (to_positive(-790332482) % 7) as i32;
+        let want = to_positive(-790332482) % 7;
         assert_eq!(
             Murmur2Partitioner.partition(&ids, Some(b"foobar")).unwrap(),
             want
