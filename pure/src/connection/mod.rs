@@ -12,6 +12,7 @@ pub mod sasl;
 pub mod scram;
 pub mod tls;
 pub mod transport;
+pub mod typed;
 pub mod versions;
 pub mod wire;
 
@@ -24,6 +25,7 @@ use ferrokafka_core::{Error, SaslConfig};
 
 pub use channel::BrokerChannel;
 pub use multiplex::Connection;
+pub use typed::protocol_error;
 pub use versions::{ApiVersionTable, VersionSource};
 
 /// Everything needed to open a connection to any broker of a cluster.

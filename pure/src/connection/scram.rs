@@ -89,7 +89,7 @@ fn escape_username(u: &str) -> String {
     u.replace('=', "=3D").replace(',', "=2C")
 }
 
-fn attr<'a>(msg: &'a str, key: char) -> Option<&'a str> {
+fn attr(msg: &str, key: char) -> Option<&str> {
     msg.split(',')
         .find_map(|part| part.strip_prefix(key).and_then(|p| p.strip_prefix('=')))
 }
