@@ -55,6 +55,7 @@ impl Cluster {
             for p in todo.drain(..) {
                 match self.leader(topic, p) {
                     Ok(b) => by_leader.entry(b.id()).or_insert((b, Vec::new())).1.push(p),
+                    Err(e) if attempt + 1 == ATTEMPTS && e.code().is_none() => return Err(e),
                     Err(e) => {
                         out.insert(
                             p,
@@ -81,7 +82,10 @@ impl Cluster {
                             out.insert(p, ans);
                         }
                     }
-                    Err(e) if e.is_retriable() || Cluster::is_stale_metadata_error(&e) => {
+                    Err(e)
+                        if attempt + 1 < ATTEMPTS
+                            && (e.is_retriable() || Cluster::is_stale_metadata_error(&e)) =>
+                    {
                         for p in parts {
                             out.insert(
                                 p,

@@ -79,7 +79,9 @@ impl Handshaker<'_> {
     pub async fn api_versions(&mut self) -> Result<Option<ApiVersionTable>, Error> {
         let body = match self.request(wire::API_VERSIONS, 0, &[]).await {
             Ok(b) => b,
-            Err(Error::SocketDisconnected { reason, .. }) if reason.contains("closed") => {
+            Err(Error::SocketDisconnected { reason, .. })
+                if reason.starts_with("connection closed by the broker") =>
+            {
                 return Ok(None)
             }
             Err(e) => return Err(e),
