@@ -11,13 +11,18 @@ fn metadata_and_admin(cluster: &KafkaCluster) {
     let client = common::client(cluster);
     let brokers = client.brokers();
     assert!(!brokers.is_empty());
-    let controller = client.controller().expect("metadata v1+ names a controller");
+    let controller = client
+        .controller()
+        .expect("metadata v1+ names a controller");
     assert!(brokers.contains_key(&controller.id));
 
     // create, look up, describe partitions
     let name = unique_name("client-meta");
     client
-        .create_topics(&[NewTopic::new(&name, 3, 1).config("retention.ms", "600000")], 30_000)
+        .create_topics(
+            &[NewTopic::new(&name, 3, 1).config("retention.ms", "600000")],
+            30_000,
+        )
         .unwrap();
     let e = client
         .create_topics(&[NewTopic::new(&name, 3, 1)], 30_000)
@@ -99,7 +104,10 @@ fn pinned_0_9_versions_work_on_kafka39_and_fail_cleanly_on_kafka4() {
     let client = KafkaClient::with_options(o).unwrap();
     let name = unique_name("client-pinned");
     let topic = client.topic(&name).unwrap();
-    assert_eq!(topic.latest_available_offsets().unwrap()[&0].offsets, vec![0]);
+    assert_eq!(
+        topic.latest_available_offsets().unwrap()[&0].offsets,
+        vec![0]
+    );
 
     let mut o = common::options(shared_kafka4());
     o.broker_version = Some("0.9.0".into());
@@ -136,6 +144,9 @@ fn async_client_from_a_current_thread_runtime() {
 async fn blocking_calls_inside_a_multi_thread_runtime() {
     let client = KafkaClient::with_options(common::options(shared_kafka4())).unwrap();
     assert!(!client.brokers().is_empty());
-    let g = client.get_group_coordinator_async("client-any-group").await.unwrap();
+    let g = client
+        .get_group_coordinator_async("client-any-group")
+        .await
+        .unwrap();
     assert!(client.brokers().contains_key(&g.id));
 }

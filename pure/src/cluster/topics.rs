@@ -39,14 +39,17 @@ impl Cluster {
             let Some(topic) = topic else {
                 return Err(Error::kafka(KafkaCode::UnknownTopicOrPartition, ctx));
             };
+            let last_error = topic.error;
             let retry = match topic.error {
                 None if topic.is_ready() => return Ok(topic),
+                // KRaft brokers answer UNKNOWN_TOPIC_OR_PARTITION while an auto-created topic is being made.
                 None | Some(KafkaCode::LeaderNotAvailable) => true,
+                Some(KafkaCode::UnknownTopicOrPartition) if auto_create => true,
                 Some(code) => return Err(Error::kafka(code, ctx)),
             };
             if retry && Instant::now() + LEADER_WAIT_STEP > deadline {
                 return Err(Error::Kafka {
-                    code: KafkaCode::LeaderNotAvailable,
+                    code: last_error.unwrap_or(KafkaCode::LeaderNotAvailable),
                     message: Some(format!(
                         "no leader for every partition after {} ms",
                         budget.as_millis()
