@@ -37,14 +37,18 @@ pub fn encode_request<R: Request>(
     };
     header.encode(&mut out, R::request_header_version(version))?;
     req.encode(&mut out, version)?;
-    let size = i32::try_from(out.len() - 4).map_err(|_| encode_error("request frame", "longer than 2 GiB"))?;
+    let size = i32::try_from(out.len() - 4)
+        .map_err(|_| encode_error("request frame", "longer than 2 GiB"))?;
     out[..4].copy_from_slice(&size.to_be_bytes());
     Ok(out)
 }
 
 /// Decodes a response frame (header + body, *without* the 4-byte size prefix) to `R`'s response at `version`,
 /// returning the correlation id with the body. Trailing bytes after the body are ignored, as the Java client does.
-pub fn decode_response<R: Request>(frame: Bytes, version: i16) -> ProtocolResult<(i32, R::Response)> {
+pub fn decode_response<R: Request>(
+    frame: Bytes,
+    version: i16,
+) -> ProtocolResult<(i32, R::Response)> {
     R::Response::check_version(version)?;
     let mut d = Decoder::new(frame);
     let header = ResponseHeader::decode(&mut d, R::response_header_version(version))?;

@@ -93,7 +93,12 @@ impl Decoder {
         }
     }
 
-    fn invalid(&self, what: &'static str, offset: usize, reason: impl Into<String>) -> ProtocolError {
+    fn invalid(
+        &self,
+        what: &'static str,
+        offset: usize,
+        reason: impl Into<String>,
+    ) -> ProtocolError {
         ProtocolError::Invalid {
             what,
             offset,
@@ -214,7 +219,12 @@ impl Decoder {
 
     /// A length prefix: `int16`/`int32` (classic, -1 = null) or unsigned varint of length+1 (compact, 0 = null).
     /// `None` means null. The length is checked against the remaining bytes (each unit at least one byte).
-    fn length(&mut self, compact: bool, wide: bool, what: &'static str) -> ProtocolResult<Option<usize>> {
+    fn length(
+        &mut self,
+        compact: bool,
+        wide: bool,
+        what: &'static str,
+    ) -> ProtocolResult<Option<usize>> {
         let start = self.position();
         let len: i64 = if compact {
             i64::from(self.uvarint(what)?) - 1
@@ -234,12 +244,18 @@ impl Decoder {
         Ok(Some(len))
     }
 
-    fn non_null(&self, v: Option<usize>, what: &'static str, start: usize) -> ProtocolResult<usize> {
+    fn non_null(
+        &self,
+        v: Option<usize>,
+        what: &'static str,
+        start: usize,
+    ) -> ProtocolResult<usize> {
         v.ok_or_else(|| self.invalid(what, start, "null where the version does not allow it"))
     }
 
     fn utf8(&self, b: Bytes, what: &'static str, start: usize) -> ProtocolResult<String> {
-        String::from_utf8(b.to_vec()).map_err(|e| self.invalid(what, start, format!("invalid UTF-8: {e}")))
+        String::from_utf8(b.to_vec())
+            .map_err(|e| self.invalid(what, start, format!("invalid UTF-8: {e}")))
     }
 
     /// A (compact) string that may not be null.
@@ -252,7 +268,12 @@ impl Decoder {
     }
 
     /// A (compact) string, null allowed when `nullable`.
-    pub fn opt_string(&mut self, compact: bool, nullable: bool, what: &'static str) -> ProtocolResult<Option<String>> {
+    pub fn opt_string(
+        &mut self,
+        compact: bool,
+        nullable: bool,
+        what: &'static str,
+    ) -> ProtocolResult<Option<String>> {
         let start = self.position();
         match self.length(compact, false, what)? {
             None if nullable => Ok(None),
@@ -273,7 +294,12 @@ impl Decoder {
     }
 
     /// (Compact) bytes, null allowed when `nullable`, as a zero-copy slice.
-    pub fn opt_bytes(&mut self, compact: bool, nullable: bool, what: &'static str) -> ProtocolResult<Option<Bytes>> {
+    pub fn opt_bytes(
+        &mut self,
+        compact: bool,
+        nullable: bool,
+        what: &'static str,
+    ) -> ProtocolResult<Option<Bytes>> {
         let start = self.position();
         match self.length(compact, true, what)? {
             None if nullable => Ok(None),
@@ -284,7 +310,11 @@ impl Decoder {
 
     /// An array length (`int32` or compact); `None` is a null array. Each element takes at least one byte,
     /// so a length beyond the remaining bytes is `Truncated` before anything is allocated.
-    pub fn array_len(&mut self, compact: bool, what: &'static str) -> ProtocolResult<Option<usize>> {
+    pub fn array_len(
+        &mut self,
+        compact: bool,
+        what: &'static str,
+    ) -> ProtocolResult<Option<usize>> {
         self.length(compact, true, what)
     }
 
@@ -359,7 +389,10 @@ pub fn encode_error(what: &'static str, reason: impl Into<String>) -> ProtocolEr
 
 /// The error for a non-default value in a field the version lacks (the Java client's rule).
 pub fn unsupported_field(what: &'static str, version: i16) -> ProtocolError {
-    encode_error(what, format!("field set to a non-default value, but version {version} does not have it"))
+    encode_error(
+        what,
+        format!("field set to a non-default value, but version {version} does not have it"),
+    )
 }
 
 /// `int8`.
@@ -430,7 +463,13 @@ pub fn uvarint_len(v: u64) -> usize {
 }
 
 /// Writes a length prefix; `None` is null. Classic strings use int16, everything else int32.
-fn put_len(out: &mut BytesMut, len: Option<usize>, compact: bool, wide: bool, what: &'static str) -> ProtocolResult<()> {
+fn put_len(
+    out: &mut BytesMut,
+    len: Option<usize>,
+    compact: bool,
+    wide: bool,
+    what: &'static str,
+) -> ProtocolResult<()> {
     match (len, compact) {
         (None, true) => put_uvarint(out, 0),
         (None, false) if wide => put_i32(out, -1),
@@ -443,11 +482,13 @@ fn put_len(out: &mut BytesMut, len: Option<usize>, compact: bool, wide: bool, wh
             put_uvarint(out, n + 1);
         }
         (Some(n), false) if wide => {
-            let n = i32::try_from(n).map_err(|_| encode_error(what, format!("length {n} too long")))?;
+            let n =
+                i32::try_from(n).map_err(|_| encode_error(what, format!("length {n} too long")))?;
             put_i32(out, n);
         }
         (Some(n), false) => {
-            let n = i16::try_from(n).map_err(|_| encode_error(what, format!("string length {n} over 32767")))?;
+            let n = i16::try_from(n)
+                .map_err(|_| encode_error(what, format!("string length {n} over 32767")))?;
             put_i16(out, n);
         }
     }
@@ -456,13 +497,21 @@ fn put_len(out: &mut BytesMut, len: Option<usize>, compact: bool, wide: bool, wh
 
 fn require<T>(v: Option<T>, nullable: bool, what: &'static str) -> ProtocolResult<Option<T>> {
     if v.is_none() && !nullable {
-        return Err(encode_error(what, "null, but this version does not allow null"));
+        return Err(encode_error(
+            what,
+            "null, but this version does not allow null",
+        ));
     }
     Ok(v)
 }
 
 /// A non-null (compact) string.
-pub fn put_string(out: &mut BytesMut, v: &str, compact: bool, what: &'static str) -> ProtocolResult<()> {
+pub fn put_string(
+    out: &mut BytesMut,
+    v: &str,
+    compact: bool,
+    what: &'static str,
+) -> ProtocolResult<()> {
     put_len(out, Some(v.len()), compact, false, what)?;
     out.put_slice(v.as_bytes());
     Ok(())
@@ -483,7 +532,12 @@ pub fn put_opt_string(
 }
 
 /// Non-null (compact) bytes.
-pub fn put_bytes(out: &mut BytesMut, v: &[u8], compact: bool, what: &'static str) -> ProtocolResult<()> {
+pub fn put_bytes(
+    out: &mut BytesMut,
+    v: &[u8],
+    compact: bool,
+    what: &'static str,
+) -> ProtocolResult<()> {
     put_len(out, Some(v.len()), compact, true, what)?;
     out.put_slice(v);
     Ok(())
@@ -548,11 +602,13 @@ pub fn put_tagged_fields(
     if known.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err(encode_error("tagged fields", "the same tag appears twice"));
     }
-    let count = u32::try_from(known.len()).map_err(|_| encode_error("tagged fields", "too many"))?;
+    let count =
+        u32::try_from(known.len()).map_err(|_| encode_error("tagged fields", "too many"))?;
     put_uvarint(out, count);
     for (tag, data) in &known {
         put_uvarint(out, *tag);
-        let len = u32::try_from(data.len()).map_err(|_| encode_error("tagged field", "too long"))?;
+        let len =
+            u32::try_from(data.len()).map_err(|_| encode_error("tagged field", "too long"))?;
         put_uvarint(out, len);
         out.put_slice(data);
     }
@@ -585,13 +641,27 @@ mod tests {
         // int32 length 0x7fffffff then a few bytes.
         let mut d = dec(&[0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6]);
         let e = d.bytes(false, "b").unwrap_err();
-        assert!(matches!(e, ProtocolError::Truncated { needed: 0x7fff_ffff, available: 6, offset: 4, .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                ProtocolError::Truncated {
+                    needed: 0x7fff_ffff,
+                    available: 6,
+                    offset: 4,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         let mut d = dec(&[0x7f, 0xff, 0xff, 0xff, 1, 2]);
         let e = d.array(false, "a", |d| d.i8("x")).unwrap_err();
         assert!(matches!(e, ProtocolError::Truncated { .. }), "{e:?}");
         // compact: uvarint 0xffffffff.
         let mut d = dec(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0]);
-        assert!(matches!(d.compact_probe(), Err(ProtocolError::Truncated { .. })));
+        assert!(matches!(
+            d.compact_probe(),
+            Err(ProtocolError::Truncated { .. })
+        ));
     }
 
     impl Decoder {
@@ -602,15 +672,33 @@ mod tests {
 
     #[test]
     fn nulls_and_errors() {
-        assert_eq!(dec(&[0xff, 0xff]).opt_string(false, true, "s").unwrap(), None);
+        assert_eq!(
+            dec(&[0xff, 0xff]).opt_string(false, true, "s").unwrap(),
+            None
+        );
         assert!(dec(&[0xff, 0xff]).string(false, "s").is_err());
         assert_eq!(dec(&[0]).opt_string(true, true, "s").unwrap(), None);
         assert_eq!(dec(&[1]).string(true, "s").unwrap(), "");
-        assert!(matches!(dec(&[0xff, 0xfe]).string(false, "s"), Err(ProtocolError::Invalid { .. })));
-        assert!(matches!(dec(&[0, 1, 0xff]).string(false, "s"), Err(ProtocolError::Invalid { .. })));
-        assert!(matches!(dec(&[0x80; 6]).uvarint("v"), Err(ProtocolError::Invalid { .. })));
-        assert!(matches!(dec(&[0xff, 0xff, 0xff, 0xff, 0x1f]).uvarint("v"), Err(ProtocolError::Invalid { .. })));
-        assert!(matches!(dec(&[0x80]).uvarint("v"), Err(ProtocolError::Truncated { .. })));
+        assert!(matches!(
+            dec(&[0xff, 0xfe]).string(false, "s"),
+            Err(ProtocolError::Invalid { .. })
+        ));
+        assert!(matches!(
+            dec(&[0, 1, 0xff]).string(false, "s"),
+            Err(ProtocolError::Invalid { .. })
+        ));
+        assert!(matches!(
+            dec(&[0x80; 6]).uvarint("v"),
+            Err(ProtocolError::Invalid { .. })
+        ));
+        assert!(matches!(
+            dec(&[0xff, 0xff, 0xff, 0xff, 0x1f]).uvarint("v"),
+            Err(ProtocolError::Invalid { .. })
+        ));
+        assert!(matches!(
+            dec(&[0x80]).uvarint("v"),
+            Err(ProtocolError::Truncated { .. })
+        ));
         let mut o = BytesMut::new();
         assert!(put_string(&mut o, &"x".repeat(40_000), false, "s").is_err());
         assert!(put_opt_string(&mut o, None, false, false, "s").is_err());
@@ -618,7 +706,14 @@ mod tests {
 
     #[test]
     fn varint_golden() {
-        let cases: &[(i64, &[u8])] = &[(0, &[0]), (-1, &[1]), (1, &[2]), (63, &[0x7e]), (-64, &[0x7f]), (64, &[0x80, 1])];
+        let cases: &[(i64, &[u8])] = &[
+            (0, &[0]),
+            (-1, &[1]),
+            (1, &[2]),
+            (63, &[0x7e]),
+            (-64, &[0x7f]),
+            (64, &[0x80, 1]),
+        ];
         for (v, b) in cases {
             let mut o = BytesMut::new();
             put_varlong(&mut o, *v);

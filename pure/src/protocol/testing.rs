@@ -92,11 +92,16 @@ impl Gen {
     pub(crate) fn string(&mut self) -> String {
         const ALPHABET: &[&str] = &["a", "b", "z", "-", "_", ".", "0", "é", "✓", "🦀"];
         let n = (self.next() % 12) as usize;
-        (0..n).map(|_| ALPHABET[(self.next() % ALPHABET.len() as u64) as usize]).collect()
+        (0..n)
+            .map(|_| ALPHABET[(self.next() % ALPHABET.len() as u64) as usize])
+            .collect()
     }
     pub(crate) fn bytes(&mut self) -> Bytes {
         let n = (self.next() % 20) as usize;
-        (0..n).map(|_| self.next() as u8).collect::<Vec<u8>>().into()
+        (0..n)
+            .map(|_| self.next() as u8)
+            .collect::<Vec<u8>>()
+            .into()
     }
     /// `None` sometimes when `nullable`, else `Some(f(g))`.
     pub(crate) fn opt<T>(&mut self, nullable: bool, f: impl FnOnce(&mut Gen) -> T) -> Option<T> {
@@ -143,16 +148,25 @@ pub(crate) fn roundtrip_all_versions<M: Message + Arbitrary + std::fmt::Debug + 
             .run(&any::<u64>(), |seed| {
                 let value = M::arbitrary(&mut Gen::new(seed), version);
                 let mut buf = BytesMut::new();
-                value
-                    .encode(&mut buf, version)
-                    .map_err(|e| TestCaseError::fail(format!("{} v{version} encode: {e}", M::NAME)))?;
+                value.encode(&mut buf, version).map_err(|e| {
+                    TestCaseError::fail(format!("{} v{version} encode: {e}", M::NAME))
+                })?;
                 let bytes = buf.freeze();
                 let mut d = Decoder::new(bytes.clone());
                 let back = M::decode(&mut d, version).map_err(|e| {
-                    TestCaseError::fail(format!("{} v{version} decode: {e}\n{value:?}\n{bytes:?}", M::NAME))
+                    TestCaseError::fail(format!(
+                        "{} v{version} decode: {e}\n{value:?}\n{bytes:?}",
+                        M::NAME
+                    ))
                 })?;
                 prop_assert_eq!(&back, &value, "{} v{}", M::NAME, version);
-                prop_assert!(d.is_empty(), "{} v{}: {} bytes left", M::NAME, version, d.remaining());
+                prop_assert!(
+                    d.is_empty(),
+                    "{} v{}: {} bytes left",
+                    M::NAME,
+                    version,
+                    d.remaining()
+                );
                 let mut again = BytesMut::new();
                 back.encode(&mut again, version)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -173,20 +187,23 @@ pub(crate) fn garbage_all_versions<M: Message + Arbitrary>() {
             })
             .unwrap_or_else(|e| panic!("{} v{version}: {e}", M::NAME));
         runner(32)
-            .run(&(any::<u64>(), any::<u64>(), any::<u8>()), |(seed, pos, byte)| {
-                let value = M::arbitrary(&mut Gen::new(seed), version);
-                let mut buf = BytesMut::new();
-                if value.encode(&mut buf, version).is_err() || buf.is_empty() {
-                    return Ok(());
-                }
-                let pos = (pos % buf.len() as u64) as usize;
-                let mut flipped = buf.clone();
-                flipped[pos] = byte;
-                let _ = M::decode(&mut Decoder::new(flipped.freeze()), version);
-                buf.truncate(pos);
-                let _ = M::decode(&mut Decoder::new(buf.freeze()), version);
-                Ok(())
-            })
+            .run(
+                &(any::<u64>(), any::<u64>(), any::<u8>()),
+                |(seed, pos, byte)| {
+                    let value = M::arbitrary(&mut Gen::new(seed), version);
+                    let mut buf = BytesMut::new();
+                    if value.encode(&mut buf, version).is_err() || buf.is_empty() {
+                        return Ok(());
+                    }
+                    let pos = (pos % buf.len() as u64) as usize;
+                    let mut flipped = buf.clone();
+                    flipped[pos] = byte;
+                    let _ = M::decode(&mut Decoder::new(flipped.freeze()), version);
+                    buf.truncate(pos);
+                    let _ = M::decode(&mut Decoder::new(buf.freeze()), version);
+                    Ok(())
+                },
+            )
             .unwrap_or_else(|e| panic!("{} v{version}: {e}", M::NAME));
     }
 }
