@@ -150,3 +150,17 @@ async fn blocking_calls_inside_a_multi_thread_runtime() {
         .unwrap();
     assert!(client.brokers().contains_key(&g.id));
 }
+
+#[test]
+fn source_address_binds_outgoing_sockets() {
+    let mut o = common::options(shared_kafka4());
+    o.source_address = "127.0.0.1:0".into();
+    let client = KafkaClient::with_options(o).unwrap();
+    assert!(!client.brokers().is_empty());
+    let mut o = common::options(shared_kafka4());
+    o.source_address = "not-an-address".into();
+    assert!(matches!(
+        KafkaClient::with_options(o),
+        Err(Error::Config { .. })
+    ));
+}
