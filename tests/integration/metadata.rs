@@ -164,3 +164,37 @@ fn source_address_binds_outgoing_sockets() {
         Err(Error::Config { .. })
     ));
 }
+
+#[test]
+fn offsets_channel_is_a_separate_connection_with_its_own_timeout() {
+    let mut o = common::options(shared_kafka4());
+    o.offsets_channel_socket_timeout_ms = 4_321;
+    let client = KafkaClient::with_options(o).unwrap();
+    let broker = client.cluster().brokers().into_values().next().unwrap();
+    let rt = client.runtime_handle().clone();
+    rt.block_on(async move {
+        let main = broker.connection().await.unwrap();
+        let offsets = broker.offsets_connection().await.unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&main, &offsets));
+        assert_eq!(offsets.timeout(), Duration::from_millis(4_321));
+        assert_eq!(main.timeout(), Duration::from_millis(15_000));
+        assert!(broker.connected() && broker.offsets_channel_connected());
+        // Pipelining: many requests in flight on one connection, answered in any order.
+        let many = (0..20).map(|_| {
+            let c = main.clone();
+            async move {
+                c.send_negotiated(None, |_| {
+                    ferrokafka_pure::protocol::messages::ApiVersionsRequest {
+                        client_software_name: "ferrokafka".into(),
+                        client_software_version: "0.1.0".into(),
+                        ..Default::default()
+                    }
+                })
+                .await
+            }
+        });
+        for r in futures::future::join_all(many).await {
+            assert_eq!(r.unwrap().1.error_code, 0);
+        }
+    });
+}
