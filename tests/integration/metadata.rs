@@ -71,8 +71,14 @@ fn coordinator_and_groups(cluster: &KafkaCluster) {
     assert_eq!(d.error, None);
     assert!(d.state == "Dead" || d.state == "Empty", "state {}", d.state);
     assert!(d.members.is_empty());
+    commit_and_fetch_on_the_offsets_channel(&client, &group);
     let listed = client.list_groups().unwrap();
     assert!(listed.iter().all(|g| !g.group_id.is_empty()));
+    let seen = common::eventually(Duration::from_secs(15), || {
+        let listed = client.list_groups().ok()?;
+        listed.iter().any(|g| g.group_id == group).then_some(())
+    });
+    assert!(seen.is_some(), "a group with committed offsets is listed");
     let managed = client.get_managed_group_descriptions().unwrap();
     assert!(managed.values().all(|d| d.error.is_none()));
 }
@@ -197,4 +203,63 @@ fn offsets_channel_is_a_separate_connection_with_its_own_timeout() {
             assert_eq!(r.unwrap().1.error_code, 0);
         }
     });
+}
+
+/// OffsetCommit / OffsetFetch through the coordinator's offsets channel, as the consumer engine will do.
+fn commit_and_fetch_on_the_offsets_channel(client: &KafkaClient, group: &str) {
+    use ferrokafka_pure::protocol::messages::offset_commit_request::{
+        OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+    };
+    use ferrokafka_pure::protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
+    use ferrokafka_pure::protocol::messages::{OffsetCommitRequest, OffsetFetchRequest};
+    use ferrokafka_pure::protocol::VersionRange;
+
+    let topic = unique_name("client-commit");
+    client.topic(&topic).unwrap();
+    let (cluster, group, t) = (client.cluster().clone(), group.to_string(), topic.clone());
+    let fetched = client
+        .runtime_handle()
+        .clone()
+        .block_on(async move {
+            let coordinator = cluster.group_coordinator(&group).await?;
+            let (_, commit) = coordinator
+                .offsets_request(Some(VersionRange::new(2, 7)), |_| OffsetCommitRequest {
+                    group_id: group.clone(),
+                    generation_id_or_member_epoch: -1,
+                    member_id: String::new(),
+                    retention_time_ms: -1,
+                    topics: vec![OffsetCommitRequestTopic {
+                        name: t.clone(),
+                        partitions: vec![OffsetCommitRequestPartition {
+                            partition_index: 0,
+                            committed_offset: 5,
+                            committed_metadata: Some("meta".into()),
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                })
+                .await?;
+            assert_eq!(commit.topics[0].partitions[0].error_code, 0);
+            let (_, fetch) = coordinator
+                .offsets_request(Some(VersionRange::new(1, 7)), |_| OffsetFetchRequest {
+                    group_id: group.clone(),
+                    topics: Some(vec![OffsetFetchRequestTopic {
+                        name: t.clone(),
+                        partition_indexes: vec![0],
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                })
+                .await?;
+            Ok::<_, Error>(fetch)
+        })
+        .unwrap();
+    let p = &fetched.topics[0].partitions[0];
+    assert_eq!(
+        (p.committed_offset, p.metadata.as_deref()),
+        (5, Some("meta"))
+    );
+    client.delete_topics(&[&topic], 10_000).unwrap();
 }
