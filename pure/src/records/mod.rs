@@ -113,3 +113,6 @@ impl DecodeOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
