@@ -659,3 +659,65 @@ fn record_body_len(
     }
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The precise path alone, to check the fast path against.
+    fn decode_precise(data: &Bytes, h: &BatchHeader) -> ProtocolResult<Vec<Record>> {
+        let ctx = Ctx {
+            base_offset: h.base_offset,
+            base_timestamp: h.base_timestamp,
+            max_timestamp: h.max_timestamp,
+            ts_type: h.timestamp_type(),
+        };
+        let mut out = Vec::new();
+        let mut pos = 0;
+        for _ in 0..h.record_count.max(0) {
+            let (r, end) = record_slow(data, 0, pos, &ctx)?;
+            out.push(r);
+            pos = end;
+        }
+        Ok(out)
+    }
+
+    proptest! {
+        /// On mutated record bytes the fast and precise paths agree record by record.
+        #[test]
+        fn fast_and_precise_paths_agree(
+            vals in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..6),
+            with_headers: bool,
+            at: prop::sample::Index,
+            byte: u8,
+        ) {
+            let mut b = RecordBatchBuilder::new(BatchOptions::default());
+            let headers = if with_headers {
+                vec![Header { key: "k".into(), value: Some(Bytes::from_static(b"v")) }]
+            } else {
+                vec![]
+            };
+            for v in &vals {
+                b.push(7, Some(&v[..v.len().min(3)]), Some(v), &headers).unwrap();
+            }
+            let batch = b.finish().unwrap();
+            let mut r = Reader::new(&batch, 0);
+            let h = BatchHeader::read(&mut r).unwrap();
+            let mut body = batch[BATCH_HEADER_LEN..].to_vec();
+            let i = at.index(body.len());
+            body[i] = byte;
+            let body = Bytes::from(body);
+            let precise = decode_precise(&body, &h);
+            let mut fast = Vec::new();
+            let fast_res = decode_records(&body, 0, &h, &mut fast);
+            match (precise, fast_res) {
+                (Ok(p), Ok(())) => prop_assert_eq!(p, fast),
+                (Err(_), Err(_)) => {}
+                // Trailing bytes are only checked by decode_records.
+                (Ok(_), Err(ProtocolError::Invalid { what: "record batch", .. })) => {}
+                (p, f) => prop_assert!(false, "precise {:?} fast {:?}", p, f),
+            }
+        }
+    }
+}
