@@ -312,7 +312,8 @@ fn librdkafka_message_sets_decode() {
             assert_eq!(records.len(), N, "magic {magic} {codec}");
             // Optionally keep librdkafka's bytes as fuzz seeds.
             if let Ok(dir) = std::env::var("FERRO_WRITE_CORPUS") {
-                std::fs::write(format!("{dir}/rdkafka_v{magic}_{}", codec.name()), &sets[0]).expect("write seed");
+                std::fs::write(format!("{dir}/rdkafka_v{magic}_{}", codec.name()), &sets[0])
+                    .expect("write seed");
             }
             for (i, r) in records.iter().enumerate() {
                 assert_eq!(r.key.as_deref(), Some(format!("k{i}").as_bytes()));
