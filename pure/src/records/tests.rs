@@ -652,3 +652,41 @@ proptest! {
         fuzzing::fuzz_decode_records(&m);
     }
 }
+
+/// Poor man's fuzzing without cargo-fuzz: random byte flips, inserts and cuts of every seed.
+/// `FERRO_MUTATIONS` per seed (default 2000); run with `--ignored --release` for long runs.
+#[test]
+#[ignore]
+fn fuzz_corpus_mutations() {
+    let n: usize = std::env::var("FERRO_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/decode_records");
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let seed = std::fs::read(entry.unwrap().path()).unwrap();
+        for _ in 0..n {
+            let mut m = seed.clone();
+            for _ in 0..1 + rnd() % 4 {
+                if m.is_empty() {
+                    break;
+                }
+                let i = (rnd() as usize) % m.len();
+                match rnd() % 4 {
+                    0 => m[i] = rnd() as u8,
+                    1 => m[i] ^= 1 << (rnd() % 8),
+                    2 => m.insert(i, rnd() as u8),
+                    _ => m.truncate(i),
+                }
+            }
+            fuzzing::fuzz_decode_records(&m);
+        }
+    }
+}
