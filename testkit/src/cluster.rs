@@ -53,6 +53,7 @@ impl KafkaCluster {
             ));
         }
         let jars = ensure_jars(config.version.distribution())?;
+        let started = Instant::now();
         let mut attempt = 1;
         loop {
             match Self::start_once(&config, &jars) {
@@ -61,7 +62,10 @@ impl KafkaCluster {
                     attempt += 1;
                 }
                 Err((e, _)) => return Err(e),
-                Ok(c) => return Ok(c),
+                Ok(c) => {
+                    crate::timings::record(&describe(&config), started.elapsed());
+                    return Ok(c);
+                }
             }
         }
     }
@@ -470,6 +474,22 @@ fn join_addrs(specs: &[NodeSpec], listener: Listener) -> String {
         .filter_map(|s| s.addr(listener))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// E.g. `kafka-4.1.1 x3 kraft ssl sasl start`.
+fn describe(config: &KafkaConfig) -> String {
+    format!(
+        "kafka-{} x{} {}{}{} start",
+        config.version.release(),
+        config.nodes,
+        if config.zookeeper {
+            "zookeeper"
+        } else {
+            "kraft"
+        },
+        if config.ssl { " ssl" } else { "" },
+        if config.sasl { " sasl" } else { "" },
+    )
 }
 
 fn keep_dirs() -> bool {

@@ -23,6 +23,7 @@ mod ports;
 mod process;
 mod sasl;
 mod shared;
+mod timings;
 mod tls;
 mod wire;
 mod zookeeper;
