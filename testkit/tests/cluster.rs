@@ -47,7 +47,12 @@ fn count_all(bootstrap: &str, topic: &str, expected: usize) {
 fn three_nodes_kill_restart() {
     let t = Instant::now();
     let step = |what: &str| eprintln!("[{:>5.1}s] {what}", t.elapsed().as_secs_f64());
-    let cluster = KafkaCluster::start(KafkaConfig::kafka4().nodes(3)).expect("3-node cluster");
+    // A short broker session: the controller fences the killed node (and moves its leaders) sooner.
+    let config = KafkaConfig::kafka4()
+        .nodes(3)
+        .property("broker.heartbeat.interval.ms", "500")
+        .property("broker.session.timeout.ms", "4000");
+    let cluster = KafkaCluster::start(config).expect("3-node cluster");
     assert_eq!(cluster.node_count(), 3);
     assert_eq!(cluster.metadata(&[]).expect("metadata").brokers.len(), 3);
     let topic = unique_name("replicated");
