@@ -89,3 +89,32 @@ fn node_control_needs_managed_cluster() {
     assert!(external.kill_node(0).is_err());
     assert!(external.version().is_none());
 }
+
+/// Downloads `kafka-tools` (~40 MB), so only on request: `cargo test -- --ignored`.
+#[test]
+#[ignore]
+fn producer_performance_tool() {
+    let cluster = KafkaCluster::start(KafkaConfig::kafka4()).expect("broker");
+    let topic = unique_name("perf");
+    let out = ferrokafka_testkit::kafka_tool_command("org.apache.kafka.tools.ProducerPerformance")
+        .expect("tools")
+        .args([
+            "--topic",
+            &topic,
+            "--num-records",
+            "1000",
+            "--record-size",
+            "100",
+        ])
+        .args(["--throughput", "-1", "--producer-props"])
+        .arg(format!("bootstrap.servers={}", cluster.bootstrap()))
+        .output()
+        .expect("run ProducerPerformance");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("1000 records sent"), "{stdout}");
+}
