@@ -118,3 +118,19 @@ fn producer_performance_tool() {
     );
     assert!(stdout.contains("1000 records sent"), "{stdout}");
 }
+
+#[test]
+fn startup_failure_names_the_log() {
+    let config = KafkaConfig::kafka4().property("process.roles", "nonsense");
+    let err = KafkaCluster::start(config).expect_err("an invalid config must not start");
+    let message = err.to_string();
+    let ferrokafka_testkit::TestkitError::Process { log, .. } = &err else {
+        panic!("expected a process error, got: {message}");
+    };
+    assert!(log.is_file(), "the log {} must be kept", log.display());
+    assert!(message.contains(&log.display().to_string()), "{message}");
+    // The directory is kept for the reader; this test is the reader.
+    if let Some(cluster_dir) = log.parent().and_then(|node| node.parent()) {
+        let _ = std::fs::remove_dir_all(cluster_dir);
+    }
+}
