@@ -43,6 +43,24 @@ pub fn encode_request<R: Request>(
     Ok(out)
 }
 
+/// Encodes `int32 size | response header | body`: what a broker sends (test fakes, fuzz seed corpora).
+///
+/// The header is v1 for flexible response versions, else v0, and always v0 for ApiVersions.
+pub fn encode_response<R: Request>(resp: &R::Response, version: i16, correlation_id: i32) -> ProtocolResult<BytesMut> {
+    R::Response::check_version(version)?;
+    let mut out = BytesMut::with_capacity(64);
+    out.put_i32(0); // patched below
+    let header = ResponseHeader {
+        correlation_id,
+        ..ResponseHeader::default()
+    };
+    header.encode(&mut out, R::response_header_version(version))?;
+    resp.encode(&mut out, version)?;
+    let size = i32::try_from(out.len() - 4).map_err(|_| encode_error("response frame", "longer than 2 GiB"))?;
+    out[..4].copy_from_slice(&size.to_be_bytes());
+    Ok(out)
+}
+
 /// Decodes a response frame (header + body, *without* the 4-byte size prefix) to `R`'s response at `version`,
 /// returning the correlation id with the body. Trailing bytes after the body are ignored, as the Java client does.
 pub fn decode_response<R: Request>(

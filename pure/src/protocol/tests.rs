@@ -7,6 +7,7 @@ use super::messages::api_versions_response::ApiVersion;
 use super::messages::metadata_request::MetadataRequestTopic;
 use super::messages::*;
 use super::*;
+use super::traits::Message as _;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
@@ -243,4 +244,88 @@ fn api_keys() {
         VersionRange::new(0, 2).highest_common(VersionRange::new(3, 13)),
         None
     );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fuzz seed corpus: written by an ignored test, replayed by a normal one.
+
+const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/decode_response");
+
+/// Seed frames for one API: a response at its lowest, last non-flexible, first flexible and newest versions.
+fn seeds_for<R: Request>(key: ApiKey, out: &mut Vec<(String, Vec<u8>)>)
+where
+    R::Response: testing::Arbitrary,
+{
+    let v = R::VERSIONS;
+    let mut versions = vec![v.min, v.max];
+    if let Some(f) = R::Response::FLEXIBLE_FROM {
+        versions.extend([f - 1, f]);
+    }
+    versions.retain(|x| v.contains(*x));
+    versions.sort_unstable();
+    versions.dedup();
+    for version in versions {
+        let resp = <R::Response as testing::Arbitrary>::arbitrary(&mut testing::Gen::new(u64::from(version as u16) + 1), version);
+        let frame = frame::encode_response::<R>(&resp, version, 0x0102_0304).unwrap();
+        out.push((
+            format!("{}_v{version}", key.name()),
+            fuzzing::corpus_entry(key, version, &frame[4..]),
+        ));
+    }
+}
+
+fn all_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    macro_rules! seeds {
+        ($($api:ident => $req:ty),* $(,)?) => {
+            $(seeds_for::<$req>(ApiKey::$api, &mut out);)*
+            let listed = [$(ApiKey::$api),*];
+            assert_eq!(listed.len(), ApiKey::ALL.len(), "list every API here");
+        };
+    }
+    seeds!(
+        Produce => ProduceRequest, Fetch => FetchRequest, ListOffsets => ListOffsetsRequest,
+        Metadata => MetadataRequest, OffsetCommit => OffsetCommitRequest, OffsetFetch => OffsetFetchRequest,
+        FindCoordinator => FindCoordinatorRequest, JoinGroup => JoinGroupRequest, Heartbeat => HeartbeatRequest,
+        LeaveGroup => LeaveGroupRequest, SyncGroup => SyncGroupRequest, DescribeGroups => DescribeGroupsRequest,
+        ListGroups => ListGroupsRequest, SaslHandshake => SaslHandshakeRequest, ApiVersions => ApiVersionsRequest,
+        CreateTopics => CreateTopicsRequest, DeleteTopics => DeleteTopicsRequest,
+        DeleteRecords => DeleteRecordsRequest, InitProducerId => InitProducerIdRequest,
+        OffsetForLeaderEpoch => OffsetForLeaderEpochRequest, DescribeConfigs => DescribeConfigsRequest,
+        SaslAuthenticate => SaslAuthenticateRequest, CreatePartitions => CreatePartitionsRequest,
+    );
+    out
+}
+
+/// Regenerates the checked-in seed corpus: `cargo test -p ferrokafka-pure -- --ignored write_fuzz_seed_corpus`.
+#[test]
+#[ignore = "writes files; run by hand when the messages change"]
+fn write_fuzz_seed_corpus() {
+    std::fs::create_dir_all(CORPUS_DIR).unwrap();
+    for (name, data) in all_seeds() {
+        std::fs::write(std::path::Path::new(CORPUS_DIR).join(name), data).unwrap();
+    }
+}
+
+/// Runs every seed-corpus file through the fuzz target's function: all must decode, with the seeds' correlation id.
+#[test]
+fn fuzz_seed_corpus_decodes() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(CORPUS_DIR).expect("seed corpus checked in") {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let result = fuzzing::decode_response_input(&data);
+        assert_eq!(result, Some(Ok(0x0102_0304)), "{}", path.display());
+        n += 1;
+    }
+    assert!(n >= ApiKey::ALL.len() * 2, "only {n} seeds");
+}
+
+/// The seeds on disk are what the generator of seeds produces (so they track message changes).
+#[test]
+fn fuzz_seed_corpus_is_current() {
+    for (name, data) in all_seeds() {
+        let on_disk = std::fs::read(std::path::Path::new(CORPUS_DIR).join(&name));
+        assert_eq!(on_disk.ok().as_deref(), Some(&data[..]), "{name}: rerun write_fuzz_seed_corpus");
+    }
 }
