@@ -6,8 +6,8 @@ use super::frame::{decode_request, decode_response, encode_request, frame_length
 use super::messages::api_versions_response::ApiVersion;
 use super::messages::metadata_request::MetadataRequestTopic;
 use super::messages::*;
-use super::*;
 use super::traits::Message as _;
+use super::*;
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
@@ -128,6 +128,16 @@ fn api_versions_v3_response_uses_header_v0_and_keeps_unknown_tags() {
     let mut out = BytesMut::new();
     resp.encode(&mut out, 3).unwrap();
     assert!(out.ends_with(&hex("02 01 08 000000000000002a c801 02 abcd")));
+}
+
+#[test]
+fn api_versions_fallback_to_v0_on_unsupported_version() {
+    // A broker that only speaks ApiVersions 0-2 answers a v4 request in v0 format: error 35, its range for key 18.
+    let frame = Bytes::from(hex("00000003 0023 00000001 0012 0000 0002"));
+    let (corr, resp) = frame::decode_api_versions_response(frame, 4).unwrap();
+    assert_eq!(corr, 3);
+    assert_eq!(resp.error_code, 35);
+    assert_eq!(resp.api_keys[0].max_version, 2);
 }
 
 #[test]
@@ -265,7 +275,10 @@ where
     versions.sort_unstable();
     versions.dedup();
     for version in versions {
-        let resp = <R::Response as testing::Arbitrary>::arbitrary(&mut testing::Gen::new(u64::from(version as u16) + 1), version);
+        let resp = <R::Response as testing::Arbitrary>::arbitrary(
+            &mut testing::Gen::new(u64::from(version as u16) + 1),
+            version,
+        );
         let frame = frame::encode_response::<R>(&resp, version, 0x0102_0304).unwrap();
         out.push((
             format!("{}_v{version}", key.name()),
@@ -326,6 +339,10 @@ fn fuzz_seed_corpus_decodes() {
 fn fuzz_seed_corpus_is_current() {
     for (name, data) in all_seeds() {
         let on_disk = std::fs::read(std::path::Path::new(CORPUS_DIR).join(&name));
-        assert_eq!(on_disk.ok().as_deref(), Some(&data[..]), "{name}: rerun write_fuzz_seed_corpus");
+        assert_eq!(
+            on_disk.ok().as_deref(),
+            Some(&data[..]),
+            "{name}: rerun write_fuzz_seed_corpus"
+        );
     }
 }
