@@ -1,6 +1,24 @@
-//! Shared vocabulary of both engines: errors, options, messages, partitioners.
+//! Shared vocabulary of both engines: errors, options, messages, delivery reports, partitioners, and the
+//! `ProducerApi` / `ConsumerApi` traits they implement. Re-exported by the `ferrokafka` crate.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod compression;
+pub mod delivery;
+pub mod error;
+pub mod error_code;
+pub mod message;
+pub mod options;
+pub mod partitioner;
 
+pub use api::{CommittedOffset, ConsumerApi, ProducerApi, ResetTarget};
 pub use compression::Compression;
+pub use delivery::{DeliveryFuture, DeliveryReports, DeliverySender};
+pub use error::{Error, ErrorContext, Result};
+pub use error_code::KafkaCode;
+pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
+pub use options::{
+    ClientOptions, ConsumerOptions, OffsetType, ProducerOptions, SaslConfig, SaslMechanism,
+    SslConfig,
+};
+pub use partitioner::Partitioner;

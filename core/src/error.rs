@@ -1,0 +1,252 @@
+//! One error type for the whole client and both engines.
+//!
+//! Broker-returned codes are `Error::Kafka` with a [`KafkaCode`] named after PyKafka's exceptions; client-side
+//! failures are the other variants, also named after PyKafka's exceptions where one exists. Every message names
+//! the broker, topic, partition or group involved.
+
+use std::fmt;
+
+use crate::error_code::KafkaCode;
+
+/// Where an error happened: any of broker, topic, partition, group. Printed as "broker 1 (host:port), topic t, ...".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorContext {
+    /// `id (host:port)`, or just `host:port` before the id is known.
+    pub broker: Option<String>,
+    pub topic: Option<String>,
+    pub partition: Option<i32>,
+    pub group: Option<String>,
+}
+
+impl ErrorContext {
+    pub fn broker(broker: impl Into<String>) -> Self {
+        ErrorContext {
+            broker: Some(broker.into()),
+            ..Default::default()
+        }
+    }
+    pub fn topic(topic: impl Into<String>) -> Self {
+        ErrorContext {
+            topic: Some(topic.into()),
+            ..Default::default()
+        }
+    }
+    pub fn partition(topic: impl Into<String>, partition: i32) -> Self {
+        ErrorContext {
+            topic: Some(topic.into()),
+            partition: Some(partition),
+            ..Default::default()
+        }
+    }
+    pub fn group(group: impl Into<String>) -> Self {
+        ErrorContext {
+            group: Some(group.into()),
+            ..Default::default()
+        }
+    }
+    pub fn with_broker(mut self, broker: impl Into<String>) -> Self {
+        self.broker = Some(broker.into());
+        self
+    }
+}
+
+impl fmt::Display for ErrorContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(b) = &self.broker {
+            parts.push(format!("broker {b}"));
+        }
+        if let Some(t) = &self.topic {
+            parts.push(format!("topic {t:?}"));
+        }
+        if let Some(p) = self.partition {
+            parts.push(format!("partition {p}"));
+        }
+        if let Some(g) = &self.group {
+            parts.push(format!("group {g:?}"));
+        }
+        if parts.is_empty() {
+            f.write_str("no broker, topic or group")
+        } else {
+            f.write_str(&parts.join(", "))
+        }
+    }
+}
+
+/// Every failure ferrokafka reports. `Clone` so one batch failure can be reported for each of its messages.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A broker answered with an error code (PyKafka's `ProtocolClientError` family).
+    #[error("{code} at {context}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Kafka {
+        code: KafkaCode,
+        /// The broker's error message, where the response carries one.
+        message: Option<String>,
+        context: ErrorContext,
+    },
+    /// A connection to a broker could not be made, or broke (PyKafka's `SocketDisconnectedError`).
+    #[error("socket disconnected from broker {broker}: {reason}")]
+    SocketDisconnected { broker: String, reason: String },
+    /// No bootstrap or known broker answered (PyKafka's `NoBrokersAvailableError`).
+    #[error("no brokers available among {hosts}: {reason}")]
+    NoBrokersAvailable { hosts: String, reason: String },
+    /// An operation took longer than its configured timeout.
+    #[error("timed out after {after_ms} ms waiting for {what}")]
+    Timeout { what: String, after_ms: u64 },
+    /// Bytes from a broker could not be decoded, or a request could not be encoded.
+    #[error("protocol error at {context}: {detail}")]
+    Protocol {
+        detail: String,
+        context: ErrorContext,
+    },
+    /// TLS set-up or handshake failed (bad CA, bad certificate, hostname mismatch, unreadable key).
+    #[error("TLS error with {broker}: {reason}")]
+    Tls { broker: String, reason: String },
+    /// SASL authentication failed (wrong password, unsupported mechanism).
+    #[error("SASL {mechanism} authentication failed with {broker}: {reason}")]
+    Authentication {
+        broker: String,
+        mechanism: String,
+        reason: String,
+    },
+    /// An option has a value outside its range, or options contradict each other.
+    #[error("invalid option {option}: {reason}")]
+    Config { option: String, reason: String },
+    /// Bad input to a call (PyKafka's TypeError/ValueError/UnicodeException): what and why.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput { what: String, reason: String },
+    /// The requested engine is not compiled in (`use_rdkafka(true)` in a `pure-only` build).
+    #[error("engine unavailable: {0}")]
+    EngineUnavailable(String),
+    /// The partition's leader is not among the known brokers (PyKafka's `LeaderNotFoundError`).
+    #[error("leader {leader} of {context} is not a known broker")]
+    LeaderNotFound { leader: i32, context: ErrorContext },
+    /// The producer's queue is full and `block_on_queue_full` is false (PyKafka's `ProducerQueueFullError`).
+    #[error(
+        "producer queue full for topic {topic:?}: {queued} messages queued (max_queued_messages)"
+    )]
+    ProducerQueueFull { topic: String, queued: usize },
+    /// The producer is not running (PyKafka's `ProducerStoppedException`).
+    #[error("producer for topic {topic:?} is stopped")]
+    ProducerStopped { topic: String },
+    /// The consumer is not running (PyKafka's `ConsumerStoppedException`).
+    #[error("consumer for topic {topic:?} is stopped")]
+    ConsumerStopped { topic: String },
+    /// A message was larger than `max_request_size` or the broker's limit; never sent (PyKafka's `MessageSizeTooLarge`).
+    #[error("message of {size} bytes for topic {topic:?} exceeds the maximum of {max} bytes")]
+    MessageSizeTooLarge {
+        topic: String,
+        size: usize,
+        max: usize,
+    },
+    /// A message could not be delivered after all retries (PyKafka's `ProduceFailureError`); `cause` says why.
+    #[error("produce to {context} failed after {attempts} attempt(s): {cause}")]
+    ProduceFailure {
+        context: ErrorContext,
+        attempts: u32,
+        cause: Box<Error>,
+    },
+    /// A fetched message set could not be decoded (PyKafka's `MessageSetDecodeFailure`).
+    #[error("message set decode failure at {context}, offset {offset}: {reason}")]
+    MessageSetDecodeFailure {
+        context: ErrorContext,
+        offset: i64,
+        reason: String,
+    },
+    /// ListOffsets for a reset failed more than the allowed retries (PyKafka's `OffsetRequestFailedError`).
+    #[error("offset request failed at {context}: {reason}")]
+    OffsetRequestFailed {
+        context: ErrorContext,
+        reason: String,
+    },
+    /// `get_delivery_report` on a producer built without `delivery_reports(true)`.
+    #[error("delivery reports are disabled for this producer (enable delivery_reports)")]
+    DeliveryReportsDisabled,
+    /// A librdkafka-local error with no ferrokafka equivalent (PyKafka's `RdKafkaException`).
+    #[error("librdkafka error {name} ({code}): {message}")]
+    Native {
+        code: i32,
+        name: String,
+        message: String,
+    },
+    /// Any other failure, with what was being done (PyKafka's plain `KafkaException`).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// The broker error code, if this error carries one.
+    pub fn code(&self) -> Option<KafkaCode> {
+        match self {
+            Error::Kafka { code, .. } => Some(*code),
+            Error::ProduceFailure { cause, .. } => cause.code(),
+            _ => None,
+        }
+    }
+
+    /// Whether retrying the same operation may succeed.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Error::Kafka { code, .. } => code.is_retriable(),
+            Error::SocketDisconnected { .. }
+            | Error::NoBrokersAvailable { .. }
+            | Error::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// A broker error code with its context.
+    pub fn kafka(code: KafkaCode, context: ErrorContext) -> Error {
+        Error::Kafka {
+            code,
+            message: None,
+            context,
+        }
+    }
+
+    /// An invalid option.
+    pub fn config(option: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Config {
+            option: option.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Invalid input to a call.
+    pub fn invalid_input(what: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::InvalidInput {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// ferrokafka's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_where_it_happened() {
+        let e = Error::kafka(
+            KafkaCode::NotLeaderForPartition,
+            ErrorContext::partition("events", 3).with_broker("1 (127.0.0.1:9092)"),
+        );
+        assert_eq!(
+            e.to_string(),
+            "NOT_LEADER_OR_FOLLOWER (6) at broker 1 (127.0.0.1:9092), topic \"events\", partition 3"
+        );
+        assert!(e.is_retriable());
+        assert_eq!(e.code(), Some(KafkaCode::NotLeaderForPartition));
+        let f = Error::ProduceFailure {
+            context: ErrorContext::partition("events", 0),
+            attempts: 4,
+            cause: Box::new(e),
+        };
+        assert_eq!(f.code(), Some(KafkaCode::NotLeaderForPartition));
+        assert!(!f.is_retriable());
+    }
+}

@@ -1,0 +1,102 @@
+//! Messages in and out, and what a delivery report says.
+
+use bytes::Bytes;
+
+use crate::error::Error;
+
+/// A record header. Keys are strings, values may be null.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub key: String,
+    pub value: Option<Bytes>,
+}
+
+impl Header {
+    pub fn new(key: impl Into<String>, value: impl Into<Bytes>) -> Self {
+        Header {
+            key: key.into(),
+            value: Some(value.into()),
+        }
+    }
+}
+
+/// A message read from a partition. Key and value are zero-copy slices of the fetched buffer (pure engine).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub partition_id: i32,
+    pub offset: i64,
+    pub partition_key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    /// Milliseconds since the epoch; `None` for magic-0 messages, which carry none.
+    pub timestamp: Option<i64>,
+    pub headers: Vec<Header>,
+}
+
+/// A message to produce. `partition` is set by the partitioner, or by the caller to bypass it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    pub value: Option<Bytes>,
+    pub partition_key: Option<Bytes>,
+    /// Milliseconds since the epoch; `None` = now (brokers ≥ 0.10).
+    pub timestamp: Option<i64>,
+    pub headers: Vec<Header>,
+    pub partition: Option<i32>,
+}
+
+impl OutgoingMessage {
+    /// A message with this value and no key.
+    pub fn new(value: impl Into<Bytes>) -> Self {
+        OutgoingMessage {
+            value: Some(value.into()),
+            ..Default::default()
+        }
+    }
+
+    pub fn with_key(mut self, key: impl Into<Bytes>) -> Self {
+        self.partition_key = Some(key.into());
+        self
+    }
+
+    pub fn with_timestamp(mut self, timestamp_ms: i64) -> Self {
+        self.timestamp = Some(timestamp_ms);
+        self
+    }
+
+    pub fn with_header(mut self, key: impl Into<String>, value: impl Into<Bytes>) -> Self {
+        self.headers.push(Header::new(key, value));
+        self
+    }
+
+    pub fn with_partition(mut self, partition: i32) -> Self {
+        self.partition = Some(partition);
+        self
+    }
+
+    /// Bytes this message adds to a request, roughly: used for `max_request_size` checks and batch sizing.
+    pub fn encoded_size_hint(&self) -> usize {
+        let len = |b: &Option<Bytes>| b.as_ref().map_or(0, Bytes::len);
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|h| h.key.len() + len(&h.value) + 4)
+            .sum();
+        len(&self.value) + len(&self.partition_key) + headers + 24
+    }
+}
+
+/// Where a message landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub partition_id: i32,
+    /// -1 when `required_acks` is 0 (the broker does not answer).
+    pub offset: i64,
+    /// The broker's log-append time when the topic uses it; otherwise the message's create time.
+    pub timestamp: Option<i64>,
+}
+
+/// PyKafka's `(message, exception)` delivery report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryReport {
+    pub message: OutgoingMessage,
+    pub result: Result<Delivery, Error>,
+}

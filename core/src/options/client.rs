@@ -1,0 +1,236 @@
+//! `KafkaClient` options (PyKafka §1.1) plus SASL, which PyKafka lacks.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::{non_negative, positive};
+use crate::error::{Error, Result};
+
+/// TLS settings (PyKafka's `SslConfig`). With TLS set, every host in `hosts` is an SSL port.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SslConfig {
+    /// PEM file of the CA(s) that sign the brokers' certificates.
+    pub cafile: PathBuf,
+    /// PEM client certificate, for brokers that require client authentication.
+    pub certfile: Option<PathBuf>,
+    /// PEM client key (PKCS#8, PKCS#1 or SEC1); may be encrypted PKCS#8 with `password`.
+    pub keyfile: Option<PathBuf>,
+    /// Passphrase of an encrypted `keyfile`.
+    pub password: Option<String>,
+    /// Check the broker's hostname against its certificate. PyKafka does not; we do unless told otherwise.
+    pub check_hostname: bool,
+}
+
+impl SslConfig {
+    /// Trust `cafile`, check hostnames, no client certificate.
+    pub fn new(cafile: impl Into<PathBuf>) -> Self {
+        SslConfig {
+            cafile: cafile.into(),
+            check_hostname: true,
+            ..Default::default()
+        }
+    }
+}
+
+impl fmt::Debug for SslConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SslConfig")
+            .field("cafile", &self.cafile)
+            .field("certfile", &self.certfile)
+            .field("keyfile", &self.keyfile)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("check_hostname", &self.check_hostname)
+            .finish()
+    }
+}
+
+/// A SASL mechanism both engines implement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SaslMechanism {
+    Plain,
+    ScramSha256,
+    ScramSha512,
+}
+
+impl SaslMechanism {
+    /// The name on the wire and in librdkafka's `sasl.mechanism`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SaslMechanism::Plain => "PLAIN",
+            SaslMechanism::ScramSha256 => "SCRAM-SHA-256",
+            SaslMechanism::ScramSha512 => "SCRAM-SHA-512",
+        }
+    }
+}
+
+/// SASL credentials. Over plaintext unless `ssl_config` is also set (SASL_SSL).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SaslConfig {
+    pub mechanism: SaslMechanism,
+    pub username: String,
+    pub password: String,
+}
+
+impl fmt::Debug for SaslConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SaslConfig")
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// PyKafka's `KafkaClient` arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Comma-separated `host:port` bootstrap brokers.
+    pub hosts: String,
+    /// ZooKeeper connect string; when set, brokers are read from `/brokers/ids` and take precedence over `hosts`.
+    pub zookeeper_hosts: Option<String>,
+    /// Per-request socket timeout.
+    pub socket_timeout_ms: i64,
+    /// Socket timeout for offset commit/fetch responses (the offsets channel).
+    pub offsets_channel_socket_timeout_ms: i64,
+    /// Hide internal topics (`__consumer_offsets`, ...) from `topics()`.
+    pub exclude_internal_topics: bool,
+    /// `host:port` to bind outgoing sockets to; empty = any.
+    pub source_address: String,
+    pub ssl_config: Option<SslConfig>,
+    pub sasl_config: Option<SaslConfig>,
+    /// `None` = negotiate with ApiVersions (our default). `Some("0.9.0")` pins protocol versions as PyKafka does.
+    pub broker_version: Option<String>,
+    /// Client id sent in every request header.
+    pub client_id: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            hosts: "127.0.0.1:9092".to_string(),
+            zookeeper_hosts: None,
+            socket_timeout_ms: 30_000,
+            offsets_channel_socket_timeout_ms: 10_000,
+            exclude_internal_topics: true,
+            source_address: String::new(),
+            ssl_config: None,
+            sasl_config: None,
+            broker_version: None,
+            client_id: "ferrokafka".to_string(),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Defaults with these bootstrap hosts.
+    pub fn new(hosts: impl Into<String>) -> Self {
+        ClientOptions {
+            hosts: hosts.into(),
+            ..Default::default()
+        }
+    }
+
+    /// The bootstrap hosts as `(host, port)` pairs; an error names the bad entry.
+    pub fn parse_hosts(&self) -> Result<Vec<(String, u16)>> {
+        parse_host_list(&self.hosts)
+    }
+
+    /// Check every option; the error names the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        self.parse_hosts()?;
+        positive("socket_timeout_ms", self.socket_timeout_ms)?;
+        positive(
+            "offsets_channel_socket_timeout_ms",
+            self.offsets_channel_socket_timeout_ms,
+        )?;
+        if !self.source_address.is_empty() {
+            parse_host_list(&self.source_address)
+                .map_err(|e| Error::config("source_address", e.to_string()))?;
+        }
+        if let Some(v) = &self.broker_version {
+            parse_broker_version(v)?;
+        }
+        non_negative("socket_timeout_ms", self.socket_timeout_ms)
+    }
+}
+
+/// `"h1:p1,h2:p2"` → pairs. IPv6 as `[::1]:9092`.
+pub fn parse_host_list(hosts: &str) -> Result<Vec<(String, u16)>> {
+    let mut out = Vec::new();
+    for entry in hosts.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let entry = entry.split('/').next().unwrap_or(entry);
+        let (host, port) = entry
+            .rsplit_once(':')
+            .ok_or_else(|| Error::config("hosts", format!("{entry:?} is not host:port")))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(Error::config("hosts", format!("{entry:?} has no host")));
+        }
+        let port: u16 = port.parse().map_err(|_| {
+            Error::config(
+                "hosts",
+                format!("{entry:?}: port {port:?} is not a number 0-65535"),
+            )
+        })?;
+        out.push((host.to_string(), port));
+    }
+    if out.is_empty() {
+        return Err(Error::config("hosts", format!("{hosts:?} names no broker")));
+    }
+    Ok(out)
+}
+
+/// `"0.10.2"` → `(0, 10, 2)`; the error names the bad value.
+pub fn parse_broker_version(v: &str) -> Result<(u32, u32, u32)> {
+    let bad = || {
+        Error::config(
+            "broker_version",
+            format!("{v:?} is not a version like 0.10.2 or 3.9.0"),
+        )
+    };
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().map_err(|_| bad()));
+    let major = parts.next().ok_or_else(bad)??;
+    let minor = parts.next().unwrap_or(Ok(0))?;
+    let patch = parts.next().unwrap_or(Ok(0))?;
+    Ok((major, minor, patch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_parse_or_say_which_entry_is_bad() {
+        let o = ClientOptions::new("a:1, b:2,[::1]:9092");
+        assert_eq!(
+            o.parse_hosts().unwrap(),
+            vec![("a".into(), 1), ("b".into(), 2), ("::1".into(), 9092)]
+        );
+        let e = ClientOptions::new("a:1,b").validate().unwrap_err();
+        assert!(e.to_string().contains("\"b\" is not host:port"), "{e}");
+        assert!(ClientOptions::new("a:99999").validate().is_err());
+        assert!(ClientOptions::new(" , ").validate().is_err());
+        let mut o = ClientOptions::new("a:1");
+        o.broker_version = Some("0.10.x".into());
+        assert!(o.validate().is_err());
+        assert_eq!(parse_broker_version("0.9").unwrap(), (0, 9, 0));
+        o.socket_timeout_ms = 0;
+        o.broker_version = None;
+        assert!(o
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("socket_timeout_ms"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let s = SaslConfig {
+            mechanism: SaslMechanism::ScramSha256,
+            username: "alice".into(),
+            password: "hunter2".into(),
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,205 @@
+//! SimpleConsumer options (PyKafka §1.7) and the offset types they use.
+
+use super::{non_negative, positive, validate_name};
+use crate::error::{Error, Result};
+
+/// PyKafka's `OffsetType`: where to start when there is no usable offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OffsetType {
+    /// The oldest available offset (-2 on the wire).
+    Earliest,
+    /// The offset of the next message to be appended (-1 on the wire).
+    Latest,
+}
+
+impl OffsetType {
+    /// The magic value ListOffsets takes.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            OffsetType::Earliest => -2,
+            OffsetType::Latest => -1,
+        }
+    }
+
+    /// -2 → Earliest, -1 → Latest.
+    pub fn from_i64(v: i64) -> Option<OffsetType> {
+        match v {
+            -2 => Some(OffsetType::Earliest),
+            -1 => Some(OffsetType::Latest),
+            _ => None,
+        }
+    }
+}
+
+/// PyKafka's `SimpleConsumer` arguments (the deserializer is given to the builder, not kept here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerOptions {
+    /// Needed for commit/fetch of offsets; ASCII only.
+    pub consumer_group: Option<String>,
+    /// Partition ids to consume; `None` = all.
+    pub partitions: Option<Vec<i32>>,
+    /// Per-partition max bytes of one fetch.
+    pub fetch_message_max_bytes: i64,
+    /// Fetcher tasks (the pure engine uses one per broker regardless; kept for PyKafka parity).
+    pub num_consumer_fetchers: i64,
+    pub auto_commit_enable: bool,
+    pub auto_commit_interval_ms: i64,
+    /// Max messages buffered per partition (prefetch bound).
+    pub queued_max_messages: i64,
+    pub fetch_min_bytes: i64,
+    /// Backoff after a failed fetch.
+    pub fetch_error_backoff_ms: i64,
+    /// Broker-side max wait of a fetch.
+    pub fetch_wait_max_ms: i64,
+    /// Backoff for commit / offset-fetch / list-offset retries (sleep i × this before attempt i).
+    pub offsets_channel_backoff_ms: i64,
+    /// Retries of commit / offset-fetch / reset.
+    pub offsets_commit_max_retries: i64,
+    /// Where to go on OffsetOutOfRange and for partitions with no committed offset.
+    pub auto_offset_reset: OffsetType,
+    /// ms without messages before `consume()` returns None; -1 (and 0) = block forever.
+    pub consumer_timeout_ms: i64,
+    pub auto_start: bool,
+    /// Reset to `auto_offset_reset` (and commit) at start.
+    pub reset_offset_on_start: bool,
+    /// Accept offset gaps (log compaction).
+    pub compacted_topic: bool,
+    /// Deprecated in PyKafka; -1 for standalone groups.
+    pub generation_id: i32,
+    /// Deprecated in PyKafka; empty for standalone groups.
+    pub consumer_id: String,
+    /// `fetch_offsets()` also moves the consumer's positions.
+    pub reset_offset_on_fetch: bool,
+    /// Skip aborted transactional records (isolation level read_committed).
+    pub read_committed: bool,
+}
+
+impl Default for ConsumerOptions {
+    fn default() -> Self {
+        ConsumerOptions {
+            consumer_group: None,
+            partitions: None,
+            fetch_message_max_bytes: 1_048_576,
+            num_consumer_fetchers: 1,
+            auto_commit_enable: false,
+            auto_commit_interval_ms: 60_000,
+            queued_max_messages: 2_000,
+            fetch_min_bytes: 1,
+            fetch_error_backoff_ms: 500,
+            fetch_wait_max_ms: 100,
+            offsets_channel_backoff_ms: 1_000,
+            offsets_commit_max_retries: 5,
+            auto_offset_reset: OffsetType::Earliest,
+            consumer_timeout_ms: -1,
+            auto_start: true,
+            reset_offset_on_start: false,
+            compacted_topic: false,
+            generation_id: -1,
+            consumer_id: String::new(),
+            reset_offset_on_fetch: true,
+            read_committed: false,
+        }
+    }
+}
+
+impl ConsumerOptions {
+    /// Check every option; the error names the first bad one and its value.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(g) = &self.consumer_group {
+            validate_name("consumer group", g)?;
+        }
+        if let Some(p) = &self.partitions {
+            if let Some(bad) = p.iter().find(|id| **id < 0) {
+                return Err(Error::config(
+                    "partitions",
+                    format!("partition id {bad} is negative"),
+                ));
+            }
+        }
+        positive("fetch_message_max_bytes", self.fetch_message_max_bytes)?;
+        if self.fetch_message_max_bytes > i32::MAX as i64 {
+            return Err(Error::config(
+                "fetch_message_max_bytes",
+                "must fit in 32 bits",
+            ));
+        }
+        positive("num_consumer_fetchers", self.num_consumer_fetchers)?;
+        positive("auto_commit_interval_ms", self.auto_commit_interval_ms)?;
+        positive("queued_max_messages", self.queued_max_messages)?;
+        positive("fetch_min_bytes", self.fetch_min_bytes)?;
+        non_negative("fetch_error_backoff_ms", self.fetch_error_backoff_ms)?;
+        non_negative("fetch_wait_max_ms", self.fetch_wait_max_ms)?;
+        positive(
+            "offsets_channel_backoff_ms",
+            self.offsets_channel_backoff_ms,
+        )?;
+        non_negative(
+            "offsets_commit_max_retries",
+            self.offsets_commit_max_retries,
+        )?;
+        if self.consumer_timeout_ms < -1 {
+            return Err(Error::config(
+                "consumer_timeout_ms",
+                format!("must be -1, 0 or > 0, got {}", self.consumer_timeout_ms),
+            ));
+        }
+        if self.auto_commit_enable && self.consumer_group.is_none() {
+            return Err(Error::config(
+                "auto_commit_enable",
+                "needs a consumer_group",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `Some(timeout)` when consume() gives up after `consumer_timeout_ms`; `None` = block forever (-1 and 0).
+    pub fn consume_timeout(&self) -> Option<std::time::Duration> {
+        (self.consumer_timeout_ms > 0)
+            .then(|| std::time::Duration::from_millis(self.consumer_timeout_ms as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_pykafkas_and_valid() {
+        let o = ConsumerOptions::default();
+        assert_eq!(o.auto_offset_reset, OffsetType::Earliest);
+        assert_eq!(o.queued_max_messages, 2000);
+        assert!(o.validate().is_ok());
+        assert_eq!(o.consume_timeout(), None);
+        let zero = ConsumerOptions {
+            consumer_timeout_ms: 0,
+            ..Default::default()
+        };
+        assert_eq!(zero.consume_timeout(), None);
+    }
+
+    #[test]
+    fn bad_values_name_the_option() {
+        let e = ConsumerOptions {
+            fetch_min_bytes: 0,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("fetch_min_bytes"));
+        let e = ConsumerOptions {
+            consumer_group: Some("grüppe".into()),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("not ASCII"));
+        let e = ConsumerOptions {
+            auto_commit_enable: true,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("auto_commit_enable"));
+        assert_eq!(OffsetType::from_i64(-1), Some(OffsetType::Latest));
+    }
+}
