@@ -6,6 +6,7 @@ use super::frame::{decode_request, decode_response, encode_request, frame_length
 use super::messages::api_versions_response::ApiVersion;
 use super::messages::metadata_request::MetadataRequestTopic;
 use super::messages::*;
+use super::traits::Message as _;
 use super::*;
 
 fn hex(s: &str) -> Vec<u8> {
@@ -130,6 +131,16 @@ fn api_versions_v3_response_uses_header_v0_and_keeps_unknown_tags() {
 }
 
 #[test]
+fn api_versions_fallback_to_v0_on_unsupported_version() {
+    // A broker that only speaks ApiVersions 0-2 answers a v4 request in v0 format: error 35, its range for key 18.
+    let frame = Bytes::from(hex("00000003 0023 00000001 0012 0000 0002"));
+    let (corr, resp) = frame::decode_api_versions_response(frame, 4).unwrap();
+    assert_eq!(corr, 3);
+    assert_eq!(resp.error_code, 35);
+    assert_eq!(resp.api_keys[0].max_version, 2);
+}
+
+#[test]
 fn header_versions() {
     assert_eq!(MetadataRequest::request_header_version(8), 1);
     assert_eq!(MetadataRequest::request_header_version(9), 2);
@@ -243,4 +254,95 @@ fn api_keys() {
         VersionRange::new(0, 2).highest_common(VersionRange::new(3, 13)),
         None
     );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fuzz seed corpus: written by an ignored test, replayed by a normal one.
+
+const CORPUS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/decode_response");
+
+/// Seed frames for one API: a response at its lowest, last non-flexible, first flexible and newest versions.
+fn seeds_for<R: Request>(key: ApiKey, out: &mut Vec<(String, Vec<u8>)>)
+where
+    R::Response: testing::Arbitrary,
+{
+    let v = R::VERSIONS;
+    let mut versions = vec![v.min, v.max];
+    if let Some(f) = R::Response::FLEXIBLE_FROM {
+        versions.extend([f - 1, f]);
+    }
+    versions.retain(|x| v.contains(*x));
+    versions.sort_unstable();
+    versions.dedup();
+    for version in versions {
+        let resp = <R::Response as testing::Arbitrary>::arbitrary(
+            &mut testing::Gen::new(u64::from(version as u16) + 1),
+            version,
+        );
+        let frame = frame::encode_response::<R>(&resp, version, 0x0102_0304).unwrap();
+        out.push((
+            format!("{}_v{version}", key.name()),
+            fuzzing::corpus_entry(key, version, &frame[4..]),
+        ));
+    }
+}
+
+fn all_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    macro_rules! seeds {
+        ($($api:ident => $req:ty),* $(,)?) => {
+            $(seeds_for::<$req>(ApiKey::$api, &mut out);)*
+            let listed = [$(ApiKey::$api),*];
+            assert_eq!(listed.len(), ApiKey::ALL.len(), "list every API here");
+        };
+    }
+    seeds!(
+        Produce => ProduceRequest, Fetch => FetchRequest, ListOffsets => ListOffsetsRequest,
+        Metadata => MetadataRequest, OffsetCommit => OffsetCommitRequest, OffsetFetch => OffsetFetchRequest,
+        FindCoordinator => FindCoordinatorRequest, JoinGroup => JoinGroupRequest, Heartbeat => HeartbeatRequest,
+        LeaveGroup => LeaveGroupRequest, SyncGroup => SyncGroupRequest, DescribeGroups => DescribeGroupsRequest,
+        ListGroups => ListGroupsRequest, SaslHandshake => SaslHandshakeRequest, ApiVersions => ApiVersionsRequest,
+        CreateTopics => CreateTopicsRequest, DeleteTopics => DeleteTopicsRequest,
+        DeleteRecords => DeleteRecordsRequest, InitProducerId => InitProducerIdRequest,
+        OffsetForLeaderEpoch => OffsetForLeaderEpochRequest, DescribeConfigs => DescribeConfigsRequest,
+        SaslAuthenticate => SaslAuthenticateRequest, CreatePartitions => CreatePartitionsRequest,
+    );
+    out
+}
+
+/// Regenerates the checked-in seed corpus: `cargo test -p ferrokafka-pure -- --ignored write_fuzz_seed_corpus`.
+#[test]
+#[ignore = "writes files; run by hand when the messages change"]
+fn write_fuzz_seed_corpus() {
+    std::fs::create_dir_all(CORPUS_DIR).unwrap();
+    for (name, data) in all_seeds() {
+        std::fs::write(std::path::Path::new(CORPUS_DIR).join(name), data).unwrap();
+    }
+}
+
+/// Runs every seed-corpus file through the fuzz target's function: all must decode, with the seeds' correlation id.
+#[test]
+fn fuzz_seed_corpus_decodes() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(CORPUS_DIR).expect("seed corpus checked in") {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let result = fuzzing::decode_response_input(&data);
+        assert_eq!(result, Some(Ok(0x0102_0304)), "{}", path.display());
+        n += 1;
+    }
+    assert!(n >= ApiKey::ALL.len() * 2, "only {n} seeds");
+}
+
+/// The seeds on disk are what the generator of seeds produces (so they track message changes).
+#[test]
+fn fuzz_seed_corpus_is_current() {
+    for (name, data) in all_seeds() {
+        let on_disk = std::fs::read(std::path::Path::new(CORPUS_DIR).join(&name));
+        assert_eq!(
+            on_disk.ok().as_deref(),
+            Some(&data[..]),
+            "{name}: rerun write_fuzz_seed_corpus"
+        );
+    }
 }
