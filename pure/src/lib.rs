@@ -2,5 +2,6 @@
 #![forbid(unsafe_code)]
 
 pub mod compression;
+pub mod consumer;
 pub mod protocol;
 pub mod records;
