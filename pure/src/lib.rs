@@ -3,5 +3,7 @@
 
 pub mod compression;
 pub mod consumer;
+pub mod cluster;
+pub mod connection;
 pub mod protocol;
 pub mod records;
