@@ -11,6 +11,7 @@
 //! - `simple`: [`PureSimpleConsumer`], which implements `ConsumerApi`.
 
 pub mod backend;
+mod cluster_backend;
 mod consume;
 mod decode;
 pub mod error_actions;
@@ -26,5 +27,6 @@ pub use backend::{
     AbortedTxn, CommitEntry, ConsumerBackend, FetchParams, FetchedCommit, FetchedPartition,
     GroupMember, ListedOffset, PartitionFetch,
 };
+pub use cluster_backend::ClusterBackend;
 pub use partition_state::MAX_FETCH_SIZE_CAP;
 pub use simple::PureSimpleConsumer;
