@@ -54,3 +54,40 @@ impl ClientContext for ConsumerCtx {
 }
 
 impl ConsumerContext for ConsumerCtx {}
+
+/// At construction, a metadata failure because no broker could be reached (a transport error, or a timeout
+/// while librdkafka reported every broker down) is `NoBrokersAvailable`.
+pub fn explain_unreachable(
+    err: ferrokafka_core::Error,
+    last: &LastError,
+    hosts: &str,
+) -> ferrokafka_core::Error {
+    use rdkafka::error::RDKafkaErrorCode as C;
+    if let ferrokafka_core::Error::SocketDisconnected { reason, .. } = &err {
+        // No metadata came back at all: none of the bootstrap brokers answered.
+        return ferrokafka_core::Error::NoBrokersAvailable {
+            hosts: hosts.to_string(),
+            reason: reason.clone(),
+        };
+    }
+    if !matches!(
+        err,
+        ferrokafka_core::Error::Timeout { .. } | ferrokafka_core::Error::Native { .. }
+    ) {
+        return err;
+    }
+    match last.get() {
+        Some((e, reason))
+            if matches!(
+                e.rdkafka_error_code(),
+                Some(C::AllBrokersDown | C::BrokerTransportFailure | C::Resolve)
+            ) =>
+        {
+            ferrokafka_core::Error::NoBrokersAvailable {
+                hosts: hosts.to_string(),
+                reason: format!("{reason} (then: {err})"),
+            }
+        }
+        _ => err,
+    }
+}

@@ -31,7 +31,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use tokio::sync::Notify;
 
 use crate::config::consumer_config;
-use crate::context::ConsumerCtx;
+use crate::context::{explain_unreachable, ConsumerCtx};
 use crate::error::{translate, ErrorSite};
 use crate::metadata::partition_ids;
 
@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     /// and while re-assigning, so a message from an old position never overwrites a new one.
     last: Mutex<BTreeMap<i32, i64>>,
     running: AtomicBool,
+    /// Whether librdkafka has our assignment (positions then move by seeking).
+    assigned: AtomicBool,
     wake: Arc<Notify>,
     committer: Mutex<Option<Committer>>,
     /// Timeout of offset requests (`offsets_channel_socket_timeout_ms`).
@@ -102,7 +104,8 @@ impl NativeSimpleConsumer {
         let w = Arc::clone(&wake);
         consumer.set_nonempty_callback(move || w.notify_one());
         let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
-        let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)?;
+        let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)
+            .map_err(|e| explain_unreachable(e, &consumer.context().last_error, &client.hosts))?;
         let partitions = match &opts.partitions {
             None => all,
             Some(wanted) => {
@@ -124,6 +127,7 @@ impl NativeSimpleConsumer {
             last: Mutex::new(partitions.iter().map(|p| (*p, -1)).collect()),
             partitions,
             running: AtomicBool::new(false),
+            assigned: AtomicBool::new(false),
             wake,
             committer: Mutex::new(None),
             offsets_timeout: Duration::from_millis(
@@ -158,16 +162,34 @@ impl Inner {
         }
     }
 
-    /// (Re-)assign every partition at last consumed + 1. Called with the `last` lock held.
-    fn assign_locked(&self, last: &BTreeMap<i32, i64>) -> Result<()> {
+    /// Put every partition at last consumed + 1. Called with the `last` lock held.
+    ///
+    /// The first call assigns; later ones seek (which also drops messages prefetched from the old
+    /// positions). Re-assigning instead races in librdkafka 2.12 (duplicate FETCH_STOP → assertion
+    /// `rktp->rktp_started` in `rd_kafka_assignment_partition_stopped`, librdkafka#5573).
+    fn position_locked(&self, last: &BTreeMap<i32, i64>) -> Result<()> {
         let mut tpl = TopicPartitionList::with_capacity(last.len());
         for (p, l) in last {
             tpl.add_partition_offset(&self.topic, *p, Offset::Offset(l + 1))
                 .map_err(|e| translate(&e, &self.site(Some(*p))))?;
         }
-        self.consumer
-            .assign(&tpl)
-            .map_err(|e| translate(&e, &self.site(None)))
+        if !self.assigned.load(Ordering::SeqCst) {
+            self.consumer
+                .assign(&tpl)
+                .map_err(|e| translate(&e, &self.site(None)))?;
+            self.assigned.store(true, Ordering::SeqCst);
+            return Ok(());
+        }
+        let done = self
+            .consumer
+            .seek_partitions(tpl, self.offsets_timeout)
+            .map_err(|e| translate(&e, &self.site(None)))?;
+        for elem in done.elements() {
+            if let Err(e) = elem.error() {
+                return Err(translate(&e, &self.site(Some(elem.partition()))));
+            }
+        }
+        Ok(())
     }
 
     fn start(self: &Arc<Self>) -> Result<()> {
@@ -192,12 +214,18 @@ impl Inner {
             self.reset(None)
         } else if self.opts.consumer_group.is_some() {
             // Committed offsets (C → next fetch at C; none → auto_offset_reset), when reset_offset_on_fetch.
-            self.fetch().map(|_| ())
+            self.fetch()?;
+            if !self.opts.reset_offset_on_fetch {
+                // Positions untouched (PyKafka: fetching then starts at offset 0).
+                let last = self.last();
+                self.position_locked(&last)?;
+            }
+            Ok(())
         } else {
             // Parity with PyKafka (README lists it): no group and no reset → fetching starts at offset 0
             // whatever auto_offset_reset says; auto_offset_reset only applies after OffsetOutOfRange.
             let last = self.last();
-            self.assign_locked(&last)
+            self.position_locked(&last)
         }
     }
 
@@ -263,6 +291,7 @@ impl Inner {
         if let Err(e) = self.consumer.unassign() {
             tracing::warn!(topic = self.topic, "unassign on stop: {e}");
         }
+        self.assigned.store(false, Ordering::SeqCst);
         self.wake.notify_waiters();
         committed
     }

@@ -122,23 +122,36 @@ impl Inner {
             Ok(out)
         })?;
         if self.opts.reset_offset_on_fetch {
-            let mut to_reset = Vec::new();
-            {
-                let mut last = self.last();
-                for (p, c) in &committed {
-                    if c.offset < 0 {
-                        to_reset.push((*p, reset_target(self.opts.auto_offset_reset)));
-                    } else if let Some(l) = last.get_mut(p) {
-                        *l = c.offset - 1;
-                    }
+            // Committed C → last consumed C - 1; none → auto_offset_reset. Resolved first, applied at once.
+            let mut moves = Vec::with_capacity(committed.len());
+            let mut reset_any = false;
+            for (p, c) in &committed {
+                if c.offset < 0 {
+                    reset_any = true;
+                    moves.push((
+                        *p,
+                        self.resolve(*p, reset_target(self.opts.auto_offset_reset))?,
+                    ));
+                } else {
+                    moves.push((*p, c.offset - 1));
                 }
-                self.assign_locked(&last)?;
             }
-            if !to_reset.is_empty() {
-                self.reset(Some(&to_reset))?;
+            self.apply(&moves)?;
+            if reset_any {
+                // PyKafka's reset_offsets commits after resetting.
+                self.commit(None)?;
             }
         }
         Ok(committed)
+    }
+
+    /// Set last consumed offsets and move the partitions there.
+    fn apply(&self, moves: &[(i32, i64)]) -> Result<()> {
+        let mut last = self.last();
+        for (p, l) in moves {
+            last.insert(*p, *l);
+        }
+        self.position_locked(&last)
     }
 
     /// Move partitions (all to `auto_offset_reset` with `None`), re-assign, and commit when grouped.
@@ -155,13 +168,7 @@ impl Inner {
             self.check_partition(p)?;
             resolved.push((p, self.resolve(p, target)?));
         }
-        {
-            let mut last = self.last();
-            for (p, l) in &resolved {
-                last.insert(*p, *l);
-            }
-            self.assign_locked(&last)?;
-        }
+        self.apply(&resolved)?;
         if self.opts.consumer_group.is_some() {
             self.commit(None)?;
         }

@@ -26,7 +26,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, PurgeConfig};
 use rdkafka::util::Timeout;
 
 use crate::config::producer_config;
-use crate::context::LastError;
+use crate::context::{explain_unreachable, LastError};
 use crate::error::{translate, ErrorSite};
 use crate::metadata::partition_ids;
 use delivery::{Pending, ProducerCtx};
@@ -113,7 +113,8 @@ impl NativeProducer {
             .map_err(|e| translate(&e, &site))?;
         let producer = Arc::new(producer);
         let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
-        let ids = partition_ids(producer.client(), topic, metadata_timeout, &client.hosts)?;
+        let ids = partition_ids(producer.client(), topic, metadata_timeout, &client.hosts)
+            .map_err(|e| explain_unreachable(e, &producer.context().last_error, &client.hosts))?;
         let inner = Arc::new(Inner {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
