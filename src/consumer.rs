@@ -255,6 +255,16 @@ struct Inner {
     topic: Topic,
 }
 
+impl Drop for Inner {
+    /// PyKafka stops a consumer when it is garbage-collected; so does dropping the last handle here.
+    #[allow(irrefutable_let_patterns)] // only the pure engine when `native` is off
+    fn drop(&mut self) {
+        if let Engine::Pure(c) = &self.engine {
+            c.shutdown_in_background();
+        }
+    }
+}
+
 /// PyKafka's `SimpleConsumer`: consumes some or all partitions of one topic, round-robin, one message per
 /// `consume` call; offsets optionally stored in a consumer group. Cheap to clone (shared).
 ///

@@ -214,6 +214,31 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
         run_blocking(&self.shared.handle, fut)
     }
 
+    /// Stops without waiting (for `Drop`): fetchers end, and with auto-commit a last commit is sent in the
+    /// background.
+    pub fn shutdown_in_background(&self) {
+        {
+            let mut st = self.shared.lock();
+            if !st.running {
+                return;
+            }
+            st.running = false;
+            st.run_gen += 1;
+            st.fetchers.clear();
+        }
+        self.shared.wake_consumers();
+        self.shared.space_notify.notify_waiters();
+        self.shared.refresh_notify.notify_one();
+        if self.shared.opts.auto_commit_enable && self.shared.member.is_some() {
+            let shared = Arc::clone(&self.shared);
+            self.shared.handle.spawn(async move {
+                if let Err(e) = shared.commit_offsets(None).await {
+                    tracing::warn!(topic = %shared.topic, error = %e, "final auto-commit failed");
+                }
+            });
+        }
+    }
+
     /// Whether the consumer is running.
     pub fn is_running(&self) -> bool {
         self.shared.lock().running
