@@ -69,7 +69,13 @@ fn new_topic(cluster: &KafkaCluster, prefix: &str, partitions: i32) -> String {
 fn fill(client: &KafkaClient, topic: &str, partition: i32, n: usize) {
     let values: Vec<Vec<u8>> = (0..n).map(|i| format!("m{i}").into_bytes()).collect();
     let refs: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
-    common::produce(client, topic, partition, &refs);
+    produce(client, topic, partition, &refs);
+}
+
+/// One raw batch (acks=1) through the client's connections, after making sure the client knows the topic.
+fn produce(client: &KafkaClient, topic: &str, partition: i32, values: &[&[u8]]) {
+    client.topic(topic).expect("topic metadata");
+    common::produce(client, topic, partition, values);
 }
 
 /// Produces with librdkafka (acks=all): `(partition, key, value)` triples.
@@ -477,9 +483,9 @@ fn message_larger_than_fetch_message_max_bytes() {
     each(|cluster, client, rd| {
         let topic = new_topic(cluster, "cons-big", 1);
         let big = vec![b'x'; 200_000];
-        common::produce(client, &topic, 0, &[b"small"]);
-        common::produce(client, &topic, 0, &[&big]);
-        common::produce(client, &topic, 0, &[b"after"]);
+        produce(client, &topic, 0, &[b"small"]);
+        produce(client, &topic, 0, &[&big]);
+        produce(client, &topic, 0, &[b"after"]);
         let c = builder(client, &topic, rd)
             .fetch_message_max_bytes(1_024)
             .build()

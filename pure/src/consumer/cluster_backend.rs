@@ -188,10 +188,6 @@ impl ConsumerBackend for ClusterBackend {
         entries: Vec<CommitEntry>,
     ) -> Result<Vec<(i32, Option<KafkaCode>)>> {
         let b = self.coordinator(&member.group).await?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
         let sent = b
             .offsets_request(Some(COMMIT_VERSIONS), |_| OffsetCommitRequest {
                 group_id: member.group.clone(),
@@ -205,7 +201,6 @@ impl ConsumerBackend for ClusterBackend {
                         .map(|e| OffsetCommitRequestPartition {
                             partition_index: e.partition,
                             committed_offset: e.offset,
-                            commit_timestamp: now,
                             committed_metadata: Some(e.metadata.clone()),
                             ..Default::default()
                         })
