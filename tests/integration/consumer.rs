@@ -72,10 +72,14 @@ fn fill(client: &KafkaClient, topic: &str, partition: i32, n: usize) {
     produce(client, topic, partition, &refs);
 }
 
-/// One raw batch (acks=1) through the client's connections, after making sure the client knows the topic.
+/// Values to one partition with librdkafka (acks=all), which retries while a new topic's leader settles.
 fn produce(client: &KafkaClient, topic: &str, partition: i32, values: &[&[u8]]) {
-    client.topic(topic).expect("topic metadata");
-    common::produce(client, topic, partition, values);
+    rd_produce(
+        &client.options().hosts,
+        topic,
+        "none",
+        values.iter().map(|v| (Some(partition), None, v.to_vec())),
+    );
 }
 
 /// Produces with librdkafka (acks=all): `(partition, key, value)` triples.
