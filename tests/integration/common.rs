@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use ferrokafka::{ClientOptions, KafkaClient};
-use ferrokafka_pure::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use ferrokafka_pure::protocol::messages::produce_request::{
+    PartitionProduceData, TopicProduceData,
+};
 use ferrokafka_pure::protocol::messages::ProduceRequest;
 use ferrokafka_pure::protocol::VersionRange;
 use ferrokafka_testkit::KafkaCluster;
@@ -69,20 +71,22 @@ pub fn record_batch(values: &[&[u8]]) -> Bytes {
     out.freeze()
 }
 
-/// Produce one batch to a partition's leader with acks=1, through the client's own connections.
+/// Produce one batch to a partition's leader with acks=1, through the client's own connections; retried
+/// while a just-created partition's leader is not ready.
 pub fn produce(client: &KafkaClient, topic: &str, partition: i32, values: &[&[u8]]) {
-    let cluster = client.cluster().clone();
-    let (topic, batch) = (topic.to_string(), record_batch(values));
-    let rt = client.runtime_handle().clone();
-    let resp = rt
-        .block_on(async move {
-            let leader = cluster.leader(&topic, partition)?;
+    let mut last = 0;
+    for _ in 0..40 {
+        let cluster = client.cluster().clone();
+        let (t, batch) = (topic.to_string(), record_batch(values));
+        let rt = client.runtime_handle().clone();
+        let resp = rt.block_on(async move {
+            let leader = cluster.leader(&t, partition)?;
             leader
                 .request(Some(VersionRange::new(3, 8)), |_| ProduceRequest {
                     acks: 1,
                     timeout_ms: 10_000,
                     topic_data: vec![TopicProduceData {
-                        name: topic.clone(),
+                        name: t.clone(),
                         partition_data: vec![PartitionProduceData {
                             index: partition,
                             records: Some(batch),
@@ -93,10 +97,20 @@ pub fn produce(client: &KafkaClient, topic: &str, partition: i32, values: &[&[u8
                     ..Default::default()
                 })
                 .await
-        })
-        .expect("produce");
-    let code = resp.1.responses[0].partition_responses[0].error_code;
-    assert_eq!(code, 0, "produce error code");
+        });
+        match resp {
+            Ok((_, r)) => {
+                last = r.responses[0].partition_responses[0].error_code;
+                if last == 0 {
+                    return;
+                }
+            }
+            Err(e) => eprintln!("produce: {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(250));
+        let _ = client.update_cluster();
+    }
+    panic!("produce to {topic}/{partition} kept failing, last error code {last}");
 }
 
 /// Retry `f` until it returns `Some`, up to `timeout`.

@@ -16,7 +16,9 @@ fn a_moved_leader_is_found_by_a_metadata_refresh() {
     assert!(client.brokers().contains_key(&coordinator.id));
 
     let name = unique_name("client-failover");
-    client.create_topics(&[NewTopic::new(&name, 1, 3)], 30_000).unwrap();
+    client
+        .create_topics(&[NewTopic::new(&name, 1, 3)], 30_000)
+        .unwrap();
     let topic = client.topic(&name).unwrap();
     let old_leader = topic.partitions()[&0].leader;
     let index = (0..3)

@@ -33,7 +33,9 @@ fn kafka39_offset_limits_match_pykafkas_worked_example() {
     assert_eq!(latest[&0].offsets, vec![12, 9, 6, 3, 0]);
     let latest3 = topic.fetch_offset_limits(OffsetType::Latest, 3).unwrap();
     assert_eq!(latest3[&0].offsets, vec![12, 9, 6]);
-    let earliest = topic.fetch_offset_limits(OffsetType::Earliest, 100).unwrap();
+    let earliest = topic
+        .fetch_offset_limits(OffsetType::Earliest, 100)
+        .unwrap();
     assert_eq!(earliest[&0].offsets, vec![0]);
     let by_time = topic.fetch_offset_limits(after_writes, 100).unwrap();
     let o = &by_time[&0].offsets;
@@ -44,8 +46,14 @@ fn kafka39_offset_limits_match_pykafkas_worked_example() {
         .unwrap();
     assert_eq!(before_all[&0].offsets, Vec::<i64>::new());
 
-    assert_eq!(topic.latest_available_offsets().unwrap()[&0].offsets, vec![12]);
-    assert_eq!(topic.earliest_available_offsets().unwrap()[&0].offsets, vec![0]);
+    assert_eq!(
+        topic.latest_available_offsets().unwrap()[&0].offsets,
+        vec![12]
+    );
+    assert_eq!(
+        topic.earliest_available_offsets().unwrap()[&0].offsets,
+        vec![0]
+    );
     let p = &topic.partitions()[&0];
     assert_eq!(p.latest_available_offset().unwrap(), 12);
     assert_eq!(p.earliest_available_offset().unwrap(), 0);
@@ -58,7 +66,9 @@ fn kafka4_offset_limits_give_one_offset() {
     let cluster = shared_kafka4();
     let client = common::client(cluster);
     let name = unique_name("client-offsets4");
-    client.create_topics(&[NewTopic::new(&name, 2, 1)], 30_000).unwrap();
+    client
+        .create_topics(&[NewTopic::new(&name, 2, 1)], 30_000)
+        .unwrap();
     let topic = client.topic(&name).unwrap();
     common::produce(&client, &name, 0, &[b"a", b"b", b"c"]);
     common::produce(&client, &name, 1, &[b"d"]);
@@ -69,7 +79,9 @@ fn kafka4_offset_limits_give_one_offset() {
     let earliest = topic.earliest_available_offsets().unwrap();
     assert_eq!(earliest[&0].offsets, vec![0]);
     // A time before everything: the first offset whose timestamp is at or after it.
-    let t = topic.fetch_offset_limits(OffsetsBefore::Timestamp(1), 1).unwrap();
+    let t = topic
+        .fetch_offset_limits(OffsetsBefore::Timestamp(1), 1)
+        .unwrap();
     assert_eq!(t[&0].offsets, vec![0]);
     // A time after everything: no offset.
     let future = SystemTime::now() + Duration::from_secs(3600);

@@ -37,7 +37,10 @@ fn works(options: ClientOptions) {
     assert!(!client.brokers().is_empty());
     let name = unique_name("client-sec");
     let topic = client.topic(&name).expect("auto-create over this listener");
-    assert_eq!(topic.latest_available_offsets().unwrap()[&0].offsets, vec![0]);
+    assert_eq!(
+        topic.latest_available_offsets().unwrap()[&0].offsets,
+        vec![0]
+    );
     client.delete_topics(&[&name], 10_000).unwrap();
 }
 
@@ -61,7 +64,10 @@ fn tls_with_the_wrong_ca_is_rejected_naming_the_broker() {
     assert!(s.contains("cafile") && s.contains(&o.hosts), "{s}");
     assert!(started.elapsed() < Duration::from_secs(10));
     o.ssl_config.as_mut().unwrap().check_hostname = false;
-    assert!(matches!(KafkaClient::with_options(o), Err(Error::Tls { .. })));
+    assert!(matches!(
+        KafkaClient::with_options(o),
+        Err(Error::Tls { .. })
+    ));
 }
 
 #[test]

@@ -16,6 +16,8 @@ use crate::protocol::messages::{
     CreateTopicsRequest, DeleteTopicsRequest, DescribeGroupsRequest, ListGroupsRequest,
 };
 
+const DESCRIBE_ATTEMPTS: u32 = 5;
+
 /// A topic to create. `replication_factor` / `num_partitions` of -1 take the broker's defaults (v4+).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTopic {
@@ -205,12 +207,22 @@ impl Cluster {
 
     /// Groups known to one broker (those it coordinates).
     pub async fn list_groups_on(&self, broker: &Broker) -> Result<Vec<GroupListing>, Error> {
-        let (_, resp) = broker
-            .request(None, |_| ListGroupsRequest::default())
-            .await?;
-        if let Some(code) = KafkaCode::from_i16(resp.error_code) {
-            return Err(Error::kafka(code, ErrorContext::broker(broker.label())));
-        }
+        let mut attempt = 0;
+        let resp = loop {
+            let (_, resp) = broker
+                .request(None, |_| ListGroupsRequest::default())
+                .await?;
+            match KafkaCode::from_i16(resp.error_code) {
+                None => break resp,
+                // The group coordinator is still loading its partitions: wait a little.
+                Some(code) if code.is_retriable() && attempt + 1 < DESCRIBE_ATTEMPTS => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt)))
+                        .await;
+                }
+                Some(code) => return Err(Error::kafka(code, ErrorContext::broker(broker.label()))),
+            }
+        };
         Ok(resp
             .groups
             .into_iter()
@@ -277,24 +289,46 @@ impl Cluster {
             .collect())
     }
 
-    /// Describe groups, each at its coordinator.
+    /// Describe groups, each at its coordinator. Groups whose coordinator moved or is still loading
+    /// (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS) are looked up again and
+    /// retried a few times; an error left over is in the group's `error`.
     pub async fn describe_groups(
         &self,
         groups: &[&str],
     ) -> Result<BTreeMap<String, GroupDescription>, Error> {
-        let mut by_coordinator: BTreeMap<i32, (Arc<Broker>, Vec<String>)> = BTreeMap::new();
-        for g in groups {
-            let c = self.group_coordinator(g).await?;
-            by_coordinator
-                .entry(c.id())
-                .or_insert((c, Vec::new()))
-                .1
-                .push(g.to_string());
-        }
         let mut out = BTreeMap::new();
-        for (broker, names) in by_coordinator.into_values() {
-            for d in self.describe_groups_on(&broker, &names).await? {
-                out.insert(d.group_id.clone(), d);
+        let mut todo: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+        for attempt in 0..DESCRIBE_ATTEMPTS {
+            if todo.is_empty() {
+                break;
+            }
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt)))
+                    .await;
+            }
+            let mut by_coordinator: BTreeMap<i32, (Arc<Broker>, Vec<String>)> = BTreeMap::new();
+            for g in todo.drain(..) {
+                let c = self.group_coordinator(&g).await?;
+                by_coordinator
+                    .entry(c.id())
+                    .or_insert((c, Vec::new()))
+                    .1
+                    .push(g);
+            }
+            for (broker, names) in by_coordinator.into_values() {
+                for d in self.describe_groups_on(&broker, &names).await? {
+                    if matches!(
+                        d.error,
+                        Some(
+                            KafkaCode::NotCoordinatorForGroup
+                                | KafkaCode::GroupCoordinatorNotAvailable
+                                | KafkaCode::GroupLoadInProgress
+                        )
+                    ) {
+                        todo.push(d.group_id.clone());
+                    }
+                    out.insert(d.group_id.clone(), d);
+                }
             }
         }
         Ok(out)

@@ -104,9 +104,11 @@ impl Cluster {
                 match tokio::time::timeout(remaining, attempt).await {
                     Ok(Ok(resp)) => return Ok(MetadataSnapshot::from_response(resp)),
                     // Wrong credentials, CA or options fail the same way on every host: say so at once.
-                    Ok(Err(e @ (Error::Authentication { .. } | Error::Tls { .. } | Error::Config { .. }))) => {
-                        return Err(e)
-                    }
+                    Ok(Err(
+                        e @ (Error::Authentication { .. }
+                        | Error::Tls { .. }
+                        | Error::Config { .. }),
+                    )) => return Err(e),
                     Ok(Err(e)) => {
                         tracing::debug!(broker = %label, error = %e, "metadata request failed");
                         errors.push(e.to_string());

@@ -177,7 +177,7 @@ async fn list_offsets(
         Err(_) => VersionRange::new(0, 10), // a 0.9/0.10.0 broker: v0 only
     };
     let (version, resp) = conn
-        .send_negotiated(Some(ours), |_| ListOffsetsRequest {
+        .send_negotiated(Some(ours), |v| ListOffsetsRequest {
             replica_id: -1,
             isolation_level: 0,
             topics: vec![ListOffsetsTopic {
@@ -187,7 +187,8 @@ async fn list_offsets(
                     .map(|&p| ListOffsetsPartition {
                         partition_index: p,
                         timestamp: offsets_before,
-                        max_num_offsets: max_offsets,
+                        // Only v0 has the field; later versions must leave the default.
+                        max_num_offsets: if v == 0 { max_offsets } else { 1 },
                         ..Default::default()
                     })
                     .collect(),

@@ -13,10 +13,15 @@ const LEADER_WAIT_STEP: Duration = Duration::from_millis(100);
 
 impl Cluster {
     /// The topic's metadata, creating it through Metadata auto-creation if the broker allows that.
-    /// Waits (up to `socket_timeout_ms`) while its partitions have no leader yet.
+    /// An unknown topic is waited for (at least 10 s, or `socket_timeout_ms`) until every partition has a leader.
     pub async fn topic(&self, name: &str) -> Result<TopicMetadata, Error> {
         validate_topic_name(name)?;
-        if let Some(t) = self.cached_topic(name).filter(TopicMetadata::is_ready) {
+        // A known topic is returned as it is, even with a partition leaderless right now (a broker down):
+        // producers and consumers handle that per partition. Only unknown topics wait for their leaders.
+        if let Some(t) = self
+            .cached_topic(name)
+            .filter(|t| t.error.is_none() && !t.partitions.is_empty())
+        {
             return Ok(t);
         }
         self.request_topic(name, true).await
@@ -39,14 +44,17 @@ impl Cluster {
             let Some(topic) = topic else {
                 return Err(Error::kafka(KafkaCode::UnknownTopicOrPartition, ctx));
             };
+            let last_error = topic.error;
             let retry = match topic.error {
                 None if topic.is_ready() => return Ok(topic),
+                // KRaft brokers answer UNKNOWN_TOPIC_OR_PARTITION while an auto-created topic is being made.
                 None | Some(KafkaCode::LeaderNotAvailable) => true,
+                Some(KafkaCode::UnknownTopicOrPartition) if auto_create => true,
                 Some(code) => return Err(Error::kafka(code, ctx)),
             };
             if retry && Instant::now() + LEADER_WAIT_STEP > deadline {
                 return Err(Error::Kafka {
-                    code: KafkaCode::LeaderNotAvailable,
+                    code: last_error.unwrap_or(KafkaCode::LeaderNotAvailable),
                     message: Some(format!(
                         "no leader for every partition after {} ms",
                         budget.as_millis()

@@ -1,5 +1,6 @@
-//! A reconnecting handle to one broker connection: hands out the live connection, or opens a new one with
-//! exponential backoff after failures, so a dead broker is not hammered and a restarted one is found again.
+//! A reconnecting handle to one broker connection: hands out the live connection, or opens a new one. After a
+//! failed connect, attempts within an exponential backoff window (100 ms doubling to 5 s) fail at once with the
+//! same error, so a dead broker is not hammered and a restarted one is found again.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +20,7 @@ struct State {
     conn: Option<Arc<Connection>>,
     failures: u32,
     retry_at: Option<Instant>,
+    last_error: Option<Error>,
 }
 
 /// One logical connection to a broker (the main one, or the offsets channel).
@@ -48,7 +50,7 @@ impl BrokerChannel {
         }
     }
 
-    /// The live connection, connecting (after any backoff still due) if there is none.
+    /// The live connection, connecting if there is none (or the last error, inside the backoff window).
     pub async fn get(&self) -> Result<Arc<Connection>, Error> {
         let mut st = self.state.lock().await;
         if let Some(c) = &st.conn {
@@ -57,13 +59,18 @@ impl BrokerChannel {
             }
             st.conn = None;
         }
-        if let Some(at) = st.retry_at {
-            tokio::time::sleep_until(at.into()).await;
+        // Inside the backoff window, fail at once with the last error: callers (metadata refresh trying the
+        // next host, engines with their own retry backoff) should not queue behind a dead broker.
+        if let (Some(at), Some(last)) = (st.retry_at, &st.last_error) {
+            if Instant::now() < at {
+                return Err(last.clone());
+            }
         }
         match Connection::connect(&self.host, self.port, &self.label, &self.config).await {
             Ok(c) => {
                 st.failures = 0;
                 st.retry_at = None;
+                st.last_error = None;
                 st.conn = Some(Arc::clone(&c));
                 Ok(c)
             }
@@ -73,6 +80,7 @@ impl BrokerChannel {
                     .min(BACKOFF_MAX);
                 st.failures = st.failures.saturating_add(1);
                 st.retry_at = Some(Instant::now() + backoff);
+                st.last_error = Some(e.clone());
                 tracing::debug!(broker = %self.label, error = %e, ?backoff, "connect failed");
                 Err(e)
             }
@@ -106,5 +114,39 @@ impl BrokerChannel {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn failed_connects_back_off_and_fail_fast_in_between() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = Arc::new(ConnectionConfig {
+            client_id: "t".into(),
+            request_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(1),
+            source_address: None,
+            tls: None,
+            sasl: None,
+            pinned_versions: None,
+            max_frame_size: 1024,
+        });
+        let ch = BrokerChannel::new("127.0.0.1", port, "7 (127.0.0.1)", config);
+        let first = ch.get().await.unwrap_err();
+        assert!(first.to_string().contains("7 (127.0.0.1)"), "{first}");
+        let started = Instant::now();
+        let second = ch.get().await.unwrap_err();
+        assert_eq!(first, second);
+        assert!(started.elapsed() < Duration::from_millis(50));
+        assert!(!ch.is_connected());
+        ch.reset().await;
+        assert!(ch.get().await.is_err());
     }
 }

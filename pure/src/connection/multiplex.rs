@@ -465,4 +465,39 @@ mod tests {
         );
         assert!(c.is_closed());
     }
+
+    #[tokio::test]
+    async fn a_broker_closing_on_api_versions_is_treated_as_0_9() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            // First connection: read ApiVersions, hang up (what 0.8/0.9 brokers do).
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 64];
+            let _ = s.read(&mut buf).await;
+            drop(s);
+            // Second connection: stays open.
+            let (s, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(s);
+        });
+        let config = super::super::ConnectionConfig {
+            client_id: "t".into(),
+            request_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            source_address: None,
+            tls: None,
+            sasl: None,
+            pinned_versions: None,
+            max_frame_size: 1024,
+        };
+        let c = Connection::connect("127.0.0.1", port, "0 (old)", &config)
+            .await
+            .unwrap();
+        assert_eq!(
+            c.api_versions().source(),
+            &super::super::VersionSource::Fallback09
+        );
+        assert_eq!(c.version_for(1, (0, 17)).unwrap(), 1);
+    }
 }

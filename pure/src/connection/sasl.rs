@@ -53,8 +53,9 @@ pub async fn authenticate(
     let result = match sasl.mechanism {
         SaslMechanism::Plain => {
             let token = format!("\0{}\0{}", sasl.username, sasl.password);
+            // v0 raw mode: the broker answers an empty frame on success (and hangs up on failure).
             session
-                .exchange(hs, token.as_bytes(), false)
+                .exchange(hs, token.as_bytes(), true)
                 .await
                 .map(|_| ())
         }
@@ -141,5 +142,74 @@ impl Session {
             });
         }
         Ok(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::transport::BoxStream;
+    use crate::connection::wire::ApiRange;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn read_frame(s: &mut tokio::io::DuplexStream) -> Vec<u8> {
+        let mut len = [0u8; 4];
+        s.read_exact(&mut len).await.unwrap();
+        let mut body = vec![0u8; i32::from_be_bytes(len) as usize];
+        s.read_exact(&mut body).await.unwrap();
+        body
+    }
+
+    /// A broker with SaslHandshake v0 only: handshake, then a raw PLAIN token, then an empty frame.
+    async fn old_broker(mut s: tokio::io::DuplexStream, password: &'static [u8]) {
+        let req = read_frame(&mut s).await;
+        assert_eq!(&req[..4], &[0, 17, 0, 0], "SaslHandshake v0");
+        let mut resp = req[4..8].to_vec(); // correlation id
+        resp.extend_from_slice(&[0, 0, 0, 0, 0, 1, 0, 5]);
+        resp.extend_from_slice(b"PLAIN");
+        let mut framed = (resp.len() as i32).to_be_bytes().to_vec();
+        framed.extend_from_slice(&resp);
+        s.write_all(&framed).await.unwrap();
+        let token = read_frame(&mut s).await;
+        let mut expected = b"\0alice\0".to_vec();
+        expected.extend_from_slice(password);
+        if token == expected {
+            s.write_all(&[0, 0, 0, 0]).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    async fn run(password: &str) -> Result<(), Error> {
+        let (client, server) = tokio::io::duplex(4096);
+        tokio::spawn(old_broker(server, b"pw"));
+        let mut stream: BoxStream = Box::new(client);
+        let mut hs = Handshaker {
+            stream: &mut stream,
+            broker: "0 (old:9092)",
+            client_id: "t",
+            timeout: Duration::from_secs(2),
+            max_frame_size: 1024,
+            next_correlation_id: 1,
+        };
+        let versions = ApiVersionTable::negotiated(&[ApiRange {
+            api_key: 17,
+            min: 0,
+            max: 0,
+        }]);
+        let cfg = SaslConfig {
+            mechanism: SaslMechanism::Plain,
+            username: "alice".into(),
+            password: password.into(),
+        };
+        authenticate(&mut hs, &cfg, &versions).await
+    }
+
+    #[tokio::test]
+    async fn sasl_handshake_v0_sends_raw_tokens() {
+        run("pw").await.unwrap();
+        let e = run("wrong").await.unwrap_err();
+        assert!(matches!(e, Error::Authentication { .. }), "{e}");
+        assert!(e.to_string().contains("0 (old:9092)"), "{e}");
     }
 }

@@ -136,9 +136,9 @@ pub fn explain_handshake_error(e: &std::io::Error) -> String {
         .and_then(|i| i.downcast_ref::<rustls::Error>())
         .cloned();
     match inner {
-        Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-            "the broker's certificate is not signed by a CA in ssl_config.cafile (UnknownIssuer)".into()
-        }
+        Some(rustls::Error::InvalidCertificate(
+            c @ (CertificateError::UnknownIssuer | CertificateError::BadSignature),
+        )) => format!("the broker's certificate is not signed by a CA in ssl_config.cafile ({c:?})"),
         Some(rustls::Error::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
         )) => "the broker's certificate does not name this host (set check_hostname=false to skip the name check)".into(),
@@ -191,5 +191,153 @@ impl ServerCertVerifier for ChainOnlyVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    struct Pki {
+        dir: std::path::PathBuf,
+        ca: std::path::PathBuf,
+        server_chain: Vec<CertificateDer<'static>>,
+        server_key: PrivateKeyDer<'static>,
+        client_key: KeyPair,
+        client_cert: std::path::PathBuf,
+    }
+
+    /// A CA, a server certificate for `other.example` only, a client certificate.
+    fn make_pki(tag: &str) -> Pki {
+        let dir = std::env::temp_dir().join(format!("fk-tls-{tag}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let ca_path = dir.join("ca.pem");
+        fs::write(&ca_path, ca.pem()).unwrap();
+        let server_key = KeyPair::generate().unwrap();
+        let server = CertificateParams::new(vec!["other.example".to_string()])
+            .unwrap()
+            .signed_by(&server_key, &ca, &ca_key)
+            .unwrap();
+        let client_key = KeyPair::generate().unwrap();
+        let client = CertificateParams::new(vec!["client".to_string()])
+            .unwrap()
+            .signed_by(&client_key, &ca, &ca_key)
+            .unwrap();
+        let client_cert = dir.join("client.pem");
+        fs::write(&client_cert, client.pem()).unwrap();
+        Pki {
+            dir,
+            ca: ca_path,
+            server_chain: vec![server.der().clone()],
+            server_key: PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+            client_key,
+            client_cert,
+        }
+    }
+
+    /// A TLS echo-one-byte server on 127.0.0.1.
+    async fn server(pki: &Pki) -> u16 {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(pki.server_chain.clone(), pki.server_key.clone_key())
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut s) = acceptor.accept(tcp).await {
+                        let mut b = [0u8; 1];
+                        if s.read_exact(&mut b).await.is_ok() {
+                            let _ = s.write_all(&b).await;
+                            let _ = s.flush().await;
+                        }
+                    }
+                });
+            }
+        });
+        port
+    }
+
+    async fn handshake(ssl: &SslConfig, port: u16) -> Result<(), Error> {
+        let config = client_config(ssl)?;
+        let mut s = super::super::transport::open(
+            "127.0.0.1",
+            port,
+            "1 (127.0.0.1)",
+            std::time::Duration::from_secs(5),
+            None,
+            Some(&config),
+        )
+        .await?;
+        s.write_all(b"x").await.unwrap();
+        let mut b = [0u8; 1];
+        s.read_exact(&mut b).await.unwrap();
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn hostname_is_checked_unless_check_hostname_is_false() {
+        let pki = make_pki("host");
+        let port = server(&pki).await;
+        let mut ssl = SslConfig::new(&pki.ca);
+        let e = handshake(&ssl, port).await.unwrap_err();
+        assert!(matches!(e, Error::Tls { .. }), "{e}");
+        assert!(e.to_string().contains("does not name this host"), "{e}");
+        ssl.check_hostname = false;
+        handshake(&ssl, port).await.unwrap();
+        // The chain is still verified: another CA is refused.
+        let other = make_pki("other");
+        let mut wrong = SslConfig::new(&other.ca);
+        wrong.check_hostname = false;
+        let e = handshake(&wrong, port).await.unwrap_err();
+        assert!(e.to_string().contains("not signed by a CA"), "{e}");
+        let _ = fs::remove_dir_all(&pki.dir);
+        let _ = fs::remove_dir_all(&other.dir);
+    }
+
+    #[test]
+    fn encrypted_pkcs8_client_keys_need_the_right_password() {
+        let pki = make_pki("key");
+        let der = pki.client_key.serialize_der();
+        let info = pkcs8::PrivateKeyInfo::try_from(der.as_slice()).unwrap();
+        let params =
+            pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, b"saltsalt", &[7u8; 16])
+                .unwrap();
+        let encrypted = info.encrypt_with_params(params, b"hunter2").unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(encrypted.as_bytes());
+        let key_path = pki.dir.join("client.key");
+        fs::write(
+            &key_path,
+            format!("-----BEGIN ENCRYPTED PRIVATE KEY-----\n{b64}\n-----END ENCRYPTED PRIVATE KEY-----\n"),
+        )
+        .unwrap();
+        let mut ssl = SslConfig::new(&pki.ca);
+        ssl.certfile = Some(pki.client_cert.clone());
+        ssl.keyfile = Some(key_path);
+        ssl.password = Some("hunter2".into());
+        client_config(&ssl).unwrap();
+        ssl.password = Some("wrong".into());
+        let e = client_config(&ssl).unwrap_err();
+        assert!(e.to_string().contains("wrong ssl_config.password"), "{e}");
+        ssl.password = None;
+        assert!(client_config(&ssl).is_err());
+        let mut bad = SslConfig::new(pki.dir.join("missing.pem"));
+        bad.check_hostname = true;
+        let e = client_config(&bad).unwrap_err();
+        assert!(e.to_string().contains("missing.pem"), "{e}");
+        let _ = fs::remove_dir_all(&pki.dir);
     }
 }

@@ -18,6 +18,17 @@ pub fn protocol_error(e: ProtocolError, what: &str, broker: &str) -> Error {
 impl Connection {
     /// Send `req` at `version` and decode the response at the same version.
     pub async fn send<R: Request>(&self, req: &R, version: i16) -> Result<R::Response, Error> {
+        self.send_with_timeout(req, version, self.timeout()).await
+    }
+
+    /// [`Connection::send`] with its own timeout (a Fetch that long-polls for `max_wait_ms` needs more than
+    /// `socket_timeout_ms`).
+    pub async fn send_with_timeout<R: Request>(
+        &self,
+        req: &R,
+        version: i16,
+        timeout: std::time::Duration,
+    ) -> Result<R::Response, Error> {
         let mut body = BytesMut::new();
         req.encode(&mut body, version).map_err(|e| {
             protocol_error(
@@ -27,12 +38,13 @@ impl Connection {
             )
         })?;
         let resp = self
-            .request(
+            .request_with_timeout(
                 R::API_KEY,
                 version,
                 R::request_header_version(version),
                 R::response_header_version(version),
                 &body,
+                timeout,
             )
             .await?;
         let mut d = Decoder::new(resp);
@@ -43,6 +55,25 @@ impl Connection {
                 self.broker(),
             )
         })
+    }
+
+    /// Send a request the broker does not answer (Produce with acks=0).
+    pub async fn send_without_reply<R: Request>(&self, req: &R, version: i16) -> Result<(), Error> {
+        let mut body = BytesMut::new();
+        req.encode(&mut body, version).map_err(|e| {
+            protocol_error(
+                e,
+                &format!("encoding {} v{version}", R::NAME),
+                self.broker(),
+            )
+        })?;
+        self.send_without_response(
+            R::API_KEY,
+            version,
+            R::request_header_version(version),
+            &body,
+        )
+        .await
     }
 
     /// The version to speak for `R`: the highest in `ours` (default: every version the generated code has)

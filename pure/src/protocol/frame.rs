@@ -8,7 +8,7 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use super::error::{ProtocolError, ProtocolResult};
-use super::messages::{RequestHeader, ResponseHeader};
+use super::messages::{ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader};
 use super::primitives::{encode_error, Decoder};
 use super::traits::{Message, Request};
 
@@ -43,6 +43,29 @@ pub fn encode_request<R: Request>(
     Ok(out)
 }
 
+/// Encodes `int32 size | response header | body`: what a broker sends (test fakes, fuzz seed corpora).
+///
+/// The header is v1 for flexible response versions, else v0, and always v0 for ApiVersions.
+pub fn encode_response<R: Request>(
+    resp: &R::Response,
+    version: i16,
+    correlation_id: i32,
+) -> ProtocolResult<BytesMut> {
+    R::Response::check_version(version)?;
+    let mut out = BytesMut::with_capacity(64);
+    out.put_i32(0); // patched below
+    let header = ResponseHeader {
+        correlation_id,
+        ..ResponseHeader::default()
+    };
+    header.encode(&mut out, R::response_header_version(version))?;
+    resp.encode(&mut out, version)?;
+    let size = i32::try_from(out.len() - 4)
+        .map_err(|_| encode_error("response frame", "longer than 2 GiB"))?;
+    out[..4].copy_from_slice(&size.to_be_bytes());
+    Ok(out)
+}
+
 /// Decodes a response frame (header + body, *without* the 4-byte size prefix) to `R`'s response at `version`,
 /// returning the correlation id with the body. Trailing bytes after the body are ignored, as the Java client does.
 pub fn decode_response<R: Request>(
@@ -54,6 +77,22 @@ pub fn decode_response<R: Request>(
     let header = ResponseHeader::decode(&mut d, R::response_header_version(version))?;
     let body = R::Response::decode(&mut d, version)?;
     Ok((header.correlation_id, body))
+}
+
+/// Decodes an ApiVersions response frame (without the size prefix) sent for a request at `version`.
+///
+/// A broker that does not speak the requested ApiVersions version answers with a **v0** body carrying
+/// `UNSUPPORTED_VERSION` (35) and its own ApiVersions range, so the client can retry lower. As the Java client
+/// does, this decodes at `version` and, if that fails, again at v0.
+pub fn decode_api_versions_response(
+    frame: Bytes,
+    version: i16,
+) -> ProtocolResult<(i32, ApiVersionsResponse)> {
+    match decode_response::<ApiVersionsRequest>(frame.clone(), version) {
+        Ok(r) => Ok(r),
+        Err(e) if version != 0 => decode_response::<ApiVersionsRequest>(frame, 0).map_err(|_| e),
+        Err(e) => Err(e),
+    }
 }
 
 /// Decodes a request frame (header + body, without the size prefix): what a broker (or a test fake) reads.

@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod frame;
+pub mod fuzzing;
 pub mod messages;
 pub mod primitives;
 pub mod traits;

@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `ApiVersions` request body.
 ///
 /// Versions 0-4, flexible from 3.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiVersionsRequest {
     /// The name of the client.
     ///
@@ -27,16 +27,6 @@ pub struct ApiVersionsRequest {
     pub client_software_version: String,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ApiVersionsRequest {
-    fn default() -> Self {
-        ApiVersionsRequest {
-            client_software_name: String::new(),
-            client_software_version: String::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ApiVersionsRequest {

@@ -199,7 +199,7 @@ impl Arbitrary for ApiVersionsResponse {
 }
 
 /// The APIs supported by the broker.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiVersion {
     /// The API index.
     ///
@@ -215,17 +215,6 @@ pub struct ApiVersion {
     pub max_version: i16,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ApiVersion {
-    fn default() -> Self {
-        ApiVersion {
-            api_key: 0,
-            min_version: 0,
-            max_version: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ApiVersion {
@@ -280,7 +269,7 @@ impl Arbitrary for ApiVersion {
 }
 
 /// Features supported by the broker. Note: in v0-v3, features with MinSupportedVersion = 0 are omitted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SupportedFeatureKey {
     /// The name of the feature.
     ///
@@ -296,17 +285,6 @@ pub struct SupportedFeatureKey {
     pub max_version: i16,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for SupportedFeatureKey {
-    fn default() -> Self {
-        SupportedFeatureKey {
-            name: String::new(),
-            min_version: 0,
-            max_version: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl SupportedFeatureKey {
@@ -392,7 +370,7 @@ impl Arbitrary for SupportedFeatureKey {
 }
 
 /// List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FinalizedFeatureKey {
     /// The name of the feature.
     ///
@@ -408,17 +386,6 @@ pub struct FinalizedFeatureKey {
     pub min_version_level: i16,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for FinalizedFeatureKey {
-    fn default() -> Self {
-        FinalizedFeatureKey {
-            name: String::new(),
-            max_version_level: 0,
-            min_version_level: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl FinalizedFeatureKey {

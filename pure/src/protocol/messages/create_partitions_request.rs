@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `CreatePartitions` request body.
 ///
 /// Versions 0-3, flexible from 2.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePartitionsRequest {
     /// Each topic that we want to create new partitions inside.
     ///
@@ -31,17 +31,6 @@ pub struct CreatePartitionsRequest {
     pub validate_only: bool,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for CreatePartitionsRequest {
-    fn default() -> Self {
-        CreatePartitionsRequest {
-            topics: Vec::new(),
-            timeout_ms: 0,
-            validate_only: false,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl CreatePartitionsRequest {
@@ -192,7 +181,7 @@ impl Arbitrary for CreatePartitionsTopic {
 }
 
 /// The new partition assignments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePartitionsAssignment {
     /// The assigned broker IDs.
     ///
@@ -200,15 +189,6 @@ pub struct CreatePartitionsAssignment {
     pub broker_ids: Vec<i32>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for CreatePartitionsAssignment {
-    fn default() -> Self {
-        CreatePartitionsAssignment {
-            broker_ids: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl CreatePartitionsAssignment {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `CreatePartitions` response body.
 ///
 /// Versions 0-3, flexible from 2.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePartitionsResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -25,16 +25,6 @@ pub struct CreatePartitionsResponse {
     pub results: Vec<CreatePartitionsTopicResult>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for CreatePartitionsResponse {
-    fn default() -> Self {
-        CreatePartitionsResponse {
-            throttle_time_ms: 0,
-            results: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl CreatePartitionsResponse {
@@ -89,7 +79,7 @@ impl Arbitrary for CreatePartitionsResponse {
 }
 
 /// The partition creation results for each topic.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatePartitionsTopicResult {
     /// The topic name.
     ///
@@ -105,17 +95,6 @@ pub struct CreatePartitionsTopicResult {
     pub error_message: Option<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for CreatePartitionsTopicResult {
-    fn default() -> Self {
-        CreatePartitionsTopicResult {
-            name: String::new(),
-            error_code: 0,
-            error_message: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl CreatePartitionsTopicResult {

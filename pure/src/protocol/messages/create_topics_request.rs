@@ -112,7 +112,7 @@ impl Arbitrary for CreateTopicsRequest {
 }
 
 /// The topics to create.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatableTopic {
     /// The topic name.
     ///
@@ -136,19 +136,6 @@ pub struct CreatableTopic {
     pub configs: Vec<CreatableTopicConfig>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for CreatableTopic {
-    fn default() -> Self {
-        CreatableTopic {
-            name: String::new(),
-            num_partitions: 0,
-            replication_factor: 0,
-            assignments: Vec::new(),
-            configs: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl CreatableTopic {
@@ -219,7 +206,7 @@ impl Arbitrary for CreatableTopic {
 }
 
 /// The manual partition assignment, or the empty array if we are using automatic assignment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CreatableReplicaAssignment {
     /// The partition index.
     ///
@@ -231,16 +218,6 @@ pub struct CreatableReplicaAssignment {
     pub broker_ids: Vec<i32>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for CreatableReplicaAssignment {
-    fn default() -> Self {
-        CreatableReplicaAssignment {
-            partition_index: 0,
-            broker_ids: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl CreatableReplicaAssignment {

@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `DeleteRecords` request body.
 ///
 /// Versions 0-2, flexible from 2.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordsRequest {
     /// Each topic that we want to delete records from.
     ///
@@ -27,16 +27,6 @@ pub struct DeleteRecordsRequest {
     pub timeout_ms: i32,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteRecordsRequest {
-    fn default() -> Self {
-        DeleteRecordsRequest {
-            topics: Vec::new(),
-            timeout_ms: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteRecordsRequest {
@@ -91,7 +81,7 @@ impl Arbitrary for DeleteRecordsRequest {
 }
 
 /// Each topic that we want to delete records from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordsTopic {
     /// The topic name.
     ///
@@ -103,16 +93,6 @@ pub struct DeleteRecordsTopic {
     pub partitions: Vec<DeleteRecordsPartition>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteRecordsTopic {
-    fn default() -> Self {
-        DeleteRecordsTopic {
-            name: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteRecordsTopic {
@@ -167,7 +147,7 @@ impl Arbitrary for DeleteRecordsTopic {
 }
 
 /// Each partition that we want to delete records from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordsPartition {
     /// The partition index.
     ///
@@ -179,16 +159,6 @@ pub struct DeleteRecordsPartition {
     pub offset: i64,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteRecordsPartition {
-    fn default() -> Self {
-        DeleteRecordsPartition {
-            partition_index: 0,
-            offset: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteRecordsPartition {

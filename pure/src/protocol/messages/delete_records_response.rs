@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `DeleteRecords` response body.
 ///
 /// Versions 0-2, flexible from 2.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordsResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -25,16 +25,6 @@ pub struct DeleteRecordsResponse {
     pub topics: Vec<DeleteRecordsTopicResult>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteRecordsResponse {
-    fn default() -> Self {
-        DeleteRecordsResponse {
-            throttle_time_ms: 0,
-            topics: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteRecordsResponse {
@@ -89,7 +79,7 @@ impl Arbitrary for DeleteRecordsResponse {
 }
 
 /// Each topic that we wanted to delete records from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordsTopicResult {
     /// The topic name.
     ///
@@ -101,16 +91,6 @@ pub struct DeleteRecordsTopicResult {
     pub partitions: Vec<DeleteRecordsPartitionResult>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteRecordsTopicResult {
-    fn default() -> Self {
-        DeleteRecordsTopicResult {
-            name: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteRecordsTopicResult {
@@ -165,7 +145,7 @@ impl Arbitrary for DeleteRecordsTopicResult {
 }
 
 /// Each partition that we wanted to delete records from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteRecordsPartitionResult {
     /// The partition index.
     ///
@@ -181,17 +161,6 @@ pub struct DeleteRecordsPartitionResult {
     pub error_code: i16,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteRecordsPartitionResult {
-    fn default() -> Self {
-        DeleteRecordsPartitionResult {
-            partition_index: 0,
-            low_watermark: 0,
-            error_code: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteRecordsPartitionResult {

@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `DeleteTopics` request body.
 ///
 /// Versions 0-6, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTopicsRequest {
     /// The name or topic ID of the topic
     ///
@@ -31,17 +31,6 @@ pub struct DeleteTopicsRequest {
     pub timeout_ms: i32,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteTopicsRequest {
-    fn default() -> Self {
-        DeleteTopicsRequest {
-            topics: Vec::new(),
-            topic_names: Vec::new(),
-            timeout_ms: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteTopicsRequest {
@@ -125,7 +114,7 @@ impl Arbitrary for DeleteTopicsRequest {
 }
 
 /// The name or topic ID of the topic
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeleteTopicState {
     /// The topic name
     ///
@@ -137,16 +126,6 @@ pub struct DeleteTopicState {
     pub topic_id: Uuid,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DeleteTopicState {
-    fn default() -> Self {
-        DeleteTopicState {
-            name: None,
-            topic_id: Uuid::ZERO,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DeleteTopicState {

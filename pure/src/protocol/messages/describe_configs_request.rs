@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `DescribeConfigs` request body.
 ///
 /// Versions 0-4, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeConfigsRequest {
     /// The resources whose configurations we want to describe.
     ///
@@ -31,17 +31,6 @@ pub struct DescribeConfigsRequest {
     pub include_documentation: bool,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DescribeConfigsRequest {
-    fn default() -> Self {
-        DescribeConfigsRequest {
-            resources: Vec::new(),
-            include_synonyms: false,
-            include_documentation: false,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DescribeConfigsRequest {

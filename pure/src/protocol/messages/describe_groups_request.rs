@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `DescribeGroups` request body.
 ///
 /// Versions 0-5, flexible from 5.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGroupsRequest {
     /// The names of the groups to describe
     ///
@@ -27,16 +27,6 @@ pub struct DescribeGroupsRequest {
     pub include_authorized_operations: bool,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DescribeGroupsRequest {
-    fn default() -> Self {
-        DescribeGroupsRequest {
-            groups: Vec::new(),
-            include_authorized_operations: false,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DescribeGroupsRequest {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `DescribeGroups` response body.
 ///
 /// Versions 0-5, flexible from 5.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribeGroupsResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -25,16 +25,6 @@ pub struct DescribeGroupsResponse {
     pub groups: Vec<DescribedGroup>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DescribeGroupsResponse {
-    fn default() -> Self {
-        DescribeGroupsResponse {
-            throttle_time_ms: 0,
-            groups: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DescribeGroupsResponse {
@@ -228,7 +218,7 @@ impl Arbitrary for DescribedGroup {
 }
 
 /// The group members.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DescribedGroupMember {
     /// The member ID assigned by the group coordinator.
     ///
@@ -256,20 +246,6 @@ pub struct DescribedGroupMember {
     pub member_assignment: Bytes,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for DescribedGroupMember {
-    fn default() -> Self {
-        DescribedGroupMember {
-            member_id: String::new(),
-            group_instance_id: None,
-            client_id: String::new(),
-            client_host: String::new(),
-            member_metadata: Bytes::new(),
-            member_assignment: Bytes::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl DescribedGroupMember {

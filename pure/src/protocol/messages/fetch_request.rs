@@ -362,7 +362,7 @@ impl Arbitrary for ReplicaState {
 }
 
 /// The topics to fetch.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FetchTopic {
     /// The name of the topic to fetch.
     ///
@@ -378,17 +378,6 @@ pub struct FetchTopic {
     pub partitions: Vec<FetchPartition>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for FetchTopic {
-    fn default() -> Self {
-        FetchTopic {
-            topic: String::new(),
-            topic_id: Uuid::ZERO,
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl FetchTopic {
@@ -615,7 +604,7 @@ impl Arbitrary for FetchPartition {
 }
 
 /// In an incremental fetch request, the partitions to remove.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ForgottenTopic {
     /// The topic name.
     ///
@@ -631,17 +620,6 @@ pub struct ForgottenTopic {
     pub partitions: Vec<i32>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ForgottenTopic {
-    fn default() -> Self {
-        ForgottenTopic {
-            topic: String::new(),
-            topic_id: Uuid::ZERO,
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ForgottenTopic {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `Fetch` response body.
 ///
 /// Versions 0-17, flexible from 12.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FetchResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -37,19 +37,6 @@ pub struct FetchResponse {
     pub node_endpoints: Vec<NodeEndpoint>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for FetchResponse {
-    fn default() -> Self {
-        FetchResponse {
-            throttle_time_ms: 0,
-            error_code: 0,
-            session_id: 0,
-            responses: Vec::new(),
-            node_endpoints: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl FetchResponse {
@@ -155,7 +142,7 @@ impl Arbitrary for FetchResponse {
 }
 
 /// The response topics.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FetchableTopicResponse {
     /// The topic name.
     ///
@@ -171,17 +158,6 @@ pub struct FetchableTopicResponse {
     pub partitions: Vec<PartitionData>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for FetchableTopicResponse {
-    fn default() -> Self {
-        FetchableTopicResponse {
-            topic: String::new(),
-            topic_id: Uuid::ZERO,
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl FetchableTopicResponse {
@@ -744,7 +720,7 @@ impl Arbitrary for SnapshotId {
 }
 
 /// The aborted transactions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AbortedTransaction {
     /// The producer id associated with the aborted transaction.
     ///
@@ -756,16 +732,6 @@ pub struct AbortedTransaction {
     pub first_offset: i64,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for AbortedTransaction {
-    fn default() -> Self {
-        AbortedTransaction {
-            producer_id: 0,
-            first_offset: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl AbortedTransaction {
@@ -834,7 +800,7 @@ impl Arbitrary for AbortedTransaction {
 }
 
 /// Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeEndpoint {
     /// The ID of the associated node.
     ///
@@ -854,18 +820,6 @@ pub struct NodeEndpoint {
     pub rack: Option<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for NodeEndpoint {
-    fn default() -> Self {
-        NodeEndpoint {
-            node_id: 0,
-            host: String::new(),
-            port: 0,
-            rack: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl NodeEndpoint {

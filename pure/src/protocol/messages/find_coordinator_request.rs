@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `FindCoordinator` request body.
 ///
 /// Versions 0-6, flexible from 3.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindCoordinatorRequest {
     /// The coordinator key.
     ///
@@ -31,17 +31,6 @@ pub struct FindCoordinatorRequest {
     pub coordinator_keys: Vec<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for FindCoordinatorRequest {
-    fn default() -> Self {
-        FindCoordinatorRequest {
-            key: String::new(),
-            key_type: 0,
-            coordinator_keys: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl FindCoordinatorRequest {

@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `Heartbeat` request body.
 ///
 /// Versions 0-4, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HeartbeatRequest {
     /// The group id.
     ///
@@ -35,18 +35,6 @@ pub struct HeartbeatRequest {
     pub group_instance_id: Option<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for HeartbeatRequest {
-    fn default() -> Self {
-        HeartbeatRequest {
-            group_id: String::new(),
-            generation_id: 0,
-            member_id: String::new(),
-            group_instance_id: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl HeartbeatRequest {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `Heartbeat` response body.
 ///
 /// Versions 0-4, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HeartbeatResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -25,16 +25,6 @@ pub struct HeartbeatResponse {
     pub error_code: i16,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for HeartbeatResponse {
-    fn default() -> Self {
-        HeartbeatResponse {
-            throttle_time_ms: 0,
-            error_code: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl HeartbeatResponse {

@@ -183,7 +183,7 @@ impl Arbitrary for JoinGroupRequest {
 }
 
 /// The list of protocols that the member supports.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct JoinGroupRequestProtocol {
     /// The protocol name.
     ///
@@ -195,16 +195,6 @@ pub struct JoinGroupRequestProtocol {
     pub metadata: Bytes,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for JoinGroupRequestProtocol {
-    fn default() -> Self {
-        JoinGroupRequestProtocol {
-            name: String::new(),
-            metadata: Bytes::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl JoinGroupRequestProtocol {

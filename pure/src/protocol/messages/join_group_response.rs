@@ -190,7 +190,7 @@ impl Arbitrary for JoinGroupResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct JoinGroupResponseMember {
     /// The group member ID.
     ///
@@ -206,17 +206,6 @@ pub struct JoinGroupResponseMember {
     pub metadata: Bytes,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for JoinGroupResponseMember {
-    fn default() -> Self {
-        JoinGroupResponseMember {
-            member_id: String::new(),
-            group_instance_id: None,
-            metadata: Bytes::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl JoinGroupResponseMember {

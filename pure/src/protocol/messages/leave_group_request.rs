@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `LeaveGroup` request body.
 ///
 /// Versions 0-5, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LeaveGroupRequest {
     /// The ID of the group to leave.
     ///
@@ -31,17 +31,6 @@ pub struct LeaveGroupRequest {
     pub members: Vec<MemberIdentity>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for LeaveGroupRequest {
-    fn default() -> Self {
-        LeaveGroupRequest {
-            group_id: String::new(),
-            member_id: String::new(),
-            members: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl LeaveGroupRequest {
@@ -126,7 +115,7 @@ impl Arbitrary for LeaveGroupRequest {
 }
 
 /// List of leaving member identities.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MemberIdentity {
     /// The member ID to remove from the group.
     ///
@@ -142,17 +131,6 @@ pub struct MemberIdentity {
     pub reason: Option<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for MemberIdentity {
-    fn default() -> Self {
-        MemberIdentity {
-            member_id: String::new(),
-            group_instance_id: None,
-            reason: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl MemberIdentity {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `LeaveGroup` response body.
 ///
 /// Versions 0-5, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LeaveGroupResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -29,17 +29,6 @@ pub struct LeaveGroupResponse {
     pub members: Vec<MemberResponse>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for LeaveGroupResponse {
-    fn default() -> Self {
-        LeaveGroupResponse {
-            throttle_time_ms: 0,
-            error_code: 0,
-            members: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl LeaveGroupResponse {

@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `ListGroups` request body.
 ///
 /// Versions 0-5, flexible from 3.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsRequest {
     /// The states of the groups we want to list. If empty, all groups are returned with their state.
     ///
@@ -27,16 +27,6 @@ pub struct ListGroupsRequest {
     pub types_filter: Vec<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ListGroupsRequest {
-    fn default() -> Self {
-        ListGroupsRequest {
-            states_filter: Vec::new(),
-            types_filter: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ListGroupsRequest {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `ListGroups` response body.
 ///
 /// Versions 0-5, flexible from 3.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListGroupsResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -29,17 +29,6 @@ pub struct ListGroupsResponse {
     pub groups: Vec<ListedGroup>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ListGroupsResponse {
-    fn default() -> Self {
-        ListGroupsResponse {
-            throttle_time_ms: 0,
-            error_code: 0,
-            groups: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ListGroupsResponse {
@@ -104,7 +93,7 @@ impl Arbitrary for ListGroupsResponse {
 }
 
 /// Each group in the response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListedGroup {
     /// The group ID.
     ///
@@ -124,18 +113,6 @@ pub struct ListedGroup {
     pub group_type: String,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ListedGroup {
-    fn default() -> Self {
-        ListedGroup {
-            group_id: String::new(),
-            protocol_type: String::new(),
-            group_state: String::new(),
-            group_type: String::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ListedGroup {

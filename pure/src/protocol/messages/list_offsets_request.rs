@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `ListOffsets` request body.
 ///
 /// Versions 0-10, flexible from 6.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOffsetsRequest {
     /// The broker ID of the requester, or -1 if this request is being made by a normal consumer.
     ///
@@ -35,18 +35,6 @@ pub struct ListOffsetsRequest {
     pub timeout_ms: i32,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ListOffsetsRequest {
-    fn default() -> Self {
-        ListOffsetsRequest {
-            replica_id: 0,
-            isolation_level: 0,
-            topics: Vec::new(),
-            timeout_ms: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ListOffsetsRequest {
@@ -127,7 +115,7 @@ impl Arbitrary for ListOffsetsRequest {
 }
 
 /// Each topic in the request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ListOffsetsTopic {
     /// The topic name.
     ///
@@ -139,16 +127,6 @@ pub struct ListOffsetsTopic {
     pub partitions: Vec<ListOffsetsPartition>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ListOffsetsTopic {
-    fn default() -> Self {
-        ListOffsetsTopic {
-            name: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ListOffsetsTopic {

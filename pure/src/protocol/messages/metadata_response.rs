@@ -167,7 +167,7 @@ impl Arbitrary for MetadataResponse {
 }
 
 /// A list of brokers present in the cluster.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct MetadataResponseBroker {
     /// The broker ID.
     ///
@@ -187,18 +187,6 @@ pub struct MetadataResponseBroker {
     pub rack: Option<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for MetadataResponseBroker {
-    fn default() -> Self {
-        MetadataResponseBroker {
-            node_id: 0,
-            host: String::new(),
-            port: 0,
-            rack: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl MetadataResponseBroker {

@@ -175,7 +175,7 @@ impl Arbitrary for OffsetCommitRequest {
 }
 
 /// The topics to commit offsets for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetCommitRequestTopic {
     /// The topic name.
     ///
@@ -187,16 +187,6 @@ pub struct OffsetCommitRequestTopic {
     pub partitions: Vec<OffsetCommitRequestPartition>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetCommitRequestTopic {
-    fn default() -> Self {
-        OffsetCommitRequestTopic {
-            name: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetCommitRequestTopic {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `OffsetCommit` response body.
 ///
 /// Versions 0-9, flexible from 8.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetCommitResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -25,16 +25,6 @@ pub struct OffsetCommitResponse {
     pub topics: Vec<OffsetCommitResponseTopic>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetCommitResponse {
-    fn default() -> Self {
-        OffsetCommitResponse {
-            throttle_time_ms: 0,
-            topics: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetCommitResponse {
@@ -95,7 +85,7 @@ impl Arbitrary for OffsetCommitResponse {
 }
 
 /// The responses for each topic.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetCommitResponseTopic {
     /// The topic name.
     ///
@@ -107,16 +97,6 @@ pub struct OffsetCommitResponseTopic {
     pub partitions: Vec<OffsetCommitResponsePartition>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetCommitResponseTopic {
-    fn default() -> Self {
-        OffsetCommitResponseTopic {
-            name: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetCommitResponseTopic {
@@ -171,7 +151,7 @@ impl Arbitrary for OffsetCommitResponseTopic {
 }
 
 /// The responses for each partition in the topic.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetCommitResponsePartition {
     /// The partition index.
     ///
@@ -183,16 +163,6 @@ pub struct OffsetCommitResponsePartition {
     pub error_code: i16,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetCommitResponsePartition {
-    fn default() -> Self {
-        OffsetCommitResponsePartition {
-            partition_index: 0,
-            error_code: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetCommitResponsePartition {

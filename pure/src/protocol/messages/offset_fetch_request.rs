@@ -171,7 +171,7 @@ impl Arbitrary for OffsetFetchRequest {
 }
 
 /// Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetFetchRequestTopic {
     /// The topic name.
     ///
@@ -183,16 +183,6 @@ pub struct OffsetFetchRequestTopic {
     pub partition_indexes: Vec<i32>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetFetchRequestTopic {
-    fn default() -> Self {
-        OffsetFetchRequestTopic {
-            name: String::new(),
-            partition_indexes: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetFetchRequestTopic {
@@ -427,7 +417,7 @@ impl Arbitrary for OffsetFetchRequestGroup {
 }
 
 /// Each topic we would like to fetch offsets for, or null to fetch offsets for all topics.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetFetchRequestTopics {
     /// The topic name.
     ///
@@ -439,16 +429,6 @@ pub struct OffsetFetchRequestTopics {
     pub partition_indexes: Vec<i32>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetFetchRequestTopics {
-    fn default() -> Self {
-        OffsetFetchRequestTopics {
-            name: String::new(),
-            partition_indexes: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetFetchRequestTopics {

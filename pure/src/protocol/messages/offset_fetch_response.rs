@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `OffsetFetch` response body.
 ///
 /// Versions 0-9, flexible from 6.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetFetchResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -33,18 +33,6 @@ pub struct OffsetFetchResponse {
     pub groups: Vec<OffsetFetchResponseGroup>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetFetchResponse {
-    fn default() -> Self {
-        OffsetFetchResponse {
-            throttle_time_ms: 0,
-            topics: Vec::new(),
-            error_code: 0,
-            groups: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetFetchResponse {
@@ -153,7 +141,7 @@ impl Arbitrary for OffsetFetchResponse {
 }
 
 /// The responses per topic.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetFetchResponseTopic {
     /// The topic name.
     ///
@@ -165,16 +153,6 @@ pub struct OffsetFetchResponseTopic {
     pub partitions: Vec<OffsetFetchResponsePartition>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetFetchResponseTopic {
-    fn default() -> Self {
-        OffsetFetchResponseTopic {
-            name: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetFetchResponseTopic {
@@ -415,7 +393,7 @@ impl Arbitrary for OffsetFetchResponsePartition {
 }
 
 /// The responses per group id.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetFetchResponseGroup {
     /// The group ID.
     ///
@@ -431,17 +409,6 @@ pub struct OffsetFetchResponseGroup {
     pub error_code: i16,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetFetchResponseGroup {
-    fn default() -> Self {
-        OffsetFetchResponseGroup {
-            group_id: String::new(),
-            topics: Vec::new(),
-            error_code: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetFetchResponseGroup {
@@ -540,7 +507,7 @@ impl Arbitrary for OffsetFetchResponseGroup {
 }
 
 /// The responses per topic.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetFetchResponseTopics {
     /// The topic name.
     ///
@@ -552,16 +519,6 @@ pub struct OffsetFetchResponseTopics {
     pub partitions: Vec<OffsetFetchResponsePartitions>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetFetchResponseTopics {
-    fn default() -> Self {
-        OffsetFetchResponseTopics {
-            name: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetFetchResponseTopics {

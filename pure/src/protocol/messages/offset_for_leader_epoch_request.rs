@@ -97,7 +97,7 @@ impl Arbitrary for OffsetForLeaderEpochRequest {
 }
 
 /// Each topic to get offsets for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OffsetForLeaderTopic {
     /// The topic name.
     ///
@@ -109,16 +109,6 @@ pub struct OffsetForLeaderTopic {
     pub partitions: Vec<OffsetForLeaderPartition>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for OffsetForLeaderTopic {
-    fn default() -> Self {
-        OffsetForLeaderTopic {
-            topic: String::new(),
-            partitions: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl OffsetForLeaderTopic {

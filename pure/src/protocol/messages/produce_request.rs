@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `Produce` request body.
 ///
 /// Versions 0-11, flexible from 9.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProduceRequest {
     /// The transactional ID, or null if the producer is not transactional.
     ///
@@ -35,18 +35,6 @@ pub struct ProduceRequest {
     pub topic_data: Vec<TopicProduceData>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ProduceRequest {
-    fn default() -> Self {
-        ProduceRequest {
-            transactional_id: None,
-            acks: 0,
-            timeout_ms: 0,
-            topic_data: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ProduceRequest {
@@ -128,7 +116,7 @@ impl Arbitrary for ProduceRequest {
 }
 
 /// Each topic to produce to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopicProduceData {
     /// The topic name.
     ///
@@ -140,16 +128,6 @@ pub struct TopicProduceData {
     pub partition_data: Vec<PartitionProduceData>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for TopicProduceData {
-    fn default() -> Self {
-        TopicProduceData {
-            name: String::new(),
-            partition_data: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl TopicProduceData {
@@ -208,7 +186,7 @@ impl Arbitrary for TopicProduceData {
 }
 
 /// Each partition to produce to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PartitionProduceData {
     /// The partition index.
     ///
@@ -220,16 +198,6 @@ pub struct PartitionProduceData {
     pub records: Option<Bytes>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for PartitionProduceData {
-    fn default() -> Self {
-        PartitionProduceData {
-            index: 0,
-            records: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl PartitionProduceData {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `Produce` response body.
 ///
 /// Versions 0-11, flexible from 9.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProduceResponse {
     /// Each produce response
     ///
@@ -29,17 +29,6 @@ pub struct ProduceResponse {
     pub node_endpoints: Vec<NodeEndpoint>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ProduceResponse {
-    fn default() -> Self {
-        ProduceResponse {
-            responses: Vec::new(),
-            throttle_time_ms: 0,
-            node_endpoints: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ProduceResponse {
@@ -130,7 +119,7 @@ impl Arbitrary for ProduceResponse {
 }
 
 /// Each produce response
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct TopicProduceResponse {
     /// The topic name
     ///
@@ -142,16 +131,6 @@ pub struct TopicProduceResponse {
     pub partition_responses: Vec<PartitionProduceResponse>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for TopicProduceResponse {
-    fn default() -> Self {
-        TopicProduceResponse {
-            name: String::new(),
-            partition_responses: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl TopicProduceResponse {
@@ -402,7 +381,7 @@ impl Arbitrary for PartitionProduceResponse {
 }
 
 /// The batch indices of records that caused the batch to be dropped
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct BatchIndexAndErrorMessage {
     /// The batch index of the record that cause the batch to be dropped
     ///
@@ -414,16 +393,6 @@ pub struct BatchIndexAndErrorMessage {
     pub batch_index_error_message: Option<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for BatchIndexAndErrorMessage {
-    fn default() -> Self {
-        BatchIndexAndErrorMessage {
-            batch_index: 0,
-            batch_index_error_message: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl BatchIndexAndErrorMessage {
@@ -597,7 +566,7 @@ impl Arbitrary for LeaderIdAndEpoch {
 }
 
 /// Endpoints for all current-leaders enumerated in PartitionProduceResponses, with errors NOT_LEADER_OR_FOLLOWER.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NodeEndpoint {
     /// The ID of the associated node.
     ///
@@ -617,18 +586,6 @@ pub struct NodeEndpoint {
     pub rack: Option<String>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for NodeEndpoint {
-    fn default() -> Self {
-        NodeEndpoint {
-            node_id: 0,
-            host: String::new(),
-            port: 0,
-            rack: None,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl NodeEndpoint {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The response header.
 ///
 /// Versions 0-1, flexible from 1.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ResponseHeader {
     /// The correlation ID of this response.
     ///
@@ -21,15 +21,6 @@ pub struct ResponseHeader {
     pub correlation_id: i32,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for ResponseHeader {
-    fn default() -> Self {
-        ResponseHeader {
-            correlation_id: 0,
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl ResponseHeader {

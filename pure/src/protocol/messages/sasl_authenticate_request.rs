@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `SaslAuthenticate` request body.
 ///
 /// Versions 0-2, flexible from 2.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SaslAuthenticateRequest {
     /// The SASL authentication bytes from the client, as defined by the SASL mechanism.
     ///
@@ -23,15 +23,6 @@ pub struct SaslAuthenticateRequest {
     pub auth_bytes: Bytes,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for SaslAuthenticateRequest {
-    fn default() -> Self {
-        SaslAuthenticateRequest {
-            auth_bytes: Bytes::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl SaslAuthenticateRequest {

@@ -15,20 +15,12 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `SaslHandshake` request body.
 ///
 /// Versions 0-1, never flexible.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SaslHandshakeRequest {
     /// The SASL mechanism chosen by the client.
     ///
     /// Versions: 0+.
     pub mechanism: String,
-}
-
-impl Default for SaslHandshakeRequest {
-    fn default() -> Self {
-        SaslHandshakeRequest {
-            mechanism: String::new(),
-        }
-    }
 }
 
 impl SaslHandshakeRequest {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `SaslHandshake` response body.
 ///
 /// Versions 0-1, never flexible.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SaslHandshakeResponse {
     /// The error code, or 0 if there was no error.
     ///
@@ -23,15 +23,6 @@ pub struct SaslHandshakeResponse {
     ///
     /// Versions: 0+.
     pub mechanisms: Vec<String>,
-}
-
-impl Default for SaslHandshakeResponse {
-    fn default() -> Self {
-        SaslHandshakeResponse {
-            error_code: 0,
-            mechanisms: Vec::new(),
-        }
-    }
 }
 
 impl SaslHandshakeResponse {

@@ -15,7 +15,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `SyncGroup` request body.
 ///
 /// Versions 0-5, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SyncGroupRequest {
     /// The unique group identifier.
     ///
@@ -47,21 +47,6 @@ pub struct SyncGroupRequest {
     pub assignments: Vec<SyncGroupRequestAssignment>,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for SyncGroupRequest {
-    fn default() -> Self {
-        SyncGroupRequest {
-            group_id: String::new(),
-            generation_id: 0,
-            member_id: String::new(),
-            group_instance_id: None,
-            protocol_type: None,
-            protocol_name: None,
-            assignments: Vec::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl SyncGroupRequest {
@@ -190,7 +175,7 @@ impl Arbitrary for SyncGroupRequest {
 }
 
 /// Each assignment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SyncGroupRequestAssignment {
     /// The ID of the member to assign.
     ///
@@ -202,16 +187,6 @@ pub struct SyncGroupRequestAssignment {
     pub assignment: Bytes,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for SyncGroupRequestAssignment {
-    fn default() -> Self {
-        SyncGroupRequestAssignment {
-            member_id: String::new(),
-            assignment: Bytes::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl SyncGroupRequestAssignment {

@@ -13,7 +13,7 @@ use crate::protocol::{Message, ProtocolResult, VersionRange};
 /// The `SyncGroup` response body.
 ///
 /// Versions 0-5, flexible from 4.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SyncGroupResponse {
     /// The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota.
     ///
@@ -37,19 +37,6 @@ pub struct SyncGroupResponse {
     pub assignment: Bytes,
     /// Tagged fields this code does not know, kept raw as `(tag, data)` and written back on encode.
     pub unknown_tagged_fields: Vec<(u32, Bytes)>,
-}
-
-impl Default for SyncGroupResponse {
-    fn default() -> Self {
-        SyncGroupResponse {
-            throttle_time_ms: 0,
-            error_code: 0,
-            protocol_type: None,
-            protocol_name: None,
-            assignment: Bytes::new(),
-            unknown_tagged_fields: Vec::new(),
-        }
-    }
 }
 
 impl SyncGroupResponse {
