@@ -53,9 +53,22 @@ impl KafkaCluster {
             ));
         }
         let jars = ensure_jars(config.version.distribution())?;
+        let jvm_extra = crate::cds::archive_args(config.version, &jars);
+        let started = Instant::now();
+        let cluster = Self::start_with(&config, &jars, &jvm_extra)?;
+        crate::timings::record(&describe(&config), started.elapsed());
+        Ok(cluster)
+    }
+
+    /// Starts with extra JVM flags, retrying port clashes.
+    pub(crate) fn start_with(
+        config: &KafkaConfig,
+        jars: &Path,
+        jvm_extra: &[String],
+    ) -> Result<KafkaCluster> {
         let mut attempt = 1;
         loop {
-            match Self::start_once(&config, &jars) {
+            match Self::start_once(config, jars, jvm_extra) {
                 Err((e, true)) if attempt < START_ATTEMPTS => {
                     eprintln!("[ferrokafka-testkit] port clash, retrying: {e}");
                     attempt += 1;
@@ -70,6 +83,7 @@ impl KafkaCluster {
     fn start_once(
         config: &KafkaConfig,
         jars: &Path,
+        jvm_extra: &[String],
     ) -> std::result::Result<KafkaCluster, (TestkitError, bool)> {
         let fatal = |e: TestkitError| (e, false);
         let tag = format!(
@@ -84,7 +98,7 @@ impl KafkaCluster {
         } else {
             Some(Janitor::spawn(&root).map_err(fatal)?)
         };
-        match Self::launch(config, jars, root.clone()) {
+        match Self::launch(config, jars, root.clone(), jvm_extra) {
             Ok(mut cluster) => {
                 cluster._janitor = janitor;
                 Ok(cluster)
@@ -106,6 +120,7 @@ impl KafkaCluster {
         config: &KafkaConfig,
         jars: &Path,
         root: PathBuf,
+        jvm_extra: &[String],
     ) -> std::result::Result<KafkaCluster, (TestkitError, bool)> {
         let fatal = |e: TestkitError| (e, false);
         let tls = if config.ssl {
@@ -122,11 +137,12 @@ impl KafkaCluster {
         let (zk, specs) = if config.zookeeper {
             let zk =
                 ZooKeeper::start(&root.join("zookeeper"), config.startup_timeout).map_err(fatal)?;
-            let specs =
-                zookeeper::prepare_brokers(config, &root, jars, zk.connect()).map_err(fatal)?;
+            let specs = zookeeper::prepare_brokers(config, &root, jars, zk.connect(), jvm_extra)
+                .map_err(fatal)?;
             (Some(zk), specs)
         } else {
-            let specs = kraft::prepare(config, &root, jars, tls.as_ref(), &users).map_err(fatal)?;
+            let specs = kraft::prepare(config, &root, jars, tls.as_ref(), &users, jvm_extra)
+                .map_err(fatal)?;
             (None, specs)
         };
         let bootstrap = join_addrs(&specs, Listener::Plaintext);
@@ -255,6 +271,12 @@ impl KafkaCluster {
     /// Graceful stop of node `index` (SIGTERM, SIGKILL after 30 s). Its data is kept.
     pub fn stop_node(&self, index: usize) -> Result<()> {
         self.node(index)?.stop(STOP_TIMEOUT);
+        Ok(())
+    }
+
+    /// Graceful stop with a custom patience (class-data training: the JVM dumps on exit).
+    pub(crate) fn stop_node_within(&self, index: usize, timeout: Duration) -> Result<()> {
+        self.node(index)?.stop(timeout);
         Ok(())
     }
 
@@ -470,6 +492,22 @@ fn join_addrs(specs: &[NodeSpec], listener: Listener) -> String {
         .filter_map(|s| s.addr(listener))
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// E.g. `kafka-4.1.1 x3 kraft ssl sasl start`.
+fn describe(config: &KafkaConfig) -> String {
+    format!(
+        "kafka-{} x{} {}{}{} start",
+        config.version.release(),
+        config.nodes,
+        if config.zookeeper {
+            "zookeeper"
+        } else {
+            "kraft"
+        },
+        if config.ssl { " ssl" } else { "" },
+        if config.sasl { " sasl" } else { "" },
+    )
 }
 
 fn keep_dirs() -> bool {

@@ -18,11 +18,13 @@ logger.statechange.level = WARN
 ";
 
 /// How a JVM should be sized and tuned.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct JvmOptions {
     pub heap_mb: u32,
     /// C1-only JIT: roughly halves broker start time; not for throughput measurements.
     pub fast_start: bool,
+    /// More JVM flags, e.g. the class-data archive (see `cds.rs`).
+    pub extra: Vec<String>,
 }
 
 /// `java` arguments to run `main` from `dist`'s jars; `dir` receives the logging config.
@@ -30,7 +32,7 @@ pub(crate) fn java_args(
     dist: Distribution,
     jars: &Path,
     dir: &Path,
-    opts: JvmOptions,
+    opts: &JvmOptions,
     main: &str,
     main_args: &[String],
 ) -> Result<Vec<String>> {
@@ -47,6 +49,7 @@ pub(crate) fn java_args(
         args.push("-XX:TieredStopAtLevel=1".to_string());
         args.push("-Xshare:auto".to_string());
     }
+    args.extend(opts.extra.iter().cloned());
     match dist {
         Distribution::Kafka4 | Distribution::KafkaTools => {
             let cfg = dir.join("log4j2.properties");

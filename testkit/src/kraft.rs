@@ -22,6 +22,7 @@ pub(crate) fn prepare(
     jars: &Path,
     tls: Option<&TlsFiles>,
     users: &[SaslUser],
+    jvm_extra: &[String],
 ) -> Result<Vec<NodeSpec>> {
     let n = config.nodes.max(1);
     let listeners = config.listeners();
@@ -49,6 +50,7 @@ pub(crate) fn prepare(
     let opts = JvmOptions {
         heap_mb: config.heap(),
         fast_start: config.fast_start,
+        extra: jvm_extra.to_vec(),
     };
 
     let mut specs = Vec::with_capacity(n);
@@ -98,7 +100,7 @@ pub(crate) fn prepare(
             config.version.distribution(),
             jars,
             &dir,
-            opts,
+            &opts,
             "kafka.Kafka",
             std::slice::from_ref(&props_arg),
         )?;
@@ -116,12 +118,18 @@ pub(crate) fn prepare(
         let format_opts = JvmOptions {
             heap_mb: 256,
             fast_start: true,
+            // Reuse the broker's class-data archive, but never record one from the tool.
+            extra: jvm_extra
+                .iter()
+                .filter(|a| !a.starts_with("-XX:ArchiveClassesAtExit"))
+                .cloned()
+                .collect(),
         };
         let format_cmd = java_args(
             config.version.distribution(),
             jars,
             &dir,
-            format_opts,
+            &format_opts,
             "kafka.tools.StorageTool",
             &format_args,
         )?;

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cds;
 mod cluster;
 mod config;
 mod error;
@@ -23,7 +24,9 @@ mod ports;
 mod process;
 mod sasl;
 mod shared;
+mod timings;
 mod tls;
+mod tools;
 mod wire;
 mod zookeeper;
 
@@ -35,6 +38,7 @@ pub use process::pid_alive;
 pub use sasl::{SaslMechanism, SaslUser};
 pub use shared::{shared_kafka39, shared_kafka39_zk, shared_kafka4, unique_name};
 pub use tls::TlsFiles;
+pub use tools::kafka_tool_command;
 pub use wire::{
     api_versions, create_topic, metadata, ApiVersionRange, ApiVersions, Metadata, MetadataBroker,
     MetadataTopic, TOPIC_ALREADY_EXISTS,

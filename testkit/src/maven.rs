@@ -84,6 +84,7 @@ pub fn ensure_jars(dist: Distribution) -> Result<PathBuf> {
     let log_err = log_file
         .try_clone()
         .ctx(|| format!("cloning {}", log.display()))?;
+    let started = std::time::Instant::now();
     let mut output_arg = std::ffi::OsString::from("-DoutputDirectory=");
     output_arg.push(&jars);
     let status = Command::new("mvn")
@@ -122,6 +123,7 @@ pub fn ensure_jars(dist: Distribution) -> Result<PathBuf> {
         });
     }
     let _ = std::fs::remove_dir_all(&work);
+    crate::timings::record(&format!("jar fetch {}", dist.name()), started.elapsed());
     Ok(dest)
 }
 

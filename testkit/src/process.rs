@@ -181,13 +181,20 @@ impl Supervised {
         self.kill();
     }
 
-    /// SIGKILL the JVM and its wrapper (the whole process group) and reap the wrapper.
+    /// SIGKILL the JVM, let the wrapper reap it (no zombie left behind), then make sure the
+    /// whole process group is gone and reap the wrapper.
     pub(crate) fn kill(&mut self) {
         if !self.exited {
-            signal("KILL", &format!("-{}", self.wrapper.id()));
             signal("KILL", &self.pid.to_string());
-            let _ = self.wrapper.wait();
-            self.exited = true;
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while self.is_running() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if !self.exited {
+                signal("KILL", &format!("-{}", self.wrapper.id()));
+                let _ = self.wrapper.wait();
+                self.exited = true;
+            }
         }
         self.lifeline = None;
     }

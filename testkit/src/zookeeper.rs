@@ -39,12 +39,13 @@ impl ZooKeeper {
         let opts = JvmOptions {
             heap_mb: 128,
             fast_start: true,
+            extra: Vec::new(),
         };
         let args = java_args(
             Distribution::ZooKeeper,
             &jars,
             dir,
-            opts,
+            &opts,
             "org.apache.zookeeper.server.quorum.QuorumPeerMain",
             &[cfg.display().to_string()],
         )?;
@@ -111,6 +112,7 @@ pub(crate) fn prepare_brokers(
     root: &Path,
     jars: &Path,
     zk_connect: &str,
+    jvm_extra: &[String],
 ) -> Result<Vec<NodeSpec>> {
     if config.ssl || config.sasl {
         return Err(TestkitError::Config(
@@ -123,6 +125,7 @@ pub(crate) fn prepare_brokers(
     let opts = JvmOptions {
         heap_mb: config.heap(),
         fast_start: config.fast_start,
+        extra: jvm_extra.to_vec(),
     };
     let mut specs = Vec::with_capacity(n);
     for i in 0..n {
@@ -147,7 +150,7 @@ pub(crate) fn prepare_brokers(
             config.version.distribution(),
             jars,
             &dir,
-            opts,
+            &opts,
             "kafka.Kafka",
             &[props_path.display().to_string()],
         )?;

@@ -42,6 +42,26 @@ pub(super) fn compress(
     Ok(())
 }
 
+/// Which header-checksum variant an LZ4 frame uses (`None`: not a frame, or neither).
+pub(super) fn framing_of(frame: &[u8]) -> Option<Lz4Framing> {
+    if frame.len() < 7 || frame[..4] != MAGIC {
+        return None;
+    }
+    let flg = frame[4];
+    let header_len = 7
+        + if flg & FLG_CONTENT_SIZE != 0 { 8 } else { 0 }
+        + if flg & FLG_DICT_ID != 0 { 4 } else { 0 };
+    let header = frame.get(..header_len)?;
+    let stored = header[header_len - 1];
+    if stored == hc(&header[4..header_len - 1]) {
+        Some(Lz4Framing::Standard)
+    } else if stored == hc(&header[..header_len - 1]) {
+        Some(Lz4Framing::OldKafka)
+    } else {
+        None
+    }
+}
+
 /// Accepts either header checksum: the correct one (over FLG..BD) or old Kafka's (over
 /// magic..BD). An old-style header is fixed on the fly without copying the body.
 pub(super) fn decompress(input: &[u8], max: usize) -> ProtocolResult<Bytes> {
@@ -99,6 +119,8 @@ mod tests {
         compress(b"abcabcabc", &mut std, Lz4Framing::Standard).unwrap();
         assert_eq!(std[6], hc(&std[4..6]));
         assert_eq!(&out[7..], &std[7..]);
+        assert_eq!(framing_of(&out), Some(Lz4Framing::OldKafka));
+        assert_eq!(framing_of(&std), Some(Lz4Framing::Standard));
         // A checksum matching neither variant is rejected.
         let mut bad = std.to_vec();
         bad[6] ^= 0x55;

@@ -110,6 +110,12 @@ pub fn decompress(codec: Compression, input: Bytes, max_size: usize) -> Protocol
     }
 }
 
+/// Which LZ4 header checksum a frame carries: the standard one, old Kafka's (magic 0), or
+/// `None` (not an LZ4 frame, or a checksum matching neither). For diagnostics and tests.
+pub fn lz4_framing_of(frame: &[u8]) -> Option<Lz4Framing> {
+    lz4::framing_of(frame)
+}
+
 pub(crate) fn too_big(codec: &'static str, max: usize) -> ProtocolError {
     ProtocolError::Compression {
         codec,

@@ -2,7 +2,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::varint::{put_varint, put_varlong, varint_len, varlong_len, Reader};
+use super::varint::{put_varint, varint_at, varint_len, varlong_at, varlong_len, Reader, Scratch};
 use super::{DecodeOptions, Header, Record, TimestampType, LOG_OVERHEAD};
 use crate::compression::{self, Compression};
 use crate::protocol::{ProtocolError, ProtocolResult};
@@ -174,6 +174,9 @@ pub(crate) fn decode_batch_at(
 }
 
 /// Parses `h.record_count` records filling `data` exactly, appending them to `out`.
+///
+/// Each record is first tried on a fast path (plain slices, `Option`, no error building);
+/// only when that fails is it re-read by the precise path, which says what and where.
 fn decode_records(
     data: &Bytes,
     base: usize,
@@ -187,64 +190,165 @@ fn decode_records(
     })?;
     // Never reserve more than the bytes present could hold.
     out.reserve(count.min(data.len() / MIN_RECORD_LEN));
-    let ts_type = h.timestamp_type();
-    let log_append = ts_type == TimestampType::LogAppendTime;
-    let mut r = Reader::new(data, base);
+    let ctx = Ctx {
+        base_offset: h.base_offset,
+        base_timestamp: h.base_timestamp,
+        max_timestamp: h.max_timestamp,
+        ts_type: h.timestamp_type(),
+    };
+    let mut pos = 0;
     for _ in 0..count {
-        let len = r.varint("record length")?;
-        let at = r.abs();
-        let len = usize::try_from(len).map_err(|_| ProtocolError::Invalid {
-            what: "record length",
-            offset: at,
-            reason: format!("negative: {len}"),
-        })?;
-        let body = r.skip(len, "record")?;
-        let mut rr = Reader::new(&data[body.clone()], at);
-        let _attributes = rr.i8("record attributes")?;
-        let ts_delta = rr.varlong("timestamp delta")?;
-        let offset_delta = rr.varint("offset delta")?;
-        let key = bytes_field(data, body.start, &mut rr, "record key")?;
-        let value = bytes_field(data, body.start, &mut rr, "record value")?;
-        let n_headers = rr.varint("header count")?;
-        let headers = if n_headers == 0 {
-            Vec::new()
-        } else {
-            read_headers(data, body.start, &mut rr, n_headers)?
-        };
-        if rr.remaining() != 0 {
-            return Err(ProtocolError::Invalid {
-                what: "record length",
-                offset: at,
-                reason: format!(
-                    "{} bytes left over after the record's fields",
-                    rr.remaining()
-                ),
-            });
+        match record_fast(data, pos, &ctx) {
+            Some((rec, end)) => {
+                out.push(rec);
+                pos = end;
+            }
+            None => {
+                let (rec, end) = record_slow(data, base, pos, &ctx)?;
+                out.push(rec);
+                pos = end;
+            }
         }
-        out.push(Record {
-            offset: h.base_offset.wrapping_add(offset_delta as i64),
-            timestamp: if log_append {
-                h.max_timestamp
-            } else {
-                h.base_timestamp.wrapping_add(ts_delta)
-            },
-            timestamp_type: ts_type,
-            key,
-            value,
-            headers,
-        });
     }
-    if r.remaining() != 0 {
+    if pos != data.len() {
         return Err(ProtocolError::Invalid {
             what: "record batch",
-            offset: r.abs(),
+            offset: base + pos,
             reason: format!(
                 "{} bytes after the {count} records the header announces",
-                r.remaining()
+                data.len() - pos
             ),
         });
     }
     Ok(())
+}
+
+/// Batch fields every record needs.
+struct Ctx {
+    base_offset: i64,
+    base_timestamp: i64,
+    max_timestamp: i64,
+    ts_type: TimestampType,
+}
+
+impl Ctx {
+    #[inline(always)]
+    fn record(
+        &self,
+        ts_delta: i64,
+        offset_delta: i32,
+        key: Option<Bytes>,
+        value: Option<Bytes>,
+        headers: Vec<Header>,
+    ) -> Record {
+        Record {
+            offset: self.base_offset.wrapping_add(offset_delta as i64),
+            timestamp: if self.ts_type == TimestampType::LogAppendTime {
+                self.max_timestamp
+            } else {
+                self.base_timestamp.wrapping_add(ts_delta)
+            },
+            timestamp_type: self.ts_type,
+            key,
+            value,
+            headers,
+        }
+    }
+}
+
+/// The record at `data[pos..]` and where it ends, or `None` if anything is off.
+#[inline(always)]
+fn record_fast(data: &Bytes, mut p: usize, ctx: &Ctx) -> Option<(Record, usize)> {
+    let d: &[u8] = data;
+    let len = usize::try_from(varint_at(d, &mut p)?).ok()?;
+    let end = p.checked_add(len)?;
+    // Positions in `rec` are positions in `data`; `rec` just stops at the record's end.
+    let rec = d.get(..end)?;
+    rec.get(p)?; // attributes (unused)
+    p += 1;
+    let ts_delta = varlong_at(rec, &mut p)?;
+    let offset_delta = varint_at(rec, &mut p)?;
+    let key = nullable_fast(data, rec, &mut p)?;
+    let value = nullable_fast(data, rec, &mut p)?;
+    let n_headers = varint_at(rec, &mut p)?;
+    let headers = if n_headers == 0 {
+        Vec::new()
+    } else {
+        let n = usize::try_from(n_headers).ok()?;
+        let mut headers = Vec::with_capacity(n.min((end - p) / 2));
+        for _ in 0..n {
+            let klen = usize::try_from(varint_at(rec, &mut p)?).ok()?;
+            let kend = p.checked_add(klen)?;
+            let key = std::str::from_utf8(rec.get(p..kend)?).ok()?.to_owned();
+            p = kend;
+            let value = nullable_fast(data, rec, &mut p)?;
+            headers.push(Header { key, value });
+        }
+        headers
+    };
+    if p != end {
+        return None;
+    }
+    Some((ctx.record(ts_delta, offset_delta, key, value, headers), end))
+}
+
+#[inline(always)]
+fn nullable_fast(data: &Bytes, rec: &[u8], p: &mut usize) -> Option<Option<Bytes>> {
+    let n = varint_at(rec, p)?;
+    if n == -1 {
+        return Some(None);
+    }
+    let n = usize::try_from(n).ok()?;
+    let e = p.checked_add(n).filter(|&e| e <= rec.len())?;
+    let b = data.slice(*p..e);
+    *p = e;
+    Some(Some(b))
+}
+
+/// The precise path: the record at `data[pos..]`, or the error saying what and where.
+#[cold]
+fn record_slow(
+    data: &Bytes,
+    base: usize,
+    pos: usize,
+    ctx: &Ctx,
+) -> ProtocolResult<(Record, usize)> {
+    let mut r = Reader::new(data.get(pos..).unwrap_or_default(), base + pos);
+    let len = r.varint("record length")?;
+    let at = r.abs();
+    let len = usize::try_from(len).map_err(|_| ProtocolError::Invalid {
+        what: "record length",
+        offset: at,
+        reason: format!("negative: {len}"),
+    })?;
+    let body = r.skip(len, "record")?;
+    let body = pos + body.start..pos + body.end;
+    let mut rr = Reader::new(&data[body.clone()], at);
+    let _attributes = rr.i8("record attributes")?;
+    let ts_delta = rr.varlong("timestamp delta")?;
+    let offset_delta = rr.varint("offset delta")?;
+    let key = bytes_field(data, body.start, &mut rr, "record key")?;
+    let value = bytes_field(data, body.start, &mut rr, "record value")?;
+    let n_headers = rr.varint("header count")?;
+    let headers = if n_headers == 0 {
+        Vec::new()
+    } else {
+        read_headers(data, body.start, &mut rr, n_headers)?
+    };
+    if rr.remaining() != 0 {
+        return Err(ProtocolError::Invalid {
+            what: "record length",
+            offset: at,
+            reason: format!(
+                "{} bytes left over after the record's fields",
+                rr.remaining()
+            ),
+        });
+    }
+    Ok((
+        ctx.record(ts_delta, offset_delta, key, value, headers),
+        body.end,
+    ))
 }
 
 /// A varint-length-prefixed nullable byte field, as a zero-copy slice of `data`.
@@ -409,32 +513,54 @@ impl RecordBatchBuilder {
                 reason: "more than i32::MAX records".into(),
             });
         }
-        if self.count == 0 {
-            self.base_timestamp = timestamp;
-        }
-        self.max_timestamp = self.max_timestamp.max(timestamp);
-        let ts_delta = timestamp.wrapping_sub(self.base_timestamp);
+        let base_timestamp = if self.count == 0 {
+            timestamp
+        } else {
+            self.base_timestamp
+        };
+        let ts_delta = timestamp.wrapping_sub(base_timestamp);
         let offset_delta = self.count;
-        check_len(key, "record key")?;
-        check_len(value, "record value")?;
-        for h in headers {
-            check_len(Some(h.key.as_bytes()), "header key")?;
-            check_len(h.value.as_deref(), "header value")?;
-        }
+        // Every field is part of the body, so one bound covers all lengths.
         let body = record_body_len(ts_delta, offset_delta, key, value, headers);
         let body_i32 = i32::try_from(body).map_err(|_| ProtocolError::Encode {
             what: "record",
             reason: format!("{body} bytes exceed i32::MAX"),
         })?;
+        self.base_timestamp = base_timestamp;
+        self.max_timestamp = self.max_timestamp.max(timestamp);
         let buf = &mut self.buf;
         buf.reserve(varint_len(body_i32) + body);
-        put_varint(buf, body_i32);
-        buf.put_u8(0);
-        put_varlong(buf, ts_delta);
-        put_varint(buf, offset_delta);
-        put_nullable(buf, key);
-        put_nullable(buf, value);
-        put_varint(buf, headers.len() as i32);
+        // Length, attributes, timestamp and offset deltas, key length: at most 26 bytes.
+        let mut s = Scratch::new();
+        s.varint(body_i32);
+        s.u8(0);
+        s.varlong(ts_delta);
+        s.varint(offset_delta);
+        match key {
+            None => s.varint(-1),
+            Some(k) => {
+                s.varint(k.len() as i32);
+                // Keep 10 bytes for the value length and header count.
+                if k.len() + 10 <= s.room() {
+                    s.bytes(k);
+                } else {
+                    buf.put_slice(s.as_slice());
+                    buf.put_slice(k);
+                    s = Scratch::new();
+                }
+            }
+        }
+        match value {
+            None => s.varint(-1),
+            Some(v) => {
+                s.varint(v.len() as i32);
+                buf.put_slice(s.as_slice());
+                buf.put_slice(v);
+                s = Scratch::new();
+            }
+        }
+        s.varint(headers.len() as i32);
+        buf.put_slice(s.as_slice());
         for h in headers {
             put_nullable(buf, Some(h.key.as_bytes()));
             put_nullable(buf, h.value.as_deref());
@@ -495,17 +621,7 @@ impl RecordBatchBuilder {
     }
 }
 
-fn check_len(b: Option<&[u8]>, what: &'static str) -> ProtocolResult<()> {
-    match b {
-        Some(b) if b.len() > i32::MAX as usize => Err(ProtocolError::Encode {
-            what,
-            reason: format!("{} bytes exceed i32::MAX", b.len()),
-        }),
-        _ => Ok(()),
-    }
-}
-
-#[inline]
+#[inline(always)]
 fn nullable_len(b: Option<&[u8]>) -> usize {
     match b {
         None => 1,
@@ -524,7 +640,7 @@ fn put_nullable(buf: &mut BytesMut, b: Option<&[u8]>) {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn record_body_len(
     ts_delta: i64,
     offset_delta: i32,
@@ -542,4 +658,66 @@ fn record_body_len(
         n += nullable_len(Some(h.key.as_bytes())) + nullable_len(h.value.as_deref());
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The precise path alone, to check the fast path against.
+    fn decode_precise(data: &Bytes, h: &BatchHeader) -> ProtocolResult<Vec<Record>> {
+        let ctx = Ctx {
+            base_offset: h.base_offset,
+            base_timestamp: h.base_timestamp,
+            max_timestamp: h.max_timestamp,
+            ts_type: h.timestamp_type(),
+        };
+        let mut out = Vec::new();
+        let mut pos = 0;
+        for _ in 0..h.record_count.max(0) {
+            let (r, end) = record_slow(data, 0, pos, &ctx)?;
+            out.push(r);
+            pos = end;
+        }
+        Ok(out)
+    }
+
+    proptest! {
+        /// On mutated record bytes the fast and precise paths agree record by record.
+        #[test]
+        fn fast_and_precise_paths_agree(
+            vals in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..6),
+            with_headers: bool,
+            at: prop::sample::Index,
+            byte: u8,
+        ) {
+            let mut b = RecordBatchBuilder::new(BatchOptions::default());
+            let headers = if with_headers {
+                vec![Header { key: "k".into(), value: Some(Bytes::from_static(b"v")) }]
+            } else {
+                vec![]
+            };
+            for v in &vals {
+                b.push(7, Some(&v[..v.len().min(3)]), Some(v), &headers).unwrap();
+            }
+            let batch = b.finish().unwrap();
+            let mut r = Reader::new(&batch, 0);
+            let h = BatchHeader::read(&mut r).unwrap();
+            let mut body = batch[BATCH_HEADER_LEN..].to_vec();
+            let i = at.index(body.len());
+            body[i] = byte;
+            let body = Bytes::from(body);
+            let precise = decode_precise(&body, &h);
+            let mut fast = Vec::new();
+            let fast_res = decode_records(&body, 0, &h, &mut fast);
+            match (precise, fast_res) {
+                (Ok(p), Ok(())) => prop_assert_eq!(p, fast),
+                (Err(_), Err(_)) => {}
+                // Trailing bytes are only checked by decode_records.
+                (Ok(_), Err(ProtocolError::Invalid { what: "record batch", .. })) => {}
+                (p, f) => prop_assert!(false, "precise {:?} fast {:?}", p, f),
+            }
+        }
+    }
 }

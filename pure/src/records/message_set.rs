@@ -5,7 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::varint::Reader;
 use super::{DecodeOptions, Record, TimestampType, LOG_OVERHEAD};
-use crate::compression::{self, CompressOptions, Compression, Lz4Framing};
+use crate::compression::{self, CompressOptions, Compression, Lz4Framing, SnappyFraming};
 use crate::protocol::{ProtocolError, ProtocolResult};
 
 /// crc, magic, attributes, key length, value length.
@@ -236,6 +236,7 @@ pub struct MessageSetBuilder {
     buf: BytesMut,
     count: i64,
     max_timestamp: i64,
+    snappy: SnappyFraming,
 }
 
 impl MessageSetBuilder {
@@ -260,12 +261,20 @@ impl MessageSetBuilder {
             buf: BytesMut::with_capacity(1024),
             count: 0,
             max_timestamp: -1,
+            snappy: SnappyFraming::Raw,
         })
     }
 
     /// The first message's offset (0 by default; brokers assign real offsets).
     pub fn base_offset(mut self, base_offset: i64) -> Self {
         self.base_offset = base_offset;
+        self
+    }
+
+    /// Snappy framing for the wrapper (raw by default, like PyKafka; xerial like the old
+    /// Java client).
+    pub fn snappy_framing(mut self, framing: SnappyFraming) -> Self {
+        self.snappy = framing;
         self
     }
 
@@ -332,7 +341,7 @@ impl MessageSetBuilder {
         };
         let opts = CompressOptions {
             lz4,
-            ..CompressOptions::default()
+            snappy: self.snappy,
         };
         compression::compress_with(self.codec, &self.buf, &mut out, opts)?;
         let value_len = out.len() - value_len_at - 4;

@@ -503,6 +503,90 @@ fn empty_builders() {
         .is_empty());
 }
 
+/// Real encodings of every format and codec, for the fuzzer's seed corpus.
+fn corpus() -> Vec<(String, Bytes)> {
+    use crate::compression::SnappyFraming;
+    let inputs = simple(6);
+    let mut out = Vec::new();
+    for codec in V2_CODECS {
+        out.push((
+            format!("v2_{codec}"),
+            v2(
+                &inputs,
+                BatchOptions {
+                    base_offset: 10,
+                    compression: codec,
+                    ..Default::default()
+                },
+            ),
+        ));
+    }
+    for magic in [0i8, 1] {
+        for codec in V01_CODECS {
+            out.push((
+                format!("v{magic}_{codec}"),
+                msgset(&inputs, magic, codec, 20),
+            ));
+        }
+    }
+    let mut x = MessageSetBuilder::new(1, Compression::Snappy)
+        .unwrap()
+        .snappy_framing(SnappyFraming::Xerial);
+    x.push(1, Some(b"k"), Some(b"xerial")).unwrap();
+    out.push(("v1_snappy_xerial".into(), x.finish().unwrap()));
+    let txn = BatchOptions {
+        producer_id: 5,
+        producer_epoch: 1,
+        base_sequence: 0,
+        transactional: true,
+        timestamp_type: TimestampType::LogAppendTime,
+        ..Default::default()
+    };
+    out.push(("v2_transactional".into(), v2(&inputs, txn)));
+    out.push((
+        "v2_control_abort".into(),
+        control_batch(6, 5, ControlType::Abort),
+    ));
+    let mut mixed = BytesMut::new();
+    for (_, b) in &out {
+        mixed.extend_from_slice(b);
+    }
+    let mixed = mixed.freeze();
+    out.push(("mixed_truncated".into(), mixed.slice(..mixed.len() - 7)));
+    out.push(("mixed".into(), mixed));
+    out
+}
+
+/// Regenerates `pure/fuzz/corpus/decode_records/` (run with `--ignored` after format changes).
+#[test]
+#[ignore]
+fn write_fuzz_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/decode_records");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in corpus() {
+        std::fs::write(dir.join(name), &bytes).unwrap();
+    }
+}
+
+/// Every checked-in seed decodes without panicking, and the generator still yields those seeds.
+#[test]
+fn fuzz_corpus_runs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/decode_records");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        fuzzing::fuzz_decode_records(&data);
+        n += 1;
+    }
+    assert!(n >= corpus().len(), "{n} seeds in {}", dir.display());
+    for (name, bytes) in corpus() {
+        fuzzing::fuzz_decode_records(&bytes);
+        let f = decode_fetch_records(&bytes, &DecodeOptions::default());
+        assert_eq!(f.error, None, "{name}");
+        assert!(!f.batches.is_empty(), "{name}");
+    }
+}
+
 fn arb_in() -> impl Strategy<Value = In> {
     let bytes = || proptest::option::of(proptest::collection::vec(any::<u8>(), 0..64));
     let header = (
@@ -566,5 +650,43 @@ proptest! {
         fuzzing::fuzz_decode_records(&m);
         m.truncate(cut.index(m.len() + 1));
         fuzzing::fuzz_decode_records(&m);
+    }
+}
+
+/// Poor man's fuzzing without cargo-fuzz: random byte flips, inserts and cuts of every seed.
+/// `FERRO_MUTATIONS` per seed (default 2000); run with `--ignored --release` for long runs.
+#[test]
+#[ignore]
+fn fuzz_corpus_mutations() {
+    let n: usize = std::env::var("FERRO_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/decode_records");
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let seed = std::fs::read(entry.unwrap().path()).unwrap();
+        for _ in 0..n {
+            let mut m = seed.clone();
+            for _ in 0..1 + rnd() % 4 {
+                if m.is_empty() {
+                    break;
+                }
+                let i = (rnd() as usize) % m.len();
+                match rnd() % 4 {
+                    0 => m[i] = rnd() as u8,
+                    1 => m[i] ^= 1 << (rnd() % 8),
+                    2 => m.insert(i, rnd() as u8),
+                    _ => m.truncate(i),
+                }
+            }
+            fuzzing::fuzz_decode_records(&m);
+        }
     }
 }

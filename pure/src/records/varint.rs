@@ -65,6 +65,134 @@ fn put_uvarint<B: BufMut>(out: &mut B, mut u: u64) {
     out.put_slice(&tmp[..=n]);
 }
 
+/// A small stack buffer for a record's fixed-size prefix, so the encoder appends it to the
+/// output in one copy instead of one call per field.
+pub struct Scratch {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Scratch {
+    /// Room guaranteed after `new()`: 64 bytes.
+    pub const CAPACITY: usize = 64;
+
+    #[inline(always)]
+    pub fn new() -> Self {
+        Scratch {
+            buf: [0; 64],
+            len: 0,
+        }
+    }
+
+    #[inline(always)]
+    pub fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Bytes still free.
+    #[inline(always)]
+    pub fn room(&self) -> usize {
+        Self::CAPACITY - self.len
+    }
+
+    /// Callers keep track of room: at most 10 bytes per varlong, 5 per varint.
+    #[inline(always)]
+    pub fn u8(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    pub fn bytes(&mut self, b: &[u8]) {
+        self.buf[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+    }
+
+    #[inline(always)]
+    fn uvarint(&mut self, mut u: u64) {
+        while u >= 0x80 {
+            self.u8((u as u8) | 0x80);
+            u >>= 7;
+        }
+        self.u8(u as u8);
+    }
+
+    #[inline(always)]
+    pub fn varint(&mut self, v: i32) {
+        self.uvarint(zigzag32(v) as u64)
+    }
+
+    #[inline(always)]
+    pub fn varlong(&mut self, v: i64) {
+        self.uvarint(zigzag64(v))
+    }
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Fast path: a zigzag varint at `buf[*pos..]`, advancing `pos`. `None` for anything
+/// unusual (truncated, over 5 bytes, over 32 bits); the caller then re-reads with
+/// [`Reader`] to get the precise error.
+#[inline(always)]
+pub fn varint_at(buf: &[u8], pos: &mut usize) -> Option<i32> {
+    let b = *buf.get(*pos)?;
+    let u = if b < 0x80 {
+        *pos += 1;
+        b as u32
+    } else {
+        let mut u = (b & 0x7f) as u32;
+        let mut i = 1;
+        loop {
+            let b = *buf.get(*pos + i)?;
+            u |= ((b & 0x7f) as u32) << (7 * i);
+            if b < 0x80 {
+                if i == 4 && b > 0x0f {
+                    return None;
+                }
+                break;
+            }
+            i += 1;
+            if i == 5 {
+                return None;
+            }
+        }
+        *pos += i + 1;
+        u
+    };
+    Some(((u >> 1) as i32) ^ -((u & 1) as i32))
+}
+
+/// Fast path for a zigzag varlong; see [`varint_at`].
+#[inline(always)]
+pub fn varlong_at(buf: &[u8], pos: &mut usize) -> Option<i64> {
+    let b = *buf.get(*pos)?;
+    let u = if b < 0x80 {
+        *pos += 1;
+        b as u64
+    } else {
+        let mut u = (b & 0x7f) as u64;
+        let mut i = 1;
+        loop {
+            let b = *buf.get(*pos + i)?;
+            u |= ((b & 0x7f) as u64) << (7 * i);
+            if b < 0x80 {
+                break;
+            }
+            i += 1;
+            if i == 10 {
+                return None;
+            }
+        }
+        *pos += i + 1;
+        u
+    };
+    Some(((u >> 1) as i64) ^ -((u & 1) as i64))
+}
+
 /// A bounds-checked reader over a byte slice. `base` is the absolute position of `buf[0]`
 /// in the buffer being decoded, so errors say where in the caller's bytes they happened.
 pub struct Reader<'a> {
@@ -265,6 +393,26 @@ mod tests {
             let mut r = Reader::new(&b, 0);
             prop_assert_eq!(r.varint("v").unwrap(), v);
             prop_assert_eq!(r.remaining(), 0);
+        }
+
+        #[test]
+        fn fast_path_agrees(data in proptest::collection::vec(any::<u8>(), 0..12)) {
+            let mut p = 0;
+            let fast = varint_at(&data, &mut p);
+            let mut r = Reader::new(&data, 0);
+            match (fast, r.varint("v")) {
+                (Some(a), Ok(b)) => { prop_assert_eq!(a, b); prop_assert_eq!(p, r.pos()); }
+                (None, Err(_)) => {}
+                (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+            }
+            let mut p = 0;
+            let fast = varlong_at(&data, &mut p);
+            let mut r = Reader::new(&data, 0);
+            match (fast, r.varlong("v")) {
+                (Some(a), Ok(b)) => { prop_assert_eq!(a, b); prop_assert_eq!(p, r.pos()); }
+                (None, Err(_)) => {}
+                (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+            }
         }
 
         #[test]
