@@ -12,15 +12,17 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod consumer;
 mod runtime;
 mod topic;
 
 pub use client::{
     BrokerInfo, GroupDescription, GroupListing, GroupMember, KafkaClient, NewTopic, Topics,
 };
+pub use consumer::{Deserializer, Iter, SimpleConsumer, SimpleConsumerBuilder};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 
 pub use ferrokafka_core::{
-    ClientOptions, Compression, Error, ErrorContext, KafkaCode, OffsetType, Result, SaslConfig,
-    SaslMechanism, SslConfig,
+    ClientOptions, CommittedOffset, Compression, Error, ErrorContext, KafkaCode, Message,
+    OffsetType, ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
 };

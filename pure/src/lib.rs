@@ -4,5 +4,6 @@
 pub mod cluster;
 pub mod compression;
 pub mod connection;
+pub mod consumer;
 pub mod protocol;
 pub mod records;

@@ -2,6 +2,7 @@
 //! `KAFKA_BOOTSTRAP` names an existing cluster).
 
 mod common;
+mod consumer;
 mod failover;
 mod faults;
 mod metadata;

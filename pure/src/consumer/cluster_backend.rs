@@ -1,0 +1,272 @@
+//! [`ConsumerBackend`] over the real [`Cluster`]: Fetch to leaders, ListOffsets through the cluster's
+//! helper, OffsetCommit / OffsetFetch on the coordinator's offsets channel.
+//!
+//! Versions: Fetch 4–12 (v4 has isolation levels and aborted transactions; v13+ address topics by id only),
+//! OffsetCommit 2–8 and OffsetFetch 1–7 (the per-request group forms; Kafka 4 dropped the older ones).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use ferrokafka_core::{Error, ErrorContext, KafkaCode, Result};
+
+use super::backend::*;
+use crate::cluster::{Broker, Cluster};
+use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use crate::protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use crate::protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
+use crate::protocol::messages::{FetchRequest, OffsetCommitRequest, OffsetFetchRequest};
+use crate::protocol::VersionRange;
+
+const FETCH_VERSIONS: VersionRange = VersionRange::new(4, 12);
+const COMMIT_VERSIONS: VersionRange = VersionRange::new(2, 8);
+const OFFSET_FETCH_VERSIONS: VersionRange = VersionRange::new(1, 7);
+/// A Fetch response is capped here whatever the partitions ask (the frame limit is larger).
+const MAX_RESPONSE_BYTES: i32 = 128 * 1024 * 1024;
+
+/// The cluster as a consumer backend; caches the group coordinator until told to forget it.
+#[derive(Debug)]
+pub struct ClusterBackend {
+    cluster: Arc<Cluster>,
+    coordinator: Mutex<Option<Arc<Broker>>>,
+}
+
+impl ClusterBackend {
+    pub fn new(cluster: Arc<Cluster>) -> Self {
+        ClusterBackend {
+            cluster,
+            coordinator: Mutex::new(None),
+        }
+    }
+
+    async fn coordinator(&self, group: &str) -> Result<Arc<Broker>> {
+        if let Some(b) = self
+            .coordinator
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Ok(b);
+        }
+        let b = self.cluster.group_coordinator(group).await?;
+        *self.coordinator.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&b));
+        Ok(b)
+    }
+
+    fn forget_coordinator(&self) {
+        *self.coordinator.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+fn code(c: i16) -> Option<KafkaCode> {
+    KafkaCode::from_i16(c)
+}
+
+impl ConsumerBackend for ClusterBackend {
+    async fn partition_leaders(
+        &self,
+        topic: &str,
+        refresh: bool,
+    ) -> Result<BTreeMap<i32, Option<i32>>> {
+        let meta = if refresh {
+            self.cluster.update().await?;
+            match self.cluster.cached_topic(topic) {
+                Some(t) => t,
+                None => self.cluster.topic(topic).await?,
+            }
+        } else {
+            self.cluster.topic(topic).await?
+        };
+        let brokers = self.cluster.brokers();
+        Ok(meta
+            .partitions
+            .values()
+            .map(|p| {
+                let leader = (p.leader >= 0 && brokers.contains_key(&p.leader)).then_some(p.leader);
+                (p.id, leader)
+            })
+            .collect())
+    }
+
+    async fn fetch(&self, broker: i32, params: FetchParams) -> Result<Vec<FetchedPartition>> {
+        let b = self
+            .cluster
+            .broker(broker)
+            .ok_or_else(|| Error::LeaderNotFound {
+                leader: broker,
+                context: ErrorContext::topic(&params.topic),
+            })?;
+        let topic = params.topic.clone();
+        let (_, resp) = b
+            .request(Some(FETCH_VERSIONS), |_| FetchRequest {
+                max_wait_ms: params.max_wait_ms,
+                min_bytes: params.min_bytes,
+                max_bytes: params.max_bytes.clamp(1, MAX_RESPONSE_BYTES),
+                isolation_level: params.isolation_level,
+                topics: vec![FetchTopic {
+                    topic: params.topic.clone(),
+                    partitions: params
+                        .partitions
+                        .iter()
+                        .map(|p| FetchPartition {
+                            partition: p.partition,
+                            fetch_offset: p.offset,
+                            partition_max_bytes: p.max_bytes,
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await?;
+        if let Some(c) = code(resp.error_code) {
+            return Err(Error::kafka(
+                c,
+                ErrorContext::topic(&topic).with_broker(b.label()),
+            ));
+        }
+        Ok(resp
+            .responses
+            .into_iter()
+            .filter(|t| t.topic == topic)
+            .flat_map(|t| t.partitions)
+            .map(|p| FetchedPartition {
+                partition: p.partition_index,
+                error: code(p.error_code),
+                high_watermark: p.high_watermark,
+                aborted_transactions: p
+                    .aborted_transactions
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|a| AbortedTxn {
+                        producer_id: a.producer_id,
+                        first_offset: a.first_offset,
+                    })
+                    .collect(),
+                records: p.records.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn list_offsets(
+        &self,
+        topic: &str,
+        queries: Vec<(i32, i64)>,
+        _isolation_level: i8,
+    ) -> Result<Vec<ListedOffset>> {
+        let mut by_ts: BTreeMap<i64, Vec<i32>> = BTreeMap::new();
+        for (p, ts) in queries {
+            by_ts.entry(ts).or_default().push(p);
+        }
+        let mut out = Vec::new();
+        for (ts, parts) in by_ts {
+            let answers = self
+                .cluster
+                .fetch_offset_limits(topic, Some(&parts), ts, 1)
+                .await?;
+            for p in parts {
+                let (error, offset) = match answers.get(&p) {
+                    Some(a) => (a.error, a.offsets.first().copied()),
+                    None => (Some(KafkaCode::UnknownTopicOrPartition), None),
+                };
+                out.push(ListedOffset {
+                    partition: p,
+                    error,
+                    offset,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn commit_offsets(
+        &self,
+        member: &GroupMember,
+        topic: &str,
+        entries: Vec<CommitEntry>,
+    ) -> Result<Vec<(i32, Option<KafkaCode>)>> {
+        let b = self.coordinator(&member.group).await?;
+        let sent = b
+            .offsets_request(Some(COMMIT_VERSIONS), |_| OffsetCommitRequest {
+                group_id: member.group.clone(),
+                generation_id_or_member_epoch: member.generation_id,
+                member_id: member.member_id.clone(),
+                retention_time_ms: -1,
+                topics: vec![OffsetCommitRequestTopic {
+                    name: topic.to_string(),
+                    partitions: entries
+                        .iter()
+                        .map(|e| OffsetCommitRequestPartition {
+                            partition_index: e.partition,
+                            committed_offset: e.offset,
+                            committed_metadata: Some(e.metadata.clone()),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .await;
+        let (_, resp) = sent.inspect_err(|_| self.forget_coordinator())?;
+        Ok(resp
+            .topics
+            .into_iter()
+            .filter(|t| t.name == topic)
+            .flat_map(|t| t.partitions)
+            .map(|p| (p.partition_index, code(p.error_code)))
+            .collect())
+    }
+
+    async fn fetch_committed(
+        &self,
+        group: &str,
+        topic: &str,
+        partitions: Vec<i32>,
+    ) -> Result<Vec<FetchedCommit>> {
+        let b = self.coordinator(group).await?;
+        let sent = b
+            .offsets_request(Some(OFFSET_FETCH_VERSIONS), |_| OffsetFetchRequest {
+                group_id: group.to_string(),
+                topics: Some(vec![OffsetFetchRequestTopic {
+                    name: topic.to_string(),
+                    partition_indexes: partitions.clone(),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            })
+            .await;
+        let (_, resp) = sent.inspect_err(|_| self.forget_coordinator())?;
+        if let Some(c) = code(resp.error_code) {
+            // A group-level error applies to every partition (e.g. COORDINATOR_LOAD_IN_PROGRESS).
+            return Ok(partitions
+                .into_iter()
+                .map(|p| FetchedCommit {
+                    partition: p,
+                    error: Some(c),
+                    offset: -1,
+                    metadata: None,
+                })
+                .collect());
+        }
+        Ok(resp
+            .topics
+            .into_iter()
+            .filter(|t| t.name == topic)
+            .flat_map(|t| t.partitions)
+            .map(|p| FetchedCommit {
+                partition: p.partition_index,
+                error: code(p.error_code),
+                offset: p.committed_offset,
+                metadata: p.metadata,
+            })
+            .collect())
+    }
+
+    async fn refresh_coordinator(&self, _group: &str) -> Result<()> {
+        self.forget_coordinator();
+        Ok(())
+    }
+}

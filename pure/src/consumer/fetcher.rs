@@ -1,0 +1,311 @@
+//! Fetching: one task per leader broker (franz-go's "source" per broker), plus a supervisor that keeps
+//! leaders current and starts a fetcher for every broker that leads one of our partitions.
+//!
+//! A fetcher asks only for partitions whose buffer is below `queued_max_messages` and that are not backing
+//! off or resetting; with none, it sleeps until `consume()` makes room. Each response is decoded outside the
+//! lock, then applied only if the partition's epoch and offset are still those the request was built from,
+//! so a reset during a fetch can never enqueue stale messages. Every per-partition code has an action
+//! (`error_actions`); a failed request (connection lost) refreshes leaders and backs off — nothing here ends a
+//! fetcher except a stop or losing all its partitions to other leaders.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ferrokafka_core::{Error, ErrorContext};
+
+use super::backend::{ConsumerBackend, FetchParams, PartitionFetch};
+use super::decode::decode_partition;
+use super::error_actions::{fetch_action, FetchAction};
+use super::partition_state::Applied;
+use super::shared::Shared;
+
+/// How often the supervisor refreshes leaders when nobody asks (a leaderless partition is retried sooner).
+const LEADER_REFRESH_IDLE: Duration = Duration::from_secs(60);
+const LEADER_REFRESH_MISSING: Duration = Duration::from_millis(500);
+
+/// What one request was built from, per partition: `(offset, epoch, fetch_size)`.
+type Plan = BTreeMap<i32, (i64, u64, i32)>;
+
+impl<B: ConsumerBackend> Shared<B> {
+    fn error_backoff(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.opts.fetch_error_backoff_ms).unwrap_or(0))
+    }
+
+    /// Starts the supervisor for run generation `gen`.
+    pub fn spawn_fetching(self: &Arc<Self>, gen: u64) {
+        let me = Arc::clone(self);
+        self.handle.spawn(async move { me.supervise(gen).await });
+    }
+
+    async fn supervise(self: Arc<Self>, gen: u64) {
+        let mut refresh = false;
+        loop {
+            if !self.lock().alive(gen) {
+                return;
+            }
+            let mut missing = false;
+            match self.backend.partition_leaders(&self.topic, refresh).await {
+                Ok(leaders) => {
+                    let mut st = self.lock();
+                    if !st.alive(gen) {
+                        return;
+                    }
+                    let mut to_spawn = Vec::new();
+                    for p in st.partitions.values_mut() {
+                        p.leader = leaders.get(&p.id).copied().flatten();
+                        missing |= p.leader.is_none();
+                        if let Some(b) = p.leader {
+                            to_spawn.push(b);
+                        }
+                    }
+                    for b in to_spawn {
+                        if st.fetchers.insert(b) {
+                            let me = Arc::clone(&self);
+                            self.handle
+                                .spawn(async move { me.fetch_loop(b, gen).await });
+                        }
+                    }
+                    drop(st);
+                    self.space_notify.notify_waiters();
+                }
+                Err(e) => {
+                    tracing::warn!(topic = %self.topic, error = %e, "leader refresh failed");
+                    missing = true;
+                }
+            }
+            refresh = true;
+            let wait = if missing {
+                LEADER_REFRESH_MISSING.max(self.error_backoff())
+            } else {
+                LEADER_REFRESH_IDLE
+            };
+            let _ = tokio::time::timeout(wait, self.refresh_notify.notified()).await;
+        }
+    }
+
+    /// Marks partitions leaderless and asks the supervisor for fresh metadata.
+    fn lose_leaders(&self, partitions: impl IntoIterator<Item = i32>) {
+        let backoff = Instant::now() + self.error_backoff();
+        let mut st = self.lock();
+        for pid in partitions {
+            if let Some(p) = st.partitions.get_mut(&pid) {
+                p.leader = None;
+                p.backoff_until = Some(backoff);
+            }
+        }
+        drop(st);
+        self.refresh_notify.notify_one();
+    }
+
+    /// Builds the next request for `broker`: `Err(wake)` when nothing is fetchable (sleep until `wake`), or
+    /// `Ok(None)` when this fetcher should exit.
+    fn plan(&self, broker: i32, gen: u64) -> Result<Option<Plan>, Option<Instant>> {
+        let mut st = self.lock();
+        if !st.alive(gen) {
+            st.fetchers.remove(&broker);
+            return Ok(None);
+        }
+        let queued_max = self.queued_max();
+        let now = Instant::now();
+        let mut mine = 0;
+        let mut wake: Option<Instant> = None;
+        let mut plan = Plan::new();
+        for p in st.partitions.values() {
+            if p.leader != Some(broker) {
+                continue;
+            }
+            mine += 1;
+            if p.fetchable(queued_max, now) {
+                plan.insert(p.id, (p.next_offset, p.epoch, p.fetch_size));
+            } else if let Some(t) = p.backoff_until.filter(|t| *t > now) {
+                wake = Some(wake.map_or(t, |w| w.min(t)));
+            }
+        }
+        if mine == 0 {
+            st.fetchers.remove(&broker);
+            return Ok(None);
+        }
+        if plan.is_empty() {
+            return Err(wake);
+        }
+        Ok(Some(plan))
+    }
+
+    async fn fetch_loop(self: Arc<Self>, broker: i32, gen: u64) {
+        loop {
+            let space = self.space_notify.notified();
+            tokio::pin!(space);
+            space.as_mut().enable();
+            let plan = match self.plan(broker, gen) {
+                Ok(Some(plan)) => plan,
+                Ok(None) => return,
+                Err(wake) => {
+                    let wait = wake
+                        .map(|w| w.saturating_duration_since(Instant::now()))
+                        .unwrap_or(Duration::from_secs(1));
+                    let _ = tokio::time::timeout(wait, space).await;
+                    continue;
+                }
+            };
+            self.fetch_once(broker, gen, plan).await;
+        }
+    }
+
+    async fn fetch_once(self: &Arc<Self>, broker: i32, gen: u64, plan: Plan) {
+        let mut partitions: Vec<PartitionFetch> = plan
+            .iter()
+            .map(|(pid, (offset, _, size))| PartitionFetch {
+                partition: *pid,
+                offset: *offset,
+                max_bytes: *size,
+            })
+            .collect();
+        // Partitions that grew their fetch size first: the broker always sends the first batch of the first
+        // non-empty partition whatever its size (KIP-74).
+        let base = i32::try_from(self.opts.fetch_message_max_bytes).unwrap_or(i32::MAX);
+        partitions.sort_by_key(|p| (p.max_bytes <= base, p.partition));
+        let max_bytes = partitions
+            .iter()
+            .fold(0i32, |acc, p| acc.saturating_add(p.max_bytes));
+        let params = FetchParams {
+            topic: self.topic.clone(),
+            max_wait_ms: i32::try_from(self.opts.fetch_wait_max_ms).unwrap_or(i32::MAX),
+            min_bytes: i32::try_from(self.opts.fetch_min_bytes).unwrap_or(1),
+            max_bytes,
+            isolation_level: self.isolation_level(),
+            partitions,
+        };
+        let response = match self.backend.fetch(broker, params).await {
+            Ok(r) => r,
+            Err(e) => {
+                // PyKafka's `_update()` on a socket error: refresh leaders, then try again.
+                tracing::debug!(topic = %self.topic, broker, error = %e, "fetch failed");
+                self.lose_leaders(plan.keys().copied());
+                return;
+            }
+        };
+        let decoded: Vec<_> = response
+            .into_iter()
+            .filter_map(|fp| {
+                let (offset, epoch, size) = *plan.get(&fp.partition)?;
+                let body = match fp.error {
+                    None => Ok(decode_partition(&fp, self.opts.read_committed, size)),
+                    Some(code) => Err(code),
+                };
+                Some((fp.partition, offset, epoch, body))
+            })
+            .collect();
+        let mut refresh = Vec::new();
+        let mut resets = Vec::new();
+        let mut queued = 0;
+        {
+            let mut st = self.lock();
+            if !st.alive(gen) {
+                return;
+            }
+            let backoff = Instant::now() + self.error_backoff();
+            for (pid, offset, epoch, body) in decoded {
+                let Some(p) = st.partitions.get_mut(&pid) else {
+                    continue;
+                };
+                if p.epoch != epoch || p.next_offset != offset {
+                    continue; // reset while in flight
+                }
+                let failure = match body {
+                    Ok(fetched) => match p.apply(&self.topic, fetched, self.fetch_cap) {
+                        Applied::Ok { queued: n } => {
+                            queued += n;
+                            None
+                        }
+                        Applied::Grew { to } => {
+                            tracing::info!(topic = %self.topic, partition = pid, to, "fetch size grown for a large message");
+                            None
+                        }
+                        Applied::Failed(e) => {
+                            p.backoff_until = Some(backoff);
+                            Some(e)
+                        }
+                    },
+                    Err(code) => match fetch_action(code) {
+                        FetchAction::ResetOffset => {
+                            p.resetting = true;
+                            resets.push(pid);
+                            None
+                        }
+                        FetchAction::RefreshLeader => {
+                            refresh.push(pid);
+                            None
+                        }
+                        FetchAction::Retry => {
+                            p.backoff_until = Some(backoff);
+                            None
+                        }
+                        FetchAction::Surface => {
+                            p.backoff_until = Some(backoff);
+                            Some(Error::kafka(
+                                code,
+                                ErrorContext::partition(&self.topic, pid)
+                                    .with_broker(broker.to_string()),
+                            ))
+                        }
+                    },
+                };
+                if let Some(e) = failure {
+                    self.report(&mut st, e);
+                }
+            }
+        }
+        if queued > 0 {
+            self.wake_consumers();
+        }
+        if !refresh.is_empty() {
+            self.lose_leaders(refresh);
+        }
+        if !resets.is_empty() {
+            self.spawn_auto_reset(resets);
+        }
+    }
+
+    /// OFFSET_OUT_OF_RANGE: reset to `auto_offset_reset` (and commit if grouped), as PyKafka does.
+    fn spawn_auto_reset(self: &Arc<Self>, partitions: Vec<i32>) {
+        let me = Arc::clone(self);
+        self.handle.spawn(async move {
+            let target = me.auto_reset_target();
+            let targets = partitions.iter().map(|p| (*p, target)).collect();
+            if let Err(e) = me.reset_offsets(Some(targets)).await {
+                let backoff = Instant::now() + me.error_backoff();
+                let mut st = me.lock();
+                for pid in &partitions {
+                    if let Some(p) = st.partitions.get_mut(pid) {
+                        p.resetting = false;
+                        p.backoff_until = Some(backoff);
+                    }
+                }
+                me.report(&mut st, e);
+            }
+        });
+    }
+
+    /// Commits every `auto_commit_interval_ms` while running (PyKafka's autocommit thread).
+    pub fn spawn_auto_commit(self: &Arc<Self>, gen: u64) {
+        if !self.opts.auto_commit_enable || self.member.is_none() {
+            return;
+        }
+        let me = Arc::clone(self);
+        let every = Duration::from_millis(
+            u64::try_from(self.opts.auto_commit_interval_ms).unwrap_or(60_000),
+        );
+        self.handle.spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if !me.lock().alive(gen) {
+                    return;
+                }
+                if let Err(e) = me.commit_offsets(None).await {
+                    tracing::warn!(topic = %me.topic, error = %e, "auto-commit failed");
+                }
+            }
+        });
+    }
+}

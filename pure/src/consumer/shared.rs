@@ -1,0 +1,158 @@
+//! The state every consumer task shares: partitions, the error queue, and the wake-ups between the
+//! consuming thread(s), the per-broker fetchers, the leader supervisor and the auto-committer.
+//!
+//! One `std::sync::Mutex` guards all partitions: critical sections are short (push a fetch's messages, pop
+//! one message), and one lock keeps round-robin, resets and error reporting trivially consistent.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use ferrokafka_core::{ConsumerOptions, Error};
+use tokio::runtime::Handle;
+use tokio::sync::Notify;
+
+use super::backend::{ConsumerBackend, GroupMember};
+use super::partition_state::PartitionState;
+
+/// At most this many errors wait for `consume()`; older duplicates are dropped first.
+const MAX_PENDING_ERRORS: usize = 64;
+
+/// Mutable consumer state, behind `Shared::state`.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub partitions: BTreeMap<i32, PartitionState>,
+    /// Partition ids in round-robin order (sorted).
+    pub order: Vec<i32>,
+    /// Index in `order` where the next `consume()` starts looking (PyKafka's `itertools.cycle`).
+    pub rr_next: usize,
+    pub running: bool,
+    /// Bumped by every start/stop; a task whose generation is old exits.
+    pub run_gen: u64,
+    /// Fetcher / reset / decode errors for the next `consume()` (PyKafka re-raises worker exceptions there).
+    pub errors: VecDeque<Error>,
+    /// Broker ids that have a fetcher task running.
+    pub fetchers: BTreeSet<i32>,
+}
+
+impl State {
+    pub fn alive(&self, gen: u64) -> bool {
+        self.running && self.run_gen == gen
+    }
+}
+
+/// Everything the consumer's tasks share through an `Arc`.
+pub(crate) struct Shared<B> {
+    pub topic: String,
+    pub opts: ConsumerOptions,
+    pub backend: B,
+    pub handle: Handle,
+    pub state: Mutex<State>,
+    /// Wakes blocking `consume()` calls (paired with `state`).
+    pub data_cv: Condvar,
+    /// Wakes async `consume_async()` calls.
+    pub data_notify: Notify,
+    /// Wakes fetchers waiting for queue space or for a reset to finish.
+    pub space_notify: Notify,
+    /// Asks the supervisor to refresh leaders (a permit is stored if it is busy).
+    pub refresh_notify: Notify,
+    /// Group identity for offset requests; `None` without a consumer group.
+    pub member: Option<GroupMember>,
+    /// PyKafka's commit metadata: `{"consumer_id": ..., "hostname": ...}`.
+    pub commit_metadata: String,
+    /// The largest a partition's fetch size may grow to.
+    pub fetch_cap: i32,
+}
+
+impl<B: ConsumerBackend> Shared<B> {
+    /// Locks the state. A panic elsewhere while holding the lock does not make the consumer unusable.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes everyone waiting for messages (new data, an error, or a stop).
+    pub fn wake_consumers(&self) {
+        self.data_cv.notify_all();
+        self.data_notify.notify_waiters();
+    }
+
+    /// Queues an error for the next `consume()`. An identical pending error is not queued twice.
+    pub fn report(&self, st: &mut State, error: Error) {
+        tracing::warn!(topic = %self.topic, %error, "consumer error");
+        if st.errors.contains(&error) {
+            return;
+        }
+        if st.errors.len() >= MAX_PENDING_ERRORS {
+            st.errors.pop_front();
+        }
+        st.errors.push_back(error);
+        self.wake_consumers();
+    }
+
+    pub fn queued_max(&self) -> usize {
+        usize::try_from(self.opts.queued_max_messages)
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    pub fn isolation_level(&self) -> i8 {
+        i8::from(self.opts.read_committed)
+    }
+}
+
+/// PyKafka's commit metadata, `json.dumps({"consumer_id": id, "hostname": host})`.
+pub(crate) fn commit_metadata(consumer_id: &str) -> String {
+    format!(
+        "{{\"consumer_id\": {}, \"hostname\": {}}}",
+        json_string(consumer_id),
+        json_string(&hostname())
+    )
+}
+
+fn hostname() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// A JSON string literal (Python's `json.dumps` escapes, ASCII output).
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_is_pykafkas_json() {
+        let m = commit_metadata("");
+        assert!(
+            m.starts_with("{\"consumer_id\": \"\", \"hostname\": \""),
+            "{m}"
+        );
+        assert_eq!(json_string("a\"é"), "\"a\\\"\\u00e9\"");
+    }
+}

@@ -1,0 +1,292 @@
+//! The pure engine's `SimpleConsumer`: PyKafka's semantics over a [`ConsumerBackend`].
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Condvar, Mutex};
+
+use ferrokafka_core::{
+    CommittedOffset, ConsumerApi, ConsumerOptions, Error, Message, ResetTarget, Result,
+};
+use tokio::runtime::Handle;
+use tokio::sync::Notify;
+
+use super::backend::{ConsumerBackend, GroupMember};
+use super::partition_state::{PartitionState, MAX_FETCH_SIZE_CAP};
+use super::shared::{commit_metadata, Shared, State};
+
+/// A consumer of some or all partitions of one topic, positions kept by the client, offsets optionally
+/// stored in a Kafka consumer group (no group membership: PyKafka's `SimpleConsumer`).
+///
+/// Cloning is cheap and shares the consumer.
+pub struct PureSimpleConsumer<B: ConsumerBackend> {
+    shared: Arc<Shared<B>>,
+}
+
+impl<B: ConsumerBackend> Clone for PureSimpleConsumer<B> {
+    fn clone(&self) -> Self {
+        PureSimpleConsumer {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<B: ConsumerBackend> std::fmt::Debug for PureSimpleConsumer<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PureSimpleConsumer")
+            .field("topic", &self.shared.topic)
+            .field("group", &self.shared.opts.consumer_group)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `fut` on `handle` and waits for it on this thread. Unlike `Handle::block_on` this cannot panic when
+/// called from inside a runtime (it blocks that thread, as any blocking call would).
+pub(crate) fn run_blocking<T, F>(handle: &Handle, fut: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T>> + Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv()
+        .map_err(|_| Error::Other("the client's runtime shut down during the call".into()))?
+}
+
+impl<B: ConsumerBackend> PureSimpleConsumer<B> {
+    /// Builds the consumer (validating `opts`, resolving partitions) and starts it when `auto_start`.
+    pub async fn new_async(
+        topic: impl Into<String>,
+        opts: ConsumerOptions,
+        backend: B,
+        handle: Handle,
+    ) -> Result<Self> {
+        let topic = topic.into();
+        opts.validate()?;
+        let leaders = backend.partition_leaders(&topic, false).await?;
+        let ids: Vec<i32> = match &opts.partitions {
+            Some(wanted) => {
+                if let Some(bad) = wanted.iter().find(|p| !leaders.contains_key(p)) {
+                    return Err(Error::invalid_input(
+                        "partitions",
+                        format!("topic {topic:?} has no partition {bad}"),
+                    ));
+                }
+                let set: BTreeSet<i32> = wanted.iter().copied().collect();
+                set.into_iter().collect()
+            }
+            None => leaders.keys().copied().collect(),
+        };
+        let fetch_size = i32::try_from(opts.fetch_message_max_bytes).unwrap_or(i32::MAX);
+        let partitions = ids
+            .iter()
+            .map(|id| {
+                let mut p = PartitionState::new(*id, fetch_size);
+                p.leader = leaders.get(id).copied().flatten();
+                (*id, p)
+            })
+            .collect();
+        let member = opts.consumer_group.clone().map(|group| GroupMember {
+            group,
+            generation_id: opts.generation_id,
+            member_id: opts.consumer_id.clone(),
+        });
+        let shared = Arc::new(Shared {
+            commit_metadata: commit_metadata(&opts.consumer_id),
+            fetch_cap: MAX_FETCH_SIZE_CAP.max(fetch_size),
+            topic,
+            backend,
+            handle,
+            state: Mutex::new(State {
+                partitions,
+                order: ids,
+                rr_next: 0,
+                running: false,
+                run_gen: 0,
+                errors: VecDeque::new(),
+                fetchers: BTreeSet::new(),
+            }),
+            data_cv: Condvar::new(),
+            data_notify: Notify::new(),
+            space_notify: Notify::new(),
+            refresh_notify: Notify::new(),
+            member,
+            opts,
+        });
+        let consumer = PureSimpleConsumer { shared };
+        if consumer.shared.opts.auto_start {
+            consumer.start_async().await?;
+        }
+        Ok(consumer)
+    }
+
+    /// Blocking form of [`new_async`](Self::new_async), for plain threads.
+    pub fn new(
+        topic: impl Into<String>,
+        opts: ConsumerOptions,
+        backend: B,
+        handle: Handle,
+    ) -> Result<Self> {
+        let topic = topic.into();
+        let h = handle.clone();
+        run_blocking(&h, Self::new_async(topic, opts, backend, handle))
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.shared.topic
+    }
+
+    pub fn options(&self) -> &ConsumerOptions {
+        &self.shared.opts
+    }
+
+    /// Starts: starting offsets first (§2.1), then fetchers and the auto-committer. No-op when running.
+    pub async fn start_async(&self) -> Result<()> {
+        let gen = {
+            let mut st = self.shared.lock();
+            if st.running {
+                return Ok(());
+            }
+            st.running = true;
+            st.run_gen += 1;
+            st.run_gen
+        };
+        if let Err(e) = self.shared.start_offsets().await {
+            let mut st = self.shared.lock();
+            if st.run_gen == gen {
+                st.running = false;
+                st.run_gen += 1;
+            }
+            return Err(e);
+        }
+        self.shared.spawn_fetching(gen);
+        self.shared.spawn_auto_commit(gen);
+        Ok(())
+    }
+
+    /// Stops fetching; commits first when auto-commit is on. Buffered messages stay (a later `start` keeps
+    /// or replaces them according to the start rules).
+    pub async fn stop_async(&self) -> Result<()> {
+        if !self.shared.lock().running {
+            return Ok(());
+        }
+        let commit = if self.shared.opts.auto_commit_enable && self.shared.member.is_some() {
+            self.shared.commit_offsets(None).await
+        } else {
+            Ok(())
+        };
+        {
+            let mut st = self.shared.lock();
+            st.running = false;
+            st.run_gen += 1;
+            st.fetchers.clear();
+        }
+        self.shared.wake_consumers();
+        self.shared.space_notify.notify_waiters();
+        self.shared.refresh_notify.notify_one();
+        commit
+    }
+
+    pub async fn commit_offsets_async(
+        &self,
+        partition_offsets: Option<Vec<(i32, i64)>>,
+    ) -> Result<()> {
+        self.shared.commit_offsets(partition_offsets).await
+    }
+
+    pub async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        self.shared.fetch_offsets().await
+    }
+
+    pub async fn reset_offsets_async(
+        &self,
+        targets: Option<Vec<(i32, ResetTarget)>>,
+    ) -> Result<()> {
+        self.shared.reset_offsets(targets).await
+    }
+
+    fn block<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(Self) -> std::pin::Pin<Box<dyn Future<Output = Result<T>> + Send>>,
+    ) -> Result<T> {
+        let fut = f(self.clone());
+        run_blocking(&self.shared.handle, fut)
+    }
+
+    /// Stops without waiting (for `Drop`): fetchers end, and with auto-commit a last commit is sent in the
+    /// background.
+    pub fn shutdown_in_background(&self) {
+        {
+            let mut st = self.shared.lock();
+            if !st.running {
+                return;
+            }
+            st.running = false;
+            st.run_gen += 1;
+            st.fetchers.clear();
+        }
+        self.shared.wake_consumers();
+        self.shared.space_notify.notify_waiters();
+        self.shared.refresh_notify.notify_one();
+        if self.shared.opts.auto_commit_enable && self.shared.member.is_some() {
+            let shared = Arc::clone(&self.shared);
+            self.shared.handle.spawn(async move {
+                if let Err(e) = shared.commit_offsets(None).await {
+                    tracing::warn!(topic = %shared.topic, error = %e, "final auto-commit failed");
+                }
+            });
+        }
+    }
+
+    /// Whether the consumer is running.
+    pub fn is_running(&self) -> bool {
+        self.shared.lock().running
+    }
+}
+
+impl<B: ConsumerBackend> ConsumerApi for PureSimpleConsumer<B> {
+    fn consume(&self, block: bool) -> Result<Option<Message>> {
+        self.shared.consume_blocking(block)
+    }
+
+    fn consume_async(&self) -> impl Future<Output = Result<Option<Message>>> + Send {
+        let shared = Arc::clone(&self.shared);
+        async move { shared.consume_async().await }
+    }
+
+    fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        let list = partition_offsets.map(<[_]>::to_vec);
+        self.block(move |c| Box::pin(async move { c.commit_offsets_async(list).await }))
+    }
+
+    fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        self.block(|c| Box::pin(async move { c.fetch_offsets_async().await }))
+    }
+
+    fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
+        let list = targets.map(<[_]>::to_vec);
+        self.block(move |c| Box::pin(async move { c.reset_offsets_async(list).await }))
+    }
+
+    fn held_offsets(&self) -> BTreeMap<i32, i64> {
+        self.shared
+            .lock()
+            .partitions
+            .values()
+            .map(|p| (p.id, p.held_offset()))
+            .collect()
+    }
+
+    fn partitions(&self) -> Vec<i32> {
+        self.shared.lock().order.clone()
+    }
+
+    fn start(&self) -> Result<()> {
+        self.block(|c| Box::pin(async move { c.start_async().await }))
+    }
+
+    fn stop(&self) -> Result<()> {
+        self.block(|c| Box::pin(async move { c.stop_async().await }))
+    }
+}

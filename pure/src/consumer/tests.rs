@@ -1,0 +1,525 @@
+//! The consumer's rules against an in-memory fake cluster (no broker needed).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use ferrokafka_core::{
+    ConsumerApi, ConsumerOptions, Error, KafkaCode, OffsetType, ResetTarget, Result,
+};
+
+use super::backend::*;
+use super::PureSimpleConsumer;
+use crate::records::{BatchOptions, RecordBatchBuilder};
+
+#[derive(Default)]
+struct Log {
+    /// (offset, value)
+    records: Vec<(i64, Vec<u8>)>,
+    log_start: i64,
+}
+
+impl Log {
+    fn hw(&self) -> i64 {
+        self.records.last().map_or(self.log_start, |r| r.0 + 1)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    logs: BTreeMap<i32, Log>,
+    leaders: BTreeMap<i32, Option<i32>>,
+    committed: BTreeMap<i32, i64>,
+    fetch_errors: VecDeque<(i32, KafkaCode)>,
+    commits: Vec<(i32, i64, String)>,
+    leader_refreshes: usize,
+    fail_fetches: usize,
+}
+
+#[derive(Clone, Default)]
+struct Fake(Arc<Mutex<Inner>>);
+
+impl Fake {
+    fn with_partitions(n: i32, per_partition: i64) -> Fake {
+        let f = Fake::default();
+        {
+            let mut i = f.0.lock().unwrap();
+            for p in 0..n {
+                let mut log = Log::default();
+                for o in 0..per_partition {
+                    log.records.push((o, format!("p{p}-{o}").into_bytes()));
+                }
+                i.logs.insert(p, log);
+                i.leaders.insert(p, Some(1));
+            }
+        }
+        f
+    }
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.0.lock().unwrap()
+    }
+}
+
+fn encode(records: &[(i64, Vec<u8>)], max_bytes: usize) -> Bytes {
+    let mut out = BytesMut::new();
+    for (offset, value) in records {
+        let mut b = RecordBatchBuilder::new(BatchOptions {
+            base_offset: *offset,
+            ..Default::default()
+        });
+        b.push(1_700_000_000_000, None, Some(value), &[]).unwrap();
+        let bytes = b.finish().unwrap();
+        if out.len() + bytes.len() > max_bytes {
+            // A partial entry at the end, as brokers send.
+            let room = max_bytes - out.len();
+            out.extend_from_slice(&bytes[..room]);
+            break;
+        }
+        out.extend_from_slice(&bytes);
+    }
+    out.freeze()
+}
+
+impl ConsumerBackend for Fake {
+    async fn partition_leaders(
+        &self,
+        _topic: &str,
+        refresh: bool,
+    ) -> Result<BTreeMap<i32, Option<i32>>> {
+        let mut i = self.inner();
+        if refresh {
+            i.leader_refreshes += 1;
+        }
+        Ok(i.leaders.clone())
+    }
+
+    async fn fetch(&self, broker: i32, params: FetchParams) -> Result<Vec<FetchedPartition>> {
+        let out = {
+            let mut i = self.inner();
+            if i.fail_fetches > 0 {
+                i.fail_fetches -= 1;
+                return Err(Error::SocketDisconnected {
+                    broker: broker.to_string(),
+                    reason: "fake".into(),
+                });
+            }
+            let mut out = Vec::new();
+            for pf in &params.partitions {
+                if let Some(pos) = i.fetch_errors.iter().position(|(p, _)| *p == pf.partition) {
+                    let (_, code) = i.fetch_errors.remove(pos).unwrap();
+                    out.push(FetchedPartition {
+                        partition: pf.partition,
+                        error: Some(code),
+                        ..Default::default()
+                    });
+                    continue;
+                }
+                if i.leaders.get(&pf.partition).copied().flatten() != Some(broker) {
+                    out.push(FetchedPartition {
+                        partition: pf.partition,
+                        error: Some(KafkaCode::NotLeaderForPartition),
+                        ..Default::default()
+                    });
+                    continue;
+                }
+                let log = &i.logs[&pf.partition];
+                if pf.offset < log.log_start || pf.offset > log.hw() {
+                    out.push(FetchedPartition {
+                        partition: pf.partition,
+                        error: Some(KafkaCode::OffsetOutOfRange),
+                        ..Default::default()
+                    });
+                    continue;
+                }
+                let recs: Vec<_> = log
+                    .records
+                    .iter()
+                    .filter(|r| r.0 >= pf.offset)
+                    .take(50)
+                    .cloned()
+                    .collect();
+                out.push(FetchedPartition {
+                    partition: pf.partition,
+                    error: None,
+                    high_watermark: log.hw(),
+                    aborted_transactions: Vec::new(),
+                    records: encode(&recs, pf.max_bytes as usize),
+                });
+            }
+            out
+        };
+        if out.iter().all(|p| p.records.is_empty()) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(out)
+    }
+
+    async fn list_offsets(
+        &self,
+        _topic: &str,
+        queries: Vec<(i32, i64)>,
+        _isolation_level: i8,
+    ) -> Result<Vec<ListedOffset>> {
+        let i = self.inner();
+        Ok(queries
+            .into_iter()
+            .map(|(p, ts)| {
+                let log = &i.logs[&p];
+                let offset = match ts {
+                    -1 => Some(log.hw()),
+                    -2 => Some(log.log_start),
+                    _ => None,
+                };
+                ListedOffset {
+                    partition: p,
+                    error: None,
+                    offset,
+                }
+            })
+            .collect())
+    }
+
+    async fn commit_offsets(
+        &self,
+        _member: &GroupMember,
+        _topic: &str,
+        entries: Vec<CommitEntry>,
+    ) -> Result<Vec<(i32, Option<KafkaCode>)>> {
+        let mut i = self.inner();
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                i.committed.insert(e.partition, e.offset);
+                i.commits.push((e.partition, e.offset, e.metadata));
+                (e.partition, None)
+            })
+            .collect())
+    }
+
+    async fn fetch_committed(
+        &self,
+        _group: &str,
+        _topic: &str,
+        partitions: Vec<i32>,
+    ) -> Result<Vec<FetchedCommit>> {
+        let i = self.inner();
+        Ok(partitions
+            .into_iter()
+            .map(|p| FetchedCommit {
+                partition: p,
+                error: None,
+                offset: i.committed.get(&p).copied().unwrap_or(-1),
+                metadata: None,
+            })
+            .collect())
+    }
+
+    async fn refresh_coordinator(&self, _group: &str) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn opts() -> ConsumerOptions {
+    ConsumerOptions {
+        consumer_timeout_ms: 500,
+        offsets_channel_backoff_ms: 10,
+        fetch_error_backoff_ms: 10,
+        ..Default::default()
+    }
+}
+
+fn grouped() -> ConsumerOptions {
+    ConsumerOptions {
+        consumer_group: Some("g".into()),
+        ..opts()
+    }
+}
+
+fn consumer(
+    rt: &tokio::runtime::Runtime,
+    fake: &Fake,
+    o: ConsumerOptions,
+) -> PureSimpleConsumer<Fake> {
+    PureSimpleConsumer::new("t", o, fake.clone(), rt.handle().clone()).unwrap()
+}
+
+fn offsets(c: &PureSimpleConsumer<Fake>, n: usize) -> Vec<(i32, i64)> {
+    (0..n)
+        .map(|_| {
+            let m = c
+                .consume(true)
+                .unwrap()
+                .expect("a message before the timeout");
+            (m.partition_id, m.offset)
+        })
+        .collect()
+}
+
+#[test]
+fn no_group_starts_at_zero_even_with_latest() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 10);
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            auto_offset_reset: OffsetType::Latest,
+            ..opts()
+        },
+    );
+    assert_eq!(offsets(&c, 1), vec![(0, 0)]);
+}
+
+#[test]
+fn no_group_out_of_range_resets_to_auto_offset_reset() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 10);
+    fake.inner().logs.get_mut(&0).unwrap().log_start = 4;
+    fake.inner()
+        .logs
+        .get_mut(&0)
+        .unwrap()
+        .records
+        .retain(|r| r.0 >= 4);
+    let c = consumer(&rt, &fake, opts());
+    assert_eq!(offsets(&c, 1), vec![(0, 4)]);
+}
+
+#[test]
+fn new_group_starts_at_auto_offset_reset_whatever_reset_on_start() {
+    for reset_on_start in [false, true] {
+        for (reset, first) in [(OffsetType::Earliest, Some(0)), (OffsetType::Latest, None)] {
+            let rt = runtime();
+            let fake = Fake::with_partitions(1, 10);
+            let c = consumer(
+                &rt,
+                &fake,
+                ConsumerOptions {
+                    auto_offset_reset: reset,
+                    reset_offset_on_start: reset_on_start,
+                    ..grouped()
+                },
+            );
+            let got = c.consume(true).unwrap().map(|m| m.offset);
+            assert_eq!(got, first, "{reset:?} reset_on_start={reset_on_start}");
+            // The reset was committed.
+            assert_eq!(
+                fake.inner().committed.get(&0),
+                Some(&if first.is_some() { 0 } else { 10 })
+            );
+        }
+    }
+}
+
+#[test]
+fn existing_group_resumes_at_committed_unless_reset_on_start() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 10);
+    fake.inner().committed.insert(0, 5);
+    let c = consumer(&rt, &fake, grouped());
+    assert_eq!(offsets(&c, 1), vec![(0, 5)]);
+    assert_eq!(c.held_offsets()[&0], 5);
+    c.stop().unwrap();
+
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            reset_offset_on_start: true,
+            ..grouped()
+        },
+    );
+    assert_eq!(offsets(&c, 1), vec![(0, 0)]);
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            reset_offset_on_start: true,
+            auto_offset_reset: OffsetType::Latest,
+            ..grouped()
+        },
+    );
+    assert_eq!(c.consume(true).unwrap(), None);
+    assert_eq!(fake.inner().committed[&0], 10);
+}
+
+#[test]
+fn commit_is_last_consumed_plus_one_and_explicit_is_verbatim() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 10);
+    let c = consumer(&rt, &fake, grouped());
+    offsets(&c, 3);
+    c.commit_offsets(None).unwrap();
+    assert_eq!(fake.inner().committed[&0], 3);
+    let meta = fake.inner().commits.last().unwrap().2.clone();
+    assert!(
+        meta.starts_with("{\"consumer_id\": \"\", \"hostname\": "),
+        "{meta}"
+    );
+    c.commit_offsets(Some(&[(0, 7)])).unwrap();
+    assert_eq!(fake.inner().committed[&0], 7);
+    let c2 = consumer(&rt, &fake, grouped());
+    assert_eq!(offsets(&c2, 1), vec![(0, 7)]);
+    let committed = c2.fetch_offsets().unwrap();
+    assert_eq!(committed[&0].offset, 7);
+}
+
+#[test]
+fn reset_offsets_int_earliest_latest() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 10);
+    let c = consumer(&rt, &fake, opts());
+    offsets(&c, 2);
+    c.reset_offsets(Some(&[(0, ResetTarget::LastConsumed(5))]))
+        .unwrap();
+    assert_eq!(c.held_offsets()[&0], 5);
+    assert_eq!(offsets(&c, 1), vec![(0, 6)]);
+    c.reset_offsets(Some(&[(0, ResetTarget::Earliest)]))
+        .unwrap();
+    assert_eq!(offsets(&c, 1), vec![(0, 0)]);
+    c.reset_offsets(Some(&[(0, ResetTarget::LastConsumed(-1))]))
+        .unwrap();
+    assert_eq!(c.consume(true).unwrap(), None);
+    assert_eq!(c.held_offsets()[&0], 9);
+    assert!(c
+        .reset_offsets(Some(&[(7, ResetTarget::Earliest)]))
+        .is_err());
+}
+
+#[test]
+fn round_robin_one_message_per_call() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(3, 5);
+    let c = consumer(&rt, &fake, opts());
+    std::thread::sleep(Duration::from_millis(200));
+    let got = offsets(&c, 6);
+    assert_eq!(got, vec![(0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1)]);
+}
+
+#[test]
+fn timeouts_and_non_blocking() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 0);
+    let c = consumer(&rt, &fake, opts());
+    let t = Instant::now();
+    assert_eq!(c.consume(false).unwrap(), None);
+    assert!(t.elapsed() < Duration::from_millis(100));
+    assert_eq!(c.consume(true).unwrap(), None);
+    assert!(t.elapsed() >= Duration::from_millis(500));
+    let got = rt.block_on(c.consume_async()).unwrap();
+    assert_eq!(got, None);
+    c.stop().unwrap();
+    assert!(matches!(
+        c.consume(true),
+        Err(Error::ConsumerStopped { .. })
+    ));
+}
+
+#[test]
+fn gaps_do_not_stall_and_errors_do_not_kill_the_fetcher() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 0);
+    {
+        let mut i = fake.inner();
+        let log = i.logs.get_mut(&0).unwrap();
+        for o in [0, 1, 5, 9, 10] {
+            log.records.push((o, vec![1]));
+        }
+        i.fetch_errors.push_back((0, KafkaCode::Unrecognized(999)));
+        i.fetch_errors.push_back((0, KafkaCode::RequestTimedOut));
+        i.fetch_errors
+            .push_back((0, KafkaCode::NotLeaderForPartition));
+        i.fail_fetches = 1;
+    }
+    let c = consumer(&rt, &fake, opts());
+    let mut got = Vec::new();
+    let mut errors = 0;
+    while got.len() < 5 {
+        match c.consume(true) {
+            Ok(Some(m)) => got.push(m.offset),
+            Ok(None) => panic!("stalled after {got:?}"),
+            Err(e) => {
+                assert_eq!(e.code(), Some(KafkaCode::Unrecognized(999)));
+                errors += 1;
+            }
+        }
+    }
+    assert_eq!(got, vec![0, 1, 5, 9, 10]);
+    assert_eq!(errors, 1);
+    assert!(fake.inner().leader_refreshes >= 1);
+}
+
+#[test]
+fn leader_move_loses_nothing() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(2, 200);
+    let c = consumer(&rt, &fake, opts());
+    let mut seen = BTreeMap::<i32, Vec<i64>>::new();
+    for n in 0..400 {
+        if n == 100 {
+            fake.inner().leaders.insert(0, Some(2));
+        }
+        if n == 150 {
+            fake.inner().leaders.insert(1, None);
+        }
+        if n == 200 {
+            fake.inner().leaders.insert(1, Some(3));
+        }
+        let m = c.consume(true).unwrap().expect("message");
+        seen.entry(m.partition_id).or_default().push(m.offset);
+    }
+    for p in 0..2 {
+        assert_eq!(seen[&p], (0..200).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn oversized_message_is_consumed_after_growing() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 0);
+    {
+        let mut i = fake.inner();
+        let log = i.logs.get_mut(&0).unwrap();
+        log.records.push((0, vec![7; 10]));
+        log.records.push((1, vec![7; 5000]));
+        log.records.push((2, vec![7; 10]));
+    }
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            fetch_message_max_bytes: 1000,
+            ..opts()
+        },
+    );
+    let got: Vec<usize> = (0..3)
+        .map(|_| c.consume(true).unwrap().unwrap().value.unwrap().len())
+        .collect();
+    assert_eq!(got, vec![10, 5000, 10]);
+}
+
+#[test]
+fn auto_commit_on_stop() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 10);
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            auto_commit_enable: true,
+            ..grouped()
+        },
+    );
+    offsets(&c, 4);
+    c.stop().unwrap();
+    assert_eq!(fake.inner().committed[&0], 4);
+}
