@@ -1,4 +1,5 @@
 //! The pure-Rust engine: wire protocol, records and codecs, connections, producer, consumer.
 #![forbid(unsafe_code)]
 
+pub mod producer;
 pub mod protocol;
