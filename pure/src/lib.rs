@@ -1,7 +1,9 @@
 //! The pure-Rust engine: wire protocol, records and codecs, connections, producer, consumer.
 #![forbid(unsafe_code)]
 
+pub mod cluster;
 pub mod compression;
+pub mod connection;
 pub mod producer;
 pub mod protocol;
 pub mod records;

@@ -1,0 +1,1 @@
+//! Hand-checked golden frames.
