@@ -7,8 +7,10 @@
 
 mod accumulator;
 pub mod batch;
+mod cluster_transport;
 mod engine;
 mod pending;
+mod records_encoder;
 mod retry;
 mod sender;
 pub mod transport;
@@ -17,5 +19,7 @@ pub mod transport;
 mod tests;
 
 pub use batch::{RecordEncoder, RecordFormat};
+pub use cluster_transport::ClusterTransport;
 pub use engine::{ProducerParts, PureProducer};
+pub use records_encoder::RecordsEncoder;
 pub use transport::{BoxFuture, PartitionOutcome, ProduceCall, ProduceTransport, TopicLayout};
