@@ -12,15 +12,24 @@
 #![forbid(unsafe_code)]
 
 mod client;
+mod partitioners;
+mod producer;
 mod runtime;
 mod topic;
 
 pub use client::{
     BrokerInfo, GroupDescription, GroupListing, GroupMember, KafkaClient, NewTopic, Topics,
 };
+pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 
 pub use ferrokafka_core::{
     ClientOptions, Compression, Error, ErrorContext, KafkaCode, OffsetType, Result, SaslConfig,
     SaslMechanism, SslConfig,
+};
+
+// The producer's vocabulary.
+pub use ferrokafka_core::{
+    Delivery, DeliveryFuture, DeliveryReport, Header, OutgoingMessage, Partitioner, ProducerApi,
+    ProducerOptions,
 };

@@ -52,13 +52,22 @@ pub fn generate(spec_dir: &Path) -> Result<Vec<(String, String)>> {
     let mut apis = Vec::new();
     for name in HEADERS {
         let spec = load(spec_dir, name)?;
-        out.push((format!("{}.rs", snake(name)), format_rust(&gen_message(&spec)?)?));
+        out.push((
+            format!("{}.rs", snake(name)),
+            format_rust(&gen_message(&spec)?)?,
+        ));
     }
     for api in APIS {
         let req = load(spec_dir, &format!("{api}Request"))?;
         let resp = load(spec_dir, &format!("{api}Response"))?;
-        out.push((format!("{}.rs", snake(&req.name)), format_rust(&gen_message(&req)?)?));
-        out.push((format!("{}.rs", snake(&resp.name)), format_rust(&gen_message(&resp)?)?));
+        out.push((
+            format!("{}.rs", snake(&req.name)),
+            format_rust(&gen_message(&req)?)?,
+        ));
+        out.push((
+            format!("{}.rs", snake(&resp.name)),
+            format_rust(&gen_message(&resp)?)?,
+        ));
         apis.push((api.to_string(), req, resp));
     }
     out.push(("mod.rs".to_string(), format_rust(&gen_mod(&apis)?)?));
@@ -127,7 +136,8 @@ struct Spec {
 fn load(dir: &Path, name: &str) -> Result<Spec> {
     let path = dir.join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&strip_comments(&text)).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&strip_comments(&text))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     parse_spec(&v).map_err(|e| format!("{name}: {e}"))
 }
 
@@ -166,7 +176,11 @@ fn parse_range(s: &str) -> Result<Range> {
     if s == "none" || s.is_empty() {
         return Ok(None);
     }
-    let num = |x: &str| x.trim().parse::<i16>().map_err(|e| format!("bad version {x:?}: {e}"));
+    let num = |x: &str| {
+        x.trim()
+            .parse::<i16>()
+            .map_err(|e| format!("bad version {x:?}: {e}"))
+    };
     if let Some(lo) = s.strip_suffix('+') {
         return Ok(Some((num(lo)?, i16::MAX)));
     }
@@ -197,7 +211,8 @@ fn parse_fields(v: &Value) -> Result<Vec<Field>> {
 fn parse_field(v: &Value) -> Result<Field> {
     let name = str_of(v, "name").ok_or("field without name")?;
     let ty = str_of(v, "type").ok_or_else(|| format!("{name}: no type"))?;
-    let versions = parse_range(&str_of(v, "versions").ok_or_else(|| format!("{name}: no versions"))?)?;
+    let versions =
+        parse_range(&str_of(v, "versions").ok_or_else(|| format!("{name}: no versions"))?)?;
     let nullable = parse_range(&str_of(v, "nullableVersions").unwrap_or_default())?;
     let tagged = parse_range(&str_of(v, "taggedVersions").unwrap_or_default())?;
     let tag = match v.get("tag") {
@@ -234,14 +249,18 @@ fn parse_spec(v: &Value) -> Result<Spec> {
     let name = str_of(v, "name").ok_or("no name")?;
     let kind = str_of(v, "type").ok_or("no type")?;
     let api_key = v.get("apiKey").and_then(Value::as_i64).map(|k| k as i16);
-    let valid = parse_range(&str_of(v, "validVersions").ok_or("no validVersions")?)?.ok_or("no valid versions")?;
+    let valid = parse_range(&str_of(v, "validVersions").ok_or("no validVersions")?)?
+        .ok_or("no valid versions")?;
     let flexible = parse_range(&str_of(v, "flexibleVersions").ok_or("no flexibleVersions")?)?;
     let fields = parse_fields(v.get("fields").ok_or("no fields")?)?;
     let mut common = Vec::new();
     if let Some(Value::Array(cs)) = v.get("commonStructs") {
         for c in cs {
             let cname = str_of(c, "name").ok_or("commonStruct without name")?;
-            common.push((cname, parse_fields(c.get("fields").ok_or("commonStruct without fields")?)?));
+            common.push((
+                cname,
+                parse_fields(c.get("fields").ok_or("commonStruct without fields")?)?,
+            ));
         }
     }
     Ok(Spec {
@@ -275,7 +294,12 @@ impl VSet {
     fn and(&self, o: &VSet) -> VSet {
         VSet {
             lo: self.lo,
-            bits: self.bits.iter().zip(&o.bits).map(|(a, b)| *a && *b).collect(),
+            bits: self
+                .bits
+                .iter()
+                .zip(&o.bits)
+                .map(|(a, b)| *a && *b)
+                .collect(),
         }
     }
     fn not(&self) -> VSet {
@@ -329,7 +353,13 @@ impl VSet {
         }
         let pats: Vec<String> = runs
             .iter()
-            .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}..={b}") })
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}..={b}")
+                }
+            })
             .collect();
         format!("matches!(version, {})", pats.join(" | "))
     }
@@ -337,7 +367,12 @@ impl VSet {
     fn cond_within(&self, care: &VSet) -> String {
         let with_true = VSet {
             lo: self.lo,
-            bits: self.bits.iter().zip(&care.bits).map(|(b, c)| *b || !*c).collect(),
+            bits: self
+                .bits
+                .iter()
+                .zip(&care.bits)
+                .map(|(b, c)| *b || !*c)
+                .collect(),
         };
         if with_true.all() {
             return "true".into();
@@ -456,7 +491,9 @@ fn default_expr(fi: &FieldInfo) -> Result<String> {
         Ty::Prim("f64") => match d {
             None => "0.0".into(),
             Some(x) => {
-                let v: f64 = x.parse().map_err(|e| format!("bad float default {x}: {e}"))?;
+                let v: f64 = x
+                    .parse()
+                    .map_err(|e| format!("bad float default {x}: {e}"))?;
                 format!("{v:?}")
             }
         },
@@ -506,7 +543,11 @@ fn default_expr(fi: &FieldInfo) -> Result<String> {
             Some(x) => return Err(format!("array defaults unsupported: {x}")),
         },
     };
-    Ok(if fi.opt { format!("Some({inner})") } else { inner })
+    Ok(if fi.opt {
+        format!("Some({inner})")
+    } else {
+        inner
+    })
 }
 
 /// A Rust boolean expression: true when `self.<field>` differs from its default.
@@ -553,10 +594,11 @@ fn snake(name: &str) -> String {
 fn ident(name: &str) -> String {
     let s = snake(name);
     const KEYWORDS: &[&str] = &[
-        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
-        "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super",
-        "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become",
-        "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
+        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+        "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+        "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
+        "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
     ];
     if KEYWORDS.contains(&s.as_str()) {
         format!("r#{s}")
@@ -570,7 +612,10 @@ fn doc(about: &str, indent: &str) -> String {
     if text.is_empty() {
         return String::new();
     }
-    let text = text.replace('[', "\\[").replace(']', "\\]").replace('<', "&lt;");
+    let text = text
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;");
     format!("{indent}/// {text}\n")
 }
 
@@ -618,7 +663,9 @@ impl<'a> Ctx<'a> {
         }
         let present = VSet::from_range(valid, f.versions);
         let nullable_set = VSet::from_range(valid, f.nullable);
-        let tagged = VSet::from_range(valid, f.tagged).and(&present).and(&self.flexible);
+        let tagged = VSet::from_range(valid, f.tagged)
+            .and(&present)
+            .and(&self.flexible);
         let regular = present.and(&tagged.not());
         let nullable_any = !nullable_set.and(&present).none();
         if nullable_any && matches!(ty, Ty::Struct(_) | Ty::Prim(_)) {
@@ -678,7 +725,9 @@ fn encode_stmt(fi: &FieldInfo, out: &str, compact: &str) -> String {
             "put_opt_string({out}, {acc}.as_deref(), {compact}, {}, {what:?})?;",
             fi.nullable_cond
         ),
-        (Ty::Bytes | Ty::Records, false) => format!("put_bytes({out}, &{acc}, {compact}, {what:?})?;"),
+        (Ty::Bytes | Ty::Records, false) => {
+            format!("put_bytes({out}, &{acc}, {compact}, {what:?})?;")
+        }
         (Ty::Bytes | Ty::Records, true) => format!(
             "put_opt_bytes({out}, {acc}.as_deref(), {compact}, {}, {what:?})?;",
             fi.nullable_cond
@@ -713,7 +762,9 @@ fn decode_expr(fi: &FieldInfo, d: &str, compact: &str) -> String {
         (Ty::Str, false) => format!("{d}.string({compact}, {what:?})?"),
         (Ty::Str, true) => format!("{d}.opt_string({compact}, {}, {what:?})?", fi.nullable_cond),
         (Ty::Bytes | Ty::Records, false) => format!("{d}.bytes({compact}, {what:?})?"),
-        (Ty::Bytes | Ty::Records, true) => format!("{d}.opt_bytes({compact}, {}, {what:?})?", fi.nullable_cond),
+        (Ty::Bytes | Ty::Records, true) => {
+            format!("{d}.opt_bytes({compact}, {}, {what:?})?", fi.nullable_cond)
+        }
         (Ty::Struct(s), _) => format!("{s}::decode_fields({d}, version)?"),
         (Ty::Array(inner), opt) => {
             let elem = match &**inner {
@@ -754,7 +805,14 @@ fn arbitrary_expr(fi: &FieldInfo) -> String {
     }
 }
 
-fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, out: &mut String) -> Result<()> {
+fn gen_struct(
+    ctx: &Ctx,
+    name: &str,
+    about: &str,
+    fields: &[Field],
+    top: bool,
+    out: &mut String,
+) -> Result<()> {
     let infos: Vec<FieldInfo> = fields.iter().map(|f| ctx.info(f)).collect::<Result<_>>()?;
     let flex_any = !ctx.flexible.none();
     let flex_all = ctx.flexible.all();
@@ -763,12 +821,22 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
     // Array elements must take at least one byte in every version (the decoder's length check relies on it).
     for fi in &infos {
         if let (Ty::Array(_), Some(s)) = (&fi.ty, struct_elem(&fi.ty)) {
-            let def = ctx.structs.iter().find(|d| d.name == s).ok_or("no struct")?;
+            let def = ctx
+                .structs
+                .iter()
+                .find(|d| d.name == s)
+                .ok_or("no struct")?;
             for v in fi.present.versions() {
                 let nonempty = ctx.flexible.bits[(v - spec.valid.0) as usize]
-                    || def.fields.iter().any(|f| matches!(f.versions, Some((a, b)) if a <= v && v <= b));
+                    || def
+                        .fields
+                        .iter()
+                        .any(|f| matches!(f.versions, Some((a, b)) if a <= v && v <= b));
                 if !nonempty {
-                    return Err(format!("{name}.{}: element {s} is empty at version {v}", fi.f.name));
+                    return Err(format!(
+                        "{name}.{}: element {s} is empty at version {v}",
+                        fi.f.name
+                    ));
                 }
             }
         }
@@ -788,7 +856,10 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
             }
         );
     }
-    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq)]\npub struct {name} {{");
+    let _ = writeln!(
+        out,
+        "#[derive(Debug, Clone, PartialEq)]\npub struct {name} {{"
+    );
     for fi in &infos {
         out.push_str(&doc(&fi.f.about, "    "));
         let _ = writeln!(out, "    ///\n    /// {}", version_note(fi, spec.valid));
@@ -801,7 +872,10 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
     out.push_str("}\n\n");
 
     // Default.
-    let _ = writeln!(out, "impl Default for {name} {{\n    fn default() -> Self {{\n        {name} {{");
+    let _ = writeln!(
+        out,
+        "impl Default for {name} {{\n    fn default() -> Self {{\n        {name} {{"
+    );
     for fi in &infos {
         let _ = writeln!(out, "            {}: {},", fi.ident, default_expr(fi)?);
     }
@@ -819,14 +893,16 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
     };
     let uses_flexible_var = |infos: &[FieldInfo]| {
         flex_any && !flex_all
-            || infos
-                .iter()
-                .any(|fi| fi.compact_cond == "flexible" && !fi.regular.none() && needs_compact(&fi.ty))
+            || infos.iter().any(|fi| {
+                fi.compact_cond == "flexible" && !fi.regular.none() && needs_compact(&fi.ty)
+            })
     };
 
     // Encode.
     let _ = writeln!(out, "impl {name} {{");
-    out.push_str("    /// Writes the fields at `version` (the version has been checked by the caller).\n");
+    out.push_str(
+        "    /// Writes the fields at `version` (the version has been checked by the caller).\n",
+    );
     let sig_start = out.len();
     let _ = writeln!(
         out,
@@ -837,7 +913,11 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
         out.push_str(&flexible_decl);
     }
     for fi in &infos {
-        let comp = if fi.compact_cond == "flexible" && flex_all { "true".to_string() } else { fi.compact_cond.clone() };
+        let comp = if fi.compact_cond == "flexible" && flex_all {
+            "true".to_string()
+        } else {
+            fi.compact_cond.clone()
+        };
         let stmt = encode_stmt(fi, "out", &comp);
         let cond = fi.regular.cond();
         match cond.as_str() {
@@ -896,7 +976,9 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
     mark_unused_version(out, sig_start, body_start);
 
     // Decode.
-    out.push_str("    /// Reads the fields at `version` (the version has been checked by the caller).\n");
+    out.push_str(
+        "    /// Reads the fields at `version` (the version has been checked by the caller).\n",
+    );
     let sig_start = out.len();
     let _ = writeln!(
         out,
@@ -907,23 +989,35 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
         out.push_str(&flexible_decl);
     }
     for fi in &infos {
-        let comp = if fi.compact_cond == "flexible" && flex_all { "true".to_string() } else { fi.compact_cond.clone() };
+        let comp = if fi.compact_cond == "flexible" && flex_all {
+            "true".to_string()
+        } else {
+            fi.compact_cond.clone()
+        };
         let m = if fi.tagged.none() { "" } else { "mut " };
         let def = default_expr(fi)?;
         let cond = fi.regular.cond();
         let rhs = match cond.as_str() {
             "true" => decode_expr(fi, "d", &comp),
             "false" => def,
-            c => format!("if {c} {{ {} }} else {{ {def} }}", decode_expr(fi, "d", &comp)),
+            c => format!(
+                "if {c} {{ {} }} else {{ {def} }}",
+                decode_expr(fi, "d", &comp)
+            ),
         };
         let _ = writeln!(out, "        let {m}{} = {rhs};", fi.ident);
     }
     if flex_any {
-        let mut body = String::from("d.tagged_fields(&mut unknown_tagged_fields, |tag, t| match tag {\n");
+        let mut body =
+            String::from("d.tagged_fields(&mut unknown_tagged_fields, |tag, t| match tag {\n");
         for fi in &tagged {
             let tag = fi.f.tag.ok_or("tag")?;
             let c = fi.tagged.cond();
-            let guard = if c == "true" || c == flexible_cond_str(ctx) { String::new() } else { format!(" if {c}") };
+            let guard = if c == "true" || c == flexible_cond_str(ctx) {
+                String::new()
+            } else {
+                format!(" if {c}")
+            };
             let _ = writeln!(
                 body,
                 "    {tag}{guard} => {{\n        {} = {};\n        Ok(true)\n    }}",
@@ -955,7 +1049,10 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
     // Test-only generator of values valid at a version.
     let _ = writeln!(out, "#[cfg(test)]\nimpl Arbitrary for {name} {{");
     let sig_start = out.len();
-    let _ = writeln!(out, "    fn arbitrary(g: &mut Gen, version: i16) -> Self {{");
+    let _ = writeln!(
+        out,
+        "    fn arbitrary(g: &mut Gen, version: i16) -> Self {{"
+    );
     let body_start = out.len();
     if flex_any && !flex_all {
         let _ = writeln!(out, "        let flexible = {};", ctx.flexible.cond());
@@ -972,7 +1069,11 @@ fn gen_struct(ctx: &Ctx, name: &str, about: &str, fields: &[Field], top: bool, o
         let _ = writeln!(out, "            {}: {v},", fi.ident);
     }
     if flex_any {
-        let v = if flex_all { "g.unknown_tags()" } else { "if flexible { g.unknown_tags() } else { Vec::new() }" };
+        let v = if flex_all {
+            "g.unknown_tags()"
+        } else {
+            "if flexible { g.unknown_tags() } else { Vec::new() }"
+        };
         let _ = writeln!(out, "            unknown_tagged_fields: {v},");
     }
     out.push_str("        }\n    }\n}\n\n");
@@ -1035,7 +1136,10 @@ fn gen_message(spec: &Spec) -> Result<String> {
     }
     collect_structs(&spec.fields, &mut structs)?;
     if structs.iter().any(|s| s.name == spec.name) {
-        return Err(format!("{}: nested struct has the message's name", spec.name));
+        return Err(format!(
+            "{}: nested struct has the message's name",
+            spec.name
+        ));
     }
     let flexible = VSet::from_range(spec.valid, spec.flexible);
     let ctx = Ctx {
@@ -1050,7 +1154,9 @@ fn gen_message(spec: &Spec) -> Result<String> {
         "//! `{}` ({}{}), from `{}.json`.\n",
         spec.name,
         spec.kind,
-        spec.api_key.map(|k| format!(", API key {k}")).unwrap_or_default(),
+        spec.api_key
+            .map(|k| format!(", API key {k}"))
+            .unwrap_or_default(),
         spec.name
     );
     out.push_str("#[allow(unused_imports)]\nuse bytes::{Bytes, BytesMut};\n\n");
@@ -1063,9 +1169,18 @@ fn gen_message(spec: &Spec) -> Result<String> {
     out.push_str("#[cfg(test)]\nuse crate::protocol::testing::{Arbitrary, Gen};\n\n");
 
     let top_about = match spec.kind.as_str() {
-        "request" => format!("The `{}` request body.", spec.name.trim_end_matches("Request")),
-        "response" => format!("The `{}` response body.", spec.name.trim_end_matches("Response")),
-        _ => format!("The {} header.", spec.name.trim_end_matches("Header").to_lowercase()),
+        "request" => format!(
+            "The `{}` request body.",
+            spec.name.trim_end_matches("Request")
+        ),
+        "response" => format!(
+            "The `{}` response body.",
+            spec.name.trim_end_matches("Response")
+        ),
+        _ => format!(
+            "The {} header.",
+            spec.name.trim_end_matches("Header").to_lowercase()
+        ),
     };
     gen_struct(&ctx, &spec.name, &top_about, &spec.fields, true, &mut out)?;
     for s in &ctx.structs {
@@ -1102,7 +1217,10 @@ fn gen_message(spec: &Spec) -> Result<String> {
     );
     if spec.kind == "request" {
         let resp = spec.name.replace("Request", "Response");
-        let _ = writeln!(out, "impl Request for {name} {{\n    type Response = {resp};\n}}");
+        let _ = writeln!(
+            out,
+            "impl Request for {name} {{\n    type Response = {resp};\n}}"
+        );
     }
     Ok(out)
 }
@@ -1114,7 +1232,9 @@ fn gen_mod(apis: &[(String, Spec, Spec)]) -> Result<String> {
     let mut out = String::new();
     let _ = writeln!(out, "{HEADER_COMMENT}");
     out.push_str("//! Every generated message, one module each (nested structs live in their message's module), plus\n");
-    out.push_str("//! the [`ApiKey`] enum and by-key dispatch used by fuzzing and totality tests.\n\n");
+    out.push_str(
+        "//! the [`ApiKey`] enum and by-key dispatch used by fuzzing and totality tests.\n\n",
+    );
     out.push_str("use bytes::Bytes;\n\nuse crate::protocol::{Decoder, Message, ProtocolResult, VersionRange};\n\n");
     let mut mods: Vec<String> = HEADERS.iter().map(|h| snake(h)).collect();
     for (_, req, resp) in apis {
@@ -1150,7 +1270,11 @@ fn gen_mod(apis: &[(String, Spec, Spec)]) -> Result<String> {
         let _ = writeln!(out, "    /// `{api}` (key {k}).\n    {api} = {k},");
     }
     out.push_str("}\n\nimpl ApiKey {\n");
-    let _ = writeln!(out, "    /// Every key, ascending.\n    pub const ALL: [ApiKey; {}] = [", by_key.len());
+    let _ = writeln!(
+        out,
+        "    /// Every key, ascending.\n    pub const ALL: [ApiKey; {}] = [",
+        by_key.len()
+    );
     for (_, (api, _, _)) in &by_key {
         let _ = writeln!(out, "        ApiKey::{api},");
     }
@@ -1167,7 +1291,11 @@ fn gen_mod(apis: &[(String, Spec, Spec)]) -> Result<String> {
     out.push_str("        }\n    }\n\n");
     out.push_str("    /// Versions the generated code speaks (every version in the specs).\n    pub fn versions(self) -> VersionRange {\n        match self {\n");
     for (_, (api, req, _)) in &by_key {
-        let _ = writeln!(out, "            ApiKey::{api} => {}Request::VERSIONS,", api);
+        let _ = writeln!(
+            out,
+            "            ApiKey::{api} => {}Request::VERSIONS,",
+            api
+        );
         let _ = req;
     }
     out.push_str("        }\n    }\n}\n\n");
@@ -1176,13 +1304,19 @@ fn gen_mod(apis: &[(String, Spec, Spec)]) -> Result<String> {
     out.push_str("/// Decodes a request body of any API at `version`, discarding the value (fuzzing, totality tests).\n");
     out.push_str("pub fn decode_request_body(key: ApiKey, version: i16, d: &mut Decoder) -> ProtocolResult<()> {\n    match key {\n");
     for (_, (api, _, _)) in &by_key {
-        let _ = writeln!(out, "        ApiKey::{api} => {api}Request::decode(d, version).map(drop),");
+        let _ = writeln!(
+            out,
+            "        ApiKey::{api} => {api}Request::decode(d, version).map(drop),"
+        );
     }
     out.push_str("    }\n}\n\n");
     out.push_str("/// Decodes a response body of any API at `version`, discarding the value (fuzzing, totality tests).\n");
     out.push_str("pub fn decode_response_body(key: ApiKey, version: i16, d: &mut Decoder) -> ProtocolResult<()> {\n    match key {\n");
     for (_, (api, _, _)) in &by_key {
-        let _ = writeln!(out, "        ApiKey::{api} => {api}Response::decode(d, version).map(drop),");
+        let _ = writeln!(
+            out,
+            "        ApiKey::{api} => {api}Response::decode(d, version).map(drop),"
+        );
     }
     out.push_str("    }\n}\n\n");
     out.push_str("/// Decodes a whole response frame (header + body, no size prefix) of any API at `version`, returning the\n/// correlation id. The same path as [`crate::protocol::frame::decode_response`].\n");
