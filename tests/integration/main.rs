@@ -1,1 +1,2 @@
 //! One integration-test binary: every test against real brokers.
+mod producer;
