@@ -1,1 +1,17 @@
-//! The librdkafka engine.
+//! ferrokafka's librdkafka engine (`use_rdkafka(true)`): a producer and a simple consumer over the `rdkafka`
+//! crate that behave as the pure-Rust engine does — same options, partitioner, offsets rules and errors.
+//!
+//! - [`config`]: the option → librdkafka property table ([`config::MAPPING`]) and its application.
+//! - [`error`]: librdkafka errors → `ferrokafka_core::Error`.
+//! - [`NativeProducer`], [`NativeSimpleConsumer`]: the `ProducerApi` / `ConsumerApi` implementations.
+
+pub mod config;
+mod consumer;
+mod context;
+pub mod error;
+mod hostname;
+mod metadata;
+mod producer;
+
+pub use consumer::NativeSimpleConsumer;
+pub use producer::NativeProducer;

@@ -1,0 +1,465 @@
+//! [`NativeSimpleConsumer`]: PyKafka's `SimpleConsumer` over librdkafka's manual assignment.
+//!
+//! ferrokafka owns the offsets, as PyKafka does: librdkafka never commits or stores offsets itself, the
+//! starting positions follow PyKafka's rules (offsets.rs), and every position change re-assigns the partitions
+//! at "last consumed + 1", which also drops messages prefetched from the old positions.
+//!
+//! `consume_async` polls without blocking and waits on a wake-up from librdkafka's "queue non-empty" callback
+//! (with a 100 ms fallback tick) instead of parking a `spawn_blocking` thread: a cancelled future then never
+//! takes a message off the queue, so no message is lost when a `select!` drops it.
+
+mod convert;
+mod offsets;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ferrokafka_core::api::{CommittedOffset, ConsumerApi, ResetTarget};
+use ferrokafka_core::options::validate_topic_name;
+use ferrokafka_core::{
+    ClientOptions, ConsumerOptions, Error, ErrorContext, KafkaCode, Message, Result,
+};
+use rdkafka::config::FromClientConfigAndContext;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message as _;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use tokio::sync::Notify;
+
+use crate::config::consumer_config;
+use crate::context::{explain_unreachable, ConsumerCtx};
+use crate::error::{translate, ErrorSite};
+use crate::metadata::partition_ids;
+
+/// Longest single librdkafka poll, so `stop()` and deadlines are noticed promptly.
+const POLL_SLICE: Duration = Duration::from_millis(100);
+
+/// A consumer of one topic's partitions on the librdkafka engine.
+pub struct NativeSimpleConsumer {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    topic: String,
+    hosts: String,
+    opts: ConsumerOptions,
+    consumer: BaseConsumer<ConsumerCtx>,
+    /// The partitions consumed, sorted.
+    partitions: Vec<i32>,
+    /// Last consumed offset per partition (PyKafka's `last_offset_consumed`; -1 = none). Held while polling
+    /// and while re-assigning, so a message from an old position never overwrites a new one.
+    last: Mutex<BTreeMap<i32, i64>>,
+    running: AtomicBool,
+    /// Whether librdkafka has our assignment (positions then move by seeking).
+    assigned: AtomicBool,
+    wake: Arc<Notify>,
+    committer: Mutex<Option<Committer>>,
+    /// Timeout of offset requests (`offsets_channel_socket_timeout_ms`).
+    offsets_timeout: Duration,
+    /// PyKafka's commit metadata JSON.
+    commit_metadata: String,
+}
+
+struct Committer {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    handle: JoinHandle<()>,
+}
+
+/// A group id nobody uses, for consumers without a group: librdkafka needs one to assign partitions.
+fn private_group_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "ferrokafka-native-{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl NativeSimpleConsumer {
+    /// A consumer of `topic` (all partitions, or `opts.partitions`). `extra` are raw librdkafka properties
+    /// applied after the mapped options. Starts (offsets per PyKafka's rules, then fetching) when `auto_start`.
+    pub fn new(
+        client: &ClientOptions,
+        topic: &str,
+        opts: ConsumerOptions,
+        extra: &[(String, String)],
+    ) -> Result<Self> {
+        validate_topic_name(topic)?;
+        let group_id = opts.consumer_group.clone().unwrap_or_else(private_group_id);
+        let config = consumer_config(client, &opts, &group_id, extra)?;
+        let site = ErrorSite::topic(topic, None, &client.hosts);
+        let mut consumer = BaseConsumer::from_config_and_context(
+            &config.to_client_config(),
+            ConsumerCtx::default(),
+        )
+        .map_err(|e| translate(&e, &site))?;
+        let wake = Arc::new(Notify::new());
+        let w = Arc::clone(&wake);
+        consumer.set_nonempty_callback(move || w.notify_one());
+        let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
+        let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)
+            .map_err(|e| explain_unreachable(e, &consumer.context().last_error, &client.hosts))?;
+        let partitions = match &opts.partitions {
+            None => all,
+            Some(wanted) => {
+                let mut ids = wanted.clone();
+                ids.sort_unstable();
+                ids.dedup();
+                if let Some(bad) = ids.iter().find(|p| !all.contains(p)) {
+                    return Err(Error::kafka(
+                        KafkaCode::UnknownTopicOrPartition,
+                        ErrorContext::partition(topic, *bad),
+                    ));
+                }
+                ids
+            }
+        };
+        let inner = Arc::new(Inner {
+            topic: topic.to_string(),
+            hosts: client.hosts.clone(),
+            last: Mutex::new(partitions.iter().map(|p| (*p, -1)).collect()),
+            partitions,
+            running: AtomicBool::new(false),
+            assigned: AtomicBool::new(false),
+            wake,
+            committer: Mutex::new(None),
+            offsets_timeout: Duration::from_millis(
+                client.offsets_channel_socket_timeout_ms.max(1) as u64
+            ),
+            commit_metadata: crate::hostname::commit_metadata(&opts.consumer_id),
+            opts,
+            consumer,
+        });
+        let c = NativeSimpleConsumer { inner };
+        if c.inner.opts.auto_start {
+            c.inner.start()?;
+        }
+        Ok(c)
+    }
+}
+
+impl Inner {
+    fn last(&self) -> MutexGuard<'_, BTreeMap<i32, i64>> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn site(&self, partition: Option<i32>) -> ErrorSite {
+        let mut site = ErrorSite::topic(&self.topic, partition, &self.hosts);
+        site.context.group = self.opts.consumer_group.clone();
+        site
+    }
+
+    fn stopped(&self) -> Error {
+        Error::ConsumerStopped {
+            topic: self.topic.clone(),
+        }
+    }
+
+    /// Put every partition at last consumed + 1. Called with the `last` lock held.
+    ///
+    /// The first call assigns; later ones seek (which also drops messages prefetched from the old
+    /// positions). Re-assigning instead races in librdkafka 2.12 (duplicate FETCH_STOP → assertion
+    /// `rktp->rktp_started` in `rd_kafka_assignment_partition_stopped`, librdkafka#5573).
+    fn position_locked(&self, last: &BTreeMap<i32, i64>) -> Result<()> {
+        let mut tpl = TopicPartitionList::with_capacity(last.len());
+        for (p, l) in last {
+            tpl.add_partition_offset(&self.topic, *p, Offset::Offset(l + 1))
+                .map_err(|e| translate(&e, &self.site(Some(*p))))?;
+        }
+        if !self.assigned.load(Ordering::SeqCst) {
+            self.consumer
+                .assign(&tpl)
+                .map_err(|e| translate(&e, &self.site(None)))?;
+            self.assigned.store(true, Ordering::SeqCst);
+            return Ok(());
+        }
+        let done = self
+            .consumer
+            .seek_partitions(tpl, self.offsets_timeout)
+            .map_err(|e| translate(&e, &self.site(None)))?;
+        for elem in done.elements() {
+            if let Err(e) = elem.error() {
+                return Err(translate(&e, &self.site(Some(elem.partition()))));
+            }
+        }
+        Ok(())
+    }
+
+    fn start(self: &Arc<Self>) -> Result<()> {
+        if self.running.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let started = self.start_offsets();
+        if let Err(e) = started {
+            self.running.store(false, Ordering::SeqCst);
+            return Err(e);
+        }
+        if self.opts.auto_commit_enable && self.opts.consumer_group.is_some() {
+            self.start_committer();
+        }
+        Ok(())
+    }
+
+    /// PyKafka's `start()` offset rules (§2.1 item 1).
+    fn start_offsets(&self) -> Result<()> {
+        if self.opts.reset_offset_on_start {
+            // Reset everything to auto_offset_reset, and commit when grouped.
+            self.reset(None)
+        } else if self.opts.consumer_group.is_some() {
+            // Committed offsets (C → next fetch at C; none → auto_offset_reset), when reset_offset_on_fetch.
+            self.fetch()?;
+            if !self.opts.reset_offset_on_fetch {
+                // Positions untouched (PyKafka: fetching then starts at offset 0).
+                let last = self.last();
+                self.position_locked(&last)?;
+            }
+            Ok(())
+        } else {
+            // Parity with PyKafka (README lists it): no group and no reset → fetching starts at offset 0
+            // whatever auto_offset_reset says; auto_offset_reset only applies after OffsetOutOfRange.
+            let last = self.last();
+            self.position_locked(&last)
+        }
+    }
+
+    fn start_committer(self: &Arc<Self>) {
+        let mut slot = self.committer.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_some() {
+            return;
+        }
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let flag = Arc::clone(&stop);
+        let weak: Weak<Inner> = Arc::downgrade(self);
+        let interval = Duration::from_millis(self.opts.auto_commit_interval_ms.max(1) as u64);
+        let spawned = std::thread::Builder::new()
+            .name(format!("ferrokafka-native-autocommit-{}", self.topic))
+            .spawn(move || loop {
+                let (lock, cvar) = &*flag;
+                let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                let (guard, _) = cvar
+                    .wait_timeout_while(guard, interval, |stopped| !*stopped)
+                    .unwrap_or_else(|e| e.into_inner());
+                if *guard {
+                    return;
+                }
+                drop(guard);
+                let Some(inner) = weak.upgrade() else { return };
+                if let Err(e) = inner.commit(None) {
+                    tracing::warn!(topic = inner.topic, "auto-commit failed: {e}");
+                }
+            });
+        match spawned {
+            Ok(handle) => *slot = Some(Committer { stop, handle }),
+            Err(e) => tracing::error!(
+                topic = self.topic,
+                "could not start the auto-commit thread: {e}"
+            ),
+        }
+    }
+
+    fn stop(&self) -> Result<()> {
+        if !self.running.swap(false, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let committer = self
+            .committer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(Committer { stop, handle }) = committer {
+            let (lock, cvar) = &*stop;
+            *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            cvar.notify_all();
+            // The committer may be inside a commit holding its own strong reference; joining is still fine.
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+        let committed = if self.opts.auto_commit_enable && self.opts.consumer_group.is_some() {
+            self.commit(None)
+        } else {
+            Ok(())
+        };
+        let _guard = self.last();
+        if let Err(e) = self.consumer.unassign() {
+            tracing::warn!(topic = self.topic, "unassign on stop: {e}");
+        }
+        self.assigned.store(false, Ordering::SeqCst);
+        self.wake.notify_waiters();
+        committed
+    }
+
+    /// One poll of up to `slice`: the next message of ours, skipping EOFs, foreign messages and transient errors.
+    fn poll_once(&self, slice: Duration) -> Result<Option<Message>> {
+        let deadline = Instant::now() + slice;
+        let mut last = self.last();
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match self.consumer.poll(remaining) {
+                None => return Ok(None),
+                Some(Ok(m)) => {
+                    let p = m.partition();
+                    if m.topic() == self.topic {
+                        if let Some(l) = last.get_mut(&p) {
+                            *l = m.offset();
+                            return Ok(Some(convert::to_message(&m)));
+                        }
+                    }
+                }
+                Some(Err(KafkaError::PartitionEOF(_))) => {}
+                Some(Err(e)) => {
+                    if let Some(err) = self.consume_error(&e) {
+                        return Err(err);
+                    }
+                }
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// A fetch error worth raising from `consume` (PyKafka raises 3 and 12; fatal and security errors cannot
+    /// recover). Others (broker disconnects, leader changes) librdkafka retries by itself: logged, not raised.
+    fn consume_error(&self, e: &KafkaError) -> Option<Error> {
+        let fatal = matches!(e, KafkaError::MessageConsumptionFatal(_));
+        let code = e.rdkafka_error_code();
+        let raise = fatal
+            || matches!(
+                code,
+                Some(
+                    RDKafkaErrorCode::UnknownTopicOrPartition
+                        | RDKafkaErrorCode::UnknownTopic
+                        | RDKafkaErrorCode::OffsetMetadataTooLarge
+                        | RDKafkaErrorCode::TopicAuthorizationFailed
+                        | RDKafkaErrorCode::Authentication
+                        | RDKafkaErrorCode::SSL
+                )
+            );
+        if raise {
+            Some(translate(e, &self.site(None)))
+        } else {
+            tracing::warn!(topic = self.topic, "fetch error (librdkafka retries): {e}");
+            None
+        }
+    }
+
+    fn consume(&self, block: bool) -> Result<Option<Message>> {
+        if !self.running.load(Ordering::SeqCst) {
+            return Err(self.stopped());
+        }
+        if !block {
+            return self.poll_once(Duration::ZERO);
+        }
+        let deadline = self.opts.consume_timeout().map(|t| Instant::now() + t);
+        loop {
+            let slice = match deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()).min(POLL_SLICE),
+                None => POLL_SLICE,
+            };
+            if let Some(m) = self.poll_once(slice)? {
+                return Ok(Some(m));
+            }
+            if !self.running.load(Ordering::SeqCst) {
+                return Err(self.stopped());
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+impl ConsumerApi for NativeSimpleConsumer {
+    fn consume(&self, block: bool) -> Result<Option<Message>> {
+        self.inner.consume(block)
+    }
+
+    fn consume_async(&self) -> impl Future<Output = Result<Option<Message>>> + Send {
+        let inner = Arc::clone(&self.inner);
+        async move {
+            let deadline = inner.opts.consume_timeout().map(|t| Instant::now() + t);
+            loop {
+                if !inner.running.load(Ordering::SeqCst) {
+                    return Err(inner.stopped());
+                }
+                // Arm the wake-up before polling, so a message arriving in between is not missed.
+                let woken = inner.wake.notified();
+                if let Some(m) = inner.poll_once(Duration::ZERO)? {
+                    return Ok(Some(m));
+                }
+                let tick = match deadline {
+                    Some(d) => {
+                        let left = d.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            return Ok(None);
+                        }
+                        left.min(POLL_SLICE)
+                    }
+                    None => POLL_SLICE,
+                };
+                tokio::select! {
+                    _ = woken => {}
+                    _ = tokio::time::sleep(tick) => {}
+                }
+            }
+        }
+    }
+
+    fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        self.inner.commit(partition_offsets)
+    }
+
+    fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        self.inner.fetch()
+    }
+
+    fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
+        self.inner.reset(targets)
+    }
+
+    fn held_offsets(&self) -> BTreeMap<i32, i64> {
+        self.inner
+            .last()
+            .iter()
+            .map(|(p, l)| (*p, if *l == -1 { -2 } else { *l }))
+            .collect()
+    }
+
+    fn partitions(&self) -> Vec<i32> {
+        self.inner.partitions.clone()
+    }
+
+    fn start(&self) -> Result<()> {
+        self.inner.start()
+    }
+
+    fn stop(&self) -> Result<()> {
+        self.inner.stop()
+    }
+}
+
+impl Drop for NativeSimpleConsumer {
+    fn drop(&mut self) {
+        if let Err(e) = self.inner.stop() {
+            tracing::warn!(topic = self.inner.topic, "consumer stop on drop: {e}");
+        }
+    }
+}
+
+impl std::fmt::Debug for NativeSimpleConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeSimpleConsumer")
+            .field("topic", &self.inner.topic)
+            .field("group", &self.inner.opts.consumer_group)
+            .field("partitions", &self.inner.partitions)
+            .finish()
+    }
+}

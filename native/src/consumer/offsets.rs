@@ -1,0 +1,243 @@
+//! PyKafka's offset rules (§2.1): committed values are the *next* offset to consume, `LastConsumed(n)`
+//! resumes at n + 1, and every reset re-assigns and (when grouped) commits. Retries follow PyKafka: up to
+//! `offsets_commit_max_retries` attempts, sleeping i × `offsets_channel_backoff_ms` before attempt i.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ferrokafka_core::api::{CommittedOffset, ResetTarget};
+use ferrokafka_core::{Error, ErrorContext, OffsetType, Result};
+use rdkafka::consumer::{CommitMode, Consumer as _};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+
+use super::convert::metadata_lossy;
+use super::Inner;
+use crate::error::translate;
+
+impl Inner {
+    /// Run `attempt` up to `offsets_commit_max_retries` times (at least once) with PyKafka's backoff.
+    fn with_retries<T>(&self, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+        let attempts = self.opts.offsets_commit_max_retries.max(1);
+        let backoff = self.opts.offsets_channel_backoff_ms.max(0) as u64;
+        let mut last_err = None;
+        for i in 0..attempts {
+            if i > 0 {
+                std::thread::sleep(Duration::from_millis(backoff.saturating_mul(i as u64)));
+            }
+            match attempt() {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    tracing::debug!(
+                        topic = self.topic,
+                        attempt = i + 1,
+                        "offset request failed: {e}"
+                    );
+                    last_err = Some(e);
+                }
+            }
+        }
+        Err(last_err.unwrap_or_else(|| Error::Other("no attempt was made".into())))
+    }
+
+    fn group(&self) -> Result<&str> {
+        self.opts.consumer_group.as_deref().ok_or_else(|| {
+            Error::config("consumer_group", "must be set to commit or fetch offsets")
+        })
+    }
+
+    fn check_partition(&self, p: i32) -> Result<()> {
+        if self.partitions.contains(&p) {
+            Ok(())
+        } else {
+            Err(Error::invalid_input(
+                "partition",
+                format!(
+                    "{p} is not consumed by this consumer of topic {:?} (partitions {:?})",
+                    self.topic, self.partitions
+                ),
+            ))
+        }
+    }
+
+    /// Commit `(partition, offset)` verbatim, or every partition at last consumed + 1.
+    pub(super) fn commit(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        self.group()?;
+        let pairs: Vec<(i32, i64)> = match partition_offsets {
+            Some(list) => {
+                for (p, _) in list {
+                    self.check_partition(*p)?;
+                }
+                list.to_vec()
+            }
+            None => self.last().iter().map(|(p, l)| (*p, l + 1)).collect(),
+        };
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let mut tpl = TopicPartitionList::with_capacity(pairs.len());
+        for (p, o) in &pairs {
+            tpl.add_partition_offset(&self.topic, *p, Offset::Offset(*o))
+                .map_err(|e| translate(&e, &self.site(Some(*p))))?;
+        }
+        for mut elem in tpl.elements() {
+            elem.set_metadata(&self.commit_metadata);
+        }
+        self.with_retries(|| {
+            self.consumer
+                .commit(&tpl, CommitMode::Sync)
+                .map_err(|e| translate(&e, &self.site(None)))
+        })
+    }
+
+    /// The group's committed offsets; with `reset_offset_on_fetch`, positions move to them (none → reset).
+    pub(super) fn fetch(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        self.group()?;
+        let committed = self.with_retries(|| {
+            let mut tpl = TopicPartitionList::with_capacity(self.partitions.len());
+            for p in &self.partitions {
+                tpl.add_partition(&self.topic, *p);
+            }
+            let got = self
+                .consumer
+                .committed_offsets(tpl, self.offsets_timeout)
+                .map_err(|e| translate(&e, &self.site(None)))?;
+            let mut out = BTreeMap::new();
+            for (i, elem) in got.elements().iter().enumerate() {
+                let p = elem.partition();
+                if let Err(e) = elem.error() {
+                    return Err(translate(&e, &self.site(Some(p))));
+                }
+                let offset = match elem.offset() {
+                    Offset::Offset(o) => o,
+                    _ => -1,
+                };
+                out.insert(
+                    p,
+                    CommittedOffset {
+                        offset,
+                        metadata: metadata_lossy(&got, i),
+                    },
+                );
+            }
+            Ok(out)
+        })?;
+        if self.opts.reset_offset_on_fetch {
+            // Committed C → last consumed C - 1; none → auto_offset_reset. Resolved first, applied at once.
+            let mut moves = Vec::with_capacity(committed.len());
+            let mut reset_any = false;
+            for (p, c) in &committed {
+                if c.offset < 0 {
+                    reset_any = true;
+                    moves.push((
+                        *p,
+                        self.resolve(*p, reset_target(self.opts.auto_offset_reset))?,
+                    ));
+                } else {
+                    moves.push((*p, c.offset - 1));
+                }
+            }
+            self.apply(&moves)?;
+            if reset_any {
+                // PyKafka's reset_offsets commits after resetting.
+                self.commit(None)?;
+            }
+        }
+        Ok(committed)
+    }
+
+    /// Set last consumed offsets and move the partitions there.
+    fn apply(&self, moves: &[(i32, i64)]) -> Result<()> {
+        let mut last = self.last();
+        for (p, l) in moves {
+            last.insert(*p, *l);
+        }
+        self.position_locked(&last)
+    }
+
+    /// Move partitions (all to `auto_offset_reset` with `None`), re-assign, and commit when grouped.
+    pub(super) fn reset(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
+        let targets: Vec<(i32, ResetTarget)> = match targets {
+            Some(t) => t.to_vec(),
+            None => {
+                let all = reset_target(self.opts.auto_offset_reset);
+                self.partitions.iter().map(|p| (*p, all)).collect()
+            }
+        };
+        let mut resolved = Vec::with_capacity(targets.len());
+        for (p, target) in targets {
+            self.check_partition(p)?;
+            resolved.push((p, self.resolve(p, target)?));
+        }
+        self.apply(&resolved)?;
+        if self.opts.consumer_group.is_some() {
+            self.commit(None)?;
+        }
+        Ok(())
+    }
+
+    /// The *last consumed* offset a target means (consumption resumes one after it).
+    fn resolve(&self, p: i32, target: ResetTarget) -> Result<i64> {
+        let failed = |e: Error| Error::OffsetRequestFailed {
+            context: ErrorContext::partition(&self.topic, p),
+            reason: e.to_string(),
+        };
+        match target {
+            // PyKafka treats the integers -2 / -1 as EARLIEST / LATEST (its MAGIC_OFFSETS).
+            ResetTarget::LastConsumed(-2) => self.resolve(p, ResetTarget::Earliest),
+            ResetTarget::LastConsumed(-1) => self.resolve(p, ResetTarget::Latest),
+            ResetTarget::LastConsumed(n) => Ok(n),
+            ResetTarget::Earliest | ResetTarget::Latest => {
+                let (low, high) = self.watermarks(p).map_err(failed)?;
+                Ok(if target == ResetTarget::Earliest {
+                    low
+                } else {
+                    high
+                } - 1)
+            }
+            ResetTarget::Timestamp(ts) => {
+                let found = self
+                    .with_retries(|| {
+                        let mut tpl = TopicPartitionList::with_capacity(1);
+                        tpl.add_partition_offset(&self.topic, p, Offset::Offset(ts))
+                            .map_err(|e| translate(&e, &self.site(Some(p))))?;
+                        let got = self
+                            .consumer
+                            .offsets_for_times(tpl, self.offsets_timeout)
+                            .map_err(|e| translate(&e, &self.site(Some(p))))?;
+                        let elem = got.find_partition(&self.topic, p);
+                        match elem {
+                            Some(e) => {
+                                e.error()
+                                    .map_err(|err| translate(&err, &self.site(Some(p))))?;
+                                Ok(e.offset())
+                            }
+                            None => Ok(Offset::End),
+                        }
+                    })
+                    .map_err(failed)?;
+                match found {
+                    Offset::Offset(o) if o >= 0 => Ok(o - 1),
+                    // No message at or after the time: the end of the partition. (PyKafka would use -2 as a
+                    // literal offset and hit OffsetOutOfRange; we go where that ends up with LATEST, directly.)
+                    _ => self.resolve(p, ResetTarget::Latest),
+                }
+            }
+        }
+    }
+
+    fn watermarks(&self, p: i32) -> Result<(i64, i64)> {
+        self.with_retries(|| {
+            self.consumer
+                .fetch_watermarks(&self.topic, p, self.offsets_timeout)
+                .map_err(|e| translate(&e, &self.site(Some(p))))
+        })
+    }
+}
+
+/// `auto_offset_reset` as a reset target.
+fn reset_target(t: OffsetType) -> ResetTarget {
+    match t {
+        OffsetType::Earliest => ResetTarget::Earliest,
+        OffsetType::Latest => ResetTarget::Latest,
+    }
+}

@@ -1,0 +1,157 @@
+//! The delivery callback: completes each message's future and files its report on the producing thread's queue.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::ThreadId;
+
+use ferrokafka_core::{
+    Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, KafkaCode,
+    OutgoingMessage, Result,
+};
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{DeliveryResult, Message as _};
+use rdkafka::producer::ProducerContext;
+
+use crate::context::{log, LastError};
+use crate::error::{translate, ErrorSite};
+
+/// What travels with a message through librdkafka, returned to us in its delivery callback.
+#[derive(Debug)]
+pub struct Pending {
+    pub sender: DeliverySender,
+    /// The producing thread, captured at produce time (PyKafka's thread-local report queue).
+    pub thread: ThreadId,
+    /// The message, kept for its delivery report; `None` when nobody reads reports.
+    pub message: Option<OutgoingMessage>,
+    /// Its size as ferrokafka measures it, for `MessageSizeTooLarge`.
+    pub size: usize,
+    /// Sync mode: `produce()` waits on this.
+    pub sync: Option<mpsc::Sender<Result<Delivery>>>,
+}
+
+impl Pending {
+    /// Complete this message: future, sync waiter, and report.
+    pub fn complete(self, result: Result<Delivery>, reports: Option<&DeliveryReports>) {
+        if let Some(tx) = &self.sync {
+            let _ = tx.send(result.clone());
+        }
+        if let (Some(reports), Some(message)) = (reports, self.message) {
+            reports.push(
+                self.thread,
+                DeliveryReport {
+                    message,
+                    result: result.clone(),
+                },
+            );
+        }
+        self.sender.send(result);
+    }
+}
+
+/// The producer's librdkafka context.
+#[derive(Debug)]
+pub struct ProducerCtx {
+    pub topic: String,
+    pub hosts: String,
+    pub max_retries: i64,
+    pub max_size: usize,
+    pub pending_timeout_ms: i64,
+    /// Reports are filed here when `delivery_reports` is on (and not sync: sync produce reads its own).
+    pub reports: Option<Arc<DeliveryReports>>,
+    /// Set when a delivery failed for an unknown partition: metadata must be refreshed.
+    pub stale_metadata: Arc<AtomicBool>,
+    /// Signalled after each delivery, so producers blocked on a full queue retry.
+    pub space: Arc<(Mutex<()>, Condvar)>,
+    pub last_error: LastError,
+}
+
+impl ProducerCtx {
+    /// The error a failed delivery is reported with.
+    fn failure(&self, err: &KafkaError, partition: i32, size: usize) -> Error {
+        let site = ErrorSite {
+            size,
+            max_size: self.max_size,
+            ..ErrorSite::topic(&self.topic, Some(partition), &self.hosts)
+        };
+        let context = ErrorContext::partition(&self.topic, partition);
+        let code = err.rdkafka_error_code();
+        match code {
+            Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
+                return Error::ProduceFailure {
+                    context,
+                    attempts: 0,
+                    cause: Box::new(Error::Timeout {
+                        what: "delivery before the producer stopped (pending_timeout_ms)".into(),
+                        after_ms: self.pending_timeout_ms.max(0) as u64,
+                    }),
+                }
+            }
+            Some(
+                RDKafkaErrorCode::UnknownPartition
+                | RDKafkaErrorCode::UnknownTopic
+                | RDKafkaErrorCode::UnknownTopicOrPartition,
+            ) => {
+                self.stale_metadata.store(true, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        let cause = match translate(err, &site) {
+            Error::Kafka {
+                code: KafkaCode::MessageSizeTooLarge,
+                ..
+            } => {
+                return Error::MessageSizeTooLarge {
+                    topic: self.topic.clone(),
+                    size,
+                    max: self.max_size,
+                }
+            }
+            e @ Error::MessageSizeTooLarge { .. } => return e,
+            Error::Timeout { what, .. } if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
+                let what = match self.last_error.get() {
+                    Some((e, reason)) => format!("{what}; last client error: {e}: {reason}"),
+                    None => what,
+                };
+                Error::Timeout { what, after_ms: 0 }
+            }
+            other => other,
+        };
+        Error::ProduceFailure {
+            context,
+            attempts: u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
+            cause: Box::new(cause),
+        }
+    }
+}
+
+impl ClientContext for ProducerCtx {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        log(level, fac, log_message);
+    }
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.last_error.record(error, reason);
+    }
+}
+
+impl ProducerContext for ProducerCtx {
+    type DeliveryOpaque = Box<Pending>;
+
+    fn delivery(&self, delivery_result: &DeliveryResult<'_>, pending: Box<Pending>) {
+        let result = match delivery_result {
+            Ok(m) => Ok(Delivery {
+                partition_id: m.partition(),
+                // acks=0: librdkafka knows no offset (-1001); PyKafka reports -1.
+                offset: if m.offset() < 0 { -1 } else { m.offset() },
+                timestamp: m.timestamp().to_millis(),
+            }),
+            Err((e, m)) => Err(self.failure(e, m.partition(), pending.size)),
+        };
+        pending.complete(result, self.reports.as_deref());
+        let (lock, cvar) = &*self.space;
+        drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
+        cvar.notify_all();
+    }
+}

@@ -1,0 +1,617 @@
+//! [`NativeProducer`]: PyKafka's `Producer` semantics over librdkafka.
+//!
+//! ferrokafka's `Partitioner` picks the partition and librdkafka gets it explicitly (as PyKafka's
+//! `RdKafkaProducer` does), so keys land on the same partitions with either engine. A poll thread serves
+//! delivery callbacks and refreshes partition metadata (every minute, and at once after an unknown-partition
+//! failure). Memory is bounded by librdkafka's `queue.buffering.max.messages` and the per-thread report bound.
+
+mod delivery;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ferrokafka_core::api::ProducerApi;
+use ferrokafka_core::options::validate_topic_name;
+use ferrokafka_core::{
+    ClientOptions, Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext,
+    KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, Result,
+};
+use rdkafka::config::FromClientConfigAndContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header as RdHeader, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _, PurgeConfig};
+use rdkafka::util::Timeout;
+
+use crate::config::producer_config;
+use crate::context::{explain_unreachable, LastError};
+use crate::error::{translate, ErrorSite};
+use crate::metadata::partition_ids;
+use delivery::{Pending, ProducerCtx};
+
+/// How often the poll thread re-reads the topic's partitions when nothing failed.
+const METADATA_REFRESH: Duration = Duration::from_secs(60);
+/// How long one poll waits for events.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A producer for one topic on the librdkafka engine. Cheap to share: all methods take `&self`.
+pub struct NativeProducer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    topic: String,
+    hosts: String,
+    opts: ProducerOptions,
+    partitioner: Arc<dyn Partitioner>,
+    producer: Arc<BaseProducer<ProducerCtx>>,
+    partitions: Arc<RwLock<Vec<i32>>>,
+    running: AtomicBool,
+    poller: Mutex<Option<Poller>>,
+    metadata_timeout: Duration,
+    /// Present when reports are enabled (`delivery_reports` or `sync`).
+    reports: Option<Arc<DeliveryReports>>,
+}
+
+struct Poller {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<()>,
+}
+
+/// A message ready to enqueue.
+struct Prepared {
+    message: OutgoingMessage,
+    partition: i32,
+    /// `None` when the message was already reported (oversize).
+    pending: Option<Box<Pending>>,
+    future: DeliveryFuture,
+    sync_rx: Option<mpsc::Receiver<Result<Delivery>>>,
+}
+
+/// Outcome of one enqueue attempt.
+enum Enqueue {
+    Done,
+    QueueFull(Box<Pending>),
+    UnknownPartition(Box<Pending>),
+}
+
+impl NativeProducer {
+    /// A producer for `topic`. `extra` are raw librdkafka properties applied after the mapped options.
+    ///
+    /// Fails with `Error::Config` for options librdkafka cannot honour, and with the metadata error when the
+    /// topic's partitions cannot be read within `socket_timeout_ms`.
+    pub fn new(
+        client: &ClientOptions,
+        topic: &str,
+        opts: ProducerOptions,
+        partitioner: Arc<dyn Partitioner>,
+        extra: &[(String, String)],
+    ) -> Result<Self> {
+        validate_topic_name(topic)?;
+        let config = producer_config(client, &opts, extra)?;
+        let reports = opts.reports_enabled().then(|| {
+            Arc::new(DeliveryReports::new(
+                opts.max_queued_messages.max(1) as usize
+            ))
+        });
+        let ctx = ProducerCtx {
+            topic: topic.to_string(),
+            hosts: client.hosts.clone(),
+            max_retries: opts.max_retries,
+            max_size: opts.max_request_size as usize,
+            pending_timeout_ms: opts.pending_timeout_ms,
+            // Sync produce reads its own report, as PyKafka's does; only async reports are filed.
+            reports: reports.as_ref().filter(|_| !opts.sync).cloned(),
+            stale_metadata: Arc::new(AtomicBool::new(false)),
+            space: Arc::new((Mutex::new(()), Condvar::new())),
+            last_error: LastError::default(),
+        };
+        let site = ErrorSite::topic(topic, None, &client.hosts);
+        let producer = BaseProducer::from_config_and_context(&config.to_client_config(), ctx)
+            .map_err(|e| translate(&e, &site))?;
+        let producer = Arc::new(producer);
+        let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
+        let ids = partition_ids(producer.client(), topic, metadata_timeout, &client.hosts)
+            .map_err(|e| explain_unreachable(e, &producer.context().last_error, &client.hosts))?;
+        let inner = Arc::new(Inner {
+            topic: topic.to_string(),
+            hosts: client.hosts.clone(),
+            running: AtomicBool::new(false),
+            opts,
+            partitioner,
+            producer,
+            partitions: Arc::new(RwLock::new(ids)),
+            poller: Mutex::new(None),
+            metadata_timeout,
+            reports,
+        });
+        let p = NativeProducer { inner };
+        if p.inner.opts.auto_start {
+            p.inner.start();
+        }
+        Ok(p)
+    }
+
+    /// The topic's partition ids as last read from metadata (sorted).
+    pub fn partition_ids(&self) -> Vec<i32> {
+        self.inner.partition_list()
+    }
+
+    /// Messages librdkafka holds (queued or in flight).
+    pub fn in_flight(&self) -> usize {
+        self.inner.producer.in_flight_count().max(0) as usize
+    }
+
+    /// Reports dropped because a thread did not read its reports (see `DeliveryReports`).
+    pub fn dropped_reports(&self) -> u64 {
+        self.inner.reports.as_ref().map_or(0, |r| r.dropped())
+    }
+}
+
+impl Inner {
+    fn ctx(&self) -> &ProducerCtx {
+        self.producer.context()
+    }
+
+    fn partition_list(&self) -> Vec<i32> {
+        self.partitions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn start(&self) {
+        self.running.store(true, Ordering::SeqCst);
+        let mut poller = self.poller.lock().unwrap_or_else(|e| e.into_inner());
+        if poller.is_some() {
+            return;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let producer = Arc::clone(&self.producer);
+        let partitions = Arc::clone(&self.partitions);
+        let topic = self.topic.clone();
+        let hosts = self.hosts.clone();
+        let flag = Arc::clone(&stop);
+        let spawned = std::thread::Builder::new()
+            .name(format!("ferrokafka-native-producer-{topic}"))
+            .spawn(move || {
+                let mut last_refresh = Instant::now();
+                while !flag.load(Ordering::Relaxed) {
+                    producer.poll(POLL_INTERVAL);
+                    let stale = producer
+                        .context()
+                        .stale_metadata
+                        .swap(false, Ordering::Relaxed);
+                    if stale || last_refresh.elapsed() >= METADATA_REFRESH {
+                        last_refresh = Instant::now();
+                        match partition_ids(
+                            producer.client(),
+                            &topic,
+                            Duration::from_secs(5),
+                            &hosts,
+                        ) {
+                            Ok(ids) => *partitions.write().unwrap_or_else(|e| e.into_inner()) = ids,
+                            Err(e) => {
+                                tracing::warn!(topic, "partition metadata refresh failed: {e}")
+                            }
+                        }
+                    }
+                }
+            });
+        match spawned {
+            Ok(handle) => *poller = Some(Poller { stop, handle }),
+            // Without a poll thread, flush() and stop() still poll; deliveries are only reported later.
+            Err(e) => tracing::error!(topic = self.topic, "could not start the poll thread: {e}"),
+        }
+    }
+
+    fn refresh_partitions(&self) -> Result<()> {
+        let ids = partition_ids(
+            self.producer.client(),
+            &self.topic,
+            self.metadata_timeout,
+            &self.hosts,
+        )?;
+        *self.partitions.write().unwrap_or_else(|e| e.into_inner()) = ids;
+        Ok(())
+    }
+
+    fn choose_partition(&self, message: &OutgoingMessage) -> Result<i32> {
+        let ids = self.partition_list();
+        match message.partition {
+            Some(p) => Ok(p),
+            None => self
+                .partitioner
+                .partition(&ids, message.partition_key.as_deref()),
+        }
+    }
+
+    /// Checks, partition choice and bookkeeping shared by `produce` and `produce_async`.
+    fn prepare(&self, mut message: OutgoingMessage) -> Result<Prepared> {
+        if !self.running.load(Ordering::SeqCst) {
+            return Err(Error::ProducerStopped {
+                topic: self.topic.clone(),
+            });
+        }
+        let partition = self.choose_partition(&message)?;
+        message.partition = Some(partition);
+        let (sender, future) = DeliveryFuture::channel();
+        let (sync_tx, sync_rx) = if self.opts.sync {
+            let (tx, rx) = mpsc::channel();
+            (Some(tx), Some(rx))
+        } else {
+            (None, None)
+        };
+        let size = message.encoded_size_hint();
+        let keep = self.ctx().reports.is_some();
+        let pending = Box::new(Pending {
+            sender,
+            thread: std::thread::current().id(),
+            message: keep.then(|| message.clone()),
+            size,
+            sync: sync_tx,
+        });
+        let max = self.opts.max_request_size as usize;
+        let pending = if message.value.is_some() && size > max {
+            // PyKafka reports an oversize message instead of raising; it is never sent.
+            pending.complete(
+                Err(Error::MessageSizeTooLarge {
+                    topic: self.topic.clone(),
+                    size,
+                    max,
+                }),
+                self.ctx().reports.as_deref(),
+            );
+            None
+        } else {
+            Some(pending)
+        };
+        Ok(Prepared {
+            message,
+            partition,
+            pending,
+            future,
+            sync_rx,
+        })
+    }
+
+    /// One attempt to hand the message to librdkafka.
+    fn try_enqueue(
+        &self,
+        message: &OutgoingMessage,
+        partition: i32,
+        pending: Box<Pending>,
+    ) -> Enqueue {
+        let mut record: BaseRecord<'_, [u8], [u8], Box<Pending>> =
+            BaseRecord::with_opaque_to(&self.topic, pending).partition(partition);
+        if let Some(v) = message.value.as_deref() {
+            record = record.payload(v);
+        }
+        if let Some(k) = message.partition_key.as_deref() {
+            record = record.key(k);
+        }
+        if let Some(ts) = message.timestamp {
+            record = record.timestamp(ts);
+        }
+        if !message.headers.is_empty() {
+            let mut headers = OwnedHeaders::new_with_capacity(message.headers.len());
+            for h in &message.headers {
+                headers = headers.insert(RdHeader {
+                    key: &h.key,
+                    value: h.value.as_deref(),
+                });
+            }
+            record = record.headers(headers);
+        }
+        match self.producer.send(record) {
+            Ok(()) => Enqueue::Done,
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                Enqueue::QueueFull(r.delivery_opaque)
+            }
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::UnknownPartition), r)) => {
+                Enqueue::UnknownPartition(r.delivery_opaque)
+            }
+            Err((e, r)) => {
+                // PyKafka files any other enqueue error as the message's delivery report.
+                let pending = r.delivery_opaque;
+                let site = ErrorSite {
+                    size: pending.size,
+                    max_size: self.opts.max_request_size as usize,
+                    ..ErrorSite::topic(&self.topic, Some(partition), &self.hosts)
+                };
+                let err = translate(&e, &site);
+                pending.complete(Err(err), self.ctx().reports.as_deref());
+                Enqueue::Done
+            }
+        }
+    }
+
+    fn queue_full(&self) -> Error {
+        Error::ProducerQueueFull {
+            topic: self.topic.clone(),
+            queued: self.producer.in_flight_count().max(0) as usize,
+        }
+    }
+
+    fn unknown_partition(&self, partition: i32) -> Error {
+        Error::kafka(
+            KafkaCode::UnknownTopicOrPartition,
+            ErrorContext::partition(&self.topic, partition),
+        )
+    }
+
+    /// After an unknown-partition enqueue: the new partition to try, or the error to report.
+    fn repartition(&self, message: &mut OutgoingMessage, explicit: bool) -> Result<i32> {
+        let old = message.partition.unwrap_or(-1);
+        let ids = self.partition_list();
+        let p = if explicit {
+            old
+        } else {
+            self.partitioner
+                .partition(&ids, message.partition_key.as_deref())?
+        };
+        if ids.contains(&p) {
+            message.partition = Some(p);
+            Ok(p)
+        } else {
+            Err(self.unknown_partition(p))
+        }
+    }
+
+    fn pending_timeout(&self) -> Option<Duration> {
+        (self.opts.pending_timeout_ms >= 0)
+            .then(|| Duration::from_millis(self.opts.pending_timeout_ms as u64))
+    }
+
+    fn sync_timeout_error(&self, partition: i32) -> Error {
+        Error::ProduceFailure {
+            context: ErrorContext::partition(&self.topic, partition),
+            attempts: 0,
+            cause: Box::new(Error::Timeout {
+                what: "the delivery report of a sync produce (pending_timeout_ms)".into(),
+                after_ms: self.opts.pending_timeout_ms.max(0) as u64,
+            }),
+        }
+    }
+
+    fn produce_blocking(&self, message: OutgoingMessage, explicit: bool) -> Result<DeliveryFuture> {
+        let Prepared {
+            mut message,
+            mut partition,
+            pending,
+            future,
+            sync_rx,
+        } = self.prepare(message)?;
+        let mut pending = pending;
+        let mut refreshed = false;
+        while let Some(p) = pending.take() {
+            match self.try_enqueue(&message, partition, p) {
+                Enqueue::Done => {}
+                Enqueue::QueueFull(p) => {
+                    if !self.opts.block_on_queue_full {
+                        return Err(self.queue_full());
+                    }
+                    if !self.running.load(Ordering::SeqCst) {
+                        return Err(Error::ProducerStopped {
+                            topic: self.topic.clone(),
+                        });
+                    }
+                    let (lock, cvar) = &*self.ctx().space;
+                    let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    let _ = cvar.wait_timeout(guard, POLL_INTERVAL);
+                    pending = Some(p);
+                }
+                Enqueue::UnknownPartition(p) => {
+                    if refreshed {
+                        p.complete(
+                            Err(self.unknown_partition(partition)),
+                            self.ctx().reports.as_deref(),
+                        );
+                        continue;
+                    }
+                    refreshed = true;
+                    if let Err(e) = self.refresh_partitions() {
+                        p.complete(Err(e), self.ctx().reports.as_deref());
+                        continue;
+                    }
+                    match self.repartition(&mut message, explicit) {
+                        Ok(np) => {
+                            partition = np;
+                            pending = Some(p);
+                        }
+                        Err(e) => p.complete(Err(e), self.ctx().reports.as_deref()),
+                    }
+                }
+            }
+        }
+        match sync_rx {
+            None => Ok(future),
+            Some(rx) => {
+                let got = match self.pending_timeout() {
+                    Some(t) => rx.recv_timeout(t).ok(),
+                    None => rx.recv().ok(),
+                };
+                match got {
+                    Some(Ok(_)) => Ok(future),
+                    Some(Err(e)) => Err(e),
+                    None => Err(self.sync_timeout_error(partition)),
+                }
+            }
+        }
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<()> {
+        self.flush_for(Timeout::After(timeout))
+    }
+
+    fn flush_for(&self, timeout: Timeout) -> Result<()> {
+        let after_ms = match timeout {
+            Timeout::After(d) => d.as_millis() as u64,
+            Timeout::Never => u64::MAX,
+        };
+        self.producer
+            .flush(timeout)
+            .map_err(|e| match e.rdkafka_error_code() {
+                Some(RDKafkaErrorCode::OperationTimedOut) => Error::Timeout {
+                    what: format!(
+                        "{} queued message(s) of topic {:?} to be delivered",
+                        self.producer.in_flight_count(),
+                        self.topic
+                    ),
+                    after_ms,
+                },
+                _ => translate(&e, &ErrorSite::topic(&self.topic, None, &self.hosts)),
+            })
+    }
+
+    fn stop(&self) -> Result<()> {
+        let was_running = self.running.swap(false, Ordering::SeqCst);
+        let flushed = if was_running || self.producer.in_flight_count() > 0 {
+            self.flush_for(
+                self.pending_timeout()
+                    .map_or(Timeout::Never, Timeout::After),
+            )
+        } else {
+            Ok(())
+        };
+        if flushed.is_err() {
+            // Nothing vanishes: purged messages get a delivery report saying they were not sent.
+            self.producer
+                .purge(PurgeConfig::default().queue().inflight());
+            let _ = self.producer.flush(Duration::from_secs(5));
+        }
+        let poller = self.poller.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(Poller { stop, handle }) = poller {
+            stop.store(true, Ordering::Relaxed);
+            let _ = handle.join();
+        }
+        // Serve any callbacks the poll thread did not get to.
+        self.producer.poll(Duration::ZERO);
+        flushed
+    }
+}
+
+impl ProducerApi for NativeProducer {
+    fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
+        let explicit = message.partition.is_some();
+        self.inner.produce_blocking(message, explicit)
+    }
+
+    fn produce_async(
+        &self,
+        message: OutgoingMessage,
+    ) -> impl Future<Output = Result<DeliveryFuture>> + Send {
+        let inner = Arc::clone(&self.inner);
+        async move {
+            let explicit = message.partition.is_some();
+            let Prepared {
+                mut message,
+                mut partition,
+                pending,
+                future,
+                ..
+            } = inner.prepare(message)?;
+            let mut pending = pending;
+            let mut refreshed = false;
+            let mut backoff = Duration::from_millis(1);
+            while let Some(p) = pending.take() {
+                match inner.try_enqueue(&message, partition, p) {
+                    Enqueue::Done => {}
+                    Enqueue::QueueFull(p) => {
+                        if !inner.opts.block_on_queue_full {
+                            return Err(inner.queue_full());
+                        }
+                        if !inner.running.load(Ordering::SeqCst) {
+                            return Err(Error::ProducerStopped {
+                                topic: inner.topic.clone(),
+                            });
+                        }
+                        // Never block a tokio worker: sleep and retry.
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_millis(50));
+                        pending = Some(p);
+                    }
+                    Enqueue::UnknownPartition(p) => {
+                        let reports = inner.ctx().reports.clone();
+                        if refreshed {
+                            p.complete(Err(inner.unknown_partition(partition)), reports.as_deref());
+                            continue;
+                        }
+                        refreshed = true;
+                        let i = Arc::clone(&inner);
+                        let refreshed_ok =
+                            tokio::task::spawn_blocking(move || i.refresh_partitions())
+                                .await
+                                .unwrap_or_else(|e| {
+                                    Err(Error::Other(format!("metadata refresh task failed: {e}")))
+                                });
+                        match refreshed_ok.and_then(|()| inner.repartition(&mut message, explicit))
+                        {
+                            Ok(np) => {
+                                partition = np;
+                                pending = Some(p);
+                            }
+                            Err(e) => p.complete(Err(e), reports.as_deref()),
+                        }
+                    }
+                }
+            }
+            if !inner.opts.sync {
+                return Ok(future);
+            }
+            let result = match inner.pending_timeout() {
+                Some(t) => tokio::time::timeout(t, future)
+                    .await
+                    .unwrap_or_else(|_| Err(inner.sync_timeout_error(partition))),
+                None => future.await,
+            };
+            let delivery = result?;
+            let (tx, done) = DeliveryFuture::channel();
+            tx.send(Ok(delivery));
+            Ok(done)
+        }
+    }
+
+    fn get_delivery_report(
+        &self,
+        block: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Option<DeliveryReport>> {
+        match &self.inner.reports {
+            None => Err(Error::DeliveryReportsDisabled),
+            Some(r) => Ok(r.pop(block, timeout)),
+        }
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<()> {
+        self.inner.flush(timeout)
+    }
+
+    fn start(&self) -> Result<()> {
+        self.inner.start();
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<()> {
+        self.inner.stop()
+    }
+}
+
+impl Drop for NativeProducer {
+    fn drop(&mut self) {
+        if let Err(e) = self.inner.stop() {
+            tracing::warn!(topic = self.inner.topic, "producer stop on drop: {e}");
+        }
+    }
+}
+
+impl std::fmt::Debug for NativeProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NativeProducer")
+            .field("topic", &self.inner.topic)
+            .field("running", &self.inner.running.load(Ordering::Relaxed))
+            .finish()
+    }
+}
