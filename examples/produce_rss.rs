@@ -30,12 +30,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = unique_name("rss");
     cluster.create_topic(&name, 3)?;
     let topic = client.topic(&name)?;
-    let producer = topic.producer().delivery_reports(true).linger_ms(5).build()?;
+    let producer = topic
+        .producer()
+        .delivery_reports(true)
+        .linger_ms(5)
+        .build()?;
     println!("start: RSS {:.1} MB", rss_mb());
     for i in 1..=count {
         producer.produce(format!("message {i:>12}"))?;
         if i % (count / 10).max(1) == 0 {
-            println!("{i:>9} produced, {:>9} reports dropped unread: RSS {:.1} MB", producer.dropped_reports(), rss_mb());
+            println!(
+                "{i:>9} produced, {:>9} reports dropped unread: RSS {:.1} MB",
+                producer.dropped_reports(),
+                rss_mb()
+            );
         }
     }
     producer.flush(Duration::from_secs(120))?;

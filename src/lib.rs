@@ -12,7 +12,6 @@
 #![forbid(unsafe_code)]
 
 mod client;
-mod partitioners;
 mod producer;
 mod runtime;
 mod topic;
@@ -28,7 +27,8 @@ pub use ferrokafka_core::{
     SaslMechanism, SslConfig,
 };
 
-// The producer's vocabulary.
+// The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).
+pub use ferrokafka_core::partitioner;
 pub use ferrokafka_core::{
     Delivery, DeliveryFuture, DeliveryReport, Header, OutgoingMessage, Partitioner, ProducerApi,
     ProducerOptions,

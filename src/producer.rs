@@ -156,7 +156,7 @@ impl ProducerBuilder {
         self.options.validate()?;
         let partitioner = self
             .partitioner
-            .unwrap_or_else(|| Arc::new(crate::partitioners::RandomPartitioner::new()));
+            .unwrap_or_else(|| Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new()));
         let engine = if self.use_rdkafka {
             native_engine(&self.topic, &self.options, &partitioner)?
         } else {
@@ -180,14 +180,18 @@ impl ProducerBuilder {
 
 #[cfg(feature = "native")]
 fn native_engine(
-    _topic: &Topic,
-    _options: &ProducerOptions,
-    _partitioner: &Arc<dyn Partitioner>,
+    topic: &Topic,
+    options: &ProducerOptions,
+    partitioner: &Arc<dyn Partitioner>,
 ) -> Result<Engine> {
-    // Wired when the native engine's NativeProducer lands.
-    Err(Error::EngineUnavailable(
-        "the librdkafka producer is not part of this build yet".into(),
-    ))
+    let producer = ferrokafka_native::NativeProducer::new(
+        topic.client_options(),
+        topic.name(),
+        options.clone(),
+        Arc::clone(partitioner),
+        &[],
+    )?;
+    Ok(Engine::Native(producer))
 }
 
 #[cfg(not(feature = "native"))]
@@ -204,15 +208,29 @@ fn native_engine(
 }
 
 /// The engines behind [`Producer`].
-#[derive(Debug)]
+#[cfg_attr(not(feature = "native"), derive(Debug))]
 enum Engine {
     Pure(PureProducer),
+    #[cfg(feature = "native")]
+    Native(ferrokafka_native::NativeProducer),
+}
+
+#[cfg(feature = "native")]
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Engine::Pure(p) => p.fmt(f),
+            Engine::Native(_) => f.write_str("NativeProducer"),
+        }
+    }
 }
 
 macro_rules! dispatch {
     ($engine:expr, $p:ident => $body:expr) => {
         match $engine {
             Engine::Pure($p) => $body,
+            #[cfg(feature = "native")]
+            Engine::Native($p) => $body,
         }
     };
 }
@@ -240,6 +258,8 @@ impl Producer {
     pub fn engine_name(&self) -> &'static str {
         match &self.engine {
             Engine::Pure(_) => "pure",
+            #[cfg(feature = "native")]
+            Engine::Native(_) => "librdkafka",
         }
     }
 
@@ -298,7 +318,18 @@ impl Producer {
 
     /// [`Producer::flush`] for async code.
     pub async fn flush_async(&self, timeout: Duration) -> Result<()> {
-        dispatch!(&self.engine, p => p.flush_async(timeout).await)
+        match &self.engine {
+            Engine::Pure(p) => p.flush_async(timeout).await,
+            // librdkafka's flush blocks: wait for its queue to empty in async sleeps, then a zero-wait flush.
+            #[cfg(feature = "native")]
+            Engine::Native(p) => {
+                let deadline = tokio::time::Instant::now() + timeout;
+                while p.in_flight() > 0 && tokio::time::Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                ProducerApi::flush(p, Duration::ZERO)
+            }
+        }
     }
 
     /// Start sending (no-op when running).
@@ -313,7 +344,11 @@ impl Producer {
 
     /// Messages produced and not yet reported.
     pub fn pending(&self) -> usize {
-        dispatch!(&self.engine, p => p.pending())
+        match &self.engine {
+            Engine::Pure(p) => p.pending(),
+            #[cfg(feature = "native")]
+            Engine::Native(p) => p.in_flight(),
+        }
     }
 
     /// Reports dropped because a thread never read its report queue.

@@ -21,7 +21,9 @@ use ferrokafka_testkit::{shared_kafka39, shared_kafka4, unique_name, KafkaCluste
 /// A fresh topic with `partitions` partitions on `cluster`, and a client for it.
 fn topic(cluster: &KafkaCluster, prefix: &str, partitions: i32) -> (KafkaClient, Topic) {
     let name = unique_name(prefix);
-    cluster.create_topic(&name, partitions).expect("create topic");
+    cluster
+        .create_topic(&name, partitions)
+        .expect("create topic");
     let client = KafkaClient::new(cluster.bootstrap()).expect("client");
     let topic = client.topic(&name).expect("topic");
     (client, topic)
@@ -144,7 +146,11 @@ fn sync_produce_reads_back(cluster: &KafkaCluster, rdkafka: bool) {
             .with_key(format!("key-{i}"))
             .with_timestamp(ts + i)
             .with_header("h", format!("hv-{i}"));
-        let d = p.produce_with(m).expect("sync produce").wait().expect("delivered");
+        let d = p
+            .produce_with(m)
+            .expect("sync produce")
+            .wait()
+            .expect("delivered");
         assert_eq!(d.offset, i);
     }
     let records = read_partition(&client, topic.name(), 0);
@@ -155,13 +161,22 @@ fn sync_produce_reads_back(cluster: &KafkaCluster, rdkafka: bool) {
         assert_eq!(r.timestamp, ts + i as i64);
         assert_eq!(r.headers.len(), 1);
         assert_eq!(r.headers[0].key, "h");
-        assert_eq!(r.headers[0].value.as_deref(), Some(format!("hv-{i}").as_bytes()));
+        assert_eq!(
+            r.headers[0].value.as_deref(),
+            Some(format!("hv-{i}").as_bytes())
+        );
     }
 }
 
 fn async_produce_body(cluster: &KafkaCluster, rdkafka: bool) {
     let (client, topic) = topic(cluster, "p-async", 3);
-    let Some(p) = build(topic.producer().linger_ms(5).max_queued_messages(100).use_rdkafka(rdkafka)) else {
+    let Some(p) = build(
+        topic
+            .producer()
+            .linger_ms(5)
+            .max_queued_messages(100)
+            .use_rdkafka(rdkafka),
+    ) else {
         return;
     };
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -172,7 +187,11 @@ fn async_produce_body(cluster: &KafkaCluster, rdkafka: bool) {
     let delivered = rt.block_on(async {
         let mut futures = Vec::new();
         for i in 0..2000 {
-            futures.push(p.produce_async(format!("a{i}")).await.expect("produce_async"));
+            futures.push(
+                p.produce_async(format!("a{i}"))
+                    .await
+                    .expect("produce_async"),
+            );
         }
         let mut n = 0;
         for f in futures {
@@ -182,18 +201,35 @@ fn async_produce_body(cluster: &KafkaCluster, rdkafka: bool) {
         n
     });
     assert_eq!(delivered, 2000);
-    let values: HashSet<_> = read_all(&client, &topic).into_iter().filter_map(|r| r.value).collect();
+    let values: HashSet<_> = read_all(&client, &topic)
+        .into_iter()
+        .filter_map(|r| r.value)
+        .collect();
     assert_eq!(values.len(), 2000);
 }
 
 fn every_codec_body(cluster: &KafkaCluster, rdkafka: bool) {
-    for codec in [Compression::Gzip, Compression::Snappy, Compression::Lz4, Compression::Zstd] {
+    for codec in [
+        Compression::Gzip,
+        Compression::Snappy,
+        Compression::Lz4,
+        Compression::Zstd,
+    ] {
         let (client, topic) = topic(cluster, &format!("p-{codec}"), 2);
-        let Some(p) = build(topic.producer().compression(codec).linger_ms(20).use_rdkafka(rdkafka)) else {
+        let Some(p) = build(
+            topic
+                .producer()
+                .compression(codec)
+                .linger_ms(20)
+                .use_rdkafka(rdkafka),
+        ) else {
             return;
         };
         let futures: Vec<_> = (0..500)
-            .map(|i| p.produce(format!("{codec}-{i}-{}", "x".repeat(100))).expect("produce"))
+            .map(|i| {
+                p.produce(format!("{codec}-{i}-{}", "x".repeat(100)))
+                    .expect("produce")
+            })
             .collect();
         p.flush(Duration::from_secs(30)).expect("flush");
         for f in futures {
@@ -201,19 +237,28 @@ fn every_codec_body(cluster: &KafkaCluster, rdkafka: bool) {
         }
         let records = read_all(&client, &topic);
         assert_eq!(records.len(), 500, "{codec}");
-        assert!(records
-            .iter()
-            .all(|r| r.value.as_deref().is_some_and(|v| v.starts_with(codec.name().as_bytes()))));
+        assert!(records.iter().all(|r| r
+            .value
+            .as_deref()
+            .is_some_and(|v| v.starts_with(codec.name().as_bytes()))));
     }
 }
 
 fn acks_body(cluster: &KafkaCluster, rdkafka: bool) {
     for acks in [0i16, 1, -1] {
         let (client, topic) = topic(cluster, &format!("p-acks{}", acks + 1), 1);
-        let Some(p) = build(topic.producer().required_acks(acks).linger_ms(5).use_rdkafka(rdkafka)) else {
+        let Some(p) = build(
+            topic
+                .producer()
+                .required_acks(acks)
+                .linger_ms(5)
+                .use_rdkafka(rdkafka),
+        ) else {
             return;
         };
-        let futures: Vec<_> = (0..100).map(|i| p.produce(format!("{i}")).expect("produce")).collect();
+        let futures: Vec<_> = (0..100)
+            .map(|i| p.produce(format!("{i}")).expect("produce"))
+            .collect();
         p.flush(Duration::from_secs(30)).expect("flush");
         for (i, f) in futures.into_iter().enumerate() {
             let d = f.wait().expect("delivered");
@@ -238,11 +283,18 @@ fn acks_body(cluster: &KafkaCluster, rdkafka: bool) {
 
 fn delivery_reports_body(cluster: &KafkaCluster, rdkafka: bool) {
     let (_client, topic) = topic(cluster, "p-reports", 2);
-    let Some(p) = build(topic.producer().delivery_reports(true).linger_ms(5).use_rdkafka(rdkafka)) else {
+    let Some(p) = build(
+        topic
+            .producer()
+            .delivery_reports(true)
+            .linger_ms(5)
+            .use_rdkafka(rdkafka),
+    ) else {
         return;
     };
     for i in 0..100 {
-        p.produce_with(OutgoingMessage::new(format!("{i}")).with_key("k")).expect("produce");
+        p.produce_with(OutgoingMessage::new(format!("{i}")).with_key("k"))
+            .expect("produce");
     }
     p.flush(Duration::from_secs(30)).expect("flush");
     let mut per_partition: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
@@ -253,15 +305,29 @@ fn delivery_reports_body(cluster: &KafkaCluster, rdkafka: bool) {
             .expect("a report");
         let d = r.result.expect("delivered");
         assert_eq!(r.message.partition, Some(d.partition_id));
-        per_partition.entry(d.partition_id).or_default().push(d.offset);
+        per_partition
+            .entry(d.partition_id)
+            .or_default()
+            .push(d.offset);
     }
-    assert!(p.get_delivery_report(false, None).expect("enabled").is_none());
+    assert!(p
+        .get_delivery_report(false, None)
+        .expect("enabled")
+        .is_none());
     for offsets in per_partition.values() {
-        assert!(offsets.windows(2).all(|w| w[1] == w[0] + 1), "in order: {offsets:?}");
+        assert!(
+            offsets.windows(2).all(|w| w[1] == w[0] + 1),
+            "in order: {offsets:?}"
+        );
     }
     // Another thread's queue is its own.
     std::thread::scope(|s| {
-        s.spawn(|| assert!(p.get_delivery_report(false, None).expect("enabled").is_none()));
+        s.spawn(|| {
+            assert!(p
+                .get_delivery_report(false, None)
+                .expect("enabled")
+                .is_none())
+        });
     });
 }
 
@@ -272,23 +338,48 @@ fn message_too_large_body(cluster: &KafkaCluster, rdkafka: bool) {
         .expect("create");
     let client = KafkaClient::new(cluster.bootstrap()).expect("client");
     let topic = client.topic(&name).expect("topic");
-    let Some(p) = build(topic.producer().max_request_size(100_000).linger_ms(0).use_rdkafka(rdkafka)) else {
+    let Some(p) = build(
+        topic
+            .producer()
+            .max_request_size(100_000)
+            .linger_ms(0)
+            .use_rdkafka(rdkafka),
+    ) else {
         return;
     };
     // Over max_request_size: reported without sending.
-    let e = p.produce(vec![b'x'; 200_000]).expect("accepted").wait().expect_err("too large");
+    let e = p
+        .produce(vec![b'x'; 200_000])
+        .expect("accepted")
+        .wait()
+        .expect_err("too large");
     assert!(
-        matches!(e, Error::MessageSizeTooLarge { .. }) || e.code() == Some(KafkaCode::MessageSizeTooLarge),
+        matches!(e, Error::MessageSizeTooLarge { .. })
+            || e.code() == Some(KafkaCode::MessageSizeTooLarge),
         "{e}"
     );
     // Under max_request_size but over the topic's limit: the broker refuses, reported at once.
-    let e = p.produce(vec![b'y'; 50_000]).expect("accepted").wait().expect_err("broker refuses");
+    let e = p
+        .produce(vec![b'y'; 50_000])
+        .expect("accepted")
+        .wait()
+        .expect_err("broker refuses");
     assert!(
-        matches!(e.code(), Some(KafkaCode::MessageSizeTooLarge | KafkaCode::RecordListTooLarge)),
+        matches!(
+            e.code(),
+            Some(KafkaCode::MessageSizeTooLarge | KafkaCode::RecordListTooLarge)
+        ),
         "{e}"
     );
     // Small messages still go through.
-    assert_eq!(p.produce("small").expect("produce").wait().expect("delivered").offset, 0);
+    assert_eq!(
+        p.produce("small")
+            .expect("produce")
+            .wait()
+            .expect("delivered")
+            .offset,
+        0
+    );
 }
 
 /// Unknown topic with auto-creation off: no topic, so no producer; the error names the code.
@@ -296,8 +387,14 @@ fn message_too_large_body(cluster: &KafkaCluster, rdkafka: bool) {
 fn unknown_topic_without_auto_create() {
     let cluster = three_nodes();
     let client = KafkaClient::new(cluster.bootstrap()).expect("client");
-    let err = client.topic(&unique_name("p-missing")).expect_err("no auto-create");
-    assert_eq!(err.code(), Some(KafkaCode::UnknownTopicOrPartition), "{err}");
+    let err = client
+        .topic(&unique_name("p-missing"))
+        .expect_err("no auto-create");
+    assert_eq!(
+        err.code(),
+        Some(KafkaCode::UnknownTopicOrPartition),
+        "{err}"
+    );
 }
 
 /// A private 3-node Kafka 4 cluster with auto-creation off.
@@ -358,7 +455,10 @@ fn broker_killed_body(rdkafka: bool) {
         match f.wait() {
             Ok(d) => {
                 delivered += 1;
-                assert!(offsets.insert((d.partition_id, d.offset)), "offset reported twice");
+                assert!(
+                    offsets.insert((d.partition_id, d.offset)),
+                    "offset reported twice"
+                );
             }
             Err(e) => {
                 failed += 1;
@@ -366,13 +466,19 @@ fn broker_killed_body(rdkafka: bool) {
             }
         }
     }
-    eprintln!("broker kill ({}): {delivered} delivered, {failed} failed of {total}", if rdkafka { "native" } else { "pure" });
+    eprintln!(
+        "broker kill ({}): {delivered} delivered, {failed} failed of {total}",
+        if rdkafka { "native" } else { "pure" }
+    );
     assert_eq!(delivered + failed, total);
     cluster.restart_node(1).expect("restart");
     let _ = client.update_cluster();
     // Every delivered message is in the log (acks=all: it survives the leader change).
     let stored = read_all(&client, &topic).len();
-    assert!(stored >= delivered, "{stored} stored < {delivered} delivered");
+    assert!(
+        stored >= delivered,
+        "{stored} stored < {delivered} delivered"
+    );
 }
 
 #[test]

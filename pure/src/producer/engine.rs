@@ -181,8 +181,9 @@ impl PureProducer {
         let wake = {
             let mut acc = shared.lock();
             if acc.closed || !self.running.load(Ordering::Acquire) {
+                // Stopped while this call waited for a slot: the caller gets the error, so no report.
                 drop(acc);
-                shared.completion.complete(pending, Err(self.stopped()));
+                shared.completion.reject();
                 return Err(self.stopped());
             }
             acc.push(pending);

@@ -119,7 +119,12 @@ impl Completion {
         self.release_one();
     }
 
-    /// Give back the slot of a message that was never accepted, or was just completed.
+    /// Undo `accept` for a message refused after all (the producer stopped): no report, slot freed.
+    pub fn reject(&self) {
+        self.release_one();
+    }
+
+    /// Give back the slot of a message that was just completed (or rejected).
     fn release_one(&self) {
         self.slots.add_permits(1);
         if self.outstanding.fetch_sub(1, Ordering::AcqRel) == 1 {
