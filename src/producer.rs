@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferrokafka_core::{
-    Compression, DeliveryFuture, DeliveryReport, Error, OutgoingMessage, Partitioner, ProducerApi,
+    Compression, DeliveryFuture, DeliveryReport, OutgoingMessage, Partitioner, ProducerApi,
     ProducerOptions, Result,
 };
 use ferrokafka_pure::producer::{ClusterTransport, ProducerParts, PureProducer, RecordsEncoder};
@@ -200,7 +200,7 @@ fn native_engine(
     _options: &ProducerOptions,
     _partitioner: &Arc<dyn Partitioner>,
 ) -> Result<Engine> {
-    Err(Error::EngineUnavailable(
+    Err(ferrokafka_core::Error::EngineUnavailable(
         "use_rdkafka(true) needs the librdkafka engine: build ferrokafka with the `native` feature \
          (on by default; you built with --no-default-features)"
             .into(),
