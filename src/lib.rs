@@ -13,6 +13,7 @@
 
 mod client;
 mod consumer;
+mod producer;
 mod runtime;
 mod topic;
 
@@ -20,9 +21,17 @@ pub use client::{
     BrokerInfo, GroupDescription, GroupListing, GroupMember, KafkaClient, NewTopic, Topics,
 };
 pub use consumer::{Deserializer, Iter, SimpleConsumer, SimpleConsumerBuilder};
+pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 
 pub use ferrokafka_core::{
     ClientOptions, CommittedOffset, Compression, Error, ErrorContext, KafkaCode, Message,
     OffsetType, ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
+};
+
+// The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).
+pub use ferrokafka_core::partitioner;
+pub use ferrokafka_core::{
+    Delivery, DeliveryFuture, DeliveryReport, Header, OutgoingMessage, Partitioner, ProducerApi,
+    ProducerOptions,
 };

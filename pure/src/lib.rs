@@ -5,5 +5,6 @@ pub mod cluster;
 pub mod compression;
 pub mod connection;
 pub mod consumer;
+pub mod producer;
 pub mod protocol;
 pub mod records;

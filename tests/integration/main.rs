@@ -7,4 +7,5 @@ mod failover;
 mod faults;
 mod metadata;
 mod offsets;
+mod producer;
 mod security;

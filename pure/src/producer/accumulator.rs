@@ -1,0 +1,391 @@
+//! Per-partition FIFO queues, drained per leader broker into Produce requests.
+//!
+//! Ordering rule: a partition has at most one batch in flight, and a failed batch goes back to the *front* of
+//! its queue. So a retry is always sent before anything newer for that partition (PyKafka re-queues at the
+//! back and reorders). Different partitions of one broker share requests, up to `max_request_size` bytes, and a
+//! broker may have a few requests in flight at once.
+//!
+//! Readiness follows PyKafka's per-broker rule: a broker's messages go out once it holds
+//! `min_queued_messages`, or a full request's worth of bytes, or its oldest message has waited `linger_ms`,
+//! or someone called `flush()` / `stop()`.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::pending::Pending;
+use super::transport::TopicLayout;
+
+/// Requests a broker may have in flight at once (each partition still has at most one batch in flight).
+pub(crate) const MAX_IN_FLIGHT_PER_BROKER: usize = 5;
+
+/// One partition's queue.
+#[derive(Debug, Default)]
+pub(crate) struct PartitionQueue {
+    pub messages: VecDeque<Pending>,
+    pub bytes: usize,
+    /// A batch of this partition is being sent: nothing else goes out until it is settled.
+    pub in_flight: bool,
+    /// Backoff after a failure: not drained before this instant.
+    pub retry_at: Option<Instant>,
+    /// After MESSAGE_TOO_LARGE for a batch of n > 1, batches are capped at n/2 until one succeeds.
+    pub split_limit: Option<usize>,
+    /// Consecutive drains that found no leader for this partition.
+    pub leaderless_attempts: u32,
+}
+
+impl PartitionQueue {
+    fn sendable(&self, now: Instant) -> bool {
+        !self.messages.is_empty() && !self.in_flight && self.retry_at.map_or(true, |t| t <= now)
+    }
+}
+
+/// Batching limits from the options.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub min_queued: usize,
+    pub linger: Duration,
+    pub max_request_size: usize,
+}
+
+/// A batch taken from one partition.
+#[derive(Debug)]
+pub(crate) struct PartitionBatch {
+    pub partition: i32,
+    pub messages: Vec<Pending>,
+}
+
+/// What one broker's request will carry.
+#[derive(Debug)]
+pub(crate) struct DrainedRequest {
+    pub broker: i32,
+    pub batches: Vec<PartitionBatch>,
+}
+
+/// The result of one drain pass.
+#[derive(Debug, Default)]
+pub(crate) struct Drain {
+    pub requests: Vec<DrainedRequest>,
+    /// Sendable partitions with no leader in the layout.
+    pub leaderless: Vec<i32>,
+    /// When the next pass may find something new to send (linger or backoff expiry).
+    pub next_wake: Option<Instant>,
+}
+
+/// All partitions' queues, plus in-flight counts per broker.
+#[derive(Debug, Default)]
+pub(crate) struct Accumulator {
+    pub partitions: BTreeMap<i32, PartitionQueue>,
+    /// Messages queued (not in flight).
+    pub queued: usize,
+    pub broker_in_flight: HashMap<i32, usize>,
+    /// While > 0, linger and min_queued are ignored: everything queued is sendable now.
+    pub flushing: usize,
+    /// Set by `stop()`: failed batches are not re-queued any more.
+    pub closed: bool,
+}
+
+/// Per-broker totals of sendable messages, to decide readiness.
+#[derive(Default)]
+struct BrokerStats {
+    count: usize,
+    bytes: usize,
+    oldest: Option<Instant>,
+    partitions: Vec<i32>,
+}
+
+impl Accumulator {
+    /// Append a new message at the back of its partition's queue.
+    pub fn push(&mut self, p: Pending) {
+        let q = self.partitions.entry(p.partition).or_default();
+        q.bytes += p.size;
+        q.messages.push_back(p);
+        self.queued += 1;
+    }
+
+    /// Put a failed batch back at the *front* of its partition, in its original order, and set the backoff.
+    pub fn requeue_front(
+        &mut self,
+        partition: i32,
+        batch: Vec<Pending>,
+        retry_at: Option<Instant>,
+    ) {
+        let q = self.partitions.entry(partition).or_default();
+        for p in batch.into_iter().rev() {
+            q.bytes += p.size;
+            q.messages.push_front(p);
+            self.queued += 1;
+        }
+        q.retry_at = retry_at;
+    }
+
+    /// Mark a sent batch as settled (success or failure), freeing the partition and a broker slot.
+    pub fn settle(&mut self, broker: i32, partitions: impl IntoIterator<Item = i32>) {
+        for p in partitions {
+            if let Some(q) = self.partitions.get_mut(&p) {
+                q.in_flight = false;
+            }
+        }
+        if let Some(n) = self.broker_in_flight.get_mut(&broker) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// Take every queued message of `partition` (to fail them).
+    pub fn take_partition(&mut self, partition: i32) -> Vec<Pending> {
+        match self.partitions.get_mut(&partition) {
+            Some(q) => {
+                q.bytes = 0;
+                self.queued -= q.messages.len();
+                q.messages.drain(..).collect()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Take every queued message (at stop).
+    pub fn take_all(&mut self) -> Vec<Pending> {
+        let ids: Vec<i32> = self.partitions.keys().copied().collect();
+        ids.into_iter()
+            .flat_map(|p| self.take_partition(p))
+            .collect()
+    }
+
+    /// Build the requests that are ready now, marking their partitions in flight.
+    pub fn drain(&mut self, now: Instant, layout: &TopicLayout, limits: &Limits) -> Drain {
+        let mut out = Drain::default();
+        let mut brokers: BTreeMap<i32, BrokerStats> = BTreeMap::new();
+        for (&id, q) in &self.partitions {
+            if q.messages.is_empty() {
+                continue;
+            }
+            if !q.in_flight {
+                if let Some(t) = q.retry_at.filter(|t| *t > now) {
+                    out.next_wake = min_instant(out.next_wake, t);
+                    continue;
+                }
+            }
+            if !q.sendable(now) {
+                continue;
+            }
+            let Some(leader) = layout.leader(id) else {
+                out.leaderless.push(id);
+                continue;
+            };
+            let s = brokers.entry(leader).or_default();
+            s.count += q.messages.len();
+            s.bytes += q.bytes;
+            let first = q.messages.front().map(|p| p.enqueued);
+            s.oldest = match (s.oldest, first) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            s.partitions.push(id);
+        }
+        for (broker, mut stats) in brokers {
+            let ready = self.flushing > 0
+                || stats.count >= limits.min_queued
+                || stats.bytes >= limits.max_request_size
+                || stats.oldest.is_some_and(|t| now >= t + limits.linger);
+            if !ready {
+                if let Some(t) = stats.oldest {
+                    out.next_wake = min_instant(out.next_wake, t + limits.linger);
+                }
+                continue;
+            }
+            // Oldest partitions first, so a busy partition cannot starve the others of request space.
+            stats.partitions.sort_by_key(|p| {
+                self.partitions
+                    .get(p)
+                    .and_then(|q| q.messages.front())
+                    .map(|m| m.enqueued)
+            });
+            let mut remaining = stats.partitions;
+            while !remaining.is_empty()
+                && self.broker_in_flight.get(&broker).copied().unwrap_or(0)
+                    < MAX_IN_FLIGHT_PER_BROKER
+            {
+                let (request, rest) = self.take_request(broker, remaining, limits.max_request_size);
+                remaining = rest;
+                if request.batches.is_empty() {
+                    break;
+                }
+                *self.broker_in_flight.entry(broker).or_default() += 1;
+                out.requests.push(request);
+            }
+        }
+        out
+    }
+
+    /// Fill one request for `broker` from `partitions` (in order) up to `max_bytes`; returns the partitions
+    /// that did not fit.
+    fn take_request(
+        &mut self,
+        broker: i32,
+        partitions: Vec<i32>,
+        max_bytes: usize,
+    ) -> (DrainedRequest, Vec<i32>) {
+        let mut request = DrainedRequest {
+            broker,
+            batches: Vec::new(),
+        };
+        let mut used = 0usize;
+        let mut rest = Vec::new();
+        for id in partitions {
+            let Some(q) = self.partitions.get_mut(&id) else {
+                continue;
+            };
+            let limit = q.split_limit.unwrap_or(usize::MAX);
+            let mut messages = Vec::new();
+            while let Some(front) = q.messages.front() {
+                // Always take at least one message per request: oversize messages never get this far.
+                let fits = used + front.size <= max_bytes || (used == 0 && messages.is_empty());
+                if !fits || messages.len() >= limit {
+                    break;
+                }
+                used += front.size;
+                q.bytes -= front.size;
+                if let Some(p) = q.messages.pop_front() {
+                    messages.push(p);
+                }
+            }
+            if messages.is_empty() {
+                rest.push(id);
+                continue;
+            }
+            self.queued -= messages.len();
+            q.in_flight = true;
+            q.retry_at = None;
+            request.batches.push(PartitionBatch {
+                partition: id,
+                messages,
+            });
+        }
+        (request, rest)
+    }
+}
+
+fn min_instant(a: Option<Instant>, b: Instant) -> Option<Instant> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrokafka_core::OutgoingMessage;
+
+    fn pending(partition: i32, n: u8, enqueued: Instant) -> Pending {
+        let message = OutgoingMessage::new(vec![n; 10]).with_partition(partition);
+        Pending {
+            size: message.encoded_size_hint(),
+            message,
+            partition,
+            attempts: 0,
+            thread: std::thread::current().id(),
+            future: None,
+            sync: None,
+            enqueued,
+        }
+    }
+
+    fn layout(leaders: &[(i32, i32)]) -> TopicLayout {
+        TopicLayout {
+            partitions: leaders.iter().map(|(p, _)| *p).collect(),
+            leaders: leaders.iter().copied().collect(),
+        }
+    }
+
+    fn limits(min_queued: usize, linger_ms: u64, max: usize) -> Limits {
+        Limits {
+            min_queued,
+            linger: Duration::from_millis(linger_ms),
+            max_request_size: max,
+        }
+    }
+
+    fn values(b: &PartitionBatch) -> Vec<u8> {
+        b.messages
+            .iter()
+            .map(|p| p.message.value.as_ref().map_or(0, |v| v[0]))
+            .collect()
+    }
+
+    #[test]
+    fn waits_for_linger_or_min_queued() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1), (1, 2)]);
+        acc.push(pending(0, 1, t0));
+        let d = acc.drain(t0, &l, &limits(3, 100, 1 << 20));
+        assert!(d.requests.is_empty());
+        assert_eq!(d.next_wake, Some(t0 + Duration::from_millis(100)));
+        acc.push(pending(0, 2, t0));
+        acc.push(pending(0, 3, t0));
+        let d = acc.drain(t0, &l, &limits(3, 100, 1 << 20));
+        assert_eq!(d.requests.len(), 1);
+        assert_eq!(values(&d.requests[0].batches[0]), vec![1, 2, 3]);
+        acc.push(pending(1, 4, t0));
+        let d = acc.drain(
+            t0 + Duration::from_millis(100),
+            &l,
+            &limits(3, 100, 1 << 20),
+        );
+        assert_eq!(d.requests[0].broker, 2);
+        assert_eq!(acc.queued, 0);
+    }
+
+    #[test]
+    fn one_batch_in_flight_per_partition_and_retries_go_first() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1)]);
+        let lim = limits(1, 0, 1 << 20);
+        acc.push(pending(0, 1, t0));
+        acc.push(pending(0, 2, t0));
+        let mut d = acc.drain(t0, &l, &lim);
+        let batch = d.requests.pop().unwrap().batches.pop().unwrap();
+        acc.push(pending(0, 3, t0));
+        assert!(
+            acc.drain(t0, &l, &lim).requests.is_empty(),
+            "partition is in flight"
+        );
+        // The batch failed: back to the front, with backoff.
+        acc.settle(1, [0]);
+        let later = t0 + Duration::from_millis(100);
+        acc.requeue_front(0, batch.messages, Some(later));
+        let d = acc.drain(t0, &l, &lim);
+        assert!(d.requests.is_empty());
+        assert_eq!(d.next_wake, Some(later));
+        let d = acc.drain(later, &l, &lim);
+        assert_eq!(values(&d.requests[0].batches[0]), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn requests_respect_max_request_size_and_in_flight_cap() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (6, 1)]);
+        for p in 0..7 {
+            acc.push(pending(p, p as u8, t0));
+            acc.push(pending(p, p as u8, t0));
+        }
+        let one = pending(0, 0, t0).size;
+        // Room for exactly two messages per request: one partition's batch each.
+        let d = acc.drain(t0, &l, &limits(1, 0, 2 * one));
+        assert_eq!(d.requests.len(), MAX_IN_FLIGHT_PER_BROKER);
+        assert!(d
+            .requests
+            .iter()
+            .all(|r| r.batches.len() == 1 && r.batches[0].messages.len() == 2));
+        assert_eq!(acc.queued, 4);
+    }
+
+    #[test]
+    fn leaderless_partitions_are_reported() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        acc.push(pending(0, 1, t0));
+        let d = acc.drain(t0, &layout(&[(0, -1)]), &limits(1, 0, 1 << 20));
+        assert_eq!(d.leaderless, vec![0]);
+        assert!(d.requests.is_empty());
+    }
+}

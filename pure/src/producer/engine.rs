@@ -1,0 +1,390 @@
+//! The pure engine's producer handle: PyKafka's `Producer` for one topic.
+//!
+//! `produce()` picks the partition, takes a queue slot (`max_queued_messages`, blocking or failing per
+//! `block_on_queue_full`) and appends to the accumulator; the background tasks in [`super::sender`] do the
+//! rest. Every accepted message is completed exactly once (see [`super::pending`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ferrokafka_core::{
+    DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext, KafkaCode,
+    OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, Result,
+};
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
+
+use super::batch::RecordEncoder;
+use super::pending::{Completion, Pending, SyncSlot};
+use super::sender::{dispatch, Shared};
+use super::transport::ProduceTransport;
+
+/// Everything a pure producer needs, gathered by the facade's builder.
+#[derive(Debug)]
+pub struct ProducerParts {
+    pub topic: String,
+    pub options: ProducerOptions,
+    pub transport: Arc<dyn ProduceTransport>,
+    pub encoder: Arc<dyn RecordEncoder>,
+    pub partitioner: Arc<dyn Partitioner>,
+    /// Where the background tasks run (the client's background runtime).
+    pub runtime: Handle,
+}
+
+/// The pure-Rust producer. Dropping it stops it (flushing up to `pending_timeout_ms`).
+#[derive(Debug)]
+pub struct PureProducer {
+    shared: Arc<Shared>,
+    partitioner: Arc<dyn Partitioner>,
+    runtime: Handle,
+    running: AtomicBool,
+    dispatcher: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `pending_timeout_ms` as a wait bound: -1 = forever.
+fn pending_timeout(opts: &ProducerOptions) -> Option<Duration> {
+    u64::try_from(opts.pending_timeout_ms)
+        .ok()
+        .map(Duration::from_millis)
+}
+
+impl PureProducer {
+    /// Validate the options and build; starts at once when `auto_start`.
+    pub fn new(parts: ProducerParts) -> Result<Self> {
+        parts.options.validate()?;
+        let opts = parts.options;
+        // Reports are kept only when asked for: a `sync` producer waits on its own slot instead, so its
+        // reports would only pile up unread (PyKafka ignores `delivery_reports` when `sync`).
+        let reports = (opts.delivery_reports && !opts.sync)
+            .then(|| DeliveryReports::new(report_capacity(&opts)));
+        let max_queued = usize::try_from(opts.max_queued_messages).unwrap_or(1);
+        let completion = Completion::new(reports, max_queued);
+        let auto_start = opts.auto_start;
+        let shared = Arc::new(Shared::new(
+            parts.topic,
+            opts,
+            parts.transport,
+            parts.encoder,
+            completion,
+        ));
+        let producer = PureProducer {
+            shared,
+            partitioner: parts.partitioner,
+            runtime: parts.runtime,
+            running: AtomicBool::new(false),
+            dispatcher: Mutex::new(None),
+        };
+        if auto_start {
+            producer.start()?;
+        }
+        Ok(producer)
+    }
+
+    /// The topic this producer writes to.
+    pub fn topic(&self) -> &str {
+        &self.shared.topic
+    }
+
+    /// Messages produced and not yet reported (queued or in flight).
+    pub fn pending(&self) -> usize {
+        self.shared.completion.outstanding()
+    }
+
+    /// Delivery reports dropped because a thread's report queue was full (never read).
+    pub fn dropped_reports(&self) -> u64 {
+        self.shared
+            .completion
+            .reports
+            .as_ref()
+            .map_or(0, DeliveryReports::dropped)
+    }
+
+    fn stopped(&self) -> Error {
+        Error::ProducerStopped {
+            topic: self.shared.topic.clone(),
+        }
+    }
+
+    /// Choose the partition and fill the timestamp: everything that can fail before a queue slot is taken.
+    fn prepare(&self, mut message: OutgoingMessage) -> Result<(OutgoingMessage, i32)> {
+        if !self.running.load(Ordering::Acquire) {
+            return Err(self.stopped());
+        }
+        let layout = self.shared.transport.layout(&self.shared.topic)?;
+        if layout.partitions.is_empty() {
+            return Err(Error::kafka(
+                KafkaCode::UnknownTopicOrPartition,
+                ErrorContext::topic(self.shared.topic.clone()),
+            ));
+        }
+        let partition = match message.partition {
+            Some(p) if layout.partitions.contains(&p) => p,
+            Some(p) => {
+                return Err(Error::invalid_input(
+                    "partition",
+                    format!(
+                        "topic {:?} has no partition {p} (partitions: {:?})",
+                        self.shared.topic, layout.partitions
+                    ),
+                ))
+            }
+            None => self
+                .partitioner
+                .partition(&layout.partitions, message.partition_key.as_deref())?,
+        };
+        message.partition = Some(partition);
+        if message.timestamp.is_none() {
+            message.timestamp = Some(now_ms());
+        }
+        Ok((message, partition))
+    }
+
+    /// Queue a prepared message whose slot is held. Returns the sync slot to wait on, if `sync`.
+    fn enqueue(
+        &self,
+        message: OutgoingMessage,
+        partition: i32,
+    ) -> Result<(DeliveryFuture, Option<Arc<SyncSlot>>)> {
+        let shared = &self.shared;
+        let (tx, future) = DeliveryFuture::channel();
+        let sync = shared.opts.sync.then(|| Arc::new(SyncSlot::default()));
+        let size = message.encoded_size_hint();
+        let pending = Pending {
+            message,
+            partition,
+            size,
+            attempts: 0,
+            thread: std::thread::current().id(),
+            future: Some(tx),
+            sync: sync.clone(),
+            enqueued: std::time::Instant::now(),
+        };
+        shared.completion.accept();
+        let max = shared.limits.max_request_size;
+        if size > max {
+            // PyKafka: reported as MessageSizeTooLarge, never sent.
+            let e = Error::MessageSizeTooLarge {
+                topic: shared.topic.clone(),
+                size,
+                max,
+            };
+            shared.completion.complete(pending, Err(e));
+            return Ok((future, sync));
+        }
+        let wake = {
+            let mut acc = shared.lock();
+            if acc.closed || !self.running.load(Ordering::Acquire) {
+                // Stopped while this call waited for a slot: the caller gets the error, so no report.
+                drop(acc);
+                shared.completion.reject();
+                return Err(self.stopped());
+            }
+            acc.push(pending);
+            acc.queued == 1 || acc.queued >= shared.limits.min_queued || acc.flushing > 0
+        };
+        if wake {
+            shared.wake.notify_one();
+        }
+        Ok((future, sync))
+    }
+
+    fn queue_full(&self) -> Error {
+        Error::ProducerQueueFull {
+            topic: self.shared.topic.clone(),
+            queued: self.shared.completion.outstanding(),
+        }
+    }
+
+    /// In `sync` mode: wait for the message's delivery (bounded by `pending_timeout_ms`).
+    fn finish_sync(
+        &self,
+        future: DeliveryFuture,
+        slot: Option<Arc<SyncSlot>>,
+    ) -> Result<DeliveryFuture> {
+        let Some(slot) = slot else {
+            return Ok(future);
+        };
+        let timeout = pending_timeout(&self.shared.opts);
+        match slot.wait(timeout) {
+            Some(Ok(_)) => Ok(future),
+            Some(Err(e)) => Err(e),
+            None => Err(self.report_timeout()),
+        }
+    }
+
+    fn report_timeout(&self) -> Error {
+        Error::ProduceFailure {
+            context: ErrorContext::topic(self.shared.topic.clone()),
+            attempts: 0,
+            cause: Box::new(Error::Timeout {
+                what: "a delivery report (pending_timeout_ms)".into(),
+                after_ms: u64::try_from(self.shared.opts.pending_timeout_ms).unwrap_or(0),
+            }),
+        }
+    }
+
+    /// Send everything queued now and wait without blocking a tokio worker.
+    pub async fn flush_async(&self, timeout: Duration) -> Result<()> {
+        self.shared.lock().flushing += 1;
+        self.shared.wake.notify_one();
+        let idle = tokio::time::timeout(timeout, self.shared.completion.idle()).await;
+        self.shared.lock().flushing -= 1;
+        idle.map_err(|_| self.flush_timeout(timeout))
+    }
+
+    fn flush_timeout(&self, timeout: Duration) -> Error {
+        Error::Timeout {
+            what: format!(
+                "{} message(s) of topic {:?} to be delivered",
+                self.pending(),
+                self.shared.topic
+            ),
+            after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// Unread reports kept per producing thread: `max_queued_messages` (at least 1000). Beyond that the oldest
+/// are dropped and counted, so a producer whose reports are never read stays bounded.
+fn report_capacity(opts: &ProducerOptions) -> usize {
+    usize::try_from(opts.max_queued_messages)
+        .unwrap_or(0)
+        .max(1000)
+}
+
+impl ProducerApi for PureProducer {
+    fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
+        let (message, partition) = self.prepare(message)?;
+        let slots = &self.shared.completion.slots;
+        match slots.try_acquire() {
+            Ok(permit) => permit.forget(),
+            Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
+            Err(_) => {
+                // Blocks this thread (not a runtime): tokio's semaphore works with any executor.
+                let permit =
+                    futures::executor::block_on(slots.acquire()).map_err(|_| self.stopped())?;
+                permit.forget();
+            }
+        }
+        let (future, slot) = self.enqueue(message, partition)?;
+        self.finish_sync(future, slot)
+    }
+
+    async fn produce_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
+        let (message, partition) = self.prepare(message)?;
+        let slots = &self.shared.completion.slots;
+        match slots.try_acquire() {
+            Ok(permit) => permit.forget(),
+            Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
+            Err(_) => slots.acquire().await.map_err(|_| self.stopped())?.forget(),
+        }
+        let (future, slot) = self.enqueue(message, partition)?;
+        if slot.is_none() {
+            return Ok(future);
+        }
+        // sync: await the future itself, bounded by pending_timeout_ms.
+        let result = match pending_timeout(&self.shared.opts) {
+            Some(t) => tokio::time::timeout(t, future)
+                .await
+                .map_err(|_| self.report_timeout())?,
+            None => future.await,
+        };
+        let delivery = result?;
+        let (tx, future) = DeliveryFuture::channel();
+        tx.send(Ok(delivery));
+        Ok(future)
+    }
+
+    fn get_delivery_report(
+        &self,
+        block: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Option<DeliveryReport>> {
+        match &self.shared.completion.reports {
+            Some(reports) => Ok(reports.pop(block, timeout)),
+            None => Err(Error::DeliveryReportsDisabled),
+        }
+    }
+
+    fn flush(&self, timeout: Duration) -> Result<()> {
+        self.shared.lock().flushing += 1;
+        self.shared.wake.notify_one();
+        let idle = self.shared.completion.wait_idle(Some(timeout));
+        self.shared.lock().flushing -= 1;
+        if idle {
+            Ok(())
+        } else {
+            Err(self.flush_timeout(timeout))
+        }
+    }
+
+    fn start(&self) -> Result<()> {
+        let mut dispatcher = self.dispatcher.lock().unwrap_or_else(|e| e.into_inner());
+        if self.running.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        self.shared.lock().closed = false;
+        *dispatcher = Some(self.runtime.spawn(dispatch(Arc::clone(&self.shared))));
+        self.running.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn stop(&self) -> Result<()> {
+        let mut dispatcher = self.dispatcher.lock().unwrap_or_else(|e| e.into_inner());
+        if !self.running.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let shared = &self.shared;
+        shared.lock().flushing += 1;
+        shared.wake.notify_one();
+        let timeout = pending_timeout(&shared.opts);
+        let idle = shared.completion.wait_idle(timeout);
+        let leftover = {
+            let mut acc = shared.lock();
+            acc.flushing -= 1;
+            acc.closed = true;
+            acc.take_all()
+        };
+        if let Some(task) = dispatcher.take() {
+            task.abort();
+        }
+        if !leftover.is_empty() {
+            tracing::warn!(
+                topic = %shared.topic,
+                unsent = leftover.len(),
+                "producer stopped with messages not sent within pending_timeout_ms: reporting them as failed"
+            );
+            let error = Error::ProduceFailure {
+                context: ErrorContext::topic(shared.topic.clone()),
+                attempts: 0,
+                cause: Box::new(Error::Timeout {
+                    what: "delivery before stop() (pending_timeout_ms)".into(),
+                    after_ms: u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0),
+                }),
+            };
+            shared.completion.fail_all(leftover, &error);
+        }
+        if !idle {
+            tracing::warn!(
+                topic = %shared.topic,
+                in_flight = shared.completion.outstanding(),
+                "producer stopped with requests still in flight: they are reported when their responses arrive"
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PureProducer {
+    /// Flush (up to `pending_timeout_ms`) and report anything unsent as failed: nothing vanishes silently.
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}

@@ -1,0 +1,584 @@
+//! The producer against a scripted in-memory cluster: batching, ordering across retries, failures, stop.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use ferrokafka_core::{
+    Compression, Error, KafkaCode, OutgoingMessage, Partitioner, ProducerApi, ProducerOptions,
+    Result,
+};
+
+use super::*;
+
+/// Values joined as `len:u32 | bytes`; enough for the fake broker to append them to its log.
+#[derive(Debug)]
+struct FakeEncoder;
+
+impl RecordEncoder for FakeEncoder {
+    fn encode(
+        &self,
+        _: RecordFormat,
+        _: Compression,
+        messages: &[&OutgoingMessage],
+    ) -> Result<Bytes> {
+        let mut out = BytesMut::new();
+        for m in messages {
+            let v = m.value.clone().unwrap_or_default();
+            out.put_u32(v.len() as u32);
+            out.put_slice(&v);
+        }
+        Ok(out.freeze())
+    }
+}
+
+fn decode(mut b: &[u8]) -> Vec<Bytes> {
+    let mut out = Vec::new();
+    while b.len() >= 4 {
+        let n = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        out.push(Bytes::copy_from_slice(&b[4..4 + n]));
+        b = &b[4 + n..];
+    }
+    out
+}
+
+/// A scripted cluster: partition logs, leaders, and errors to return for the next calls.
+#[derive(Debug, Default)]
+struct Fake {
+    layout: Mutex<TopicLayout>,
+    logs: Mutex<HashMap<i32, Vec<Bytes>>>,
+    /// Error codes to answer for a partition, one per call, before accepting.
+    script: Mutex<HashMap<i32, VecDeque<i16>>>,
+    /// Batches with more messages than this are refused with MESSAGE_TOO_LARGE.
+    max_batch: Mutex<Option<usize>>,
+    /// Connection failures to return for the next calls.
+    disconnects: AtomicUsize,
+    calls: AtomicUsize,
+    refreshes: AtomicUsize,
+    /// Move leaders here on the next refresh.
+    next_layout: Mutex<Option<TopicLayout>>,
+}
+
+impl Fake {
+    fn new(partitions: &[(i32, i32)]) -> Arc<Fake> {
+        let f = Fake::default();
+        *f.layout.lock().unwrap() = TopicLayout {
+            partitions: partitions.iter().map(|p| p.0).collect(),
+            leaders: partitions.iter().copied().collect(),
+        };
+        Arc::new(f)
+    }
+
+    fn log(&self, p: i32) -> Vec<Bytes> {
+        self.logs
+            .lock()
+            .unwrap()
+            .get(&p)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl ProduceTransport for Fake {
+    fn layout(&self, _: &str) -> Result<TopicLayout> {
+        Ok(self.layout.lock().unwrap().clone())
+    }
+
+    fn refresh_metadata<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            self.refreshes.fetch_add(1, Ordering::SeqCst);
+            if let Some(l) = self.next_layout.lock().unwrap().take() {
+                *self.layout.lock().unwrap() = l;
+            }
+            Ok(())
+        })
+    }
+
+    fn produce_version(&self, _: i32) -> BoxFuture<'_, Result<i16>> {
+        Box::pin(async { Ok(9) })
+    }
+
+    fn produce(
+        &self,
+        broker: i32,
+        _: i16,
+        call: ProduceCall,
+    ) -> BoxFuture<'_, Result<Vec<PartitionOutcome>>> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self
+                .disconnects
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(Error::SocketDisconnected {
+                    broker: broker.to_string(),
+                    reason: "scripted".into(),
+                });
+            }
+            let mut out = Vec::new();
+            for (p, records) in call.partitions {
+                let values = decode(&records);
+                let scripted = self
+                    .script
+                    .lock()
+                    .unwrap()
+                    .get_mut(&p)
+                    .and_then(VecDeque::pop_front);
+                let too_big = self
+                    .max_batch
+                    .lock()
+                    .unwrap()
+                    .is_some_and(|m| values.len() > m);
+                let leader_ok = self.layout.lock().unwrap().leader(p) == Some(broker);
+                let code = scripted
+                    .or(too_big.then_some(10))
+                    .or((!leader_ok).then_some(6))
+                    .unwrap_or(0);
+                let mut logs = self.logs.lock().unwrap();
+                let log = logs.entry(p).or_default();
+                let base = log.len() as i64;
+                if code == 0 {
+                    log.extend(values);
+                }
+                out.push(PartitionOutcome {
+                    partition: p,
+                    error_code: code,
+                    base_offset: if code == 0 { base } else { -1 },
+                    log_append_time_ms: -1,
+                    error_message: None,
+                });
+            }
+            if call.acks == 0 {
+                out.clear();
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Round-robin from index 0 (tests only; the facade supplies PyKafka's partitioners).
+#[derive(Debug, Default)]
+struct RoundRobin(AtomicUsize);
+
+impl Partitioner for RoundRobin {
+    fn partition(&self, partitions: &[i32], _: Option<&[u8]>) -> Result<i32> {
+        let i = self.0.fetch_add(1, Ordering::Relaxed) % partitions.len();
+        Ok(partitions[i])
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn fast() -> ProducerOptions {
+    ProducerOptions {
+        linger_ms: 5,
+        min_queued_messages: 1000,
+        retry_backoff_ms: 5,
+        pending_timeout_ms: 5000,
+        ..Default::default()
+    }
+}
+
+fn producer(
+    rt: &tokio::runtime::Runtime,
+    fake: &Arc<Fake>,
+    options: ProducerOptions,
+) -> PureProducer {
+    PureProducer::new(ProducerParts {
+        topic: "t".into(),
+        options,
+        transport: Arc::clone(fake) as Arc<dyn ProduceTransport>,
+        encoder: Arc::new(FakeEncoder),
+        partitioner: Arc::new(RoundRobin::default()),
+        runtime: rt.handle().clone(),
+    })
+    .unwrap()
+}
+
+fn msg(i: usize) -> OutgoingMessage {
+    OutgoingMessage::new(format!("m{i}"))
+}
+
+#[test]
+fn delivers_with_offsets_reports_and_futures() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1), (1, 2)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            delivery_reports: true,
+            ..fast()
+        },
+    );
+    let futures: Vec<_> = (0..10).map(|i| p.produce(msg(i)).unwrap()).collect();
+    p.flush(Duration::from_secs(5)).unwrap();
+    for (i, f) in futures.into_iter().enumerate() {
+        let d = f.wait().unwrap();
+        assert_eq!(d.partition_id, (i % 2) as i32);
+        assert_eq!(d.offset, (i / 2) as i64);
+        assert!(d.timestamp.is_some());
+    }
+    let mut n = 0;
+    while let Some(r) = p.get_delivery_report(false, None).unwrap() {
+        assert!(r.result.is_ok());
+        n += 1;
+    }
+    assert_eq!(n, 10);
+    // Reports belong to the producing thread.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            p.produce(msg(99)).unwrap();
+            p.flush(Duration::from_secs(5)).unwrap();
+            assert!(p
+                .get_delivery_report(true, Some(Duration::from_secs(1)))
+                .unwrap()
+                .is_some());
+        });
+    });
+    assert!(p.get_delivery_report(false, None).unwrap().is_none());
+    assert_eq!(fake.log(0).len() + fake.log(1).len(), 11);
+}
+
+#[test]
+fn linger_and_min_queued_batch_messages() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            linger_ms: 60_000,
+            min_queued_messages: 50,
+            ..fast()
+        },
+    );
+    for i in 0..49 {
+        p.produce(msg(i)).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        fake.calls.load(Ordering::SeqCst),
+        0,
+        "below min_queued and linger: nothing sent"
+    );
+    p.produce(msg(49)).unwrap();
+    p.flush(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        fake.calls.load(Ordering::SeqCst),
+        1,
+        "one request for the 50"
+    );
+    assert_eq!(fake.log(0).len(), 50);
+}
+
+#[test]
+fn retries_keep_partition_order_and_refresh_when_the_leader_moves() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    // The leader moves to broker 2: broker 1 answers NOT_LEADER until metadata is refreshed.
+    *fake.next_layout.lock().unwrap() = Some(TopicLayout {
+        partitions: vec![0],
+        leaders: [(0, 2)].into_iter().collect(),
+    });
+    fake.layout.lock().unwrap().leaders.insert(0, 1);
+    fake.script
+        .lock()
+        .unwrap()
+        .insert(0, VecDeque::from(vec![6, 6]));
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            linger_ms: 0,
+            min_queued_messages: 1,
+            ..fast()
+        },
+    );
+    let futures: Vec<_> = (0..200).map(|i| p.produce(msg(i)).unwrap()).collect();
+    p.flush(Duration::from_secs(5)).unwrap();
+    for f in futures {
+        f.wait().unwrap();
+    }
+    let expected: Vec<Bytes> = (0..200).map(|i| Bytes::from(format!("m{i}"))).collect();
+    assert_eq!(fake.log(0), expected, "order kept across retries");
+    assert!(fake.refreshes.load(Ordering::SeqCst) >= 1);
+}
+
+#[test]
+fn gives_up_after_max_retries_with_the_cause() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.script
+        .lock()
+        .unwrap()
+        .insert(0, VecDeque::from(vec![7; 10]));
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_retries: 2,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    let f = p.produce(msg(0)).unwrap();
+    match f.wait().unwrap_err() {
+        Error::ProduceFailure {
+            attempts, cause, ..
+        } => {
+            assert_eq!(attempts, 3);
+            assert_eq!(cause.code(), Some(KafkaCode::RequestTimedOut));
+        }
+        e => panic!("unexpected {e}"),
+    }
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(p.pending(), 0);
+}
+
+#[test]
+fn connection_loss_is_retried() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.disconnects.store(2, Ordering::SeqCst);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    assert_eq!(p.produce(msg(0)).unwrap().wait().unwrap().offset, 0);
+    assert!(fake.refreshes.load(Ordering::SeqCst) >= 1);
+}
+
+#[test]
+fn oversize_message_is_reported_without_sending() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_request_size: 1000,
+            delivery_reports: true,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    let f = p.produce(OutgoingMessage::new(vec![0u8; 2000])).unwrap();
+    assert!(
+        matches!(f.wait(), Err(Error::MessageSizeTooLarge { size, max: 1000, .. }) if size > 2000)
+    );
+    let r = p.get_delivery_report(false, None).unwrap().unwrap();
+    assert!(r.result.is_err());
+    p.flush(Duration::from_secs(1)).unwrap();
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn broker_size_limit_splits_batches_then_fails_single_messages() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    *fake.max_batch.lock().unwrap() = Some(3);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            linger_ms: 50,
+            ..fast()
+        },
+    );
+    let futures: Vec<_> = (0..20).map(|i| p.produce(msg(i)).unwrap()).collect();
+    p.flush(Duration::from_secs(5)).unwrap();
+    for f in futures {
+        f.wait().unwrap();
+    }
+    assert_eq!(fake.log(0).len(), 20);
+    *fake.max_batch.lock().unwrap() = Some(0);
+    let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
+    assert_eq!(e.code(), Some(KafkaCode::MessageSizeTooLarge));
+}
+
+#[test]
+fn acks_zero_reports_offset_minus_one() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            required_acks: 0,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    assert_eq!(p.produce(msg(0)).unwrap().wait().unwrap().offset, -1);
+}
+
+#[test]
+fn queue_full_fails_or_blocks() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, -1)]);
+    let opts = ProducerOptions {
+        max_queued_messages: 3,
+        block_on_queue_full: false,
+        max_retries: 1000,
+        ..fast()
+    };
+    let p = producer(&rt, &fake, opts);
+    for i in 0..3 {
+        p.produce(msg(i)).unwrap();
+    }
+    assert!(matches!(
+        p.produce(msg(3)),
+        Err(Error::ProducerQueueFull { queued: 3, .. })
+    ));
+    // A leader appears: the queue drains and a blocked producer proceeds.
+    fake.layout.lock().unwrap().leaders.insert(0, 1);
+    p.flush(Duration::from_secs(5)).unwrap();
+    p.produce(msg(4)).unwrap();
+}
+
+#[test]
+fn stop_reports_what_it_could_not_send() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, -1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            pending_timeout_ms: 100,
+            max_retries: 1000,
+            delivery_reports: true,
+            ..fast()
+        },
+    );
+    let futures: Vec<_> = (0..5).map(|i| p.produce(msg(i)).unwrap()).collect();
+    p.stop().unwrap();
+    for f in futures {
+        assert!(matches!(f.wait(), Err(Error::ProduceFailure { .. })));
+    }
+    let mut failed = 0;
+    while let Some(r) = p.get_delivery_report(false, None).unwrap() {
+        assert!(r.result.is_err());
+        failed += 1;
+    }
+    assert_eq!(failed, 5);
+    assert!(matches!(
+        p.produce(msg(9)),
+        Err(Error::ProducerStopped { .. })
+    ));
+    p.start().unwrap();
+    fake.layout.lock().unwrap().leaders.insert(0, 1);
+    assert!(p.produce(msg(10)).unwrap().wait().is_ok());
+}
+
+#[test]
+fn leaderless_partition_fails_after_retries() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, -1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_retries: 2,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
+    assert_eq!(e.code(), Some(KafkaCode::LeaderNotAvailable));
+}
+
+#[test]
+fn sync_produce_returns_the_delivery_or_error() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            sync: true,
+            max_retries: 0,
+            ..fast()
+        },
+    );
+    let d = p.produce(msg(0)).unwrap();
+    assert_eq!(d.wait().unwrap().offset, 0);
+    fake.script
+        .lock()
+        .unwrap()
+        .insert(0, VecDeque::from(vec![29]));
+    let e = p.produce(msg(1)).unwrap_err();
+    assert_eq!(e.code(), Some(KafkaCode::TopicAuthorizationFailed));
+    assert!(matches!(
+        p.get_delivery_report(false, None),
+        Err(Error::DeliveryReportsDisabled)
+    ));
+}
+
+#[test]
+fn unread_reports_stay_bounded() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            delivery_reports: true,
+            max_queued_messages: 100,
+            ..fast()
+        },
+    );
+    for i in 0..3000 {
+        p.produce(msg(i)).unwrap();
+    }
+    p.flush(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        p.dropped_reports(),
+        2000,
+        "capacity is max(max_queued_messages, 1000)"
+    );
+}
+
+#[test]
+fn async_produce_waits_for_slots_without_blocking_the_runtime() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1), (1, 1)]);
+    let p = Arc::new(producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_queued_messages: 10,
+            linger_ms: 1,
+            ..fast()
+        },
+    ));
+    let p2 = Arc::clone(&p);
+    let offsets = rt.block_on(async move {
+        let mut futures = Vec::new();
+        for i in 0..500 {
+            futures.push(p2.produce_async(msg(i)).await.unwrap());
+        }
+        let mut n = 0;
+        for f in futures {
+            f.await.unwrap();
+            n += 1;
+        }
+        p2.flush_async(Duration::from_secs(5)).await.unwrap();
+        n
+    });
+    assert_eq!(offsets, 500);
+    assert_eq!(fake.log(0).len() + fake.log(1).len(), 500);
+}
