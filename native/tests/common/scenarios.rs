@@ -82,7 +82,7 @@ pub fn produce_then_consume_roundtrip(c: &Cluster) {
             m,
         );
     }
-    for i in 0..n {
+    for (i, d) in deliveries.iter().enumerate() {
         let m = by_value
             .get(&format!("v{i}"))
             .unwrap_or_else(|| panic!("v{i} missing"));
@@ -96,8 +96,8 @@ pub fn produce_then_consume_roundtrip(c: &Cluster) {
                 value: None
             }
         );
-        assert_eq!(m.partition_id, deliveries[i].partition_id);
-        assert_eq!(m.offset, deliveries[i].offset);
+        assert_eq!(m.partition_id, d.partition_id);
+        assert_eq!(m.offset, d.offset);
     }
     // held_offsets: last consumed per partition.
     let held = k.held_offsets();
@@ -671,4 +671,18 @@ pub fn producer_stop_flushes(c: &Cluster) {
         .expect("produce after restart");
     p.flush(Duration::from_secs(10)).expect("flush");
     f.wait().expect("ok");
+}
+
+/// A topic that does not exist (and is not auto-created by a consumer) → UnknownTopicOrPartition.
+pub fn unknown_topic_is_reported(c: &Cluster) {
+    let mut client = c.client();
+    client.socket_timeout_ms = 2_000;
+    let e = ferrokafka_native::NativeSimpleConsumer::new(
+        &client,
+        &unique("missing"),
+        consumer_opts(),
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), Some(KafkaCode::UnknownTopicOrPartition), "{e:?}");
 }
