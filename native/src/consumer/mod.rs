@@ -94,7 +94,13 @@ impl NativeSimpleConsumer {
         validate_topic_name(topic)?;
         let group_id = opts.consumer_group.clone().unwrap_or_else(private_group_id);
         let config = consumer_config(client, &opts, &group_id, extra)?;
-        let site = ErrorSite::topic(topic, None, &client.hosts);
+        let site = ErrorSite {
+            mechanism: client
+                .sasl_config
+                .as_ref()
+                .map(|s| s.mechanism.name().to_string()),
+            ..ErrorSite::topic(topic, None, &client.hosts)
+        };
         let mut consumer = BaseConsumer::from_config_and_context(
             &config.to_client_config(),
             ConsumerCtx::default(),
@@ -105,7 +111,17 @@ impl NativeSimpleConsumer {
         consumer.set_nonempty_callback(move || w.notify_one());
         let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
         let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)
-            .map_err(|e| explain_unreachable(e, &consumer.context().last_error, &client.hosts))?;
+            .map_err(|e| {
+                // Nothing is assigned yet, so the queue holds only error events (a TLS/SASL failure).
+                let until = Instant::now() + Duration::from_millis(100);
+                while Instant::now() < until {
+                    if let Some(Err(ev)) = consumer.poll(Duration::from_millis(10)) {
+                        let reason = ev.to_string();
+                        consumer.context().last_error.record(ev, &reason);
+                    }
+                }
+                explain_unreachable(e, &consumer.context().last_error, &site)
+            })?;
         let partitions = match &opts.partitions {
             None => all,
             Some(wanted) => {

@@ -221,7 +221,8 @@ pub fn queue_full(c: &Cluster) {
     match p.produce(OutgoingMessage::new("overflow")) {
         Err(Error::ProducerQueueFull { topic: t, queued }) => {
             assert_eq!(t, topic);
-            assert_eq!(queued, 5);
+            // librdkafka's out-queue length: the 5 messages plus any undelivered events.
+            assert!(queued >= 5, "{queued}");
         }
         other => panic!("expected ProducerQueueFull, got {other:?}"),
     }
