@@ -34,6 +34,7 @@ on_mock!(
     async_produce_and_consume,
     producer_stop_flushes,
     unknown_topic_is_reported,
+    partitioner_places_keys,
 );
 
 /// Sync produce to a dead broker fails within pending_timeout_ms; stop() reports what it could not send.

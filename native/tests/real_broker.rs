@@ -45,6 +45,7 @@ on_real_broker!(
     async_produce_and_consume,
     producer_stop_flushes,
     unknown_topic_is_reported,
+    partitioner_places_keys,
 );
 
 /// `KAFKA_SASL_BOOTSTRAP` (a SASL_PLAINTEXT listener of the `KAFKA_BOOTSTRAP` broker) with

@@ -687,3 +687,43 @@ pub fn unknown_topic_is_reported(c: &Cluster) {
     .unwrap_err();
     assert_eq!(e.code(), Some(KafkaCode::UnknownTopicOrPartition), "{e:?}");
 }
+
+/// Keys land where ferrokafka's partitioner says (PyKafka's hashing and Java's murmur2), not where
+/// librdkafka's own partitioner would put them: the two engines place keys identically.
+pub fn partitioner_places_keys(c: &Cluster) {
+    use ferrokafka_core::partitioner::{HashingPartitioner, Murmur2Partitioner};
+    use ferrokafka_core::Partitioner;
+    let topic = c.topic("placement", 5);
+    let ids = [0, 1, 2, 3, 4];
+    let partitioners: Vec<std::sync::Arc<dyn Partitioner>> = vec![
+        std::sync::Arc::new(HashingPartitioner::new()),
+        std::sync::Arc::new(Murmur2Partitioner::new()),
+    ];
+    for part in partitioners {
+        let p = ferrokafka_native::NativeProducer::new(
+            &c.client(),
+            &topic,
+            fast_producer(),
+            std::sync::Arc::clone(&part),
+            &[],
+        )
+        .expect("producer");
+        assert_eq!(p.partition_ids(), ids);
+        for i in 0..30 {
+            let key = format!("key-{i}");
+            let want = part
+                .partition(&ids, Some(key.as_bytes()))
+                .expect("partition");
+            let d = p
+                .produce(OutgoingMessage::new("v").with_key(key))
+                .expect("produce")
+                .wait()
+                .expect("delivered");
+            assert_eq!(d.partition_id, want, "{part:?} key-{i}");
+        }
+        // A partitioner error (hashing needs a key) is the produce call's error, as in PyKafka.
+        if format!("{part:?}").contains("Hashing") {
+            assert!(p.produce(OutgoingMessage::new("no key")).is_err());
+        }
+    }
+}
