@@ -46,6 +46,7 @@ on_real_broker!(
     producer_stop_flushes,
     unknown_topic_is_reported,
     partitioner_places_keys,
+    out_of_range_resets,
 );
 
 /// `KAFKA_SASL_BOOTSTRAP` (a SASL_PLAINTEXT listener of the `KAFKA_BOOTSTRAP` broker) with

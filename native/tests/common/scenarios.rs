@@ -727,3 +727,37 @@ pub fn partitioner_places_keys(c: &Cluster) {
         }
     }
 }
+
+/// §2.1 item 6: OffsetOutOfRange → reset to auto_offset_reset (librdkafka does it; the commit follows with
+/// the next commit rather than at once — README lists the difference).
+pub fn out_of_range_resets(c: &Cluster) {
+    let topic = c.topic("oor", 1);
+    produce_n(c, &topic, "m", 5);
+    let k = consumer(c, &topic, consumer_opts());
+    // Resume at 101: past the end of the log.
+    k.reset_offsets(Some(&[(0, ResetTarget::LastConsumed(100))]))
+        .expect("reset");
+    let m = k
+        .consume(true)
+        .expect("consume")
+        .expect("a message after the reset");
+    assert_eq!(m.offset, 0, "auto_offset_reset = EARLIEST");
+    let late = consumer(
+        c,
+        &topic,
+        ConsumerOptions {
+            auto_offset_reset: OffsetType::Latest,
+            consumer_timeout_ms: 1_000,
+            ..consumer_opts()
+        },
+    );
+    late.reset_offsets(Some(&[(0, ResetTarget::LastConsumed(100))]))
+        .expect("reset");
+    assert_eq!(late.consume(true).expect("consume"), None);
+    produce_n(c, &topic, "n", 1);
+    let m = late
+        .consume(true)
+        .expect("consume")
+        .expect("the new message");
+    assert_eq!(m.offset, 5, "auto_offset_reset = LATEST");
+}
