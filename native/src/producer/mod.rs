@@ -245,6 +245,13 @@ impl Inner {
                 topic: self.topic.clone(),
             });
         }
+        if let Some(h) = message.headers.iter().find(|h| h.key.contains('\0')) {
+            // librdkafka keeps header names NUL-terminated: the key would come back truncated.
+            return Err(Error::invalid_input(
+                "header key",
+                format!("{:?} contains a NUL byte", h.key),
+            ));
+        }
         let partition = self.choose_partition(&message)?;
         message.partition = Some(partition);
         let (sender, future) = DeliveryFuture::channel();

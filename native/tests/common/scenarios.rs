@@ -104,6 +104,17 @@ pub fn produce_then_consume_roundtrip(c: &Cluster) {
     assert_eq!(held.len(), 2);
     assert_eq!(held[&0], (n as i64 / 2) - 1);
     assert_eq!(k.consume(false).expect("consume"), None);
+    assert!(matches!(
+        p2_header_nul(c, &topic),
+        Err(Error::InvalidInput { .. })
+    ));
+}
+
+fn p2_header_nul(
+    c: &Cluster,
+    topic: &str,
+) -> ferrokafka_core::Result<ferrokafka_core::DeliveryFuture> {
+    producer(c, topic, fast_producer()).produce(OutgoingMessage::new("v").with_header("a\0b", "x"))
 }
 
 /// Reports go to the producing thread only; disabled reports are an error.
