@@ -1,4 +1,6 @@
 //! The pure-Rust engine: wire protocol, records and codecs, connections, producer, consumer.
 #![forbid(unsafe_code)]
 
+pub mod cluster;
+pub mod connection;
 pub mod protocol;

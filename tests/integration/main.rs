@@ -1,1 +1,9 @@
-//! One integration-test binary: every test against real brokers.
+//! One integration-test binary: every test against real brokers (ferrokafka-testkit starts them, or
+//! `KAFKA_BOOTSTRAP` names an existing cluster).
+
+mod common;
+mod failover;
+mod faults;
+mod metadata;
+mod offsets;
+mod security;

@@ -7,7 +7,9 @@ mod client;
 mod consumer;
 mod producer;
 
-pub use client::{ClientOptions, SaslConfig, SaslMechanism, SslConfig};
+pub use client::{
+    parse_broker_version, parse_host_list, ClientOptions, SaslConfig, SaslMechanism, SslConfig,
+};
 pub use consumer::{ConsumerOptions, OffsetType};
 pub use producer::ProducerOptions;
 

@@ -39,6 +39,9 @@ pub enum ProtocolError {
         direction: &'static str,
         reason: String,
     },
+    /// A frame's size prefix is over the configured maximum (or what this side will buffer).
+    #[error("frame of {size} bytes is over the maximum of {max}")]
+    FrameTooLarge { size: usize, max: usize },
     /// A value cannot be written at this version (a field set that the version lacks, a length over i32, ...).
     #[error("cannot encode {what}: {reason}")]
     Encode { what: &'static str, reason: String },

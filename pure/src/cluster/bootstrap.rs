@@ -1,0 +1,136 @@
+//! Metadata from any reachable broker: known brokers first (shuffled), then the seed hosts; PyKafka's
+//! 3 rounds over every host, bounded overall by `socket_timeout_ms` so an unreachable cluster fails in time.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::seq::SliceRandom;
+
+use ferrokafka_core::Error;
+
+use super::metadata::MetadataSnapshot;
+use super::Cluster;
+use crate::connection::Connection;
+use crate::protocol::messages::metadata_request::MetadataRequestTopic;
+use crate::protocol::messages::MetadataRequest;
+use crate::protocol::VersionRange;
+
+const ROUNDS: u32 = 3;
+/// Metadata v0-v12: v13 only adds a top-level error code; topic ids (v10+) are ignored.
+const METADATA_VERSIONS: VersionRange = VersionRange::new(0, 12);
+
+/// The request for `topics` (`None` = all) at `version`.
+pub fn metadata_request(
+    version: i16,
+    topics: Option<&[String]>,
+    auto_create: bool,
+) -> MetadataRequest {
+    let topics = match topics {
+        Some(names) => Some(
+            names
+                .iter()
+                .map(|n| MetadataRequestTopic {
+                    name: Some(n.clone()),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        // v0 has no null: an empty list means all topics.
+        None if version == 0 => Some(Vec::new()),
+        None => None,
+    };
+    MetadataRequest {
+        topics,
+        allow_auto_topic_creation: auto_create || version < 4,
+        ..Default::default()
+    }
+}
+
+enum Target {
+    Known(Arc<super::Broker>),
+    Seed(String, u16),
+}
+
+impl Cluster {
+    /// One Metadata request to the first host that answers. `NoBrokersAvailable` names every host tried.
+    pub async fn fetch_metadata(
+        &self,
+        topics: Option<&[String]>,
+        auto_create: bool,
+    ) -> Result<MetadataSnapshot, Error> {
+        let budget = self.config.connect_timeout;
+        let deadline = Instant::now() + budget;
+        let mut targets: Vec<Target> = self.brokers().into_values().map(Target::Known).collect();
+        targets.shuffle(&mut rand::thread_rng());
+        targets.extend(self.seeds.iter().map(|(h, p)| Target::Seed(h.clone(), *p)));
+        let mut errors: Vec<String> = Vec::new();
+        for round in 0..ROUNDS {
+            if round > 0 {
+                let pause = Duration::from_millis(200 * u64::from(round));
+                if Instant::now() + pause >= deadline {
+                    break;
+                }
+                tokio::time::sleep(pause).await;
+            }
+            for target in &targets {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if remaining.is_zero() {
+                    break;
+                }
+                let attempt = async {
+                    let conn = match target {
+                        Target::Known(b) => b.connection().await?,
+                        Target::Seed(host, port) => {
+                            Connection::connect(
+                                host,
+                                *port,
+                                &format!("{host}:{port}"),
+                                &self.config,
+                            )
+                            .await?
+                        }
+                    };
+                    let (_, resp) = conn
+                        .send_negotiated(Some(METADATA_VERSIONS), |v| {
+                            metadata_request(v, topics, auto_create)
+                        })
+                        .await?;
+                    Ok::<_, Error>(resp)
+                };
+                let label = match target {
+                    Target::Known(b) => b.label().to_string(),
+                    Target::Seed(h, p) => format!("{h}:{p}"),
+                };
+                match tokio::time::timeout(remaining, attempt).await {
+                    Ok(Ok(resp)) => return Ok(MetadataSnapshot::from_response(resp)),
+                    // Wrong credentials, CA or options fail the same way on every host: say so at once.
+                    Ok(Err(
+                        e @ (Error::Authentication { .. }
+                        | Error::Tls { .. }
+                        | Error::Config { .. }),
+                    )) => return Err(e),
+                    Ok(Err(e)) => {
+                        tracing::debug!(broker = %label, error = %e, "metadata request failed");
+                        errors.push(e.to_string());
+                    }
+                    Err(_) => errors.push(format!(
+                        "timed out after {} ms waiting for metadata from {label}",
+                        budget.as_millis()
+                    )),
+                }
+            }
+        }
+        errors.dedup();
+        Err(Error::NoBrokersAvailable {
+            hosts: self.options.hosts.clone(),
+            reason: if errors.is_empty() {
+                format!(
+                    "no answer within socket_timeout_ms ({} ms)",
+                    budget.as_millis()
+                )
+            } else {
+                errors.join("; ")
+            },
+        })
+    }
+}

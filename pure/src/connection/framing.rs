@@ -1,0 +1,127 @@
+//! Kafka's size-prefixed frames: an `int32` length, then that many bytes.
+//!
+//! The length is checked against a maximum *before* anything is allocated, so a server that answers garbage
+//! (an HTTP banner reads as a 1.2 GB length) gives a typed error instead of an allocation or a hang.
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use ferrokafka_core::{Error, ErrorContext};
+
+/// Default largest frame accepted from a broker: above Kafka's `fetch.max.bytes` default (50 MiB) with room.
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 * 1024 * 1024;
+
+/// Read one frame's body (without the length prefix). `broker` names the peer in errors.
+pub async fn read_frame<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    max_frame_size: usize,
+    broker: &str,
+) -> Result<Bytes, Error> {
+    let mut len = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        let n = reader
+            .read(&mut len[got..])
+            .await
+            .map_err(|e| disconnected(broker, format!("read failed: {e}")))?;
+        if n == 0 {
+            let reason = if got == 0 {
+                "connection closed by the broker".to_string()
+            } else {
+                format!("connection closed mid-frame after {got} of 4 length bytes")
+            };
+            return Err(disconnected(broker, reason));
+        }
+        got += n;
+    }
+    let size = i32::from_be_bytes(len);
+    if size < 0 || size as usize > max_frame_size {
+        return Err(Error::Protocol {
+            detail: format!(
+                "frame length {size} is outside 0..={max_frame_size} (bytes {len:02x?}; is this a Kafka port, and is TLS set the same on both sides?)"
+            ),
+            context: ErrorContext::broker(broker),
+        });
+    }
+    let size = size as usize;
+    let mut body = BytesMut::zeroed(size);
+    let mut filled = 0;
+    while filled < size {
+        let n = reader
+            .read(&mut body[filled..])
+            .await
+            .map_err(|e| disconnected(broker, format!("read failed: {e}")))?;
+        if n == 0 {
+            return Err(disconnected(
+                broker,
+                format!("connection closed mid-frame after {filled} of {size} bytes"),
+            ));
+        }
+        filled += n;
+    }
+    Ok(body.freeze())
+}
+
+/// Write a whole frame (the caller has already put the length prefix in front) and flush it.
+pub async fn write_all<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    frame: &[u8],
+    broker: &str,
+) -> Result<(), Error> {
+    writer
+        .write_all(frame)
+        .await
+        .map_err(|e| disconnected(broker, format!("write failed: {e}")))?;
+    writer
+        .flush()
+        .await
+        .map_err(|e| disconnected(broker, format!("flush failed: {e}")))
+}
+
+/// Prefix `body` with its length.
+pub fn size_prefixed(body: &[u8]) -> Result<Bytes, Error> {
+    let len = i32::try_from(body.len()).map_err(|_| Error::Protocol {
+        detail: format!("request of {} bytes exceeds i32::MAX", body.len()),
+        context: ErrorContext::default(),
+    })?;
+    let mut out = BytesMut::with_capacity(body.len() + 4);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(body);
+    Ok(out.freeze())
+}
+
+/// The error for a broken or closed socket.
+pub fn disconnected(broker: &str, reason: impl Into<String>) -> Error {
+    Error::SocketDisconnected {
+        broker: broker.to_string(),
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_round_trip_and_bad_lengths_are_typed_errors() {
+        let framed = size_prefixed(b"hello").unwrap();
+        let mut r: &[u8] = &framed;
+        assert_eq!(&read_frame(&mut r, 100, "b").await.unwrap()[..], b"hello");
+
+        let mut r: &[u8] = b"HTTP/1.1 400";
+        let e = read_frame(&mut r, 1024, "1 (h:1)").await.unwrap_err();
+        assert!(matches!(e, Error::Protocol { .. }), "{e}");
+        assert!(e.to_string().contains("1 (h:1)"), "{e}");
+
+        let mut r: &[u8] = &[0, 0, 0, 10, 1, 2];
+        let e = read_frame(&mut r, 1024, "b").await.unwrap_err();
+        assert!(e.to_string().contains("mid-frame after 2 of 10"), "{e}");
+
+        let mut r: &[u8] = &[0, 0];
+        let e = read_frame(&mut r, 1024, "b").await.unwrap_err();
+        assert!(matches!(e, Error::SocketDisconnected { .. }), "{e}");
+
+        let mut r: &[u8] = &[0xff, 0xff, 0xff, 0xff];
+        assert!(read_frame(&mut r, 1024, "b").await.is_err());
+    }
+}

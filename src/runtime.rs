@@ -1,0 +1,82 @@
+//! The background tokio runtime a client owns. All broker I/O runs on it, so the blocking API works from
+//! plain threads and the async API works from any runtime (multi- or current-thread) without the caller's
+//! runtime having to keep connections alive. Multi-threaded on purpose: heartbeats and lingering batches must
+//! progress while user code is busy (a current-thread runtime only runs inside `block_on`).
+
+use std::future::Future;
+
+use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
+
+use crate::{Error, Result};
+
+/// Owns the runtime; shuts it down without blocking when the last client handle goes.
+pub(crate) struct BackgroundRuntime {
+    runtime: Option<Runtime>,
+    handle: Handle,
+}
+
+impl std::fmt::Debug for BackgroundRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BackgroundRuntime")
+    }
+}
+
+impl BackgroundRuntime {
+    pub(crate) fn new() -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ferrokafka-io")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Other(format!("cannot start the background runtime: {e}")))?;
+        let handle = runtime.handle().clone();
+        Ok(BackgroundRuntime {
+            runtime: Some(runtime),
+            handle,
+        })
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Run `fut` on the background runtime and wait for it from async code (any runtime).
+    pub(crate) async fn run<F>(&self, fut: F) -> Result<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(fut).await.map_err(join_error)
+    }
+
+    /// Run `fut` on the background runtime and block the calling thread until it is done. Safe from plain
+    /// threads and from inside a tokio runtime (a multi-thread worker is moved aside with `block_in_place`;
+    /// a current-thread runtime is blocked, which is what calling a blocking method there means).
+    pub(crate) fn block_on<F>(&self, fut: F) -> Result<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let task = self.handle.spawn(fut);
+        let wait = move || futures::executor::block_on(task).map_err(join_error);
+        match Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        }
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> Error {
+    Error::Other(format!("background task failed: {e}"))
+}
+
+impl Drop for BackgroundRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            // Never blocks, so dropping the last client inside async code is fine.
+            rt.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! `Topic` and `Partition`: a topic's partitions, leaders and offset limits. Producer and consumer builders
+//! hang off `Topic` (added next to these methods); a `Topic` holds the client internals, its name and the
+//! client options, so it stays valid on its own.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ferrokafka_core::OffsetType;
+use ferrokafka_pure::cluster::{Cluster, PartitionOffsets};
+
+use crate::client::{BrokerInfo, ClientInner};
+use crate::{ClientOptions, Result};
+
+/// What `fetch_offset_limits` looks before: PyKafka's `OffsetType` or a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetsBefore {
+    /// The oldest offset (-2).
+    Earliest,
+    /// The next offset to be written (-1).
+    Latest,
+    /// Milliseconds since the epoch.
+    Timestamp(i64),
+}
+
+impl OffsetsBefore {
+    /// The ListOffsets timestamp field.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            OffsetsBefore::Earliest => -2,
+            OffsetsBefore::Latest => -1,
+            OffsetsBefore::Timestamp(ms) => ms,
+        }
+    }
+}
+
+impl From<OffsetType> for OffsetsBefore {
+    fn from(t: OffsetType) -> Self {
+        match t {
+            OffsetType::Earliest => OffsetsBefore::Earliest,
+            OffsetType::Latest => OffsetsBefore::Latest,
+        }
+    }
+}
+
+/// PyKafka's integer form: -2 / -1 are EARLIEST / LATEST, anything else a timestamp in ms.
+impl From<i64> for OffsetsBefore {
+    fn from(v: i64) -> Self {
+        match v {
+            -2 => OffsetsBefore::Earliest,
+            -1 => OffsetsBefore::Latest,
+            ms => OffsetsBefore::Timestamp(ms),
+        }
+    }
+}
+
+impl From<std::time::SystemTime> for OffsetsBefore {
+    fn from(t: std::time::SystemTime) -> Self {
+        let ms = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        OffsetsBefore::Timestamp(ms)
+    }
+}
+
+/// One partition's ListOffsets answer: offsets newest first (PyKafka's `OffsetPartitionResponse`).
+pub type OffsetPartitionResponse = PartitionOffsets;
+
+/// A topic (PyKafka's `Topic`). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub(crate) client: Arc<ClientInner>,
+    pub(crate) name: String,
+    pub(crate) options: ClientOptions,
+}
+
+impl PartialEq for Topic {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.client, &other.client)
+    }
+}
+
+impl Topic {
+    pub(crate) fn new(client: Arc<ClientInner>, name: &str) -> Self {
+        let options = client.options.clone();
+        Topic {
+            client,
+            name: name.to_string(),
+            options,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client options this topic's producers and consumers start from.
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// The pure engine's cluster, for producers and consumers built on this topic.
+    pub fn cluster(&self) -> &Arc<Cluster> {
+        &self.client.cluster
+    }
+
+    /// Partitions by id, from the last metadata refresh.
+    pub fn partitions(&self) -> BTreeMap<i32, Partition> {
+        self.client
+            .cluster
+            .cached_topic(&self.name)
+            .map(|t| {
+                t.partitions
+                    .into_values()
+                    .map(|p| {
+                        (
+                            p.id,
+                            Partition {
+                                id: p.id,
+                                leader: p.leader,
+                                replicas: p.replicas,
+                                isr: p.isr,
+                                topic: self.clone(),
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Refresh this topic's metadata (leaders, partitions). Blocking.
+    pub fn update(&self) -> Result<()> {
+        let (c, n) = (Arc::clone(&self.client.cluster), self.name.clone());
+        self.client
+            .block_on(async move { c.request_topic(&n, false).await.map(|_| ()) })?
+    }
+
+    /// Offsets per partition before `offsets_before`, at most `max_offsets` each, newest first (PyKafka's
+    /// `fetch_offset_limits`). Several offsets need ListOffsets v0 (Kafka ≤ 3.9); Kafka 4.x gives one. Blocking.
+    pub fn fetch_offset_limits(
+        &self,
+        offsets_before: impl Into<OffsetsBefore>,
+        max_offsets: i32,
+    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
+        let before = offsets_before.into().as_i64();
+        let (c, n) = (Arc::clone(&self.client.cluster), self.name.clone());
+        self.client
+            .block_on(async move { c.fetch_offset_limits(&n, None, before, max_offsets).await })?
+    }
+
+    /// [`Topic::fetch_offset_limits`] from async code.
+    pub async fn fetch_offset_limits_async(
+        &self,
+        offsets_before: impl Into<OffsetsBefore>,
+        max_offsets: i32,
+    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
+        let before = offsets_before.into().as_i64();
+        let (c, n) = (Arc::clone(&self.client.cluster), self.name.clone());
+        self.client
+            .run(async move { c.fetch_offset_limits(&n, None, before, max_offsets).await })
+            .await
+    }
+
+    /// The first offset of each partition. Blocking.
+    pub fn earliest_available_offsets(&self) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
+        self.fetch_offset_limits(OffsetsBefore::Earliest, 1)
+    }
+
+    /// The offset the next message will get, per partition. Blocking.
+    pub fn latest_available_offsets(&self) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
+        self.fetch_offset_limits(OffsetsBefore::Latest, 1)
+    }
+
+    /// [`Topic::earliest_available_offsets`] from async code.
+    pub async fn earliest_available_offsets_async(
+        &self,
+    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
+        self.fetch_offset_limits_async(OffsetsBefore::Earliest, 1)
+            .await
+    }
+
+    /// [`Topic::latest_available_offsets`] from async code.
+    pub async fn latest_available_offsets_async(
+        &self,
+    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
+        self.fetch_offset_limits_async(OffsetsBefore::Latest, 1)
+            .await
+    }
+}
+
+/// A partition of a topic (PyKafka's `Partition`): broker ids of its leader (-1 = none), replicas and ISR.
+#[derive(Debug, Clone)]
+pub struct Partition {
+    pub id: i32,
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    topic: Topic,
+}
+
+impl PartialEq for Partition {
+    /// PyKafka compares partitions by (topic, id).
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.topic == other.topic
+    }
+}
+
+impl Partition {
+    pub fn topic(&self) -> &Topic {
+        &self.topic
+    }
+
+    /// The leader as a broker, if it is known.
+    pub fn leader_broker(&self) -> Option<BrokerInfo> {
+        self.topic
+            .client
+            .cluster
+            .broker(self.leader)
+            .map(|b| BrokerInfo::from_broker(&b))
+    }
+
+    /// Offsets before `offsets_before`, newest first, at most `max_offsets`. Blocking.
+    pub fn fetch_offset_limit(
+        &self,
+        offsets_before: impl Into<OffsetsBefore>,
+        max_offsets: i32,
+    ) -> Result<Vec<i64>> {
+        let before = offsets_before.into().as_i64();
+        let (c, n, id) = (
+            Arc::clone(&self.topic.client.cluster),
+            self.topic.name.clone(),
+            self.id,
+        );
+        let mut map = self.topic.client.block_on(async move {
+            c.fetch_offset_limits(&n, Some(&[id]), before, max_offsets)
+                .await
+        })??;
+        let ans = map.remove(&self.id).unwrap_or(PartitionOffsets {
+            offsets: Vec::new(),
+            error: None,
+        });
+        match ans.error {
+            Some(code) => Err(crate::Error::kafka(
+                code,
+                crate::ErrorContext::partition(&self.topic.name, self.id),
+            )),
+            None => Ok(ans.offsets),
+        }
+    }
+
+    /// The offset the next message will get. Blocking.
+    pub fn latest_available_offset(&self) -> Result<i64> {
+        let (c, n, id) = (
+            Arc::clone(&self.topic.client.cluster),
+            self.topic.name.clone(),
+            self.id,
+        );
+        self.topic
+            .client
+            .block_on(async move { c.partition_offset(&n, id, -1).await })?
+    }
+
+    /// The first available offset. Blocking.
+    pub fn earliest_available_offset(&self) -> Result<i64> {
+        let (c, n, id) = (
+            Arc::clone(&self.topic.client.cluster),
+            self.topic.name.clone(),
+            self.id,
+        );
+        self.topic
+            .client
+            .block_on(async move { c.partition_offset(&n, id, -2).await })?
+    }
+
+    /// [`Partition::latest_available_offset`] from async code.
+    pub async fn latest_available_offset_async(&self) -> Result<i64> {
+        let (c, n, id) = (
+            Arc::clone(&self.topic.client.cluster),
+            self.topic.name.clone(),
+            self.id,
+        );
+        self.topic
+            .client
+            .run(async move { c.partition_offset(&n, id, -1).await })
+            .await
+    }
+
+    /// [`Partition::earliest_available_offset`] from async code.
+    pub async fn earliest_available_offset_async(&self) -> Result<i64> {
+        let (c, n, id) = (
+            Arc::clone(&self.topic.client.cluster),
+            self.topic.name.clone(),
+            self.id,
+        );
+        self.topic
+            .client
+            .run(async move { c.partition_offset(&n, id, -2).await })
+            .await
+    }
+}
