@@ -196,6 +196,7 @@ impl Inner {
             self.assigned.store(true, Ordering::SeqCst);
             return Ok(());
         }
+        let paused = self.all_partitions();
         let done = self
             .consumer
             .seek_partitions(tpl, self.offsets_timeout)
@@ -205,7 +206,18 @@ impl Inner {
                 return Err(translate(&e, &self.site(Some(elem.partition()))));
             }
         }
-        Ok(())
+        // Paused by an earlier stop(); resuming a running partition is a no-op.
+        self.consumer
+            .resume(&paused)
+            .map_err(|e| translate(&e, &self.site(None)))
+    }
+
+    fn all_partitions(&self) -> TopicPartitionList {
+        let mut tpl = TopicPartitionList::with_capacity(self.partitions.len());
+        for p in &self.partitions {
+            tpl.add_partition(&self.topic, *p);
+        }
+        tpl
     }
 
     fn start(self: &Arc<Self>) -> Result<()> {
@@ -304,10 +316,12 @@ impl Inner {
             Ok(())
         };
         let _guard = self.last();
-        if let Err(e) = self.consumer.unassign() {
-            tracing::warn!(topic = self.topic, "unassign on stop: {e}");
+        // Pause rather than unassign: a later start() seeks and resumes, never re-assigns (librdkafka#5573).
+        if self.assigned.load(Ordering::SeqCst) {
+            if let Err(e) = self.consumer.pause(&self.all_partitions()) {
+                tracing::warn!(topic = self.topic, "pause on stop: {e}");
+            }
         }
-        self.assigned.store(false, Ordering::SeqCst);
         self.wake.notify_waiters();
         committed
     }

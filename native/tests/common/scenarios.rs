@@ -369,6 +369,10 @@ pub fn commit_then_resume(c: &Cluster) {
         k.consume(true),
         Err(Error::ConsumerStopped { .. })
     ));
+    // start() again: back to the committed offset (PyKafka re-reads offsets on start).
+    k.start().expect("restart");
+    assert_eq!(k.consume(true).expect("consume").map(|m| m.offset), Some(4));
+    k.stop().expect("stop");
 
     let k2 = consumer(c, &topic, opts.clone());
     assert_eq!(k2.held_offsets()[&0], 3);
