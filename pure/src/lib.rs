@@ -2,5 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cluster;
+pub mod compression;
 pub mod connection;
 pub mod protocol;
+pub mod records;
