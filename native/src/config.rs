@@ -116,7 +116,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(K, "fetch_wait_max_ms", "fetch.wait.max.ms", "integer, 0..=300000", ""),
     row(K, "offsets_channel_backoff_ms", "", "ferrokafka", "sleep i × this before retry i of commit / fetch / reset"),
     row(K, "offsets_commit_max_retries", "", "ferrokafka", "attempts of commit / fetch / reset"),
-    row(K, "auto_offset_reset", "auto.offset.reset", "EARLIEST → `smallest`, LATEST → `largest`", "also ferrokafka's target for partitions without a committed offset"),
+    row(K, "auto_offset_reset", "auto.offset.reset", "EARLIEST → `smallest`, LATEST → `largest`", "librdkafka resets out-of-range positions itself (not committed at once, unlike PyKafka); also ferrokafka's target for partitions without a committed offset"),
     row(K, "consumer_timeout_ms", "", "ferrokafka", "≤ 0 blocks forever, > 0 → None after it"),
     row(K, "auto_start", "", "ferrokafka", ""),
     row(K, "reset_offset_on_start", "", "ferrokafka", "reset to auto_offset_reset and commit at start"),
@@ -514,6 +514,9 @@ pub fn consumer_config(
             "fetch.wait.max.ms",
         )?,
     );
+    // librdkafka resets out-of-range positions itself. (With `error`, ferrokafka could reset and commit as
+    // PyKafka does, but a partition stopped by that error cannot be sought, only re-assigned, and rapid
+    // re-assignment trips librdkafka#5573 — an abort.)
     c.set(
         "auto.offset.reset",
         match opts.auto_offset_reset {
@@ -789,5 +792,29 @@ mod tests {
     fn markdown_has_a_line_per_row() {
         let md = mapping_markdown();
         assert_eq!(md.lines().count(), MAPPING.len() + 2);
+    }
+}
+
+#[cfg(test)]
+mod readme {
+    /// native/README.md carries the rendered table between markers; `FERROKAFKA_BLESS=1` rewrites it.
+    #[test]
+    fn readme_table_matches_the_code() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let text = std::fs::read_to_string(&path).expect("native/README.md");
+        let (start, end) = ("<!-- mapping:start -->\n", "<!-- mapping:end -->");
+        let a = text.find(start).expect("start marker") + start.len();
+        let b = text.find(end).expect("end marker");
+        let table = super::mapping_markdown();
+        if std::env::var("FERROKAFKA_BLESS").is_ok_and(|v| v == "1") {
+            let updated = format!("{}{}{}", &text[..a], table, &text[b..]);
+            std::fs::write(&path, updated).expect("write README");
+            return;
+        }
+        assert_eq!(
+            &text[a..b],
+            table,
+            "README table is stale: run with FERROKAFKA_BLESS=1"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::ConsumerContext;
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 /// Forward a librdkafka log line at the matching `tracing` level.
 pub fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
@@ -24,17 +24,35 @@ pub fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
 
 /// The most recent client-level error librdkafka reported (broker down, authentication, TLS), so that a
 /// later timeout can say what was going on.
+/// TLS and SASL failures are kept apart: the transport errors that follow them would hide them.
 #[derive(Debug, Default)]
-pub struct LastError(Mutex<Option<(KafkaError, String)>>);
+pub struct LastError {
+    last: Mutex<Option<(KafkaError, String)>>,
+    security: Mutex<Option<(RDKafkaErrorCode, String)>>,
+}
 
 impl LastError {
     pub fn record(&self, error: KafkaError, reason: &str) {
         tracing::warn!(target: "librdkafka", "{error}: {reason}");
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((error, reason.to_string()));
+        if let Some(code @ (RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SSL)) =
+            error.rdkafka_error_code()
+        {
+            *self.security.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((code, reason.to_string()));
+        }
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((error, reason.to_string()));
     }
 
     pub fn get(&self) -> Option<(KafkaError, String)> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The last TLS or SASL failure, if any.
+    pub fn security(&self) -> Option<(RDKafkaErrorCode, String)> {
+        self.security
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -55,26 +73,43 @@ impl ClientContext for ConsumerCtx {
 
 impl ConsumerContext for ConsumerCtx {}
 
-/// At construction, a metadata failure because no broker could be reached (a transport error, or a timeout
-/// while librdkafka reported every broker down) is `NoBrokersAvailable`.
+/// At construction, why no metadata came: a TLS or SASL failure librdkafka reported is `Tls` /
+/// `Authentication`; a transport error, or a timeout while every broker was down, is `NoBrokersAvailable`.
 pub fn explain_unreachable(
     err: ferrokafka_core::Error,
     last: &LastError,
-    hosts: &str,
+    site: &crate::error::ErrorSite,
 ) -> ferrokafka_core::Error {
+    use ferrokafka_core::Error as E;
     use rdkafka::error::RDKafkaErrorCode as C;
-    if let ferrokafka_core::Error::SocketDisconnected { reason, .. } = &err {
-        // No metadata came back at all: none of the bootstrap brokers answered.
-        return ferrokafka_core::Error::NoBrokersAvailable {
-            hosts: hosts.to_string(),
-            reason: reason.clone(),
-        };
-    }
     if !matches!(
         err,
-        ferrokafka_core::Error::Timeout { .. } | ferrokafka_core::Error::Native { .. }
+        E::Timeout { .. }
+            | E::Native { .. }
+            | E::SocketDisconnected { .. }
+            | E::NoBrokersAvailable { .. }
     ) {
         return err;
+    }
+    if let Some((code, reason)) = last.security() {
+        return match crate::error::translate_code(code, site) {
+            E::Authentication {
+                broker, mechanism, ..
+            } => E::Authentication {
+                broker,
+                mechanism,
+                reason,
+            },
+            E::Tls { broker, .. } => E::Tls { broker, reason },
+            other => other,
+        };
+    }
+    if let E::SocketDisconnected { reason, .. } = &err {
+        // No metadata came back at all: none of the bootstrap brokers answered.
+        return E::NoBrokersAvailable {
+            hosts: site.hosts.clone(),
+            reason: reason.clone(),
+        };
     }
     match last.get() {
         Some((e, reason))
@@ -83,8 +118,8 @@ pub fn explain_unreachable(
                 Some(C::AllBrokersDown | C::BrokerTransportFailure | C::Resolve)
             ) =>
         {
-            ferrokafka_core::Error::NoBrokersAvailable {
-                hosts: hosts.to_string(),
+            E::NoBrokersAvailable {
+                hosts: site.hosts.clone(),
                 reason: format!("{reason} (then: {err})"),
             }
         }

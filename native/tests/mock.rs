@@ -33,6 +33,9 @@ on_mock!(
     auto_commit,
     async_produce_and_consume,
     producer_stop_flushes,
+    unknown_topic_is_reported,
+    partitioner_places_keys,
+    out_of_range_resets,
 );
 
 /// Sync produce to a dead broker fails within pending_timeout_ms; stop() reports what it could not send.

@@ -94,7 +94,13 @@ impl NativeSimpleConsumer {
         validate_topic_name(topic)?;
         let group_id = opts.consumer_group.clone().unwrap_or_else(private_group_id);
         let config = consumer_config(client, &opts, &group_id, extra)?;
-        let site = ErrorSite::topic(topic, None, &client.hosts);
+        let site = ErrorSite {
+            mechanism: client
+                .sasl_config
+                .as_ref()
+                .map(|s| s.mechanism.name().to_string()),
+            ..ErrorSite::topic(topic, None, &client.hosts)
+        };
         let mut consumer = BaseConsumer::from_config_and_context(
             &config.to_client_config(),
             ConsumerCtx::default(),
@@ -105,7 +111,17 @@ impl NativeSimpleConsumer {
         consumer.set_nonempty_callback(move || w.notify_one());
         let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
         let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)
-            .map_err(|e| explain_unreachable(e, &consumer.context().last_error, &client.hosts))?;
+            .map_err(|e| {
+                // Nothing is assigned yet, so the queue holds only error events (a TLS/SASL failure).
+                let until = Instant::now() + Duration::from_millis(100);
+                while Instant::now() < until {
+                    if let Some(Err(ev)) = consumer.poll(Duration::from_millis(10)) {
+                        let reason = ev.to_string();
+                        consumer.context().last_error.record(ev, &reason);
+                    }
+                }
+                explain_unreachable(e, &consumer.context().last_error, &site)
+            })?;
         let partitions = match &opts.partitions {
             None => all,
             Some(wanted) => {
@@ -180,6 +196,7 @@ impl Inner {
             self.assigned.store(true, Ordering::SeqCst);
             return Ok(());
         }
+        let paused = self.all_partitions();
         let done = self
             .consumer
             .seek_partitions(tpl, self.offsets_timeout)
@@ -189,7 +206,18 @@ impl Inner {
                 return Err(translate(&e, &self.site(Some(elem.partition()))));
             }
         }
-        Ok(())
+        // Paused by an earlier stop(); resuming a running partition is a no-op.
+        self.consumer
+            .resume(&paused)
+            .map_err(|e| translate(&e, &self.site(None)))
+    }
+
+    fn all_partitions(&self) -> TopicPartitionList {
+        let mut tpl = TopicPartitionList::with_capacity(self.partitions.len());
+        for p in &self.partitions {
+            tpl.add_partition(&self.topic, *p);
+        }
+        tpl
     }
 
     fn start(self: &Arc<Self>) -> Result<()> {
@@ -288,10 +316,12 @@ impl Inner {
             Ok(())
         };
         let _guard = self.last();
-        if let Err(e) = self.consumer.unassign() {
-            tracing::warn!(topic = self.topic, "unassign on stop: {e}");
+        // Pause rather than unassign: a later start() seeks and resumes, never re-assigns (librdkafka#5573).
+        if self.assigned.load(Ordering::SeqCst) {
+            if let Err(e) = self.consumer.pause(&self.all_partitions()) {
+                tracing::warn!(topic = self.topic, "pause on stop: {e}");
+            }
         }
-        self.assigned.store(false, Ordering::SeqCst);
         self.wake.notify_waiters();
         committed
     }

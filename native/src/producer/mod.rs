@@ -108,13 +108,23 @@ impl NativeProducer {
             space: Arc::new((Mutex::new(()), Condvar::new())),
             last_error: LastError::default(),
         };
-        let site = ErrorSite::topic(topic, None, &client.hosts);
+        let site = ErrorSite {
+            mechanism: client
+                .sasl_config
+                .as_ref()
+                .map(|s| s.mechanism.name().to_string()),
+            ..ErrorSite::topic(topic, None, &client.hosts)
+        };
         let producer = BaseProducer::from_config_and_context(&config.to_client_config(), ctx)
             .map_err(|e| translate(&e, &site))?;
         let producer = Arc::new(producer);
         let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
         let ids = partition_ids(producer.client(), topic, metadata_timeout, &client.hosts)
-            .map_err(|e| explain_unreachable(e, &producer.context().last_error, &client.hosts))?;
+            .map_err(|e| {
+                // Serve pending error events first: a TLS/SASL failure is reported there.
+                producer.poll(Duration::from_millis(100));
+                explain_unreachable(e, &producer.context().last_error, &site)
+            })?;
         let inner = Arc::new(Inner {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
@@ -234,6 +244,13 @@ impl Inner {
             return Err(Error::ProducerStopped {
                 topic: self.topic.clone(),
             });
+        }
+        if let Some(h) = message.headers.iter().find(|h| h.key.contains('\0')) {
+            // librdkafka keeps header names NUL-terminated: the key would come back truncated.
+            return Err(Error::invalid_input(
+                "header key",
+                format!("{:?} contains a NUL byte", h.key),
+            ));
         }
         let partition = self.choose_partition(&message)?;
         message.partition = Some(partition);
