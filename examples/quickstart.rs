@@ -10,7 +10,11 @@ use ferrokafka::KafkaClient;
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let use_rdkafka = std::env::args().skip_while(|a| a != "--engine").nth(1).as_deref() == Some("native");
+    let use_rdkafka = std::env::args()
+        .skip_while(|a| a != "--engine")
+        .nth(1)
+        .as_deref()
+        == Some("native");
 
     // Keep the local broker (if any) alive until the end of main.
     let (hosts, _local_broker) = match std::env::var("KAFKA_BOOTSTRAP") {
@@ -25,7 +29,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let client = KafkaClient::new(&hosts)?;
     let topic = client.topic(&unique_name("quickstart"))?;
-    println!("topic {:?} with partitions {:?}", topic.name(), topic.partitions().keys().collect::<Vec<_>>());
+    println!(
+        "topic {:?} with partitions {:?}",
+        topic.name(),
+        topic.partitions().keys().collect::<Vec<_>>()
+    );
 
     // `with topic.get_sync_producer() as producer: producer.produce('test message ' + str(i ** 2))`
     let producer = topic.sync_producer().use_rdkafka(use_rdkafka).build()?;
@@ -44,7 +52,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut seen = 0;
     for message in consumer.iter() {
         let message = message?;
-        let value = message.value.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let value = message
+            .value
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
         println!("{} {}", message.offset, value);
         seen += 1;
     }
