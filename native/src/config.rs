@@ -797,24 +797,28 @@ mod tests {
 
 #[cfg(test)]
 mod readme {
-    /// native/README.md carries the rendered table between markers; `FERROKAFKA_BLESS=1` rewrites it.
+    /// native/README.md and the repository's README.md carry the rendered table between markers;
+    /// `FERROKAFKA_BLESS=1` rewrites both.
     #[test]
-    fn readme_table_matches_the_code() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-        let text = std::fs::read_to_string(&path).expect("native/README.md");
-        let (start, end) = ("<!-- mapping:start -->\n", "<!-- mapping:end -->");
-        let a = text.find(start).expect("start marker") + start.len();
-        let b = text.find(end).expect("end marker");
-        let table = super::mapping_markdown();
-        if std::env::var("FERROKAFKA_BLESS").is_ok_and(|v| v == "1") {
-            let updated = format!("{}{}{}", &text[..a], table, &text[b..]);
-            std::fs::write(&path, updated).expect("write README");
-            return;
+    fn readme_tables_match_the_code() {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for path in [here.join("README.md"), here.join("../README.md")] {
+            let text = std::fs::read_to_string(&path).expect("README present");
+            let (start, end) = ("<!-- mapping:start -->\n", "<!-- mapping:end -->");
+            let a = text.find(start).expect("start marker") + start.len();
+            let b = text.find(end).expect("end marker");
+            let table = super::mapping_markdown();
+            if std::env::var("FERROKAFKA_BLESS").is_ok_and(|v| v == "1") {
+                let updated = format!("{}{}{}", &text[..a], table, &text[b..]);
+                std::fs::write(&path, updated).expect("write README");
+                continue;
+            }
+            assert_eq!(
+                &text[a..b],
+                table,
+                "{} table is stale: run with FERROKAFKA_BLESS=1",
+                path.display()
+            );
         }
-        assert_eq!(
-            &text[a..b],
-            table,
-            "README table is stale: run with FERROKAFKA_BLESS=1"
-        );
     }
 }

@@ -1,21 +1,18 @@
 //! The behaviour scenarios against a real Kafka broker: the proof that the mock-cluster results hold.
 //!
-//! Set `KAFKA_BOOTSTRAP=host:port` (a PLAINTEXT listener of a broker with topic creation allowed); without
-//! it every test here prints why it did nothing and passes. (When the `testkit` crate lands, the default
-//! becomes its shared Kafka 4.1.1 node, which honours the same variable.)
+//! The broker is the testkit's shared Kafka 4.1.1 node (started on first use), or the cluster named by
+//! `KAFKA_BOOTSTRAP`. SASL tests use the testkit node's SASL_PLAINTEXT listener and skip (saying so) on an
+//! external cluster, which has none the testkit knows of.
 
 mod common;
 
 use common::{scenarios, Cluster};
 
 fn real() -> Option<Cluster> {
-    match std::env::var("KAFKA_BOOTSTRAP") {
-        Ok(bootstrap) if !bootstrap.is_empty() => Some(Cluster::Real { bootstrap }),
-        _ => {
-            eprintln!("KAFKA_BOOTSTRAP is not set: real-broker test skipped");
-            None
-        }
-    }
+    let kafka = ferrokafka_testkit::shared_kafka4();
+    Some(Cluster::Real {
+        bootstrap: kafka.bootstrap().to_string(),
+    })
 }
 
 macro_rules! on_real_broker {
@@ -49,19 +46,15 @@ on_real_broker!(
     out_of_range_resets,
 );
 
-/// `KAFKA_SASL_BOOTSTRAP` (a SASL_PLAINTEXT listener of the `KAFKA_BOOTSTRAP` broker) with
-/// `KAFKA_SASL_USER` / `KAFKA_SASL_PASSWORD` (PLAIN).
+/// The testkit node's SASL_PLAINTEXT listener and one of its users (PLAIN).
 fn sasl() -> Option<(Cluster, String, String, String)> {
     let c = real()?;
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    match (
-        var("KAFKA_SASL_BOOTSTRAP"),
-        var("KAFKA_SASL_USER"),
-        var("KAFKA_SASL_PASSWORD"),
-    ) {
-        (Some(b), Some(u), Some(p)) => Some((c, b, u, p)),
+    let kafka = ferrokafka_testkit::shared_kafka4();
+    let listener = kafka.listener_bootstrap(ferrokafka_testkit::Listener::SaslPlaintext);
+    match (listener, kafka.sasl_users().first()) {
+        (Some(b), Some(u)) => Some((c, b.to_string(), u.username.clone(), u.password.clone())),
         _ => {
-            eprintln!("KAFKA_SASL_BOOTSTRAP/USER/PASSWORD not set: SASL test skipped");
+            eprintln!("external cluster without a known SASL listener: SASL test skipped");
             None
         }
     }
