@@ -384,7 +384,7 @@ fn message_too_large_body(cluster: &KafkaCluster, rdkafka: bool) {
 /// Unknown topic with auto-creation off: no topic, so no producer; the error names the code.
 #[test]
 fn unknown_topic_without_auto_create() {
-    let cluster = three_nodes();
+    let (_exclusive, cluster) = three_nodes();
     let client = KafkaClient::new(cluster.bootstrap()).expect("client");
     let err = client
         .topic(&unique_name("p-missing"))
@@ -396,22 +396,26 @@ fn unknown_topic_without_auto_create() {
     );
 }
 
-/// A private 3-node Kafka 4 cluster with auto-creation off.
-fn three_nodes() -> &'static KafkaCluster {
+/// A private 3-node Kafka 4 cluster with auto-creation off, held exclusively: the kill tests take a node
+/// down, so no other test may use the cluster meanwhile (the guard is released after the restart).
+fn three_nodes() -> (std::sync::MutexGuard<'static, ()>, &'static KafkaCluster) {
+    static EXCLUSIVE: std::sync::Mutex<()> = std::sync::Mutex::new(());
     static CLUSTER: std::sync::OnceLock<KafkaCluster> = std::sync::OnceLock::new();
-    CLUSTER.get_or_init(|| {
+    let guard = EXCLUSIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = CLUSTER.get_or_init(|| {
         KafkaCluster::start(
             KafkaConfig::kafka4()
                 .nodes(3)
                 .property("auto.create.topics.enable", "false"),
         )
         .expect("3-node cluster")
-    })
+    });
+    (guard, cluster)
 }
 
 /// Kill a broker mid-stream: every message is delivered or reported failed, none lost, none silent.
 fn broker_killed_body(rdkafka: bool) {
-    let cluster = three_nodes();
+    let (_exclusive, cluster) = three_nodes();
     let (client, topic) = topic(cluster, "p-kill", 6);
     let Some(p) = build(
         topic
@@ -469,8 +473,9 @@ fn broker_killed_body(rdkafka: bool) {
         "broker kill ({}): {delivered} delivered, {failed} failed of {total}",
         if rdkafka { "native" } else { "pure" }
     );
-    assert_eq!(delivered + failed, total);
+    // Bring the node back before asserting, so a failure here leaves the shared cluster whole.
     cluster.restart_node(1).expect("restart");
+    assert_eq!(delivered + failed, total);
     let _ = client.update_cluster();
     // Every delivered message is in the log (acks=all: it survives the leader change).
     let stored = read_all(&client, &topic).len();
