@@ -342,6 +342,8 @@ fn gives_up_after_max_retries_with_the_cause() {
         e => panic!("unexpected {e}"),
     }
     assert_eq!(fake.calls.load(Ordering::SeqCst), 3);
+    // The future resolves just before the slot is released: flush waits for that release.
+    p.flush(Duration::from_secs(5)).unwrap();
     assert_eq!(p.pending(), 0);
 }
 
