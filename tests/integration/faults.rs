@@ -92,9 +92,9 @@ fn a_silent_server_times_out_naming_it() {
 }
 
 #[test]
-fn zookeeper_hosts_is_a_clear_config_error() {
+fn a_malformed_zookeeper_connect_string_is_a_config_error() {
     let mut o = options("127.0.0.1:9092", 1_000);
-    o.zookeeper_hosts = Some("127.0.0.1:2181".into());
+    o.zookeeper_hosts = Some("127.0.0.1:notaport".into());
     let e = KafkaClient::with_options(o).unwrap_err();
     assert!(matches!(e, Error::Config { .. }), "{e}");
 }

@@ -1,9 +1,11 @@
 //! Metadata, leaders, coordinator lookup, topic create/delete, group list/describe, TopicDict semantics.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use ferrokafka::{Error, KafkaClient, KafkaCode, NewTopic};
-use ferrokafka_testkit::{shared_kafka39, shared_kafka4, unique_name, KafkaCluster};
+use ferrokafka::{ClientOptions, Error, KafkaClient, KafkaCode, NewTopic};
+use ferrokafka_testkit::{
+    shared_kafka39, shared_kafka39_zk, shared_kafka4, unique_name, KafkaCluster,
+};
 
 use crate::common;
 
@@ -262,4 +264,77 @@ fn commit_and_fetch_on_the_offsets_channel(client: &KafkaClient, group: &str) {
         (5, Some("meta"))
     );
     client.delete_topics(&[&topic], 10_000).unwrap();
+}
+
+/// PyKafka's `KafkaClient(zookeeper_hosts=...)`: brokers come from `/brokers/ids`, `hosts` is ignored.
+#[test]
+fn zookeeper_hosts_discovers_the_brokers() {
+    let cluster = shared_kafka39_zk();
+    let zk = cluster
+        .zookeeper_connect()
+        .expect("ZooKeeper-mode cluster has a connect string");
+    let client = KafkaClient::with_options(ClientOptions {
+        zookeeper_hosts: Some(zk.clone()),
+        hosts: "127.0.0.1:1".into(), // unusable on purpose: ZooKeeper takes precedence
+        socket_timeout_ms: 15_000,
+        ..Default::default()
+    })
+    .expect("client connects through ZooKeeper");
+    let brokers = client.brokers();
+    assert!(!brokers.is_empty(), "brokers found through {zk}");
+    let bootstrap_port = cluster.bootstrap().rsplit(':').next().unwrap_or_default();
+    assert!(
+        brokers
+            .values()
+            .any(|b| b.port.to_string() == bootstrap_port),
+        "the testkit broker ({}) is among {brokers:?}",
+        cluster.bootstrap()
+    );
+
+    let name = unique_name("client-zk");
+    client
+        .create_topics(&[NewTopic::new(&name, 2, 1)], 30_000)
+        .unwrap();
+    let topic = client.topic(&name).unwrap();
+    assert_eq!(topic.partitions().len(), 2);
+    for p in topic.partitions().values() {
+        assert!(brokers.contains_key(&p.leader), "leader {} known", p.leader);
+    }
+    client.delete_topics(&[&name], 30_000).unwrap();
+
+    // A chroot without Kafka under it: `/brokers/ids` missing is a typed error saying so.
+    let e = KafkaClient::with_options(ClientOptions {
+        zookeeper_hosts: Some(format!("{zk}/no-kafka-here")),
+        hosts: "127.0.0.1:1".into(),
+        socket_timeout_ms: 5_000,
+        ..Default::default()
+    })
+    .unwrap_err();
+    assert!(matches!(e, Error::NoBrokersAvailable { .. }), "{e}");
+    assert!(e.to_string().contains("/brokers/ids"), "{e}");
+}
+
+#[test]
+fn unreachable_zookeeper_fails_in_time() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let zk = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    let e = KafkaClient::with_options(ClientOptions {
+        zookeeper_hosts: Some(zk.clone()),
+        hosts: "127.0.0.1:1".into(),
+        socket_timeout_ms: 500,
+        ..Default::default()
+    })
+    .unwrap_err();
+    let took = started.elapsed();
+    // Bound: 1 host * 3 * 500 ms, plus slack for a busy machine.
+    assert!(took < Duration::from_secs(5), "took {took:?}: {e}");
+    assert!(matches!(e, Error::NoBrokersAvailable { .. }), "{e}");
+    assert!(
+        e.to_string().contains(&zk),
+        "names the ZooKeeper hosts: {e}"
+    );
 }

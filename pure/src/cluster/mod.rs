@@ -16,6 +16,7 @@ pub mod coordinator;
 pub mod metadata;
 pub mod offsets;
 pub mod topics;
+pub mod zookeeper;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,16 +64,15 @@ impl Cluster {
     /// Validate the options, bootstrap from any reachable host, load brokers and all topics.
     pub async fn connect(options: ClientOptions) -> Result<Arc<Cluster>, Error> {
         options.validate()?;
-        if options.zookeeper_hosts.is_some() {
-            return Err(Error::config(
-                "zookeeper_hosts",
-                "broker discovery through ZooKeeper is not supported yet by the pure engine; pass the brokers in `hosts`",
-            ));
-        }
+        // PyKafka: `zookeeper_hosts`, when set, takes precedence over `hosts`.
+        let seeds = match options.zookeeper_hosts.as_deref() {
+            Some(zk) => zookeeper::discover_brokers(zk, options.socket_timeout_ms).await?,
+            None => options.parse_hosts()?,
+        };
         let config = ConnectionConfig::from_options(&options)?;
         let offsets_config = config.offsets_channel(&options)?;
         let cluster = Arc::new(Cluster {
-            seeds: options.parse_hosts()?,
+            seeds,
             options,
             config: Arc::new(config),
             offsets_config: Arc::new(offsets_config),
