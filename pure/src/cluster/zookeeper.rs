@@ -64,12 +64,14 @@ async fn discover(zk_hosts: &str, budget: Duration) -> Result<Vec<(String, u16)>
         })?;
     let ids = match client.list_children(IDS_PATH).await {
         Ok(ids) => ids,
-        Err(zookeeper_client::Error::NoNode) => return Err(unavailable(
-            zk_hosts,
-            format!(
+        Err(zookeeper_client::Error::NoNode) => {
+            return Err(unavailable(
+                zk_hosts,
+                format!(
                 "{IDS_PATH} does not exist (not a ZooKeeper-mode Kafka cluster, or wrong chroot?)"
             ),
-        )),
+            ))
+        }
         Err(e) => return Err(unavailable(zk_hosts, format!("listing {IDS_PATH}: {e}"))),
     };
     let mut brokers = Vec::with_capacity(ids.len());
