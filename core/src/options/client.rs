@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::{non_negative, positive};
+use super::positive;
 use crate::error::{Error, Result};
 
 /// TLS settings (PyKafka's `SslConfig`). With TLS set, every host in `hosts` is an SSL port.
@@ -151,7 +151,7 @@ impl ClientOptions {
         if let Some(v) = &self.broker_version {
             parse_broker_version(v)?;
         }
-        non_negative("socket_timeout_ms", self.socket_timeout_ms)
+        Ok(())
     }
 }
 
