@@ -1,0 +1,359 @@
+//! ManagedBalancedConsumer (Kafka-managed groups) against real brokers: every body runs for the pure engine
+//! and, with the `native` feature, librdkafka as the internal consumer, on Kafka 4.1 and 3.9.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ferrokafka::{
+    BalancedConsumer, BalancedConsumerBuilder, Error, KafkaClient, MembershipProtocol,
+};
+use ferrokafka_testkit::{shared_kafka39, shared_kafka4, unique_name, KafkaCluster};
+
+use crate::common;
+
+fn engines() -> Vec<bool> {
+    if cfg!(feature = "native") {
+        vec![false, true]
+    } else {
+        vec![false]
+    }
+}
+
+/// Runs `body` against Kafka 4.1 and 3.9, for every engine.
+fn each(body: impl Fn(&KafkaCluster, &KafkaClient, bool)) {
+    for (name, cluster) in [
+        ("kafka 4.1", shared_kafka4()),
+        ("kafka 3.9", shared_kafka39()),
+    ] {
+        let client = common::client(cluster);
+        for rdkafka in engines() {
+            eprintln!("--- {name}, rdkafka={rdkafka}");
+            body(cluster, &client, rdkafka);
+        }
+    }
+}
+
+/// A member with short heartbeats so rebalances settle quickly.
+fn member(
+    client: &KafkaClient,
+    topic: &str,
+    group: &str,
+    rdkafka: bool,
+) -> BalancedConsumerBuilder {
+    client
+        .topic(topic)
+        .expect("topic")
+        .balanced_consumer(group)
+        .use_rdkafka(rdkafka)
+        .consumer_timeout_ms(3_000)
+        .heartbeat_interval_ms(200)
+        .session_timeout_ms(10_000)
+        .rebalance_timeout_ms(10_000)
+        .rebalance_backoff_ms(200)
+        .offsets_channel_backoff_ms(100)
+        .fetch_error_backoff_ms(100)
+}
+
+/// A topic with `partitions` partitions holding `per` messages "p{p}-{i}" each.
+fn filled_topic(
+    cluster: &KafkaCluster,
+    client: &KafkaClient,
+    partitions: i32,
+    per: usize,
+) -> String {
+    let name = unique_name("balanced");
+    cluster
+        .create_topic(&name, partitions)
+        .expect("create topic");
+    for p in 0..partitions {
+        let values: Vec<Vec<u8>> = (0..per).map(|i| format!("p{p}-{i}").into_bytes()).collect();
+        let refs: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
+        common::produce(client, &name, p, &refs);
+    }
+    name
+}
+
+/// `(partition, offset)` of up to `limit` messages, until `consume(true)` times out.
+fn drain(c: &BalancedConsumer, limit: usize) -> Vec<(i32, i64)> {
+    let mut out = Vec::new();
+    while out.len() < limit {
+        match c.consume(true).expect("consume") {
+            Some(m) => {
+                let want = format!("p{}-{}", m.partition_id, m.offset);
+                assert_eq!(m.value.as_deref(), Some(want.as_bytes()));
+                out.push((m.partition_id, m.offset));
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Waits until the members hold disjoint sets covering all `n` partitions; returns them.
+fn settled(members: &[&BalancedConsumer], n: i32) -> Vec<BTreeSet<i32>> {
+    common::eventually(Duration::from_secs(30), || {
+        let sets: Vec<BTreeSet<i32>> = members
+            .iter()
+            .map(|m| m.partitions().into_iter().collect())
+            .collect();
+        let total: usize = sets.iter().map(BTreeSet::len).sum();
+        let union: BTreeSet<i32> = sets.iter().flatten().copied().collect();
+        (total == n as usize && union == (0..n).collect()).then_some(sets)
+    })
+    .expect("the group settles with every partition owned once")
+}
+
+/// PyKafka's assignment, computed independently: partitions sorted by "{topic}-{leader}-{id}", members by
+/// bytes; range = contiguous slices (remainder to the first), roundrobin = dealt in turn.
+fn expected(
+    client: &KafkaClient,
+    topic: &str,
+    members: &[String],
+    me: &str,
+    protocol: MembershipProtocol,
+) -> BTreeSet<i32> {
+    let t = client.topic(topic).expect("topic");
+    let mut keys: Vec<(String, i32)> = t
+        .partitions()
+        .values()
+        .map(|p| (format!("{topic}-{}-{}", p.leader, p.id), p.id))
+        .collect();
+    keys.sort();
+    let mut ids: Vec<&String> = members.iter().collect();
+    ids.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    let idx = ids.iter().position(|m| *m == me).expect("member listed");
+    let c = ids.len();
+    match protocol {
+        MembershipProtocol::Range => {
+            let (n, r) = (keys.len() / c, keys.len() % c);
+            let start = n * idx + idx.min(r);
+            let num = n + usize::from(idx < r);
+            keys[start..start + num].iter().map(|k| k.1).collect()
+        }
+        MembershipProtocol::RoundRobin => keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % c == idx)
+            .map(|(_, k)| k.1)
+            .collect(),
+    }
+}
+
+fn split_and_consume_once(protocol: MembershipProtocol) {
+    each(|cluster, client, rdkafka| {
+        let topic = filled_topic(cluster, client, 6, 10);
+        let group = unique_name("g");
+        let build = || {
+            member(client, &topic, &group, rdkafka)
+                .membership_protocol(protocol)
+                .build()
+                .expect("member joins")
+        };
+        let a = build();
+        let b = build();
+        let sets = settled(&[&a, &b], 6);
+        let ids = vec![a.member_id(), b.member_id()];
+        assert_eq!(sets[0], expected(client, &topic, &ids, &ids[0], protocol));
+        assert_eq!(sets[1], expected(client, &topic, &ids, &ids[1], protocol));
+        assert_eq!(a.generation_id(), b.generation_id());
+
+        let (got_a, got_b) = std::thread::scope(|s| {
+            let ha = s.spawn(|| drain(&a, usize::MAX));
+            let hb = s.spawn(|| drain(&b, usize::MAX));
+            (ha.join().expect("a"), hb.join().expect("b"))
+        });
+        assert!(got_a.iter().all(|(p, _)| sets[0].contains(p)), "{got_a:?}");
+        assert!(got_b.iter().all(|(p, _)| sets[1].contains(p)), "{got_b:?}");
+        let all: Vec<_> = got_a.iter().chain(&got_b).copied().collect();
+        let distinct: BTreeSet<_> = all.iter().copied().collect();
+        assert_eq!(all.len(), 60, "every message exactly once");
+        assert_eq!(distinct.len(), 60);
+        a.stop().expect("stop a");
+        b.stop().expect("stop b");
+    });
+}
+
+#[test]
+fn two_members_split_by_range_and_consume_every_message_once() {
+    split_and_consume_once(MembershipProtocol::Range);
+}
+
+#[test]
+fn two_members_split_by_roundrobin_and_consume_every_message_once() {
+    split_and_consume_once(MembershipProtocol::RoundRobin);
+}
+
+#[test]
+fn a_stopped_member_hands_its_partitions_over_at_its_committed_offsets() {
+    each(|cluster, client, rdkafka| {
+        let topic = filled_topic(cluster, client, 6, 10);
+        let group = unique_name("g");
+        let a = member(client, &topic, &group, rdkafka)
+            .build()
+            .expect("a joins");
+        let b = member(client, &topic, &group, rdkafka)
+            .build()
+            .expect("b joins");
+        let sets = settled(&[&a, &b], 6);
+        let first_a = drain(&a, 12);
+        let first_b = drain(&b, 12);
+        assert_eq!((first_a.len(), first_b.len()), (12, 12));
+        let b_held = b.held_offsets();
+        // stop commits what b consumed and leaves: a gets everything.
+        b.stop().expect("stop b");
+        assert!(matches!(
+            b.consume(false),
+            Err(Error::ConsumerStopped { .. })
+        ));
+        settled(&[&a], 6);
+        let rest = drain(&a, usize::MAX);
+        // b's partitions resume right after what b consumed (its commit), not from the start.
+        for p in &sets[1] {
+            let first = rest.iter().find(|(q, _)| q == p).map(|(_, o)| *o);
+            let held = b_held.get(p).copied().unwrap_or(-2);
+            let resume = if held >= 0 { held + 1 } else { 0 };
+            assert_eq!(first, (resume < 10).then_some(resume), "partition {p}");
+        }
+        let all: Vec<_> = first_a
+            .iter()
+            .chain(&first_b)
+            .chain(&rest)
+            .copied()
+            .collect();
+        let distinct: BTreeSet<_> = all.iter().copied().collect();
+        assert_eq!(distinct.len(), 60, "nothing lost");
+        assert_eq!(
+            all.len(),
+            60,
+            "no duplicate: everything consumed was committed"
+        );
+        a.stop().expect("stop a");
+    });
+}
+
+#[test]
+fn post_rebalance_callback_sees_old_and_new_offsets_and_moves_positions() {
+    each(|cluster, client, rdkafka| {
+        let topic = filled_topic(cluster, client, 2, 10);
+        let group = unique_name("g");
+        let calls: Arc<Mutex<Vec<(BTreeMap<i32, i64>, BTreeMap<i32, i64>)>>> = Arc::default();
+        let seen = Arc::clone(&calls);
+        let a = member(client, &topic, &group, rdkafka)
+            .post_rebalance_callback(move |old, new| {
+                seen.lock().unwrap().push((old.clone(), new.clone()));
+                Some(BTreeMap::from([(0, 4)]))
+            })
+            .build()
+            .expect("joins");
+        {
+            let calls = calls.lock().unwrap();
+            assert_eq!(calls.len(), 1);
+            assert!(
+                calls[0].0.is_empty(),
+                "nothing held before the first assignment"
+            );
+            assert_eq!(calls[0].1, BTreeMap::from([(0, -2), (1, -2)]));
+        }
+        let got = drain(&a, usize::MAX);
+        let p0: Vec<i64> = got
+            .iter()
+            .filter(|(p, _)| *p == 0)
+            .map(|(_, o)| *o)
+            .collect();
+        let p1: Vec<i64> = got
+            .iter()
+            .filter(|(p, _)| *p == 1)
+            .map(|(_, o)| *o)
+            .collect();
+        assert_eq!(
+            p0,
+            (5..10).collect::<Vec<_>>(),
+            "the callback's offset 4 = last consumed"
+        );
+        assert_eq!(p1, (0..10).collect::<Vec<_>>());
+        a.stop().expect("stop");
+    });
+}
+
+#[test]
+fn committed_offsets_are_where_the_next_member_resumes() {
+    each(|cluster, client, rdkafka| {
+        let topic = filled_topic(cluster, client, 1, 10);
+        let group = unique_name("g");
+        let a = member(client, &topic, &group, rdkafka)
+            .build()
+            .expect("a joins");
+        assert_eq!(drain(&a, 7).len(), 7);
+        a.commit_offsets(None).expect("commit");
+        assert_eq!(a.fetch_offsets().expect("fetch")[&0].offset, 7);
+        // An explicit commit is written verbatim.
+        a.commit_offsets(Some(&[(0, 3)])).expect("commit 3");
+        assert_eq!(a.fetch_offsets().expect("fetch")[&0].offset, 3);
+        // fetch_offsets moved the position back (reset_offset_on_fetch): 3..10 come again.
+        assert_eq!(
+            drain(&a, usize::MAX),
+            (3..10).map(|o| (0, o)).collect::<Vec<_>>()
+        );
+        a.stop().expect("stop a commits 10");
+        let b = member(client, &topic, &group, rdkafka)
+            .build()
+            .expect("b joins");
+        assert_eq!(b.fetch_offsets().expect("fetch")[&0].offset, 10);
+        assert_eq!(b.consume(true).expect("consume"), None, "nothing after 10");
+        b.stop().expect("stop b");
+    });
+}
+
+#[test]
+fn bad_options_are_rejected_naming_the_option() {
+    let client = common::client(shared_kafka4());
+    let topic = client.topic("balanced-options").expect("topic");
+    let check = |b: BalancedConsumerBuilder, option: &str| match b.auto_start(false).build() {
+        Err(Error::Config { option: o, .. }) => assert_eq!(o, option),
+        other => panic!("{option}: expected a Config error, got {other:?}"),
+    };
+    check(
+        topic.balanced_consumer("g").heartbeat_interval_ms(30_000),
+        "heartbeat_interval_ms",
+    );
+    check(
+        topic.balanced_consumer("g").heartbeat_interval_ms(0),
+        "heartbeat_interval_ms",
+    );
+    check(
+        topic.balanced_consumer("g").rebalance_max_retries(0),
+        "rebalance_max_retries",
+    );
+    check(
+        topic.balanced_consumer("g").rebalance_backoff_ms(-1),
+        "rebalance_backoff_ms",
+    );
+    check(
+        topic.balanced_consumer("g").session_timeout_ms(0),
+        "session_timeout_ms",
+    );
+    check(
+        topic.balanced_consumer("g").queued_max_messages(0),
+        "queued_max_messages",
+    );
+    assert!(topic.balanced_consumer("").build().is_err(), "empty group");
+    let idle = topic
+        .balanced_consumer("g")
+        .auto_start(false)
+        .build()
+        .expect("valid");
+    assert!(matches!(
+        idle.consume(false),
+        Err(Error::ConsumerStopped { .. })
+    ));
+    #[cfg(not(feature = "native"))]
+    assert!(matches!(
+        topic
+            .balanced_consumer("g")
+            .use_rdkafka(true)
+            .auto_start(false)
+            .build(),
+        Err(Error::EngineUnavailable(_))
+    ));
+}
