@@ -235,7 +235,7 @@ impl BalancedConsumer {
         let held = c.held_offsets();
         let entries: Vec<_> = held
             .iter()
-            .filter(|(p, o)| **o >= -1 && targets.is_none_or(|t| t.iter().any(|(q, _)| q == *p)))
+            .filter(|(p, o)| **o >= -1 && targets.map_or(true, |t| t.iter().any(|(q, _)| q == *p)))
             .map(|(p, o)| (*p, o + 1))
             .collect();
         self.shared.commit(Some(entries))

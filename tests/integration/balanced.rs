@@ -12,6 +12,9 @@ use ferrokafka_testkit::{shared_kafka39, shared_kafka4, unique_name, KafkaCluste
 
 use crate::common;
 
+/// Held offsets as the post-rebalance callback sees them.
+type Held = BTreeMap<i32, i64>;
+
 fn engines() -> Vec<bool> {
     if cfg!(feature = "native") {
         vec![false, true]
@@ -237,7 +240,7 @@ fn post_rebalance_callback_sees_old_and_new_offsets_and_moves_positions() {
     each(|cluster, client, rdkafka| {
         let topic = filled_topic(cluster, client, 2, 10);
         let group = unique_name("g");
-        let calls: Arc<Mutex<Vec<(BTreeMap<i32, i64>, BTreeMap<i32, i64>)>>> = Arc::default();
+        let calls: Arc<Mutex<Vec<(Held, Held)>>> = Arc::default();
         let seen = Arc::clone(&calls);
         let a = member(client, &topic, &group, rdkafka)
             .post_rebalance_callback(move |old, new| {
@@ -356,4 +359,39 @@ fn bad_options_are_rejected_naming_the_option() {
             .build(),
         Err(Error::EngineUnavailable(_))
     ));
+}
+
+#[test]
+fn a_consume_blocked_forever_lets_a_rebalance_through() {
+    each(|cluster, client, rdkafka| {
+        let topic = unique_name("balanced-idle");
+        cluster.create_topic(&topic, 2).expect("create topic");
+        let group = unique_name("g");
+        let a = member(client, &topic, &group, rdkafka)
+            .consumer_timeout_ms(-1)
+            .build()
+            .expect("a joins");
+        std::thread::scope(|s| {
+            // Blocks until a message comes: nothing is there yet.
+            let waiting = s.spawn(|| a.consume(true));
+            // b can only join if a's blocked consume gives way to a's rebalance.
+            let b = member(client, &topic, &group, rdkafka)
+                .build()
+                .expect("b joins");
+            let sets = settled(&[&a, &b], 2);
+            let a_partition = *sets[0].iter().next().expect("a owns one");
+            common::produce(client, &topic, a_partition, &[b"late"]);
+            let m = waiting
+                .join()
+                .expect("thread")
+                .expect("consume")
+                .expect("a message");
+            assert_eq!(
+                (m.partition_id, m.value.as_deref()),
+                (a_partition, Some(&b"late"[..]))
+            );
+            b.stop().expect("stop b");
+        });
+        a.stop().expect("stop a");
+    });
 }
