@@ -395,3 +395,35 @@ fn a_consume_blocked_forever_lets_a_rebalance_through() {
         a.stop().expect("stop a");
     });
 }
+
+#[test]
+fn async_build_stream_and_deserializer() {
+    each(|cluster, client, rdkafka| {
+        let topic = filled_topic(cluster, client, 2, 5);
+        let group = unique_name("g");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let values = rt.block_on(async {
+            use futures::StreamExt;
+            let c = member(client, &topic, &group, rdkafka)
+                .consumer_timeout_ms(1_500)
+                .deserializer(|v, k| Ok((v.map(|v| [b"D:".as_slice(), &v].concat().into()), k)))
+                .build_async()
+                .await
+                .expect("joins");
+            let values: BTreeSet<Vec<u8>> = c
+                .stream()
+                .map(|m| m.expect("message").value.expect("value").to_vec())
+                .collect()
+                .await;
+            c.stop().expect("stop");
+            values
+        });
+        let want: BTreeSet<Vec<u8>> = (0..2)
+            .flat_map(|p| (0..5).map(move |i| format!("D:p{p}-{i}").into_bytes()))
+            .collect();
+        assert_eq!(values, want);
+    });
+}
