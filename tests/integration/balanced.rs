@@ -104,7 +104,13 @@ fn settled(members: &[&BalancedConsumer], n: i32) -> Vec<BTreeSet<i32>> {
         let union: BTreeSet<i32> = sets.iter().flatten().copied().collect();
         (total == n as usize && union == (0..n).collect()).then_some(sets)
     })
-    .expect("the group settles with every partition owned once")
+    .unwrap_or_else(|| {
+        let now: Vec<_> = members
+            .iter()
+            .map(|m| (m.partitions(), m.generation_id(), m.consume(false).err()))
+            .collect();
+        panic!("the group did not settle with every partition owned once: {now:?}")
+    })
 }
 
 /// PyKafka's assignment, computed independently: partitions sorted by "{topic}-{leader}-{id}", members by
@@ -426,4 +432,62 @@ fn async_build_stream_and_deserializer() {
             .collect();
         assert_eq!(values, want);
     });
+}
+
+/// A member that joins with the raw protocol (ferrokafka_pure's Membership, as another client would) and
+/// then falls silent: it gets its range share, and once the coordinator drops it (session timeout) the
+/// balanced consumer's heartbeat notices the rebalance and takes every partition. Kafka 4.1 only (slow).
+#[test]
+fn a_silent_member_is_dropped_and_the_survivor_takes_everything() {
+    use ferrokafka_pure::group::{Assignor, Membership, MembershipConfig};
+    let cluster = shared_kafka4();
+    let client = common::client(cluster);
+    for rdkafka in engines() {
+        let topic = filled_topic(cluster, &client, 4, 5);
+        let group = unique_name("g");
+        let a = member(&client, &topic, &group, rdkafka)
+            .build()
+            .expect("a joins");
+        let mut ghost = Membership::new(
+            Arc::clone(client.cluster()),
+            MembershipConfig {
+                group: group.clone(),
+                topic: topic.clone(),
+                assignor: Assignor::Range,
+                session_timeout_ms: 6_000,
+                rebalance_timeout_ms: 10_000,
+            },
+        );
+        let (ghost_parts, ghost_id) = client
+            .runtime_handle()
+            .block_on(async {
+                let parts = ghost.rebalance(5, Duration::from_millis(200)).await?;
+                Ok::<_, Error>((parts, ghost.member_id().to_string()))
+            })
+            .expect("the ghost joins");
+        let ids = vec![a.member_id(), ghost_id.clone()];
+        let range = MembershipProtocol::Range;
+        let mine = expected(&client, &topic, &ids, &ids[0], range);
+        assert_eq!(
+            ghost_parts,
+            expected(&client, &topic, &ids, &ghost_id, range)
+        );
+        assert_eq!(mine.len() + ghost_parts.len(), 4);
+        assert!(mine.is_disjoint(&ghost_parts));
+        // a's share is installed right after its SyncGroup answer.
+        let held = common::eventually(Duration::from_secs(10), || {
+            let now: BTreeSet<i32> = a.partitions().into_iter().collect();
+            (now == mine).then_some(now)
+        });
+        assert_eq!(held, Some(mine));
+        // The ghost never heartbeats: after its session timeout a owns all four.
+        settled(&[&a], 4);
+        let got = drain(&a, usize::MAX);
+        assert_eq!(
+            got.len(),
+            20,
+            "nothing was committed by the ghost: a reads everything"
+        );
+        a.stop().expect("stop");
+    }
 }
