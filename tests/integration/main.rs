@@ -2,6 +2,7 @@
 //! `KAFKA_BOOTSTRAP` names an existing cluster).
 
 mod balanced;
+mod balanced_support;
 mod common;
 mod consumer;
 mod failover;
