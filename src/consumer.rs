@@ -47,6 +47,23 @@ impl Topic {
     }
 }
 
+impl SimpleConsumerBuilder {
+    /// A builder with these options, as the balanced consumer makes its internal consumer.
+    pub(crate) fn from_parts(
+        topic: Topic,
+        options: ConsumerOptions,
+        deserializer: Option<Deserializer>,
+        use_rdkafka: bool,
+    ) -> Self {
+        SimpleConsumerBuilder {
+            topic,
+            options,
+            deserializer,
+            use_rdkafka,
+        }
+    }
+}
+
 /// Builds a [`SimpleConsumer`]. Setters are named after PyKafka's `SimpleConsumer` arguments.
 #[must_use = "call build() to get a consumer"]
 pub struct SimpleConsumerBuilder {

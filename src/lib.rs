@@ -11,12 +11,17 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod balanced;
 mod client;
 mod consumer;
 mod producer;
 mod runtime;
 mod topic;
 
+pub use balanced::{
+    BalancedConsumer, BalancedConsumerBuilder, BalancedIter, GroupOptions, MembershipProtocol,
+    PostRebalanceCallback,
+};
 pub use client::{
     BrokerInfo, GroupDescription, GroupListing, GroupMember, KafkaClient, NewTopic, Topics,
 };

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod compression;
 pub mod connection;
 pub mod consumer;
+pub mod group;
 pub mod producer;
 pub mod protocol;
 pub mod records;

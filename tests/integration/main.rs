@@ -1,6 +1,8 @@
 //! One integration-test binary: every test against real brokers (ferrokafka-testkit starts them, or
 //! `KAFKA_BOOTSTRAP` names an existing cluster).
 
+mod balanced;
+mod balanced_support;
 mod common;
 mod consumer;
 mod failover;

@@ -1,0 +1,123 @@
+//! Group offsets for the balanced consumer, through the pure engine's offset path whatever engine reads:
+//! commits carry the group's generation and member id (librdkafka's standalone commits use generation -1,
+//! which a broker rejects for a group with live members).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ferrokafka_core::{CommittedOffset, Error, ErrorContext, Result};
+use ferrokafka_pure::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
+
+/// Commit `entries` `(partition, next offset)`, retrying `attempts` times (attempt i sleeps i × backoff).
+/// The last error left (request or partition) is returned.
+pub(crate) async fn commit(
+    backend: &ClusterBackend,
+    member: GroupMember,
+    topic: &str,
+    entries: Vec<(i32, i64)>,
+    attempts: u32,
+    backoff: Duration,
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut todo = entries;
+    let mut last = None;
+    for attempt in 0..attempts.max(1) {
+        if attempt > 0 {
+            tokio::time::sleep(backoff * attempt).await;
+        }
+        let list = todo
+            .iter()
+            .map(|&(partition, offset)| CommitEntry {
+                partition,
+                offset,
+                metadata: member.member_id.clone(),
+            })
+            .collect();
+        match backend.commit_offsets(&member, topic, list).await {
+            Ok(answers) => {
+                let failed: BTreeMap<i32, _> = answers
+                    .into_iter()
+                    .filter_map(|(p, code)| code.map(|c| (p, c)))
+                    .collect();
+                if failed.is_empty() {
+                    return Ok(());
+                }
+                let retriable = failed.values().all(|c| c.is_retriable());
+                if let Some((&p, &code)) = failed.iter().next() {
+                    last = Some(Error::kafka(code, where_(&member.group, topic, p)));
+                }
+                if !retriable {
+                    break;
+                }
+                todo.retain(|(p, _)| failed.contains_key(p));
+            }
+            Err(e) => {
+                let _ = backend.refresh_coordinator(&member.group).await;
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Other("commit failed".into())))
+}
+
+/// The group's committed offsets of `partitions` (offset = next to consume, -1 = none).
+pub(crate) async fn fetch(
+    backend: &ClusterBackend,
+    group: &str,
+    topic: &str,
+    partitions: Vec<i32>,
+    attempts: u32,
+    backoff: Duration,
+) -> Result<BTreeMap<i32, CommittedOffset>> {
+    if partitions.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut last = None;
+    for attempt in 0..attempts.max(1) {
+        if attempt > 0 {
+            tokio::time::sleep(backoff * attempt).await;
+        }
+        match backend
+            .fetch_committed(group, topic, partitions.clone())
+            .await
+        {
+            Ok(answers) => {
+                if let Some((p, code)) = answers
+                    .iter()
+                    .find_map(|a| a.error.map(|c| (a.partition, c)))
+                {
+                    last = Some(Error::kafka(code, where_(group, topic, p)));
+                    if code.is_retriable() {
+                        let _ = backend.refresh_coordinator(group).await;
+                        continue;
+                    }
+                    break;
+                }
+                return Ok(answers
+                    .into_iter()
+                    .map(|a| {
+                        let c = CommittedOffset {
+                            offset: a.offset,
+                            metadata: a.metadata,
+                        };
+                        (a.partition, c)
+                    })
+                    .collect());
+            }
+            Err(e) => {
+                let _ = backend.refresh_coordinator(group).await;
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Other("offset fetch failed".into())))
+}
+
+fn where_(group: &str, topic: &str, partition: i32) -> ErrorContext {
+    ErrorContext {
+        group: Some(group.to_string()),
+        ..ErrorContext::partition(topic, partition)
+    }
+}

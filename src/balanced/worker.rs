@@ -1,0 +1,347 @@
+//! The balanced consumer's moving parts: the rebalance (PyKafka's `_rebalance` + `_update_member_assignment`
+//! + `_setup_internal_consumer`) and the background thread that heartbeats and auto-commits.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use ferrokafka_core::{ConsumerOptions, Error, ResetTarget, Result};
+use ferrokafka_pure::consumer::{ClusterBackend, GroupMember};
+use ferrokafka_pure::group::{Membership, MembershipConfig};
+
+use super::{offsets, GroupOptions, PostRebalanceCallback};
+use crate::consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
+use crate::topic::Topic;
+
+/// The internal consumer's `consume(true)` returns after this, so a rebalance or stop interrupts a
+/// blocked `consume` within it.
+pub(crate) const CONSUME_SLICE_MS: i64 = 100;
+
+/// Everything the builder validated.
+pub(crate) struct Settings {
+    pub topic: Topic,
+    pub group: String,
+    pub options: ConsumerOptions,
+    pub group_options: GroupOptions,
+    pub deserializer: Option<Deserializer>,
+    pub callback: Option<PostRebalanceCallback>,
+    pub use_rdkafka: bool,
+}
+
+/// What changes with rebalances, under one lock.
+#[derive(Default)]
+pub(crate) struct State {
+    pub running: bool,
+    /// Set while a rebalance runs: `consume` waits instead of reading partitions being given up.
+    pub rebalancing: bool,
+    pub inner: Option<SimpleConsumer>,
+    pub assigned: BTreeSet<i32>,
+    pub generation_id: i32,
+    pub member_id: String,
+    /// A background failure (heartbeat, rebalance), returned by the next `consume`.
+    pub error: Option<Error>,
+    /// Whether partitions were assigned before (`reset_offset_on_start` applies only to the first time).
+    pub assigned_once: bool,
+    /// Bumped by `stop`, so an old worker thread ends.
+    pub epoch: u64,
+}
+
+pub(crate) struct Shared {
+    pub settings: Settings,
+    pub state: Mutex<State>,
+    /// Notified whenever `state` changes in a way `consume` waits for.
+    pub changed: Condvar,
+    /// `consume` holds it for reading while it reads the internal consumer; a rebalance takes it for
+    /// writing before committing, so no message is handed out after the commit (PyKafka's rebalancing lock).
+    pub gate: RwLock<()>,
+    pub membership: Arc<tokio::sync::Mutex<Membership>>,
+    pub backend: Arc<ClusterBackend>,
+}
+
+impl Shared {
+    pub(crate) fn new(settings: Settings) -> Self {
+        let cluster = Arc::clone(settings.topic.cluster());
+        let g = &settings.group_options;
+        let membership = Membership::new(
+            Arc::clone(&cluster),
+            MembershipConfig {
+                group: settings.group.clone(),
+                topic: settings.topic.name().to_string(),
+                assignor: g.membership_protocol,
+                session_timeout_ms: g.session_timeout_ms as i32,
+                rebalance_timeout_ms: g.rebalance_timeout_ms as i32,
+            },
+        );
+        Shared {
+            settings,
+            state: Mutex::new(State {
+                generation_id: -1,
+                ..State::default()
+            }),
+            changed: Condvar::new(),
+            gate: RwLock::new(()),
+            membership: Arc::new(tokio::sync::Mutex::new(membership)),
+            backend: Arc::new(ClusterBackend::new(cluster)),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn block_on<T: Send + 'static>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        self.settings.topic.client.block_on(fut)?
+    }
+
+    fn backoff(&self) -> (u32, Duration) {
+        let o = &self.settings.options;
+        (
+            o.offsets_commit_max_retries.clamp(1, 100) as u32,
+            Duration::from_millis(o.offsets_channel_backoff_ms as u64),
+        )
+    }
+
+    /// Commit `(partition, next offset)` pairs, or with `None` every held partition at last consumed + 1,
+    /// as this generation's member.
+    pub(crate) fn commit(&self, explicit: Option<Vec<(i32, i64)>>) -> Result<()> {
+        let (member, entries) = {
+            let st = self.lock();
+            let entries = match explicit {
+                Some(e) => e,
+                None => match &st.inner {
+                    Some(c) => held_to_commit(&c.held_offsets()),
+                    None => Vec::new(),
+                },
+            };
+            let member = GroupMember {
+                group: self.settings.group.clone(),
+                generation_id: st.generation_id,
+                member_id: st.member_id.clone(),
+            };
+            (member, entries)
+        };
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (attempts, backoff) = self.backoff();
+        let backend = Arc::clone(&self.backend);
+        let topic = self.settings.topic.name().to_string();
+        self.block_on(async move {
+            offsets::commit(&backend, member, &topic, entries, attempts, backoff).await
+        })
+    }
+
+    /// The group's committed offsets for `partitions`.
+    pub(crate) fn fetch_committed(
+        &self,
+        partitions: Vec<i32>,
+    ) -> Result<BTreeMap<i32, ferrokafka_core::CommittedOffset>> {
+        let (attempts, backoff) = self.backoff();
+        let backend = Arc::clone(&self.backend);
+        let (group, topic) = (
+            self.settings.group.clone(),
+            self.settings.topic.name().to_string(),
+        );
+        self.block_on(async move {
+            offsets::fetch(&backend, &group, &topic, partitions, attempts, backoff).await
+        })
+    }
+
+    /// PyKafka's `_rebalance`: stop handing out messages, commit, join + sync, then set up the internal
+    /// consumer for the new partitions if they changed.
+    pub(crate) fn rebalance(&self) -> Result<()> {
+        self.lock().rebalancing = true;
+        let result = self.rebalance_inner();
+        self.lock().rebalancing = false;
+        self.changed.notify_all();
+        result
+    }
+
+    fn rebalance_inner(&self) -> Result<()> {
+        {
+            let _no_consume = self.gate.write().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = self.commit(None) {
+                tracing::warn!(group = %self.settings.group, error = %e, "commit before rebalance failed");
+            }
+        }
+        let g = &self.settings.group_options;
+        let retries = g.rebalance_max_retries as u32;
+        let backoff = Duration::from_millis(g.rebalance_backoff_ms as u64);
+        let membership = Arc::clone(&self.membership);
+        let (parts, generation_id, member_id) = self.block_on(async move {
+            let mut m = membership.lock().await;
+            let parts = m.rebalance(retries, backoff).await?;
+            Ok((parts, m.generation_id(), m.member_id().to_string()))
+        })?;
+        let changed = {
+            let mut st = self.lock();
+            if !st.running {
+                return Err(self.stopped());
+            }
+            st.generation_id = generation_id;
+            st.member_id = member_id;
+            st.assigned != parts || (st.inner.is_none() && !parts.is_empty()) || !st.assigned_once
+        };
+        if changed {
+            self.setup_inner(parts)?;
+        }
+        Ok(())
+    }
+
+    /// PyKafka's `_setup_internal_consumer`: replace the internal consumer, start it at the committed
+    /// offsets, then call the post-rebalance callback and apply what it returns.
+    fn setup_inner(&self, parts: BTreeSet<i32>) -> Result<()> {
+        let (old, first) = {
+            let mut st = self.lock();
+            let first = !st.assigned_once;
+            st.assigned_once = true;
+            st.assigned = parts.clone();
+            (st.inner.take(), first)
+        };
+        let old_held = old.as_ref().map(|c| c.held_offsets()).unwrap_or_default();
+        if let Some(old) = old {
+            let _ = old.stop();
+        }
+        let inner = if parts.is_empty() {
+            None
+        } else {
+            Some(self.start_inner(&parts, first)?)
+        };
+        let new_held = inner.as_ref().map(|c| c.held_offsets()).unwrap_or_default();
+        if let (Some(cb), Some(c)) = (&self.settings.callback, &inner) {
+            if let Some(moved) = cb(&old_held, &new_held) {
+                let targets: Vec<_> = moved
+                    .iter()
+                    .map(|(p, o)| (*p, ResetTarget::LastConsumed(*o)))
+                    .collect();
+                c.reset_offsets(Some(&targets))?;
+                let entries = moved.iter().map(|(p, o)| (*p, o + 1)).collect();
+                self.commit(Some(entries))?;
+            }
+        }
+        let mut st = self.lock();
+        if !st.running {
+            drop(st);
+            if let Some(c) = inner {
+                let _ = c.stop();
+            }
+            return Err(self.stopped());
+        }
+        st.inner = inner;
+        Ok(())
+    }
+
+    fn start_inner(&self, parts: &BTreeSet<i32>, first: bool) -> Result<SimpleConsumer> {
+        let s = &self.settings;
+        // Offsets are the balanced consumer's business: the internal consumer is standalone.
+        let options = ConsumerOptions {
+            consumer_group: None,
+            partitions: Some(parts.iter().copied().collect()),
+            auto_commit_enable: false,
+            auto_start: false,
+            reset_offset_on_start: false,
+            consumer_timeout_ms: CONSUME_SLICE_MS,
+            generation_id: -1,
+            consumer_id: String::new(),
+            ..s.options.clone()
+        };
+        let c = SimpleConsumerBuilder::from_parts(
+            s.topic.clone(),
+            options,
+            s.deserializer.clone(),
+            s.use_rdkafka,
+        )
+        .build()?;
+        c.start()?;
+        if first && s.options.reset_offset_on_start {
+            return Ok(c);
+        }
+        let committed = self.fetch_committed(parts.iter().copied().collect())?;
+        let targets: Vec<_> = committed
+            .iter()
+            .filter(|(_, c)| c.offset >= 0)
+            .map(|(p, c)| (*p, ResetTarget::LastConsumed(c.offset - 1)))
+            .collect();
+        if !targets.is_empty() {
+            c.reset_offsets(Some(&targets))?;
+        }
+        Ok(c)
+    }
+
+    pub(crate) fn stopped(&self) -> Error {
+        Error::ConsumerStopped {
+            topic: self.settings.topic.name().to_string(),
+        }
+    }
+
+    /// Heartbeats every `heartbeat_interval_ms`, rebalances when told to, auto-commits; ends at `stop`.
+    /// Holds the consumer weakly: it ends when the last handle is gone too.
+    pub(crate) fn run_worker(me: Weak<Self>, epoch: u64) {
+        let mut last_commit = Instant::now();
+        while let Some(shared) = me.upgrade() {
+            if !shared.work_once(epoch, &mut last_commit) {
+                return;
+            }
+        }
+    }
+
+    /// One heartbeat period; false when the worker should end.
+    fn work_once(&self, epoch: u64, last_commit: &mut Instant) -> bool {
+        let beat = Duration::from_millis(self.settings.group_options.heartbeat_interval_ms as u64);
+        let o = &self.settings.options;
+        let commit_every = Duration::from_millis(o.auto_commit_interval_ms as u64);
+        {
+            let deadline = Instant::now() + beat;
+            {
+                let mut st = self.lock();
+                while st.running && st.epoch == epoch {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    st = self
+                        .changed
+                        .wait_timeout(st, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                if !st.running || st.epoch != epoch {
+                    return false;
+                }
+            }
+            let membership = Arc::clone(&self.membership);
+            let beat_result =
+                self.block_on(async move { membership.lock().await.heartbeat().await });
+            if !matches!(beat_result, Ok(false)) {
+                if let Err(e) = &beat_result {
+                    tracing::warn!(group = %self.settings.group, error = %e, "heartbeat failed; rejoining");
+                }
+                if let Err(e) = self.rebalance() {
+                    if self.lock().running {
+                        tracing::warn!(group = %self.settings.group, error = %e, "rebalance failed");
+                        self.lock().error = Some(e);
+                        self.changed.notify_all();
+                    }
+                }
+            }
+            if o.auto_commit_enable && last_commit.elapsed() >= commit_every {
+                *last_commit = Instant::now();
+                if let Err(e) = self.commit(None) {
+                    tracing::warn!(group = %self.settings.group, error = %e, "auto-commit failed");
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Held offsets → what to commit: last consumed + 1 where something was consumed.
+fn held_to_commit(held: &BTreeMap<i32, i64>) -> Vec<(i32, i64)> {
+    held.iter()
+        .filter(|(_, o)| **o >= 0)
+        .map(|(p, o)| (*p, o + 1))
+        .collect()
+}
