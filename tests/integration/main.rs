@@ -3,8 +3,11 @@
 
 mod common;
 mod consumer;
+mod engines;
 mod failover;
 mod faults;
+#[cfg(feature = "native")]
+mod interop;
 mod metadata;
 mod offsets;
 mod producer;
