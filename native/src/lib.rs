@@ -13,5 +13,9 @@ mod hostname;
 mod metadata;
 mod producer;
 
+/// The `rdkafka` crate this engine is built on, for what ferrokafka does not wrap (transactions, raw clients).
+/// Re-exported so users and tests reach it through the `native` feature, without a second dependency line.
+pub use rdkafka;
+
 pub use consumer::NativeSimpleConsumer;
 pub use producer::NativeProducer;

@@ -5,8 +5,11 @@ mod balanced;
 mod balanced_support;
 mod common;
 mod consumer;
+mod engines;
 mod failover;
 mod faults;
+#[cfg(feature = "native")]
+mod interop;
 mod metadata;
 mod offsets;
 mod producer;

@@ -497,13 +497,8 @@ fn broker_killed_mid_stream_native() {
 }
 
 #[test]
-fn use_rdkafka_without_the_engine_says_how_to_enable_it() {
-    let (_client, topic) = topic(shared_kafka4(), "p-engine", 1);
-    match topic.producer().use_rdkafka(true).build() {
-        Ok(p) => assert_eq!(p.engine_name(), "librdkafka"),
-        Err(Error::EngineUnavailable(why)) => assert!(!why.is_empty()),
-        Err(e) => panic!("{e}"),
-    }
+fn invalid_option_is_named() {
+    let (_client, topic) = topic(shared_kafka4(), "p-invalid", 1);
     let e = topic.producer().linger_ms(-1).build().expect_err("invalid");
     assert!(e.to_string().contains("linger_ms"), "{e}");
     let _ = shared_kafka39;
