@@ -1,4 +1,4 @@
-//! Engine selection: `use_rdkafka(true)` gives the librdkafka engine when it is compiled in, and in a
+//! Engine selection: `use_rdkafka(true)` on a producer, simple consumer or balanced consumer gives the librdkafka engine when it is compiled in, and in a
 //! `pure-only` build a typed `EngineUnavailable` that says how to enable it.
 
 use ferrokafka::Error;
@@ -16,6 +16,10 @@ fn use_rdkafka_selects_the_engine_or_says_how_to_enable_it() {
 
     let producer = topic.producer().use_rdkafka(true).build();
     let consumer = topic.simple_consumer().use_rdkafka(true).build();
+    let balanced = topic
+        .balanced_consumer(unique_name("engines-group"))
+        .use_rdkafka(true)
+        .build();
     if cfg!(feature = "native") {
         let producer = producer.expect("native producer");
         assert_eq!(producer.engine_name(), "librdkafka");
@@ -23,10 +27,14 @@ fn use_rdkafka_selects_the_engine_or_says_how_to_enable_it() {
         let consumer = consumer.expect("native consumer");
         assert_eq!(consumer.engine_name(), "librdkafka");
         consumer.stop().expect("stop");
+        let balanced = balanced.expect("balanced consumer over the native engine");
+        assert_eq!(balanced.engine_name(), "librdkafka");
+        balanced.stop().expect("stop");
     } else {
         for (what, result) in [
             ("producer", producer.map(|_| ())),
             ("simple consumer", consumer.map(|_| ())),
+            ("balanced consumer", balanced.map(|_| ())),
         ] {
             match result {
                 Err(Error::EngineUnavailable(why)) => {
