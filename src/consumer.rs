@@ -84,17 +84,58 @@ impl fmt::Debug for SimpleConsumerBuilder {
     }
 }
 
+/// Setters writing `self.$field.$name` (builders keep their options in plain structs).
 macro_rules! setters {
-    ($( $(#[$doc:meta])* $name:ident: $ty:ty; )*) => {
+    ($field:ident { $( $(#[$doc:meta])* $name:ident: $ty:ty; )* }) => {
         $(
             $(#[$doc])*
             pub fn $name(mut self, value: $ty) -> Self {
-                self.options.$name = value;
+                self.$field.$name = value;
                 self
             }
         )*
     };
 }
+
+/// The SimpleConsumer options every consumer builder has (a balanced consumer passes them to its internal
+/// consumer, as PyKafka does), on a builder whose `options` field is a `ConsumerOptions`.
+macro_rules! consumer_option_setters {
+    () => {
+        setters! { options {
+            /// Per-partition max bytes of one fetch (1048576). The pure engine grows it for a larger message.
+            fetch_message_max_bytes: i64;
+            /// Fetcher threads (1). The pure engine runs one fetcher per leader broker regardless.
+            num_consumer_fetchers: i64;
+            /// Commit consumed offsets every `auto_commit_interval_ms` and on `stop` (false; needs a group).
+            auto_commit_enable: bool;
+            /// 60000.
+            auto_commit_interval_ms: i64;
+            /// Max buffered messages per partition (2000): the memory bound.
+            queued_max_messages: i64;
+            /// 1.
+            fetch_min_bytes: i64;
+            /// Backoff after a failed fetch (500).
+            fetch_error_backoff_ms: i64;
+            /// Broker-side max wait of a fetch (100).
+            fetch_wait_max_ms: i64;
+            /// Backoff unit of offset-request retries: attempt i sleeps i × this (1000).
+            offsets_channel_backoff_ms: i64;
+            /// Attempts of commit / offset fetch / reset (5).
+            offsets_commit_max_retries: i64;
+            /// Where to start without a committed offset, and on OFFSET_OUT_OF_RANGE (Earliest).
+            auto_offset_reset: OffsetType;
+            /// ms without a message before `consume(true)` returns `None`; -1 and 0 = forever (-1).
+            consumer_timeout_ms: i64;
+            /// The topic is compacted (false). Offset gaps are accepted either way.
+            compacted_topic: bool;
+            /// `fetch_offsets()` also moves the positions (true).
+            reset_offset_on_fetch: bool;
+            /// Skip aborted transactional records (isolation level read_committed). Default false.
+            read_committed: bool;
+        }}
+    };
+}
+pub(crate) use {consumer_option_setters, setters};
 
 impl SimpleConsumerBuilder {
     /// The consumer group whose committed offsets are used and written (ASCII). Default: none.
@@ -109,46 +150,18 @@ impl SimpleConsumerBuilder {
         self
     }
 
-    setters! {
-        /// Per-partition max bytes of one fetch (1048576). The pure engine grows it for a larger message.
-        fetch_message_max_bytes: i64;
-        /// Fetcher threads (1). The pure engine runs one fetcher per leader broker regardless.
-        num_consumer_fetchers: i64;
-        /// Commit consumed offsets every `auto_commit_interval_ms` and on `stop` (false; needs a group).
-        auto_commit_enable: bool;
-        /// 60000.
-        auto_commit_interval_ms: i64;
-        /// Max buffered messages per partition (2000).
-        queued_max_messages: i64;
-        /// 1.
-        fetch_min_bytes: i64;
-        /// Backoff after a failed fetch (500).
-        fetch_error_backoff_ms: i64;
-        /// Broker-side max wait of a fetch (100).
-        fetch_wait_max_ms: i64;
-        /// Backoff unit of offset-request retries: attempt i sleeps i × this (1000).
-        offsets_channel_backoff_ms: i64;
-        /// Attempts of commit / offset fetch / reset (5).
-        offsets_commit_max_retries: i64;
-        /// Where to start without a committed offset, and on OFFSET_OUT_OF_RANGE (Earliest).
-        auto_offset_reset: OffsetType;
-        /// ms without a message before `consume(true)` returns `None`; -1 and 0 = forever (-1).
-        consumer_timeout_ms: i64;
+    consumer_option_setters!();
+
+    setters! { options {
         /// Start in `build()` (true).
         auto_start: bool;
         /// Reset to `auto_offset_reset` and commit at start (false).
         reset_offset_on_start: bool;
-        /// The topic is compacted (false). Offset gaps are accepted either way.
-        compacted_topic: bool;
         /// Deprecated in PyKafka; -1 for standalone groups.
         generation_id: i32;
         /// Deprecated in PyKafka; empty for standalone groups.
         consumer_id: String;
-        /// `fetch_offsets()` also moves the positions (true).
-        reset_offset_on_fetch: bool;
-        /// Skip aborted transactional records (isolation level read_committed). Default false.
-        read_committed: bool;
-    }
+    }}
 
     /// PyKafka's `deserializer(value, key) -> (value, key)`, applied in `consume`.
     pub fn deserializer<F>(mut self, f: F) -> Self
@@ -428,40 +441,34 @@ impl SimpleConsumer {
 
     /// Messages as PyKafka's `__iter__` gives them (see [`Iter`]).
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            consumer: self,
-            done: false,
-        }
+        Iter::new(self)
     }
 
     /// An async stream of messages: ends where the iterator does (a `None` from `consume_async`, i.e.
     /// `consumer_timeout_ms` without a message, or after a `ConsumerStopped` error).
     pub fn stream(&self) -> impl Stream<Item = Result<Message>> + Send + 'static {
-        futures::stream::unfold((self.clone(), false), |(c, done)| async move {
-            if done {
-                return None;
-            }
-            match c.consume_async().await {
-                Ok(Some(m)) => Some((Ok(m), (c, false))),
-                Ok(None) => None,
-                Err(e) => {
-                    let stop = matches!(e, Error::ConsumerStopped { .. });
-                    Some((Err(e), (c, stop)))
-                }
-            }
-        })
+        message_stream(self.clone())
     }
 }
 
 /// PyKafka's `__iter__`: `consume(block=True)` until it returns `None`. Fetch errors are yielded as `Err`
-/// and iteration goes on; `ConsumerStopped` is yielded once and ends it.
+/// and iteration goes on; `ConsumerStopped` is yielded once and ends it. The same for every consumer kind.
 #[derive(Debug)]
-pub struct Iter<'a> {
-    consumer: &'a SimpleConsumer,
+pub struct Iter<'a, C: ConsumerApi = SimpleConsumer> {
+    consumer: &'a C,
     done: bool,
 }
 
-impl Iterator for Iter<'_> {
+impl<'a, C: ConsumerApi> Iter<'a, C> {
+    pub(crate) fn new(consumer: &'a C) -> Self {
+        Iter {
+            consumer,
+            done: false,
+        }
+    }
+}
+
+impl<C: ConsumerApi> Iterator for Iter<'_, C> {
     type Item = Result<Message>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -479,6 +486,57 @@ impl Iterator for Iter<'_> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+/// The async form of [`Iter`]: ends at a `None` from `consume_async` or after a `ConsumerStopped` error.
+pub(crate) fn message_stream<C>(consumer: C) -> impl Stream<Item = Result<Message>> + Send + 'static
+where
+    C: ConsumerApi + Clone + 'static,
+{
+    futures::stream::unfold((consumer, false), |(c, done)| async move {
+        if done {
+            return None;
+        }
+        match c.consume_async().await {
+            Ok(Some(m)) => Some((Ok(m), (c, false))),
+            Ok(None) => None,
+            Err(e) => {
+                let stop = matches!(e, Error::ConsumerStopped { .. });
+                Some((Err(e), (c, stop)))
+            }
+        }
+    })
+}
+
+/// The trait layer: code generic over consumers takes a `SimpleConsumer` or a `BalancedConsumer`.
+impl ConsumerApi for SimpleConsumer {
+    fn consume(&self, block: bool) -> Result<Option<Message>> {
+        SimpleConsumer::consume(self, block)
+    }
+    async fn consume_async(&self) -> Result<Option<Message>> {
+        SimpleConsumer::consume_async(self).await
+    }
+    fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        SimpleConsumer::commit_offsets(self, partition_offsets)
+    }
+    fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        SimpleConsumer::fetch_offsets(self)
+    }
+    fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
+        SimpleConsumer::reset_offsets(self, targets)
+    }
+    fn held_offsets(&self) -> BTreeMap<i32, i64> {
+        SimpleConsumer::held_offsets(self)
+    }
+    fn partitions(&self) -> Vec<i32> {
+        SimpleConsumer::partitions(self)
+    }
+    fn start(&self) -> Result<()> {
+        SimpleConsumer::start(self)
+    }
+    fn stop(&self) -> Result<()> {
+        SimpleConsumer::stop(self)
     }
 }
 

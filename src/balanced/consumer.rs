@@ -10,6 +10,7 @@ use ferrokafka_core::{CommittedOffset, ConsumerApi, Error, Message, ResetTarget,
 use futures::Stream;
 
 use super::worker::{Settings, Shared};
+use crate::consumer::{message_stream, Iter};
 
 /// PyKafka's `ManagedBalancedConsumer`: a member of a Kafka-managed group reading its share of one topic's
 /// partitions. Cheap to clone (shared). Dropping the last handle does not leave the group: call
@@ -254,27 +255,12 @@ impl BalancedConsumer {
 
     /// Messages until `consume(true)` returns `None` (PyKafka's `__iter__`).
     pub fn iter(&self) -> BalancedIter<'_> {
-        BalancedIter {
-            consumer: self,
-            done: false,
-        }
+        Iter::new(self)
     }
 
     /// An async stream of messages, ending where the iterator does.
     pub fn stream(&self) -> impl Stream<Item = Result<Message>> + Send + 'static {
-        futures::stream::unfold((self.clone(), false), |(c, done)| async move {
-            if done {
-                return None;
-            }
-            match c.consume_async().await {
-                Ok(Some(m)) => Some((Ok(m), (c, false))),
-                Ok(None) => None,
-                Err(e) => {
-                    let stop = matches!(e, Error::ConsumerStopped { .. });
-                    Some((Err(e), (c, stop)))
-                }
-            }
-        })
+        message_stream(self.clone())
     }
 }
 
@@ -353,29 +339,4 @@ impl ConsumerApi for BalancedConsumer {
 
 /// PyKafka's `__iter__` over a balanced consumer: `consume(true)` until `None`; errors are yielded,
 /// `ConsumerStopped` ends it.
-#[derive(Debug)]
-pub struct BalancedIter<'a> {
-    consumer: &'a BalancedConsumer,
-    done: bool,
-}
-
-impl Iterator for BalancedIter<'_> {
-    type Item = Result<Message>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.consumer.consume(true) {
-            Ok(Some(m)) => Some(Ok(m)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = matches!(e, Error::ConsumerStopped { .. });
-                Some(Err(e))
-            }
-        }
-    }
-}
+pub type BalancedIter<'a> = Iter<'a, BalancedConsumer>;

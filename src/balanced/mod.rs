@@ -33,7 +33,7 @@ use ferrokafka_core::{ConsumerOptions, Error, OffsetType, Result};
 pub use consumer::{BalancedConsumer, BalancedIter};
 pub use ferrokafka_pure::group::Assignor as MembershipProtocol;
 
-use crate::consumer::Deserializer;
+use crate::consumer::{consumer_option_setters, setters, Deserializer};
 use crate::topic::Topic;
 
 /// PyKafka's `post_rebalance_callback(consumer, old_offsets, new_offsets)`: old and new held offsets; a
@@ -151,54 +151,14 @@ impl fmt::Debug for BalancedConsumerBuilder {
     }
 }
 
-macro_rules! setters {
-    ($field:ident { $( $(#[$doc:meta])* $name:ident: $ty:ty; )* }) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: $ty) -> Self {
-                self.$field.$name = value;
-                self
-            }
-        )*
-    };
-}
-
 impl BalancedConsumerBuilder {
+    consumer_option_setters!();
+
     setters! { options {
-        /// Per-partition max bytes of one fetch (1048576).
-        fetch_message_max_bytes: i64;
-        /// Fetcher threads (1); kept for parity.
-        num_consumer_fetchers: i64;
-        /// Commit consumed offsets every `auto_commit_interval_ms` (false).
-        auto_commit_enable: bool;
-        /// 60000.
-        auto_commit_interval_ms: i64;
-        /// Max buffered messages per partition (2000): the memory bound.
-        queued_max_messages: i64;
-        /// 1.
-        fetch_min_bytes: i64;
-        /// 500.
-        fetch_error_backoff_ms: i64;
-        /// 100.
-        fetch_wait_max_ms: i64;
-        /// Commit retry i sleeps i × this (1000).
-        offsets_channel_backoff_ms: i64;
-        /// Attempts of a commit / offset fetch (5).
-        offsets_commit_max_retries: i64;
-        /// Where to start without a committed offset (Earliest).
-        auto_offset_reset: OffsetType;
-        /// ms without a message before `consume(true)` returns `None`; -1 and 0 = forever (-1).
-        consumer_timeout_ms: i64;
         /// Join the group in `build()` (true).
         auto_start: bool;
         /// Ignore committed offsets on the first assignment (false).
         reset_offset_on_start: bool;
-        /// Kept for parity (false).
-        compacted_topic: bool;
-        /// `fetch_offsets()` also moves the positions (true).
-        reset_offset_on_fetch: bool;
-        /// read_committed isolation (false).
-        read_committed: bool;
     }}
 
     setters! { group {
