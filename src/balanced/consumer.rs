@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ferrokafka_core::{CommittedOffset, ConsumerApi, Error, Message, ResetTarget, Result};
 use futures::Stream;
 
-use super::worker::{Settings, Shared};
+use super::worker::{move_to_committed, Settings, Shared};
 use crate::consumer::{message_stream, Iter};
 
 /// PyKafka's `ManagedBalancedConsumer`: a member of a Kafka-managed group reading its share of one topic's
@@ -213,14 +213,7 @@ impl BalancedConsumer {
         };
         let committed = self.shared.fetch_committed(parts)?;
         if let (true, Some(c)) = (self.shared.settings.options.reset_offset_on_fetch, inner) {
-            let targets: Vec<_> = committed
-                .iter()
-                .filter(|(_, c)| c.offset >= 0)
-                .map(|(p, c)| (*p, ResetTarget::LastConsumed(c.offset - 1)))
-                .collect();
-            if !targets.is_empty() {
-                c.reset_offsets(Some(&targets))?;
-            }
+            move_to_committed(&c, &committed)?;
         }
         Ok(committed)
     }

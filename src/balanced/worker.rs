@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::{ConsumerOptions, Error, ResetTarget, Result};
+use ferrokafka_core::{CommittedOffset, ConsumerApi, ConsumerOptions, Error, ResetTarget, Result};
 use ferrokafka_pure::consumer::{ClusterBackend, GroupMember};
 use ferrokafka_pure::group::{Membership, MembershipConfig};
 
@@ -260,14 +260,7 @@ impl Shared {
             return Ok(c);
         }
         let committed = self.fetch_committed(parts.iter().copied().collect())?;
-        let targets: Vec<_> = committed
-            .iter()
-            .filter(|(_, c)| c.offset >= 0)
-            .map(|(p, c)| (*p, ResetTarget::LastConsumed(c.offset - 1)))
-            .collect();
-        if !targets.is_empty() {
-            c.reset_offsets(Some(&targets))?;
-        }
+        move_to_committed(&c, &committed)?;
         Ok(c)
     }
 
@@ -344,4 +337,21 @@ fn held_to_commit(held: &BTreeMap<i32, i64>) -> Vec<(i32, i64)> {
         .filter(|(_, o)| **o >= 0)
         .map(|(p, o)| (*p, o + 1))
         .collect()
+}
+
+/// Moves `consumer` so it resumes at the committed offsets (`next to consume` = committed); partitions without
+/// a committed offset stay where `auto_offset_reset` put them.
+pub(super) fn move_to_committed(
+    consumer: &impl ConsumerApi,
+    committed: &BTreeMap<i32, CommittedOffset>,
+) -> Result<()> {
+    let targets: Vec<_> = committed
+        .iter()
+        .filter(|(_, c)| c.offset >= 0)
+        .map(|(p, c)| (*p, ResetTarget::LastConsumed(c.offset - 1)))
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    consumer.reset_offsets(Some(&targets))
 }
