@@ -127,6 +127,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(K, "read_committed", "isolation.level", "`read_committed` / `read_uncommitted`", "set always: librdkafka's default is read_committed, PyKafka's read_uncommitted"),
     row(K, "-", "enable.auto.offset.store", "`false`", "ferrokafka owns offsets"),
     row(K, "-", "enable.partition.eof", "`false`", "EOF is not a message (PyKafka skips it)"),
+    row(K, "-", "fetch.queue.backoff.ms", "`10`", "librdkafka's 1000 ms default idles a partition for a second each time its prefetch is full, capping a partition near 8k msgs/s; the pure engine refetches as soon as there is room"),
 ];
 
 /// Properties ferrokafka relies on; the passthrough may not change them.
@@ -484,6 +485,7 @@ pub fn consumer_config(
         "queued.max.messages.kbytes",
         prefetch_kbytes(opts).to_string(),
     );
+    c.set("fetch.queue.backoff.ms", "10");
     c.set(
         "fetch.min.bytes",
         ranged(

@@ -1,0 +1,43 @@
+"""PyKafka (pure Python, 2.8.0) side of `ferrokafka-perf compare`: one produce or consume run, printed as JSON.
+
+usage: pykafka_perf.py produce|consume HOSTS TOPIC MESSAGES SIZE
+"""
+import json
+import sys
+import time
+
+from pykafka import KafkaClient
+
+
+def main():
+    mode, hosts, topic_name, n, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    client = KafkaClient(hosts=hosts)  # keep a reference: topics hold the cluster weakly
+    topic = client.topics[topic_name]
+    if mode == "produce":
+        value = bytes(97 + i % 26 for i in range(size))
+        producer = topic.get_producer(linger_ms=5, required_acks=1, delivery_reports=False,
+                                      max_queued_messages=100000, min_queued_messages=10000)
+        start = time.time()
+        for _ in range(n):
+            producer.produce(value)
+        producer.stop()  # flushes everything queued
+        seconds = time.time() - start
+        count = n
+    else:
+        consumer = topic.get_simple_consumer(consumer_timeout_ms=10000)
+        count, start = 0, None
+        for _message in consumer:
+            if start is None:
+                start = time.time()
+            count += 1
+            if count == n:
+                break
+        seconds = time.time() - start if start else 0.0
+        consumer.stop()
+        if count < n:
+            sys.exit("topic ran dry after %d of %d messages" % (count, n))
+    print(json.dumps({"messages": count, "seconds": seconds}))
+
+
+if __name__ == "__main__":
+    main()

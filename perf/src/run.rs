@@ -1,0 +1,138 @@
+//! The `produce` and `consume` subcommands: one ferrokafka engine, one workload, one report.
+
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ferrokafka::{DeliveryFuture, KafkaClient};
+use ferrokafka_core::Error;
+
+use crate::cli::{Engine, RunArgs};
+use crate::report::{quantile, Report};
+use crate::usage;
+
+/// Every n-th message's delivery is timed: timing all of them would cost as much as producing.
+const LATENCY_SAMPLE_EVERY: u64 = 16;
+/// How long the final flush may take before the run fails.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn client_name(engine: Engine) -> String {
+    match engine {
+        Engine::Pure => "ferrokafka-pure".into(),
+        Engine::Native => "ferrokafka-native".into(),
+    }
+}
+
+fn base_report(args: &RunArgs, mode: &str) -> Report {
+    Report {
+        client: client_name(args.engine),
+        mode: mode.into(),
+        messages: args.messages,
+        size: args.size,
+        compression: args.compression.name().into(),
+        acks: args.acks,
+        ..Report::default()
+    }
+}
+
+/// Produce `--messages` values of `--size` bytes, fire-and-forget except for a latency sample.
+pub fn produce(args: &RunArgs) -> Result<Report, Error> {
+    let client = KafkaClient::new(&args.bootstrap)?;
+    let topic = client.topic(&args.topic)?;
+    let producer = topic
+        .producer()
+        .compression(args.compression.compression())
+        .required_acks(args.acks)
+        .linger_ms(args.linger_ms)
+        .use_rdkafka(args.engine == Engine::Native)
+        .build()?;
+    let value = bytes_value(args.size);
+    // A bounded channel: a slow latency thread slows the producer down instead of growing memory.
+    let (tx, rx) = mpsc::sync_channel::<(Instant, DeliveryFuture)>(100_000);
+    let waiter = thread::spawn(move || {
+        let mut latencies = Vec::new();
+        let mut failure = None;
+        for (sent, future) in rx {
+            match future.wait() {
+                Ok(_) => latencies.push(sent.elapsed().as_secs_f64() * 1e3),
+                Err(e) => failure = Some(e),
+            }
+        }
+        (latencies, failure)
+    });
+    let start = Instant::now();
+    for i in 0..args.messages {
+        let future = producer.produce(value.clone())?;
+        if i % LATENCY_SAMPLE_EVERY == 0 {
+            tx.send((Instant::now(), future))
+                .map_err(|_| Error::Other("the latency thread stopped".into()))?;
+        }
+    }
+    producer.flush(FLUSH_TIMEOUT)?;
+    let seconds = start.elapsed().as_secs_f64();
+    drop(tx);
+    let (mut latencies, failure) = waiter
+        .join()
+        .map_err(|_| Error::Other("the latency thread panicked".into()))?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    latencies.sort_by(f64::total_cmp);
+    Ok(Report {
+        seconds,
+        latency_p50_ms: quantile(&latencies, 0.50),
+        latency_p99_ms: quantile(&latencies, 0.99),
+        latency_max_ms: latencies.last().copied(),
+        cpu_seconds: usage::cpu_seconds(),
+        peak_rss_mb: usage::peak_rss_bytes() as f64 / 1e6,
+        ..base_report(args, "produce")
+    }
+    .with_rates())
+}
+
+/// Consume `--messages` messages from the start of the topic; fails if the topic runs dry first.
+pub fn consume(args: &RunArgs) -> Result<Report, Error> {
+    let client = KafkaClient::new(&args.bootstrap)?;
+    let topic = client.topic(&args.topic)?;
+    let consumer = topic
+        .simple_consumer()
+        .consumer_timeout_ms(10_000)
+        .use_rdkafka(args.engine == Engine::Native)
+        .build()?;
+    let mut count = 0u64;
+    let mut bytes = 0u64;
+    let mut start = None;
+    while count < args.messages {
+        match consumer.consume(true)? {
+            Some(m) => {
+                start.get_or_insert_with(Instant::now);
+                count += 1;
+                bytes += m.value.as_ref().map_or(0, |v| v.len() as u64);
+            }
+            None => {
+                return Err(Error::Other(format!(
+                    "topic {} ran dry after {count} of {} messages (10 s without one)",
+                    args.topic, args.messages
+                )))
+            }
+        }
+    }
+    let seconds = start.map_or(0.0, |s| s.elapsed().as_secs_f64());
+    Ok(Report {
+        seconds,
+        size: bytes / count.max(1),
+        cpu_seconds: usage::cpu_seconds(),
+        peak_rss_mb: usage::peak_rss_bytes() as f64 / 1e6,
+        ..base_report(args, "consume")
+    }
+    .with_rates())
+}
+
+fn bytes_value(size: u64) -> bytes::Bytes {
+    // Not all one byte, so compressed runs do some work; still highly compressible, like perf-test payloads.
+    // A shared `Bytes`: a clone per message is a reference count, as a real application's buffer would be.
+    (0..size)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+}
