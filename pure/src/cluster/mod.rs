@@ -191,6 +191,15 @@ impl Cluster {
         self.read().topics.get(name).cloned()
     }
 
+    /// The topic's partition ids from the cached metadata, without cloning the rest (the producer asks for
+    /// them on every message).
+    pub fn cached_partition_ids(&self, name: &str) -> Option<Vec<i32>> {
+        self.read()
+            .topics
+            .get(name)
+            .map(|t| t.partitions.keys().copied().collect())
+    }
+
     /// The leader of a partition, from the cached metadata. `LeaderNotAvailable` if it has none now,
     /// `LeaderNotFound` if its id is not a known broker, `UnknownTopicOrPartition` if unknown.
     pub fn leader(&self, topic: &str, partition: i32) -> Result<Arc<Broker>, Error> {

@@ -46,6 +46,15 @@ impl ProduceTransport for ClusterTransport {
         })
     }
 
+    fn partition_ids(&self, topic: &str) -> Result<Vec<i32>> {
+        self.cluster.cached_partition_ids(topic).ok_or_else(|| {
+            Error::kafka(
+                KafkaCode::UnknownTopicOrPartition,
+                ErrorContext::topic(topic),
+            )
+        })
+    }
+
     fn refresh_metadata<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move { self.cluster.request_topic(topic, false).await.map(drop) })
     }

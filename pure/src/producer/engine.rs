@@ -117,27 +117,27 @@ impl PureProducer {
         if !self.running.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
-        let layout = self.shared.transport.layout(&self.shared.topic)?;
-        if layout.partitions.is_empty() {
+        let partitions = self.shared.transport.partition_ids(&self.shared.topic)?;
+        if partitions.is_empty() {
             return Err(Error::kafka(
                 KafkaCode::UnknownTopicOrPartition,
                 ErrorContext::topic(self.shared.topic.clone()),
             ));
         }
         let partition = match message.partition {
-            Some(p) if layout.partitions.contains(&p) => p,
+            Some(p) if partitions.contains(&p) => p,
             Some(p) => {
                 return Err(Error::invalid_input(
                     "partition",
                     format!(
                         "topic {:?} has no partition {p} (partitions: {:?})",
-                        self.shared.topic, layout.partitions
+                        self.shared.topic, partitions
                     ),
                 ))
             }
             None => self
                 .partitioner
-                .partition(&layout.partitions, message.partition_key.as_deref())?,
+                .partition(&partitions, message.partition_key.as_deref())?,
         };
         message.partition = Some(partition);
         if message.timestamp.is_none() {

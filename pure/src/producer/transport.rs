@@ -57,6 +57,12 @@ pub trait ProduceTransport: Send + Sync + Debug + 'static {
     /// The topic's cached layout (no I/O).
     fn layout(&self, topic: &str) -> Result<TopicLayout>;
 
+    /// Only the topic's partition ids, in layout order (no I/O). Called for every message to partition it, so
+    /// implementations should avoid building the whole layout.
+    fn partition_ids(&self, topic: &str) -> Result<Vec<i32>> {
+        self.layout(topic).map(|l| l.partitions)
+    }
+
     /// Ask the cluster for fresh metadata about `topic` (leaders moved, broker gone).
     fn refresh_metadata<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<()>>;
 
