@@ -663,6 +663,8 @@ pub fn producer_stop_flushes(c: &Cluster) {
         ProducerOptions {
             linger_ms: 60_000,
             min_queued_messages: 1000,
+            // A loaded machine can take seconds to settle a new mock topic's leader: leave stop room for it.
+            pending_timeout_ms: 30_000,
             ..Default::default()
         },
     );
@@ -671,8 +673,9 @@ pub fn producer_stop_flushes(c: &Cluster) {
         .expect("produce");
     let t = Instant::now();
     p.stop().expect("stop flushes");
+    // Well below the 60 s linger: stop flushed instead of waiting for it.
     assert!(
-        t.elapsed() < Duration::from_secs(5),
+        t.elapsed() < Duration::from_secs(30),
         "stop must not wait for linger: {:?}",
         t.elapsed()
     );
