@@ -6,61 +6,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrokafka_core::options::validate_topic_name;
-use ferrokafka_pure::cluster::{Broker, Cluster};
+use ferrokafka_core::{BrokerInfo, GroupDescription, GroupListing, NewTopic};
+use ferrokafka_pure::PureCluster;
 
-use crate::runtime::BackgroundRuntime;
 use crate::topic::Topic;
 use crate::{ClientOptions, Error, Result};
-
-pub use ferrokafka_pure::cluster::{GroupDescription, GroupListing, GroupMember, NewTopic};
 
 /// What the client shares with its topics, producers and consumers.
 #[derive(Debug)]
 pub(crate) struct ClientInner {
-    pub(crate) cluster: Arc<Cluster>,
+    pub(crate) pure: PureCluster,
     pub(crate) options: ClientOptions,
-    // Last field: dropped after the cluster, so connection tasks end with their runtime.
-    pub(crate) runtime: BackgroundRuntime,
-}
-
-impl ClientInner {
-    pub(crate) fn block_on<F>(&self, fut: F) -> Result<F::Output>
-    where
-        F: std::future::Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.runtime.block_on(fut)
-    }
-
-    pub(crate) async fn run<T: Send + 'static>(
-        &self,
-        fut: impl std::future::Future<Output = Result<T>> + Send + 'static,
-    ) -> Result<T> {
-        self.runtime.run(fut).await?
-    }
-}
-
-/// A broker as the client knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokerInfo {
-    pub id: i32,
-    pub host: String,
-    pub port: u16,
-    pub rack: Option<String>,
-    /// Whether the main connection is open now.
-    pub connected: bool,
-}
-
-impl BrokerInfo {
-    pub(crate) fn from_broker(b: &Broker) -> Self {
-        BrokerInfo {
-            id: b.id(),
-            host: b.host().to_string(),
-            port: b.port(),
-            rack: b.rack().map(str::to_string),
-            connected: b.connected(),
-        }
-    }
 }
 
 /// A connection to a Kafka cluster (PyKafka's `KafkaClient`). Cheap to clone; clones share connections.
@@ -77,33 +33,19 @@ impl KafkaClient {
 
     /// Connect with explicit options. Blocking; usable inside a runtime too.
     pub fn with_options(options: ClientOptions) -> Result<KafkaClient> {
-        let runtime = BackgroundRuntime::new()?;
-        let opts = options.clone();
-        let cluster = runtime.block_on(Cluster::connect(opts))??;
-        Ok(Self::assemble(cluster, options, runtime))
+        let pure = PureCluster::connect(options.clone())?;
+        Ok(Self::assemble(pure, options))
     }
 
     /// Connect with explicit options, from async code.
     pub async fn connect(options: ClientOptions) -> Result<KafkaClient> {
-        let runtime = BackgroundRuntime::new()?;
-        let opts = options.clone();
-        let cluster = runtime.run(Cluster::connect(opts)).await?;
-        match cluster {
-            Ok(c) => Ok(Self::assemble(c, options, runtime)),
-            Err(e) => {
-                drop(runtime);
-                Err(e)
-            }
-        }
+        let pure = PureCluster::connect_async(options.clone()).await?;
+        Ok(Self::assemble(pure, options))
     }
 
-    fn assemble(cluster: Arc<Cluster>, options: ClientOptions, runtime: BackgroundRuntime) -> Self {
+    fn assemble(pure: PureCluster, options: ClientOptions) -> Self {
         KafkaClient {
-            inner: Arc::new(ClientInner {
-                cluster,
-                options,
-                runtime,
-            }),
+            inner: Arc::new(ClientInner { pure, options }),
         }
     }
 
@@ -112,36 +54,23 @@ impl KafkaClient {
         &self.inner.options
     }
 
-    /// The pure engine's cluster (brokers, leaders, connections), for engines built on it.
-    pub fn cluster(&self) -> &Arc<Cluster> {
-        &self.inner.cluster
+    /// The pure engine's cluster, for tests and tools that speak the protocol directly. Not part of the
+    /// API: only with the hidden `testing` feature.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn cluster(&self) -> &Arc<ferrokafka_pure::cluster::Cluster> {
+        self.inner.pure.raw_cluster()
     }
 
-    /// The runtime all of this client's I/O runs on.
+    /// The runtime all of this client's I/O runs on. Only with the hidden `testing` feature.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
     pub fn runtime_handle(&self) -> &tokio::runtime::Handle {
-        self.inner.runtime.handle()
+        self.inner.pure.runtime_handle()
     }
 
-    fn run_blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(
-            Arc<Cluster>,
-        )
-            -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + Send>>,
-    ) -> Result<T> {
-        let fut = f(Arc::clone(&self.inner.cluster));
-        self.inner.block_on(fut)?
-    }
-
-    async fn run_async<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(
-            Arc<Cluster>,
-        )
-            -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T>> + Send>>,
-    ) -> Result<T> {
-        let fut = f(Arc::clone(&self.inner.cluster));
-        self.inner.run(fut).await
+    fn pure(&self) -> &PureCluster {
+        &self.inner.pure
     }
 
     /// The topics (PyKafka's `TopicDict`): names now, `Topic`s on access; internal topics hidden unless
@@ -155,24 +84,21 @@ impl KafkaClient {
     /// A topic by name, auto-creating it as PyKafka does (if the brokers allow auto-creation). Blocking.
     pub fn topic(&self, name: &str) -> Result<Topic> {
         self.check_topic_name(name)?;
-        let n = name.to_string();
-        self.run_blocking(move |c| Box::pin(async move { c.topic(&n).await.map(|_| ()) }))?;
+        self.pure().block_on(self.pure().topic(name))?;
         Ok(Topic::new(Arc::clone(&self.inner), name))
     }
 
     /// [`KafkaClient::topic`] from async code.
     pub async fn topic_async(&self, name: &str) -> Result<Topic> {
         self.check_topic_name(name)?;
-        let n = name.to_string();
-        self.run_async(move |c| Box::pin(async move { c.topic(&n).await.map(|_| ()) }))
-            .await?;
+        self.pure().run(self.pure().topic(name)).await?;
         Ok(Topic::new(Arc::clone(&self.inner), name))
     }
 
     fn check_topic_name(&self, name: &str) -> Result<()> {
         validate_topic_name(name)?;
         if self.inner.options.exclude_internal_topics {
-            if let Some(t) = self.inner.cluster.cached_topic(name) {
+            if let Some(t) = self.pure().cached_topic(name) {
                 if t.internal {
                     return Err(Error::invalid_input(
                         "topic",
@@ -186,127 +112,88 @@ impl KafkaClient {
 
     /// Refresh brokers and topics (PyKafka's `update_cluster()`). Blocking.
     pub fn update_cluster(&self) -> Result<()> {
-        self.run_blocking(|c| Box::pin(async move { c.update().await }))
+        self.pure().block_on(self.pure().update())
     }
 
     /// [`KafkaClient::update_cluster`] from async code.
     pub async fn update_cluster_async(&self) -> Result<()> {
-        self.run_async(|c| Box::pin(async move { c.update().await }))
-            .await
+        self.pure().run(self.pure().update()).await
     }
 
     /// Known brokers by id, from the last refresh.
     pub fn brokers(&self) -> BTreeMap<i32, BrokerInfo> {
-        self.inner
-            .cluster
-            .brokers()
-            .into_iter()
-            .map(|(id, b)| (id, BrokerInfo::from_broker(&b)))
-            .collect()
+        self.pure().brokers()
     }
 
     /// The controller broker, if the metadata named one.
     pub fn controller(&self) -> Option<BrokerInfo> {
-        self.inner
-            .cluster
-            .controller()
-            .map(|b| BrokerInfo::from_broker(&b))
+        self.pure().controller()
     }
 
     /// The coordinator of a consumer group (FindCoordinator, retried). Blocking.
     pub fn get_group_coordinator(&self, group: &str) -> Result<BrokerInfo> {
-        let g = group.to_string();
-        self.run_blocking(move |c| {
-            Box::pin(async move {
-                c.group_coordinator(&g)
-                    .await
-                    .map(|b| BrokerInfo::from_broker(&b))
-            })
-        })
+        self.pure().block_on(self.pure().group_coordinator(group))
     }
 
     /// [`KafkaClient::get_group_coordinator`] from async code.
     pub async fn get_group_coordinator_async(&self, group: &str) -> Result<BrokerInfo> {
-        let g = group.to_string();
-        self.run_async(move |c| {
-            Box::pin(async move {
-                c.group_coordinator(&g)
-                    .await
-                    .map(|b| BrokerInfo::from_broker(&b))
-            })
-        })
-        .await
+        self.pure().run(self.pure().group_coordinator(group)).await
     }
 
     /// Every Kafka-managed consumer group, described (ListGroups + DescribeGroups on every broker).
     pub fn get_managed_group_descriptions(&self) -> Result<BTreeMap<String, GroupDescription>> {
-        self.run_blocking(|c| Box::pin(async move { c.managed_group_descriptions().await }))
+        self.pure()
+            .block_on(self.pure().managed_group_descriptions())
     }
 
     /// [`KafkaClient::get_managed_group_descriptions`] from async code.
     pub async fn get_managed_group_descriptions_async(
         &self,
     ) -> Result<BTreeMap<String, GroupDescription>> {
-        self.run_async(|c| Box::pin(async move { c.managed_group_descriptions().await }))
+        self.pure()
+            .run(self.pure().managed_group_descriptions())
             .await
     }
 
     /// Create topics; waits up to `timeout_ms` for the controller. Blocking.
     pub fn create_topics(&self, topics: &[NewTopic], timeout_ms: i32) -> Result<()> {
-        let t = topics.to_vec();
-        self.run_blocking(move |c| Box::pin(async move { c.create_topics(&t, timeout_ms).await }))
+        self.pure()
+            .block_on(self.pure().create_topics(topics, timeout_ms))
     }
 
     /// [`KafkaClient::create_topics`] from async code.
     pub async fn create_topics_async(&self, topics: &[NewTopic], timeout_ms: i32) -> Result<()> {
-        let t = topics.to_vec();
-        self.run_async(move |c| Box::pin(async move { c.create_topics(&t, timeout_ms).await }))
+        self.pure()
+            .run(self.pure().create_topics(topics, timeout_ms))
             .await
     }
 
     /// Delete topics; waits up to `timeout_ms`. Blocking.
     pub fn delete_topics(&self, names: &[&str], timeout_ms: i32) -> Result<()> {
-        let n: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-        self.run_blocking(move |c| {
-            Box::pin(async move {
-                let refs: Vec<&str> = n.iter().map(String::as_str).collect();
-                c.delete_topics(&refs, timeout_ms).await
-            })
-        })
+        self.pure()
+            .block_on(self.pure().delete_topics(names, timeout_ms))
     }
 
     /// [`KafkaClient::delete_topics`] from async code.
     pub async fn delete_topics_async(&self, names: &[&str], timeout_ms: i32) -> Result<()> {
-        let n: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-        self.run_async(move |c| {
-            Box::pin(async move {
-                let refs: Vec<&str> = n.iter().map(String::as_str).collect();
-                c.delete_topics(&refs, timeout_ms).await
-            })
-        })
-        .await
+        self.pure()
+            .run(self.pure().delete_topics(names, timeout_ms))
+            .await
     }
 
     /// Every consumer group in the cluster. Blocking.
     pub fn list_groups(&self) -> Result<Vec<GroupListing>> {
-        self.run_blocking(|c| Box::pin(async move { c.list_groups().await }))
+        self.pure().block_on(self.pure().list_groups())
     }
 
     /// [`KafkaClient::list_groups`] from async code.
     pub async fn list_groups_async(&self) -> Result<Vec<GroupListing>> {
-        self.run_async(|c| Box::pin(async move { c.list_groups().await }))
-            .await
+        self.pure().run(self.pure().list_groups()).await
     }
 
     /// Describe groups at their coordinators. Blocking.
     pub fn describe_groups(&self, groups: &[&str]) -> Result<BTreeMap<String, GroupDescription>> {
-        let g: Vec<String> = groups.iter().map(|s| s.to_string()).collect();
-        self.run_blocking(move |c| {
-            Box::pin(async move {
-                let refs: Vec<&str> = g.iter().map(String::as_str).collect();
-                c.describe_groups(&refs).await
-            })
-        })
+        self.pure().block_on(self.pure().describe_groups(groups))
     }
 
     /// [`KafkaClient::describe_groups`] from async code.
@@ -314,14 +201,7 @@ impl KafkaClient {
         &self,
         groups: &[&str],
     ) -> Result<BTreeMap<String, GroupDescription>> {
-        let g: Vec<String> = groups.iter().map(|s| s.to_string()).collect();
-        self.run_async(move |c| {
-            Box::pin(async move {
-                let refs: Vec<&str> = g.iter().map(String::as_str).collect();
-                c.describe_groups(&refs).await
-            })
-        })
-        .await
+        self.pure().run(self.pure().describe_groups(groups)).await
     }
 }
 
@@ -339,9 +219,8 @@ impl Topics {
     /// Topic names from the last refresh (internal ones hidden per `exclude_internal_topics`).
     pub fn names(&self) -> Vec<String> {
         self.client
-            .inner
-            .cluster
-            .topic_metadata()
+            .pure()
+            .topics()
             .into_values()
             .filter(|t| self.visible(t.internal))
             .map(|t| t.name)
@@ -350,12 +229,7 @@ impl Topics {
 
     /// Every topic name, internal ones included.
     pub fn names_including_internal(&self) -> Vec<String> {
-        self.client
-            .inner
-            .cluster
-            .topic_metadata()
-            .into_keys()
-            .collect()
+        self.client.pure().topics().into_keys().collect()
     }
 
     /// Whether the topic is known and visible. A non-ASCII name is simply not there (PyKafka's `in`).
@@ -363,8 +237,7 @@ impl Topics {
         name.is_ascii()
             && self
                 .client
-                .inner
-                .cluster
+                .pure()
                 .cached_topic(name)
                 .is_some_and(|t| self.visible(t.internal))
     }

@@ -23,11 +23,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerOptions, Error, Message, OffsetType, ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Message, OffsetType,
+    ResetTarget, Result,
 };
-use ferrokafka_pure::consumer::{ClusterBackend, PureSimpleConsumer};
 use futures::Stream;
 
+use crate::engine::AnyConsumer;
+use crate::iter::{message_stream, Iter};
+use crate::setters::{consumer_option_setters, setters};
 use crate::topic::Topic;
 
 /// PyKafka's `deserializer(value, key) -> (value, key)`, applied to every message `consume` returns.
@@ -84,59 +87,6 @@ impl fmt::Debug for SimpleConsumerBuilder {
     }
 }
 
-/// Setters writing `self.$field.$name` (builders keep their options in plain structs).
-macro_rules! setters {
-    ($field:ident { $( $(#[$doc:meta])* $name:ident: $ty:ty; )* }) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(mut self, value: $ty) -> Self {
-                self.$field.$name = value;
-                self
-            }
-        )*
-    };
-}
-
-/// The SimpleConsumer options every consumer builder has (a balanced consumer passes them to its internal
-/// consumer, as PyKafka does), on a builder whose `options` field is a `ConsumerOptions`.
-macro_rules! consumer_option_setters {
-    () => {
-        setters! { options {
-            /// Per-partition max bytes of one fetch (1048576). The pure engine grows it for a larger message.
-            fetch_message_max_bytes: i64;
-            /// Fetcher threads (1). The pure engine runs one fetcher per leader broker regardless.
-            num_consumer_fetchers: i64;
-            /// Commit consumed offsets every `auto_commit_interval_ms` and on `stop` (false; needs a group).
-            auto_commit_enable: bool;
-            /// 60000.
-            auto_commit_interval_ms: i64;
-            /// Max buffered messages per partition (2000): the memory bound.
-            queued_max_messages: i64;
-            /// 1.
-            fetch_min_bytes: i64;
-            /// Backoff after a failed fetch (500).
-            fetch_error_backoff_ms: i64;
-            /// Broker-side max wait of a fetch (100).
-            fetch_wait_max_ms: i64;
-            /// Backoff unit of offset-request retries: attempt i sleeps i × this (1000).
-            offsets_channel_backoff_ms: i64;
-            /// Attempts of commit / offset fetch / reset (5).
-            offsets_commit_max_retries: i64;
-            /// Where to start without a committed offset, and on OFFSET_OUT_OF_RANGE (Earliest).
-            auto_offset_reset: OffsetType;
-            /// ms without a message before `consume(true)` returns `None`; -1 and 0 = forever (-1).
-            consumer_timeout_ms: i64;
-            /// The topic is compacted (false). Offset gaps are accepted either way.
-            compacted_topic: bool;
-            /// `fetch_offsets()` also moves the positions (true).
-            reset_offset_on_fetch: bool;
-            /// Skip aborted transactional records (isolation level read_committed). Default false.
-            read_committed: bool;
-        }}
-    };
-}
-pub(crate) use {consumer_option_setters, setters};
-
 impl SimpleConsumerBuilder {
     /// The consumer group whose committed offsets are used and written (ASCII). Default: none.
     pub fn consumer_group(mut self, group: impl Into<String>) -> Self {
@@ -190,15 +140,10 @@ impl SimpleConsumerBuilder {
     pub fn build(self) -> Result<SimpleConsumer> {
         self.options.validate()?;
         let engine = if self.use_rdkafka {
-            native_engine(&self.topic, &self.options)?
+            native_engine(&self.topic, self.options.clone())?
         } else {
-            let handle = self.topic.client.runtime.handle().clone();
-            Engine::Pure(PureSimpleConsumer::new(
-                self.topic.name(),
-                self.options.clone(),
-                ClusterBackend::new(Arc::clone(self.topic.cluster())),
-                handle,
-            )?)
+            let pure = &self.topic.client.pure;
+            AnyConsumer::Pure(pure.simple_consumer(self.topic.name(), self.options.clone())?)
         };
         Ok(self.finish(engine))
     }
@@ -208,29 +153,19 @@ impl SimpleConsumerBuilder {
         self.options.validate()?;
         let engine = if self.use_rdkafka {
             let (topic, options) = (self.topic.clone(), self.options.clone());
-            let handle = self.topic.client.runtime.handle().clone();
-            handle
-                .spawn_blocking(move || native_engine(&topic, &options))
-                .await
-                .map_err(|e| Error::Other(format!("building the consumer failed: {e}")))??
+            ferrokafka_core::bridge::off_thread("ferrokafka-build", move || {
+                native_engine(&topic, options)
+            })
+            .await?
         } else {
-            let handle = self.topic.client.runtime.handle().clone();
-            let (name, options) = (self.topic.name().to_string(), self.options.clone());
-            let backend = ClusterBackend::new(Arc::clone(self.topic.cluster()));
-            // Runs on the client's runtime, whatever runtime the caller is on.
-            self.topic
-                .client
-                .run(async move {
-                    PureSimpleConsumer::new_async(name, options, backend, handle)
-                        .await
-                        .map(Engine::Pure)
-                })
-                .await?
+            let pure = &self.topic.client.pure;
+            let consumer = pure.simple_consumer_async(self.topic.name(), self.options.clone());
+            AnyConsumer::Pure(consumer.await?)
         };
         Ok(self.finish(engine))
     }
 
-    fn finish(self, engine: Engine) -> SimpleConsumer {
+    fn finish(self, engine: AnyConsumer) -> SimpleConsumer {
         SimpleConsumer {
             inner: Arc::new(Inner {
                 engine,
@@ -242,44 +177,18 @@ impl SimpleConsumerBuilder {
 }
 
 #[cfg(feature = "native")]
-fn native_engine(topic: &Topic, options: &ConsumerOptions) -> Result<Engine> {
-    ferrokafka_native::NativeSimpleConsumer::new(
-        topic.client_options(),
-        topic.name(),
-        options.clone(),
-        &[],
-    )
-    .map(Engine::Native)
+fn native_engine(topic: &Topic, options: ConsumerOptions) -> Result<AnyConsumer> {
+    ferrokafka_native::NativeSimpleConsumer::new(topic.client_options(), topic.name(), options, &[])
+        .map(AnyConsumer::Native)
 }
 
 #[cfg(not(feature = "native"))]
-fn native_engine(_topic: &Topic, _options: &ConsumerOptions) -> Result<Engine> {
-    Err(Error::EngineUnavailable(
-        "use_rdkafka(true) needs the librdkafka engine: build ferrokafka with the `native` feature \
-         (on by default; remove `default-features = false` or add `features = [\"native\"]`)"
-            .into(),
-    ))
-}
-
-enum Engine {
-    Pure(PureSimpleConsumer<ClusterBackend>),
-    #[cfg(feature = "native")]
-    Native(ferrokafka_native::NativeSimpleConsumer),
-}
-
-/// Calls the same `ConsumerApi` method on whichever engine is inside.
-macro_rules! dispatch {
-    ($engine:expr, $c:ident => $body:expr) => {
-        match $engine {
-            Engine::Pure($c) => $body,
-            #[cfg(feature = "native")]
-            Engine::Native($c) => $body,
-        }
-    };
+fn native_engine(_topic: &Topic, _options: ConsumerOptions) -> Result<AnyConsumer> {
+    Err(crate::engine::native_unavailable())
 }
 
 struct Inner {
-    engine: Engine,
+    engine: AnyConsumer,
     deserializer: Option<Deserializer>,
     /// Keeps the client (its runtime and connections) alive as long as the consumer.
     topic: Topic,
@@ -287,11 +196,8 @@ struct Inner {
 
 impl Drop for Inner {
     /// PyKafka stops a consumer when it is garbage-collected; so does dropping the last handle here.
-    #[allow(irrefutable_let_patterns)] // only the pure engine when `native` is off
     fn drop(&mut self) {
-        if let Engine::Pure(c) = &self.engine {
-            c.shutdown_in_background();
-        }
+        self.engine.shutdown_in_background();
     }
 }
 
@@ -317,11 +223,7 @@ impl fmt::Debug for SimpleConsumer {
 impl SimpleConsumer {
     /// "pure" or "librdkafka".
     pub fn engine_name(&self) -> &'static str {
-        match &self.inner.engine {
-            Engine::Pure(_) => "pure",
-            #[cfg(feature = "native")]
-            Engine::Native(_) => "librdkafka",
-        }
+        self.inner.engine.name()
     }
 
     pub fn topic(&self) -> &Topic {
@@ -343,67 +245,51 @@ impl SimpleConsumer {
     /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0); `Ok(None)` = none.
     /// Errors from the fetchers are returned here; `ConsumerStopped` after `stop()`.
     pub fn consume(&self, block: bool) -> Result<Option<Message>> {
-        let m = dispatch!(&self.inner.engine, c => c.consume(block))?;
+        let m = self.inner.engine.consume(block)?;
         self.deserialize(m)
     }
 
     /// `consume(true)` without blocking a tokio worker.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
-        let m = dispatch!(&self.inner.engine, c => c.consume_async().await)?;
+        let m = self.inner.engine.consume_async().await?;
         self.deserialize(m)
     }
 
     /// Commit `(partition, offset)` pairs verbatim, or every partition at last consumed + 1 with `None`.
     pub fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
-        dispatch!(&self.inner.engine, c => c.commit_offsets(partition_offsets))
+        self.inner.engine.commit_offsets(partition_offsets)
     }
 
     /// The group's committed offsets (the next offset to consume, -1 = none); moves the positions too when
     /// `reset_offset_on_fetch`.
     pub fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        dispatch!(&self.inner.engine, c => c.fetch_offsets())
+        self.inner.engine.fetch_offsets()
     }
 
     /// Move partitions (all to `auto_offset_reset` with `None`), flush their buffers, commit if grouped.
     /// `ResetTarget::LastConsumed(n)` resumes at n + 1, as PyKafka's integer form.
     pub fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
-        dispatch!(&self.inner.engine, c => c.reset_offsets(targets))
+        self.inner.engine.reset_offsets(targets)
     }
 
     /// Last consumed offset per partition, -2 where nothing was consumed.
     pub fn held_offsets(&self) -> BTreeMap<i32, i64> {
-        dispatch!(&self.inner.engine, c => c.held_offsets())
+        self.inner.engine.held_offsets()
     }
 
     /// The partition ids this consumer reads.
     pub fn partitions(&self) -> Vec<i32> {
-        dispatch!(&self.inner.engine, c => c.partitions())
+        self.inner.engine.partitions()
     }
 
     /// Starting offsets (PyKafka's rules), then fetching. No-op when running.
     pub fn start(&self) -> Result<()> {
-        dispatch!(&self.inner.engine, c => c.start())
+        self.inner.engine.start()
     }
 
     /// Stops fetching; commits first when auto-commit is on.
     pub fn stop(&self) -> Result<()> {
-        dispatch!(&self.inner.engine, c => c.stop())
-    }
-
-    /// Runs a blocking method off the async caller's worker.
-    async fn off_worker<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&SimpleConsumer) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        let me = self.clone();
-        self.inner
-            .topic
-            .client
-            .runtime
-            .handle()
-            .spawn_blocking(move || f(&me))
-            .await
-            .map_err(|e| Error::Other(format!("consumer call failed: {e}")))?
+        self.inner.engine.stop()
     }
 
     /// [`commit_offsets`](Self::commit_offsets) without blocking a tokio worker.
@@ -411,13 +297,15 @@ impl SimpleConsumer {
         &self,
         partition_offsets: Option<Vec<(i32, i64)>>,
     ) -> Result<()> {
-        self.off_worker(move |c| c.commit_offsets(partition_offsets.as_deref()))
+        self.inner
+            .engine
+            .commit_offsets_async(partition_offsets)
             .await
     }
 
     /// [`fetch_offsets`](Self::fetch_offsets) without blocking a tokio worker.
     pub async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        self.off_worker(|c| c.fetch_offsets()).await
+        self.inner.engine.fetch_offsets_async().await
     }
 
     /// [`reset_offsets`](Self::reset_offsets) without blocking a tokio worker.
@@ -425,18 +313,17 @@ impl SimpleConsumer {
         &self,
         targets: Option<Vec<(i32, ResetTarget)>>,
     ) -> Result<()> {
-        self.off_worker(move |c| c.reset_offsets(targets.as_deref()))
-            .await
+        self.inner.engine.reset_offsets_async(targets).await
     }
 
     /// [`start`](Self::start) without blocking a tokio worker.
     pub async fn start_async(&self) -> Result<()> {
-        self.off_worker(|c| c.start()).await
+        self.inner.engine.start_async().await
     }
 
     /// [`stop`](Self::stop) without blocking a tokio worker.
     pub async fn stop_async(&self) -> Result<()> {
-        self.off_worker(|c| c.stop()).await
+        self.inner.engine.stop_async().await
     }
 
     /// Messages as PyKafka's `__iter__` gives them (see [`Iter`]).
@@ -449,64 +336,6 @@ impl SimpleConsumer {
     pub fn stream(&self) -> impl Stream<Item = Result<Message>> + Send + 'static {
         message_stream(self.clone())
     }
-}
-
-/// PyKafka's `__iter__`: `consume(block=True)` until it returns `None`. Fetch errors are yielded as `Err`
-/// and iteration goes on; `ConsumerStopped` is yielded once and ends it. The same for every consumer kind.
-#[derive(Debug)]
-pub struct Iter<'a, C: ConsumerApi = SimpleConsumer> {
-    consumer: &'a C,
-    done: bool,
-}
-
-impl<'a, C: ConsumerApi> Iter<'a, C> {
-    pub(crate) fn new(consumer: &'a C) -> Self {
-        Iter {
-            consumer,
-            done: false,
-        }
-    }
-}
-
-impl<C: ConsumerApi> Iterator for Iter<'_, C> {
-    type Item = Result<Message>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.consumer.consume(true) {
-            Ok(Some(m)) => Some(Ok(m)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = matches!(e, Error::ConsumerStopped { .. });
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-/// The async form of [`Iter`]: ends at a `None` from `consume_async` or after a `ConsumerStopped` error.
-pub(crate) fn message_stream<C>(consumer: C) -> impl Stream<Item = Result<Message>> + Send + 'static
-where
-    C: ConsumerApi + Clone + 'static,
-{
-    futures::stream::unfold((consumer, false), |(c, done)| async move {
-        if done {
-            return None;
-        }
-        match c.consume_async().await {
-            Ok(Some(m)) => Some((Ok(m), (c, false))),
-            Ok(None) => None,
-            Err(e) => {
-                let stop = matches!(e, Error::ConsumerStopped { .. });
-                Some((Err(e), (c, stop)))
-            }
-        }
-    })
 }
 
 /// The trait layer: code generic over consumers takes a `SimpleConsumer` or a `BalancedConsumer`.
@@ -537,6 +366,31 @@ impl ConsumerApi for SimpleConsumer {
     }
     fn stop(&self) -> Result<()> {
         SimpleConsumer::stop(self)
+    }
+}
+
+/// The engine trait, so a balanced consumer can read through a `SimpleConsumer` of either engine.
+impl ConsumerEngine for SimpleConsumer {
+    fn name(&self) -> &'static str {
+        self.engine_name()
+    }
+    fn shutdown_in_background(&self) {
+        self.inner.engine.shutdown_in_background()
+    }
+    async fn commit_offsets_async(&self, partition_offsets: Option<Vec<(i32, i64)>>) -> Result<()> {
+        SimpleConsumer::commit_offsets_async(self, partition_offsets).await
+    }
+    async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        SimpleConsumer::fetch_offsets_async(self).await
+    }
+    async fn reset_offsets_async(&self, targets: Option<Vec<(i32, ResetTarget)>>) -> Result<()> {
+        SimpleConsumer::reset_offsets_async(self, targets).await
+    }
+    async fn start_async(&self) -> Result<()> {
+        SimpleConsumer::start_async(self).await
+    }
+    async fn stop_async(&self) -> Result<()> {
+        SimpleConsumer::stop_async(self).await
     }
 }
 

@@ -14,24 +14,24 @@
 mod balanced;
 mod client;
 mod consumer;
+mod engine;
+mod iter;
 mod producer;
-mod runtime;
+mod setters;
 mod topic;
 
-pub use balanced::{
-    BalancedConsumer, BalancedConsumerBuilder, BalancedIter, GroupOptions, MembershipProtocol,
-    PostRebalanceCallback,
-};
-pub use client::{
-    BrokerInfo, GroupDescription, GroupListing, GroupMember, KafkaClient, NewTopic, Topics,
-};
-pub use consumer::{Deserializer, Iter, SimpleConsumer, SimpleConsumerBuilder};
+pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
+pub use client::{KafkaClient, Topics};
+pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
+pub use iter::Iter;
 pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 
 pub use ferrokafka_core::{
-    ClientOptions, CommittedOffset, Compression, Error, ErrorContext, KafkaCode, Message,
-    OffsetType, ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
+    BrokerInfo, ClientOptions, CommittedOffset, Compression, ConsumerApi, ConsumerOptions, Error,
+    ErrorContext, GroupDescription, GroupListing, GroupMember, GroupOptions, KafkaCode,
+    MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PostRebalanceCallback,
+    ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

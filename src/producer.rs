@@ -19,10 +19,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferrokafka_core::{
     Compression, DeliveryFuture, DeliveryReport, OutgoingMessage, Partitioner, ProducerApi,
-    ProducerOptions, Result,
+    ProducerEngine, ProducerOptions, Result,
 };
-use ferrokafka_pure::producer::{ClusterTransport, ProducerParts, PureProducer, RecordsEncoder};
 
+use crate::engine::AnyProducer;
 use crate::topic::Topic;
 
 /// PyKafka's `serializer(value, key) -> (value, key)`, applied in `produce` before partitioning.
@@ -158,17 +158,10 @@ impl ProducerBuilder {
             .partitioner
             .unwrap_or_else(|| Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new()));
         let engine = if self.use_rdkafka {
-            native_engine(&self.topic, &self.options, &partitioner)?
+            native_engine(&self.topic, self.options, partitioner)?
         } else {
-            let cluster = Arc::clone(self.topic.cluster());
-            Engine::Pure(PureProducer::new(ProducerParts {
-                topic: self.topic.name().to_string(),
-                options: self.options,
-                transport: Arc::new(ClusterTransport::new(cluster)),
-                encoder: Arc::new(RecordsEncoder),
-                partitioner,
-                runtime: self.topic.client.runtime.handle().clone(),
-            })?)
+            let pure = &self.topic.client.pure;
+            AnyProducer::Pure(pure.producer(self.topic.name(), self.options, partitioner)?)
         };
         Ok(Producer {
             engine,
@@ -181,65 +174,33 @@ impl ProducerBuilder {
 #[cfg(feature = "native")]
 fn native_engine(
     topic: &Topic,
-    options: &ProducerOptions,
-    partitioner: &Arc<dyn Partitioner>,
-) -> Result<Engine> {
+    options: ProducerOptions,
+    partitioner: Arc<dyn Partitioner>,
+) -> Result<AnyProducer> {
     let producer = ferrokafka_native::NativeProducer::new(
         topic.client_options(),
         topic.name(),
-        options.clone(),
-        Arc::clone(partitioner),
+        options,
+        partitioner,
         &[],
     )?;
-    Ok(Engine::Native(producer))
+    Ok(AnyProducer::Native(producer))
 }
 
 #[cfg(not(feature = "native"))]
 fn native_engine(
     _topic: &Topic,
-    _options: &ProducerOptions,
-    _partitioner: &Arc<dyn Partitioner>,
-) -> Result<Engine> {
-    Err(ferrokafka_core::Error::EngineUnavailable(
-        "use_rdkafka(true) needs the librdkafka engine: build ferrokafka with the `native` feature \
-         (on by default; you built with --no-default-features)"
-            .into(),
-    ))
-}
-
-/// The engines behind [`Producer`].
-#[cfg_attr(not(feature = "native"), derive(Debug))]
-enum Engine {
-    Pure(PureProducer),
-    #[cfg(feature = "native")]
-    Native(ferrokafka_native::NativeProducer),
-}
-
-#[cfg(feature = "native")]
-impl fmt::Debug for Engine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Engine::Pure(p) => p.fmt(f),
-            Engine::Native(_) => f.write_str("NativeProducer"),
-        }
-    }
-}
-
-macro_rules! dispatch {
-    ($engine:expr, $p:ident => $body:expr) => {
-        match $engine {
-            Engine::Pure($p) => $body,
-            #[cfg(feature = "native")]
-            Engine::Native($p) => $body,
-        }
-    };
+    _options: ProducerOptions,
+    _partitioner: Arc<dyn Partitioner>,
+) -> Result<AnyProducer> {
+    Err(crate::engine::native_unavailable())
 }
 
 /// A producer for one topic. Dropping it flushes (up to `pending_timeout_ms`) and reports anything it could
 /// not send as failed. Drop it outside async tasks, or call `stop()` first: the flush blocks the thread.
 pub struct Producer {
     // Field order matters: the engine stops (and flushes) before the topic's client and runtime go.
-    engine: Engine,
+    engine: AnyProducer,
     serializer: Option<Serializer>,
     topic: Topic,
 }
@@ -256,11 +217,7 @@ impl fmt::Debug for Producer {
 impl Producer {
     /// "pure" or "librdkafka".
     pub fn engine_name(&self) -> &'static str {
-        match &self.engine {
-            Engine::Pure(_) => "pure",
-            #[cfg(feature = "native")]
-            Engine::Native(_) => "librdkafka",
-        }
+        self.engine.name()
     }
 
     /// The topic's name.
@@ -286,7 +243,7 @@ impl Producer {
     /// `block_on_queue_full`; in `sync` mode waits for the delivery and returns its error.
     pub fn produce_with(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         let message = self.serialize(message)?;
-        dispatch!(&self.engine, p => p.produce(message))
+        self.engine.produce(message)
     }
 
     /// [`Producer::produce`] for async code: waits for queue space without blocking a runtime thread.
@@ -297,7 +254,7 @@ impl Producer {
     /// [`Producer::produce_with`] for async code.
     pub async fn produce_with_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         let message = self.serialize(message)?;
-        dispatch!(&self.engine, p => p.produce_async(message).await)
+        self.engine.produce_async(message).await
     }
 
     /// The next report for a message produced on this thread; `Ok(None)` if none came within `timeout`
@@ -308,52 +265,37 @@ impl Producer {
         block: bool,
         timeout: Option<Duration>,
     ) -> Result<Option<DeliveryReport>> {
-        dispatch!(&self.engine, p => p.get_delivery_report(block, timeout))
+        self.engine.get_delivery_report(block, timeout)
     }
 
     /// Send everything queued now and wait for it, up to `timeout`.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
-        dispatch!(&self.engine, p => p.flush(timeout))
+        self.engine.flush(timeout)
     }
 
-    /// [`Producer::flush`] for async code.
+    /// [`Producer::flush`] for async code. Cancel-safe: a dropped flush loses no message.
     pub async fn flush_async(&self, timeout: Duration) -> Result<()> {
-        match &self.engine {
-            Engine::Pure(p) => p.flush_async(timeout).await,
-            // librdkafka's flush blocks: wait for its queue to empty in async sleeps, then a zero-wait flush.
-            #[cfg(feature = "native")]
-            Engine::Native(p) => {
-                let deadline = tokio::time::Instant::now() + timeout;
-                while p.in_flight() > 0 && tokio::time::Instant::now() < deadline {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                ProducerApi::flush(p, Duration::ZERO)
-            }
-        }
+        self.engine.flush_async(timeout).await
     }
 
     /// Start sending (no-op when running).
     pub fn start(&self) -> Result<()> {
-        dispatch!(&self.engine, p => p.start())
+        self.engine.start()
     }
 
     /// Flush (bounded by `pending_timeout_ms`) and stop; what was not sent is reported failed.
     pub fn stop(&self) -> Result<()> {
-        dispatch!(&self.engine, p => p.stop())
+        self.engine.stop()
     }
 
     /// Messages produced and not yet reported.
     pub fn pending(&self) -> usize {
-        match &self.engine {
-            Engine::Pure(p) => p.pending(),
-            #[cfg(feature = "native")]
-            Engine::Native(p) => p.in_flight(),
-        }
+        self.engine.pending()
     }
 
     /// Reports dropped because a thread never read its report queue.
     pub fn dropped_reports(&self) -> u64 {
-        dispatch!(&self.engine, p => p.dropped_reports())
+        self.engine.dropped_reports()
     }
 }
 

@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrokafka_core::OffsetType;
-use ferrokafka_pure::cluster::{Cluster, PartitionOffsets};
+use ferrokafka_core::{BrokerInfo, OffsetType, PartitionOffsets};
 
-use crate::client::{BrokerInfo, ClientInner};
+use crate::client::ClientInner;
 use crate::{ClientOptions, Result};
 
 /// What `fetch_offset_limits` looks before: PyKafka's `OffsetType` or a time.
@@ -64,7 +63,7 @@ impl From<std::time::SystemTime> for OffsetsBefore {
 }
 
 /// One partition's ListOffsets answer: offsets newest first (PyKafka's `OffsetPartitionResponse`).
-pub type OffsetPartitionResponse = PartitionOffsets;
+pub type OffsetPartitionResponse = ferrokafka_core::PartitionOffsets;
 
 /// A topic (PyKafka's `Topic`). Cheap to clone.
 #[derive(Debug, Clone)]
@@ -99,15 +98,10 @@ impl Topic {
         &self.options
     }
 
-    /// The pure engine's cluster, for producers and consumers built on this topic.
-    pub fn cluster(&self) -> &Arc<Cluster> {
-        &self.client.cluster
-    }
-
     /// Partitions by id, from the last metadata refresh.
     pub fn partitions(&self) -> BTreeMap<i32, Partition> {
         self.client
-            .cluster
+            .pure
             .cached_topic(&self.name)
             .map(|t| {
                 t.partitions
@@ -131,9 +125,8 @@ impl Topic {
 
     /// Refresh this topic's metadata (leaders, partitions). Blocking.
     pub fn update(&self) -> Result<()> {
-        let (c, n) = (Arc::clone(&self.client.cluster), self.name.clone());
-        self.client
-            .block_on(async move { c.request_topic(&n, false).await.map(|_| ()) })?
+        let pure = &self.client.pure;
+        pure.block_on(pure.refresh_topic(&self.name)).map(|_| ())
     }
 
     /// Offsets per partition before `offsets_before`, at most `max_offsets` each, newest first (PyKafka's
@@ -144,9 +137,8 @@ impl Topic {
         max_offsets: i32,
     ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
         let before = offsets_before.into().as_i64();
-        let (c, n) = (Arc::clone(&self.client.cluster), self.name.clone());
-        self.client
-            .block_on(async move { c.fetch_offset_limits(&n, None, before, max_offsets).await })?
+        let pure = &self.client.pure;
+        pure.block_on(pure.fetch_offset_limits(&self.name, None, before, max_offsets))
     }
 
     /// [`Topic::fetch_offset_limits`] from async code.
@@ -156,9 +148,8 @@ impl Topic {
         max_offsets: i32,
     ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
         let before = offsets_before.into().as_i64();
-        let (c, n) = (Arc::clone(&self.client.cluster), self.name.clone());
-        self.client
-            .run(async move { c.fetch_offset_limits(&n, None, before, max_offsets).await })
+        let pure = &self.client.pure;
+        pure.run(pure.fetch_offset_limits(&self.name, None, before, max_offsets))
             .await
     }
 
@@ -213,11 +204,7 @@ impl Partition {
 
     /// The leader as a broker, if it is known.
     pub fn leader_broker(&self) -> Option<BrokerInfo> {
-        self.topic
-            .client
-            .cluster
-            .broker(self.leader)
-            .map(|b| BrokerInfo::from_broker(&b))
+        self.topic.client.pure.broker(self.leader)
     }
 
     /// Offsets before `offsets_before`, newest first, at most `max_offsets`. Blocking.
@@ -227,15 +214,13 @@ impl Partition {
         max_offsets: i32,
     ) -> Result<Vec<i64>> {
         let before = offsets_before.into().as_i64();
-        let (c, n, id) = (
-            Arc::clone(&self.topic.client.cluster),
-            self.topic.name.clone(),
-            self.id,
-        );
-        let mut map = self.topic.client.block_on(async move {
-            c.fetch_offset_limits(&n, Some(&[id]), before, max_offsets)
-                .await
-        })??;
+        let pure = &self.topic.client.pure;
+        let mut map = pure.block_on(pure.fetch_offset_limits(
+            &self.topic.name,
+            Some(vec![self.id]),
+            before,
+            max_offsets,
+        ))?;
         let ans = map.remove(&self.id).unwrap_or(PartitionOffsets {
             offsets: Vec::new(),
             error: None,
@@ -251,51 +236,27 @@ impl Partition {
 
     /// The offset the next message will get. Blocking.
     pub fn latest_available_offset(&self) -> Result<i64> {
-        let (c, n, id) = (
-            Arc::clone(&self.topic.client.cluster),
-            self.topic.name.clone(),
-            self.id,
-        );
-        self.topic
-            .client
-            .block_on(async move { c.partition_offset(&n, id, -1).await })?
+        let pure = &self.topic.client.pure;
+        pure.block_on(pure.partition_offset(&self.topic.name, self.id, -1))
     }
 
     /// The first available offset. Blocking.
     pub fn earliest_available_offset(&self) -> Result<i64> {
-        let (c, n, id) = (
-            Arc::clone(&self.topic.client.cluster),
-            self.topic.name.clone(),
-            self.id,
-        );
-        self.topic
-            .client
-            .block_on(async move { c.partition_offset(&n, id, -2).await })?
+        let pure = &self.topic.client.pure;
+        pure.block_on(pure.partition_offset(&self.topic.name, self.id, -2))
     }
 
     /// [`Partition::latest_available_offset`] from async code.
     pub async fn latest_available_offset_async(&self) -> Result<i64> {
-        let (c, n, id) = (
-            Arc::clone(&self.topic.client.cluster),
-            self.topic.name.clone(),
-            self.id,
-        );
-        self.topic
-            .client
-            .run(async move { c.partition_offset(&n, id, -1).await })
+        let pure = &self.topic.client.pure;
+        pure.run(pure.partition_offset(&self.topic.name, self.id, -1))
             .await
     }
 
     /// [`Partition::earliest_available_offset`] from async code.
     pub async fn earliest_available_offset_async(&self) -> Result<i64> {
-        let (c, n, id) = (
-            Arc::clone(&self.topic.client.cluster),
-            self.topic.name.clone(),
-            self.id,
-        );
-        self.topic
-            .client
-            .run(async move { c.partition_offset(&n, id, -2).await })
+        let pure = &self.topic.client.pure;
+        pure.run(pure.partition_offset(&self.topic.name, self.id, -2))
             .await
     }
 }

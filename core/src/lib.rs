@@ -2,23 +2,32 @@
 //! `ProducerApi` / `ConsumerApi` traits they implement. Re-exported by the `ferrokafka` crate.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod api;
+pub mod bridge;
+pub mod commit_metadata;
 pub mod compression;
 pub mod delivery;
+pub mod engine;
 pub mod error;
 pub mod error_code;
 pub mod message;
 pub mod options;
 pub mod partitioner;
 
+pub use admin::{
+    BrokerInfo, GroupDescription, GroupListing, GroupMember, NewTopic, PartitionInfo,
+    PartitionOffsets, TopicInfo,
+};
 pub use api::{CommittedOffset, ConsumerApi, ProducerApi, ResetTarget};
 pub use compression::Compression;
 pub use delivery::{DeliveryFuture, DeliveryReports, DeliverySender};
+pub use engine::{ConsumerEngine, ProducerEngine};
 pub use error::{Error, ErrorContext, Result};
 pub use error_code::KafkaCode;
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{
-    ClientOptions, ConsumerOptions, OffsetType, ProducerOptions, SaslConfig, SaslMechanism,
-    SslConfig,
+    ClientOptions, ConsumerOptions, GroupOptions, MembershipProtocol, OffsetType,
+    PostRebalanceCallback, ProducerOptions, SaslConfig, SaslMechanism, SslConfig,
 };
 pub use partitioner::Partitioner;

@@ -9,7 +9,6 @@ pub mod config;
 mod consumer;
 mod context;
 pub mod error;
-mod hostname;
 mod metadata;
 mod producer;
 

@@ -7,7 +7,7 @@ use super::positive;
 use crate::error::{Error, Result};
 
 /// TLS settings (PyKafka's `SslConfig`). With TLS set, every host in `hosts` is an SSL port.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SslConfig {
     /// PEM file of the CA(s) that sign the brokers' certificates.
     pub cafile: PathBuf,
@@ -26,8 +26,20 @@ impl SslConfig {
     pub fn new(cafile: impl Into<PathBuf>) -> Self {
         SslConfig {
             cafile: cafile.into(),
-            check_hostname: true,
             ..Default::default()
+        }
+    }
+}
+
+/// The same as [`SslConfig::new`] with an empty `cafile`: hostnames are checked (turn it off explicitly).
+impl Default for SslConfig {
+    fn default() -> Self {
+        SslConfig {
+            cafile: PathBuf::new(),
+            certfile: None,
+            keyfile: None,
+            password: None,
+            check_hostname: true,
         }
     }
 }

@@ -5,12 +5,14 @@
 
 mod client;
 mod consumer;
+mod group;
 mod producer;
 
 pub use client::{
     parse_broker_version, parse_host_list, ClientOptions, SaslConfig, SaslMechanism, SslConfig,
 };
 pub use consumer::{ConsumerOptions, OffsetType};
+pub use group::{GroupOptions, MembershipProtocol, PostRebalanceCallback};
 pub use producer::ProducerOptions;
 
 use crate::error::{Error, Result};

@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::api::{CommittedOffset, ConsumerApi, ResetTarget};
+use ferrokafka_core::bridge::off_thread;
 use ferrokafka_core::options::validate_topic_name;
 use ferrokafka_core::{
     ClientOptions, ConsumerOptions, Error, ErrorContext, KafkaCode, Message, Result,
@@ -149,7 +150,7 @@ impl NativeSimpleConsumer {
             offsets_timeout: Duration::from_millis(
                 client.offsets_channel_socket_timeout_ms.max(1) as u64
             ),
-            commit_metadata: crate::hostname::commit_metadata(&opts.consumer_id),
+            commit_metadata: ferrokafka_core::commit_metadata::commit_metadata(&opts.consumer_id),
             opts,
             consumer,
         });
@@ -473,6 +474,54 @@ impl ConsumerApi for NativeSimpleConsumer {
 
     fn stop(&self) -> Result<()> {
         self.inner.stop()
+    }
+}
+
+/// librdkafka's offset calls block: the async forms run them on a thread of their own (a dropped future
+/// lets the call finish). `consume_async` is the cancel-safe poll above.
+impl ferrokafka_core::ConsumerEngine for NativeSimpleConsumer {
+    fn name(&self) -> &'static str {
+        "librdkafka"
+    }
+    fn shutdown_in_background(&self) {
+        let inner = Arc::clone(&self.inner);
+        let _ = std::thread::Builder::new()
+            .name("ferrokafka-consumer-stop".into())
+            .spawn(move || {
+                if let Err(e) = inner.stop() {
+                    tracing::warn!(topic = inner.topic, "consumer stop: {e}");
+                }
+            });
+    }
+    fn commit_offsets_async(
+        &self,
+        partition_offsets: Option<Vec<(i32, i64)>>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let inner = Arc::clone(&self.inner);
+        off_thread("ferrokafka-commit", move || {
+            inner.commit(partition_offsets.as_deref())
+        })
+    }
+    fn fetch_offsets_async(
+        &self,
+    ) -> impl Future<Output = Result<BTreeMap<i32, CommittedOffset>>> + Send {
+        let inner = Arc::clone(&self.inner);
+        off_thread("ferrokafka-fetch-offsets", move || inner.fetch())
+    }
+    fn reset_offsets_async(
+        &self,
+        targets: Option<Vec<(i32, ResetTarget)>>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let inner = Arc::clone(&self.inner);
+        off_thread("ferrokafka-reset", move || inner.reset(targets.as_deref()))
+    }
+    fn start_async(&self) -> impl Future<Output = Result<()>> + Send {
+        let inner = Arc::clone(&self.inner);
+        off_thread("ferrokafka-start", move || inner.start())
+    }
+    fn stop_async(&self) -> impl Future<Output = Result<()>> + Send {
+        let inner = Arc::clone(&self.inner);
+        off_thread("ferrokafka-stop", move || inner.stop())
     }
 }
 

@@ -616,6 +616,24 @@ impl ProducerApi for NativeProducer {
     }
 }
 
+/// librdkafka's flush blocks, so `flush_async` runs the real flush on a thread of its own and awaits it (a
+/// dropped future lets that flush finish; it loses nothing).
+impl ferrokafka_core::ProducerEngine for NativeProducer {
+    fn name(&self) -> &'static str {
+        "librdkafka"
+    }
+    fn flush_async(&self, timeout: Duration) -> impl Future<Output = Result<()>> + Send {
+        let inner = Arc::clone(&self.inner);
+        ferrokafka_core::bridge::off_thread("ferrokafka-flush", move || inner.flush(timeout))
+    }
+    fn pending(&self) -> usize {
+        self.in_flight()
+    }
+    fn dropped_reports(&self) -> u64 {
+        NativeProducer::dropped_reports(self)
+    }
+}
+
 impl Drop for NativeProducer {
     fn drop(&mut self) {
         if let Err(e) = self.inner.stop() {

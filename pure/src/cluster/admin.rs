@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use futures::future::join_all;
 
 use ferrokafka_core::options::validate_topic_name;
 use ferrokafka_core::{Error, ErrorContext, KafkaCode};
+
+pub use ferrokafka_core::admin::{GroupDescription, GroupListing, GroupMember, NewTopic};
 
 use super::{Broker, Cluster};
 use crate::protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
@@ -17,65 +18,6 @@ use crate::protocol::messages::{
 };
 
 const DESCRIBE_ATTEMPTS: u32 = 5;
-
-/// A topic to create. `replication_factor` / `num_partitions` of -1 take the broker's defaults (v4+).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewTopic {
-    pub name: String,
-    pub num_partitions: i32,
-    pub replication_factor: i16,
-    pub configs: Vec<(String, String)>,
-}
-
-impl NewTopic {
-    pub fn new(name: impl Into<String>, num_partitions: i32, replication_factor: i16) -> Self {
-        NewTopic {
-            name: name.into(),
-            num_partitions,
-            replication_factor,
-            configs: Vec::new(),
-        }
-    }
-
-    /// Add a topic config (`cleanup.policy`, `retention.ms`, ...).
-    pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.configs.push((key.into(), value.into()));
-        self
-    }
-}
-
-/// A group as ListGroups reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupListing {
-    pub group_id: String,
-    pub protocol_type: String,
-    /// Empty before ListGroups v4.
-    pub state: String,
-    /// The broker that listed it (its coordinator).
-    pub coordinator: i32,
-}
-
-/// A member of a described group.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupMember {
-    pub member_id: String,
-    pub group_instance_id: Option<String>,
-    pub client_id: String,
-    pub client_host: String,
-    pub member_metadata: Bytes,
-    pub member_assignment: Bytes,
-}
-
-/// A group as DescribeGroups reports it (PyKafka's `DescribeGroupResponse`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupDescription {
-    pub group_id: String,
-    pub error: Option<KafkaCode>,
-    pub state: String,
-    pub protocol_type: String,
-    pub protocol: String,
-    pub members: BTreeMap<String, GroupMember>,
-}
 
 fn topic_error(
     code: i16,

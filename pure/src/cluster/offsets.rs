@@ -19,12 +19,7 @@ use crate::protocol::VersionRange;
 
 const ATTEMPTS: u32 = 3;
 
-/// One partition's answer: offsets newest first, or the error the broker gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartitionOffsets {
-    pub offsets: Vec<i64>,
-    pub error: Option<KafkaCode>,
-}
+pub use ferrokafka_core::admin::PartitionOffsets;
 
 impl Cluster {
     /// Offsets for the given partitions of `topic` (all of them with `None`), by partition id. Partitions

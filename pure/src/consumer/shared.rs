@@ -14,6 +14,8 @@ use tokio::sync::Notify;
 use super::backend::{ConsumerBackend, GroupMember};
 use super::partition_state::PartitionState;
 
+pub(crate) use ferrokafka_core::commit_metadata::commit_metadata;
+
 /// At most this many errors wait for `consume()`; older duplicates are dropped first.
 const MAX_PENDING_ERRORS: usize = 64;
 
@@ -96,63 +98,5 @@ impl<B: ConsumerBackend> Shared<B> {
 
     pub fn isolation_level(&self) -> i8 {
         i8::from(self.opts.read_committed)
-    }
-}
-
-/// PyKafka's commit metadata, `json.dumps({"consumer_id": id, "hostname": host})`.
-pub(crate) fn commit_metadata(consumer_id: &str) -> String {
-    format!(
-        "{{\"consumer_id\": {}, \"hostname\": {}}}",
-        json_string(consumer_id),
-        json_string(&hostname())
-    )
-}
-
-fn hostname() -> String {
-    ["/proc/sys/kernel/hostname", "/etc/hostname"]
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".to_string())
-}
-
-/// A JSON string literal (Python's `json.dumps` escapes, ASCII output).
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || !c.is_ascii() => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metadata_is_pykafkas_json() {
-        let m = commit_metadata("");
-        assert!(
-            m.starts_with("{\"consumer_id\": \"\", \"hostname\": \""),
-            "{m}"
-        );
-        assert_eq!(json_string("a\"é"), "\"a\\\"\\u00e9\"");
     }
 }

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use super::backend::{ConsumerBackend, GroupMember};
 use super::partition_state::{PartitionState, MAX_FETCH_SIZE_CAP};
 use super::shared::{commit_metadata, Shared, State};
+use crate::runtime::run_on;
 
 /// A consumer of some or all partitions of one topic, positions kept by the client, offsets optionally
 /// stored in a Kafka consumer group (no group membership: PyKafka's `SimpleConsumer`).
@@ -288,5 +289,52 @@ impl<B: ConsumerBackend> ConsumerApi for PureSimpleConsumer<B> {
 
     fn stop(&self) -> Result<()> {
         self.block(|c| Box::pin(async move { c.stop_async().await }))
+    }
+}
+
+/// The async forms run on the client's background runtime (where the connections live), whatever runtime
+/// awaits them; a dropped future lets the call finish there.
+impl<B: ConsumerBackend> ferrokafka_core::ConsumerEngine for PureSimpleConsumer<B> {
+    fn name(&self) -> &'static str {
+        "pure"
+    }
+    fn shutdown_in_background(&self) {
+        PureSimpleConsumer::shutdown_in_background(self)
+    }
+    fn commit_offsets_async(
+        &self,
+        partition_offsets: Option<Vec<(i32, i64)>>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let me = self.clone();
+        run_on(&self.shared.handle, async move {
+            me.commit_offsets_async(partition_offsets).await
+        })
+    }
+    fn fetch_offsets_async(
+        &self,
+    ) -> impl Future<Output = Result<BTreeMap<i32, CommittedOffset>>> + Send {
+        let me = self.clone();
+        run_on(&self.shared.handle, async move { me.fetch_offsets_async().await })
+    }
+    fn reset_offsets_async(
+        &self,
+        targets: Option<Vec<(i32, ResetTarget)>>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let me = self.clone();
+        run_on(&self.shared.handle, async move {
+            me.reset_offsets_async(targets).await
+        })
+    }
+    fn start_async(&self) -> impl Future<Output = Result<()>> + Send {
+        let me = self.clone();
+        run_on(&self.shared.handle, async move {
+            PureSimpleConsumer::start_async(&me).await
+        })
+    }
+    fn stop_async(&self) -> impl Future<Output = Result<()>> + Send {
+        let me = self.clone();
+        run_on(&self.shared.handle, async move {
+            PureSimpleConsumer::stop_async(&me).await
+        })
     }
 }

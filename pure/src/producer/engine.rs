@@ -230,12 +230,12 @@ impl PureProducer {
         }
     }
 
-    /// Send everything queued now and wait without blocking a tokio worker.
+    /// Send everything queued now and wait without blocking a tokio worker. Cancel-safe: a dropped future
+    /// ends its flush request (the messages are sent anyway, at linger time).
     pub async fn flush_async(&self, timeout: Duration) -> Result<()> {
-        self.shared.lock().flushing += 1;
+        let _flushing = FlushRequest::new(&self.shared);
         self.shared.wake.notify_one();
         let idle = tokio::time::timeout(timeout, self.shared.completion.idle()).await;
-        self.shared.lock().flushing -= 1;
         idle.map_err(|_| self.flush_timeout(timeout))
     }
 
@@ -248,6 +248,37 @@ impl PureProducer {
             ),
             after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         }
+    }
+}
+
+/// Asks the sender to ignore the linger while it lives (dropped with the flush, completed or cancelled).
+struct FlushRequest<'a>(&'a Shared);
+
+impl<'a> FlushRequest<'a> {
+    fn new(shared: &'a Shared) -> Self {
+        shared.lock().flushing += 1;
+        FlushRequest(shared)
+    }
+}
+
+impl Drop for FlushRequest<'_> {
+    fn drop(&mut self) {
+        self.0.lock().flushing -= 1;
+    }
+}
+
+impl ferrokafka_core::ProducerEngine for PureProducer {
+    fn name(&self) -> &'static str {
+        "pure"
+    }
+    fn flush_async(&self, timeout: Duration) -> impl std::future::Future<Output = Result<()>> + Send {
+        PureProducer::flush_async(self, timeout)
+    }
+    fn pending(&self) -> usize {
+        PureProducer::pending(self)
+    }
+    fn dropped_reports(&self) -> u64 {
+        PureProducer::dropped_reports(self)
     }
 }
 

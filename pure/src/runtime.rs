@@ -7,7 +7,7 @@ use std::future::Future;
 
 use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 
-use crate::{Error, Result};
+use ferrokafka_core::{Error, Result};
 
 /// Owns the runtime; shuts it down without blocking when the last client handle goes.
 pub(crate) struct BackgroundRuntime {
@@ -66,6 +66,19 @@ impl BackgroundRuntime {
             _ => wait(),
         }
     }
+}
+
+/// Runs `fut` on `handle`'s runtime and awaits it from any runtime. A dropped future lets the task finish.
+pub(crate) fn run_on<T, F>(
+    handle: &Handle,
+    fut: F,
+) -> impl Future<Output = Result<T>> + Send + 'static
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T>> + Send + 'static,
+{
+    let task = handle.spawn(fut);
+    async move { task.await.map_err(join_error)? }
 }
 
 fn join_error(e: tokio::task::JoinError) -> Error {

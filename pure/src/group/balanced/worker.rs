@@ -2,39 +2,59 @@
 //! + `_setup_internal_consumer`) and the background thread that heartbeats and auto-commits.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::{CommittedOffset, ConsumerApi, ConsumerOptions, Error, ResetTarget, Result};
-use ferrokafka_pure::consumer::{ClusterBackend, GroupMember};
-use ferrokafka_pure::group::{Membership, MembershipConfig};
+use ferrokafka_core::{
+    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
+    MembershipProtocol, PostRebalanceCallback, ResetTarget, Result,
+};
+use tokio::sync::{Notify, RwLock};
 
-use super::{offsets, GroupOptions, PostRebalanceCallback};
-use crate::consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
-use crate::topic::Topic;
+use super::{offsets, CONSUME_SLICE_MS};
+use crate::consumer::{ClusterBackend, GroupMember};
+use crate::front_door::PureCluster;
+use crate::group::{Assignor, Membership, MembershipConfig};
 
-/// The internal consumer's `consume(true)` returns after this, so a rebalance or stop interrupts a
-/// blocked `consume` within it.
-pub(crate) const CONSUME_SLICE_MS: i64 = 100;
 
-/// Everything the builder validated.
-pub(crate) struct Settings {
-    pub topic: Topic,
+/// Builds the internal consumer (not started) for the options the group consumer gives it: the chosen
+/// engine's SimpleConsumer, standalone, of the assigned partitions.
+pub type InnerFactory<C> = Arc<dyn Fn(ConsumerOptions) -> Result<C> + Send + Sync>;
+
+/// What a group consumer is made of; the front door validates it.
+pub struct GroupSpec<C> {
+    /// The topic read.
+    pub topic: String,
+    /// SimpleConsumer options; `consumer_group` names the group.
+    pub options: ConsumerOptions,
+    /// The options the group adds.
+    pub group_options: GroupOptions,
+    /// Called after every rebalance that changed the partitions.
+    pub callback: Option<PostRebalanceCallback>,
+    /// The internal consumer's engine name ("pure" or "librdkafka").
+    pub engine: &'static str,
+    /// Builds the internal consumer.
+    pub make_inner: InnerFactory<C>,
+}
+
+/// Everything the front door validated.
+pub(crate) struct Settings<C> {
+    pub topic: String,
     pub group: String,
     pub options: ConsumerOptions,
     pub group_options: GroupOptions,
-    pub deserializer: Option<Deserializer>,
     pub callback: Option<PostRebalanceCallback>,
-    pub use_rdkafka: bool,
+    pub engine: &'static str,
+    pub make_inner: InnerFactory<C>,
+    pub cluster: PureCluster,
 }
 
 /// What changes with rebalances, under one lock.
-#[derive(Default)]
-pub(crate) struct State {
+pub(crate) struct State<C> {
     pub running: bool,
     /// Set while a rebalance runs: `consume` waits instead of reading partitions being given up.
     pub rebalancing: bool,
-    pub inner: Option<SimpleConsumer>,
+    pub inner: Option<C>,
     pub assigned: BTreeSet<i32>,
     pub generation_id: i32,
     pub member_id: String,
@@ -46,28 +66,38 @@ pub(crate) struct State {
     pub epoch: u64,
 }
 
-pub(crate) struct Shared {
-    pub settings: Settings,
-    pub state: Mutex<State>,
-    /// Notified whenever `state` changes in a way `consume` waits for.
+pub(crate) struct Shared<C> {
+    pub settings: Settings<C>,
+    pub state: Mutex<State<C>>,
+    /// Notified whenever `state` changes in a way `consume` waits for (blocking callers).
     pub changed: Condvar,
+    /// The same for `consume_async` callers.
+    pub changed_async: Notify,
     /// `consume` holds it for reading while it reads the internal consumer; a rebalance takes it for
     /// writing before committing, so no message is handed out after the commit (PyKafka's rebalancing lock).
+    /// An async lock, so `consume_async` can hold it across the internal consumer's (cancel-safe) await.
     pub gate: RwLock<()>,
     pub membership: Arc<tokio::sync::Mutex<Membership>>,
     pub backend: Arc<ClusterBackend>,
 }
 
-impl Shared {
-    pub(crate) fn new(settings: Settings) -> Self {
-        let cluster = Arc::clone(settings.topic.cluster());
+fn assignor(p: MembershipProtocol) -> Assignor {
+    match p {
+        MembershipProtocol::Range => Assignor::Range,
+        MembershipProtocol::RoundRobin => Assignor::RoundRobin,
+    }
+}
+
+impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
+    pub(crate) fn new(settings: Settings<C>) -> Self {
+        let cluster = Arc::clone(settings.cluster.raw_cluster());
         let g = &settings.group_options;
         let membership = Membership::new(
             Arc::clone(&cluster),
             MembershipConfig {
                 group: settings.group.clone(),
-                topic: settings.topic.name().to_string(),
-                assignor: g.membership_protocol,
+                topic: settings.topic.clone(),
+                assignor: assignor(g.membership_protocol),
                 session_timeout_ms: g.session_timeout_ms as i32,
                 rebalance_timeout_ms: g.rebalance_timeout_ms as i32,
             },
@@ -75,25 +105,44 @@ impl Shared {
         Shared {
             settings,
             state: Mutex::new(State {
+                running: false,
+                rebalancing: false,
+                inner: None,
+                assigned: BTreeSet::new(),
                 generation_id: -1,
-                ..State::default()
+                member_id: String::new(),
+                error: None,
+                assigned_once: false,
+                epoch: 0,
             }),
             changed: Condvar::new(),
+            changed_async: Notify::new(),
             gate: RwLock::new(()),
             membership: Arc::new(tokio::sync::Mutex::new(membership)),
             backend: Arc::new(ClusterBackend::new(cluster)),
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<C>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn block_on<T: Send + 'static>(
+    /// Wakes every `consume` waiting for a state change, blocking or async.
+    pub(crate) fn notify_changed(&self) {
+        self.changed.notify_all();
+        self.changed_async.notify_waiters();
+    }
+
+    /// Takes the gate for writing from a plain thread: no message is handed out while it is held.
+    pub(crate) fn close_gate(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        futures::executor::block_on(self.gate.write())
+    }
+
+    pub(crate) fn block_on<T: Send + 'static>(
         &self,
         fut: impl std::future::Future<Output = Result<T>> + Send + 'static,
     ) -> Result<T> {
-        self.settings.topic.client.block_on(fut)?
+        self.settings.cluster.block_on(fut)
     }
 
     fn backoff(&self) -> (u32, Duration) {
@@ -128,7 +177,7 @@ impl Shared {
         }
         let (attempts, backoff) = self.backoff();
         let backend = Arc::clone(&self.backend);
-        let topic = self.settings.topic.name().to_string();
+        let topic = self.settings.topic.clone();
         self.block_on(async move {
             offsets::commit(&backend, member, &topic, entries, attempts, backoff).await
         })
@@ -141,10 +190,7 @@ impl Shared {
     ) -> Result<BTreeMap<i32, ferrokafka_core::CommittedOffset>> {
         let (attempts, backoff) = self.backoff();
         let backend = Arc::clone(&self.backend);
-        let (group, topic) = (
-            self.settings.group.clone(),
-            self.settings.topic.name().to_string(),
-        );
+        let (group, topic) = (self.settings.group.clone(), self.settings.topic.clone());
         self.block_on(async move {
             offsets::fetch(&backend, &group, &topic, partitions, attempts, backoff).await
         })
@@ -156,13 +202,13 @@ impl Shared {
         self.lock().rebalancing = true;
         let result = self.rebalance_inner();
         self.lock().rebalancing = false;
-        self.changed.notify_all();
+        self.notify_changed();
         result
     }
 
     fn rebalance_inner(&self) -> Result<()> {
         {
-            let _no_consume = self.gate.write().unwrap_or_else(|e| e.into_inner());
+            let _no_consume = self.close_gate();
             if let Err(e) = self.commit(None) {
                 tracing::warn!(group = %self.settings.group, error = %e, "commit before rebalance failed");
             }
@@ -234,7 +280,7 @@ impl Shared {
         Ok(())
     }
 
-    fn start_inner(&self, parts: &BTreeSet<i32>, first: bool) -> Result<SimpleConsumer> {
+    fn start_inner(&self, parts: &BTreeSet<i32>, first: bool) -> Result<C> {
         let s = &self.settings;
         // Offsets are the balanced consumer's business: the internal consumer is standalone.
         let options = ConsumerOptions {
@@ -248,13 +294,7 @@ impl Shared {
             consumer_id: String::new(),
             ..s.options.clone()
         };
-        let c = SimpleConsumerBuilder::from_parts(
-            s.topic.clone(),
-            options,
-            s.deserializer.clone(),
-            s.use_rdkafka,
-        )
-        .build()?;
+        let c = (s.make_inner)(options)?;
         c.start()?;
         if first && s.options.reset_offset_on_start {
             return Ok(c);
@@ -266,7 +306,7 @@ impl Shared {
 
     pub(crate) fn stopped(&self) -> Error {
         Error::ConsumerStopped {
-            topic: self.settings.topic.name().to_string(),
+            topic: self.settings.topic.clone(),
         }
     }
 
@@ -316,7 +356,7 @@ impl Shared {
                     if self.lock().running {
                         tracing::warn!(group = %self.settings.group, error = %e, "rebalance failed");
                         self.lock().error = Some(e);
-                        self.changed.notify_all();
+                        self.notify_changed();
                     }
                 }
             }
@@ -341,7 +381,7 @@ fn held_to_commit(held: &BTreeMap<i32, i64>) -> Vec<(i32, i64)> {
 
 /// Moves `consumer` so it resumes at the committed offsets (`next to consume` = committed); partitions without
 /// a committed offset stay where `auto_offset_reset` put them.
-pub(super) fn move_to_committed(
+pub(crate) fn move_to_committed(
     consumer: &impl ConsumerApi,
     committed: &BTreeMap<i32, CommittedOffset>,
 ) -> Result<()> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ferrokafka_core::{CommittedOffset, Error, ErrorContext, Result};
-use ferrokafka_pure::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
+use crate::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
 
 /// Commit `entries` `(partition, next offset)`, retrying `attempts` times (attempt i sleeps i × backoff).
 /// The last error left (request or partition) is returned.

@@ -1,0 +1,41 @@
+//! The one way a blocking call becomes awaitable: it runs on a thread of its own and the caller awaits its
+//! answer. Works from any executor (no runtime needed). A dropped future leaves the call to finish on its
+//! own, so use it only for calls whose result may be lost harmlessly (flush, commit, stop, a build).
+
+use std::future::Future;
+
+use crate::error::{Error, Result};
+
+/// Runs `f` on a new thread named `name`; the future resolves to its result.
+pub fn off_thread<T, F>(name: &str, f: F) -> impl Future<Output = Result<T>> + Send + 'static
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            let _ = tx.send(f());
+        });
+    let what = name.to_string();
+    async move {
+        spawned.map_err(|e| Error::Other(format!("cannot start thread {what}: {e}")))?;
+        rx.await
+            .map_err(|_| Error::Other(format!("thread {what} ended without an answer")))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn returns_the_result_and_survives_a_panic() {
+        let ok = futures::executor::block_on(off_thread("t-ok", || Ok(7)));
+        assert_eq!(ok.ok(), Some(7));
+        let panicked: Result<i32> =
+            futures::executor::block_on(off_thread("t-panic", || panic!("boom")));
+        assert!(matches!(panicked, Err(Error::Other(m)) if m.contains("without an answer")));
+    }
+}

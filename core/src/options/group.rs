@@ -1,0 +1,92 @@
+//! The options a balanced consumer adds to the SimpleConsumer's (PyKafka's `ManagedBalancedConsumer`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// The membership protocol a group uses: PyKafka's `RangeProtocol` (default) or `RoundRobinProtocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum MembershipProtocol {
+    /// PyKafka's `range` assignor.
+    #[default]
+    Range,
+    /// PyKafka's `roundrobin` assignor.
+    RoundRobin,
+}
+
+/// PyKafka's `post_rebalance_callback(consumer, old_offsets, new_offsets)`: old and new held offsets; a
+/// returned map `{partition: last consumed offset}` moves the new positions there (PyKafka's int form).
+pub type PostRebalanceCallback = Arc<
+    dyn Fn(&BTreeMap<i32, i64>, &BTreeMap<i32, i64>) -> Option<BTreeMap<i32, i64>> + Send + Sync,
+>;
+
+/// The options a balanced consumer adds to the SimpleConsumer's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupOptions {
+    /// Join/sync attempts per rebalance (5).
+    pub rebalance_max_retries: i64,
+    /// Attempt i waits i × this (2000).
+    pub rebalance_backoff_ms: i64,
+    /// Heartbeat period (3000); must be below `session_timeout_ms`.
+    pub heartbeat_interval_ms: i64,
+    /// Members silent this long are dropped by the coordinator (30000, PyKafka's fixed value).
+    pub session_timeout_ms: i64,
+    /// How long the coordinator waits for members to rejoin (30000).
+    pub rebalance_timeout_ms: i64,
+    /// Range (default) or RoundRobin, PyKafka's assignors.
+    pub membership_protocol: MembershipProtocol,
+}
+
+impl Default for GroupOptions {
+    fn default() -> Self {
+        GroupOptions {
+            rebalance_max_retries: 5,
+            rebalance_backoff_ms: 2000,
+            heartbeat_interval_ms: 3000,
+            session_timeout_ms: 30000,
+            rebalance_timeout_ms: 30000,
+            membership_protocol: MembershipProtocol::Range,
+        }
+    }
+}
+
+impl GroupOptions {
+    /// Every option in range, and the heartbeat below the session timeout.
+    pub fn validate(&self) -> Result<()> {
+        let positive = |name: &str, v: i64| {
+            if v <= 0 || v > i32::MAX as i64 {
+                Err(Error::config(
+                    name,
+                    format!("must be in 1..={}, got {v}", i32::MAX),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        positive("rebalance_max_retries", self.rebalance_max_retries)?;
+        positive("heartbeat_interval_ms", self.heartbeat_interval_ms)?;
+        positive("session_timeout_ms", self.session_timeout_ms)?;
+        positive("rebalance_timeout_ms", self.rebalance_timeout_ms)?;
+        if !(0..=i32::MAX as i64).contains(&self.rebalance_backoff_ms) {
+            return Err(Error::config(
+                "rebalance_backoff_ms",
+                format!(
+                    "must be in 0..={}, got {}",
+                    i32::MAX,
+                    self.rebalance_backoff_ms
+                ),
+            ));
+        }
+        if self.heartbeat_interval_ms >= self.session_timeout_ms {
+            return Err(Error::config(
+                "heartbeat_interval_ms",
+                format!(
+                    "must be below session_timeout_ms ({}), got {}",
+                    self.session_timeout_ms, self.heartbeat_interval_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,355 @@
+//! `topic.balanced_consumer(group)`: PyKafka's `ManagedBalancedConsumer` — a consumer in a Kafka-managed
+//! group that gets its share of the topic's partitions and follows rebalances.
+//!
+//! Design (as PyKafka): the group logic is ferrokafka's own (the pure engine's group consumer, behind its
+//! front door) for both engines, and the consumer that reads the assigned partitions is a [`SimpleConsumer`]
+//! of the chosen engine, rebuilt on every rebalance that changes the partition set. Offsets are committed
+//! with the group's generation and member id, whatever the engine.
+//!
+//! ```no_run
+//! let client = ferrokafka::KafkaClient::new("127.0.0.1:9092")?;
+//! let topic = client.topic("events")?;
+//! let consumer = topic.balanced_consumer("analytics").consumer_timeout_ms(5000).build()?;
+//! for message in consumer.iter() {
+//!     let message = message?;
+//!     println!("{} {} {:?}", message.partition_id, message.offset, message.value);
+//! }
+//! consumer.stop()?;
+//! # Ok::<(), ferrokafka::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use ferrokafka_core::{
+    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, GroupOptions,
+    MembershipProtocol, Message, OffsetType, PostRebalanceCallback, ResetTarget, Result,
+};
+use ferrokafka_pure::{GroupSpec, PureGroupConsumer};
+use futures::Stream;
+
+use crate::consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
+use crate::iter::{message_stream, Iter};
+use crate::setters::{consumer_option_setters, setters};
+use crate::topic::Topic;
+
+impl Topic {
+    /// A ManagedBalancedConsumer builder for `group`, with PyKafka's defaults.
+    pub fn balanced_consumer(&self, group: impl Into<String>) -> BalancedConsumerBuilder {
+        let options = ConsumerOptions {
+            consumer_group: Some(group.into()),
+            ..ConsumerOptions::default()
+        };
+        BalancedConsumerBuilder {
+            topic: self.clone(),
+            group: GroupOptions::default(),
+            options,
+            deserializer: None,
+            callback: None,
+            use_rdkafka: false,
+        }
+    }
+}
+
+/// Builds a [`BalancedConsumer`]. Setters are named after PyKafka's `ManagedBalancedConsumer` arguments.
+#[must_use = "call build() to get a consumer"]
+pub struct BalancedConsumerBuilder {
+    topic: Topic,
+    options: ConsumerOptions,
+    group: GroupOptions,
+    deserializer: Option<Deserializer>,
+    callback: Option<PostRebalanceCallback>,
+    use_rdkafka: bool,
+}
+
+impl fmt::Debug for BalancedConsumerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BalancedConsumerBuilder")
+            .field("topic", &self.topic.name())
+            .field("options", &self.options)
+            .field("group", &self.group)
+            .field("use_rdkafka", &self.use_rdkafka)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BalancedConsumerBuilder {
+    consumer_option_setters!();
+
+    setters! { options {
+        /// Join the group in `build()` (true).
+        auto_start: bool;
+        /// Ignore committed offsets on the first assignment (false).
+        reset_offset_on_start: bool;
+    }}
+
+    setters! { group {
+        /// Join/sync attempts per rebalance (5).
+        rebalance_max_retries: i64;
+        /// Attempt i waits i × this ms (2000).
+        rebalance_backoff_ms: i64;
+        /// 3000.
+        heartbeat_interval_ms: i64;
+        /// 30000 (PyKafka's fixed value).
+        session_timeout_ms: i64;
+        /// 30000.
+        rebalance_timeout_ms: i64;
+        /// Range (default) or RoundRobin.
+        membership_protocol: MembershipProtocol;
+    }}
+
+    /// PyKafka's `deserializer(value, key) -> (value, key)`, applied in `consume`.
+    pub fn deserializer<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Option<Bytes>, Option<Bytes>) -> Result<(Option<Bytes>, Option<Bytes>)>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.deserializer = Some(Arc::new(f));
+        self
+    }
+
+    /// Called after every rebalance that changed the partitions, with the old and new held offsets.
+    pub fn post_rebalance_callback<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&BTreeMap<i32, i64>, &BTreeMap<i32, i64>) -> Option<BTreeMap<i32, i64>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.callback = Some(Arc::new(f));
+        self
+    }
+
+    /// Read the assigned partitions with librdkafka (needs the `native` cargo feature); the group
+    /// membership stays ferrokafka's.
+    pub fn use_rdkafka(mut self, yes: bool) -> Self {
+        self.use_rdkafka = yes;
+        self
+    }
+
+    /// The SimpleConsumer options as set so far.
+    pub fn options(&self) -> &ConsumerOptions {
+        &self.options
+    }
+
+    /// The group options as set so far.
+    pub fn group_options(&self) -> &GroupOptions {
+        &self.group
+    }
+
+    /// Validates, and with `auto_start` joins the group and starts consuming. Blocking.
+    pub fn build(self) -> Result<BalancedConsumer> {
+        if self.use_rdkafka && !cfg!(feature = "native") {
+            return Err(crate::engine::native_unavailable());
+        }
+        let auto_start = self.options.auto_start;
+        let (topic, deserializer, use_rdkafka) =
+            (self.topic.clone(), self.deserializer, self.use_rdkafka);
+        let make_inner = move |options: ConsumerOptions| {
+            SimpleConsumerBuilder::from_parts(
+                topic.clone(),
+                options,
+                deserializer.clone(),
+                use_rdkafka,
+            )
+            .build()
+        };
+        let group = self.topic.client.pure.group_consumer(GroupSpec {
+            topic: self.topic.name().to_string(),
+            options: self.options,
+            group_options: self.group,
+            callback: self.callback,
+            engine: if use_rdkafka { "librdkafka" } else { "pure" },
+            make_inner: Arc::new(make_inner),
+        })?;
+        let consumer = BalancedConsumer {
+            group,
+            topic: self.topic,
+        };
+        if auto_start {
+            consumer.start()?;
+        }
+        Ok(consumer)
+    }
+
+    /// [`build`](Self::build) without blocking a tokio worker.
+    pub async fn build_async(self) -> Result<BalancedConsumer> {
+        ferrokafka_core::bridge::off_thread("ferrokafka-build", move || self.build()).await
+    }
+}
+
+/// PyKafka's `ManagedBalancedConsumer`: a member of a Kafka-managed group reading its share of one topic's
+/// partitions. Cheap to clone (shared). Dropping the last handle leaves the group in the background; call
+/// [`stop`](Self::stop) to leave at once (the coordinator otherwise drops the member after
+/// `session_timeout_ms`).
+#[derive(Clone)]
+pub struct BalancedConsumer {
+    group: PureGroupConsumer<SimpleConsumer>,
+    topic: Topic,
+}
+
+impl fmt::Debug for BalancedConsumer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BalancedConsumer")
+            .field("topic", &self.topic.name())
+            .field("group", &self.group.group())
+            .field("member_id", &self.member_id())
+            .field("generation_id", &self.generation_id())
+            .field("partitions", &self.partitions())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BalancedConsumer {
+    /// The topic read.
+    pub fn topic(&self) -> &Topic {
+        &self.topic
+    }
+
+    /// "pure" or "librdkafka": the engine of the internal consumer.
+    pub fn engine_name(&self) -> &'static str {
+        self.group.name()
+    }
+
+    /// This member's id in the group ("" before joining).
+    pub fn member_id(&self) -> String {
+        self.group.member_id()
+    }
+
+    /// The group generation this member last joined (-1 before).
+    pub fn generation_id(&self) -> i32 {
+        self.group.generation_id()
+    }
+
+    /// Join the group, get partitions, start consuming them, and heartbeat in the background. No-op when
+    /// running. Unlike PyKafka (which logs and swallows), a failure is returned.
+    pub fn start(&self) -> Result<()> {
+        self.group.start()
+    }
+
+    /// Commit what was consumed, stop the internal consumer and leave the group (the others rebalance at
+    /// once). The first error is returned after every step ran.
+    pub fn stop(&self) -> Result<()> {
+        self.group.stop()
+    }
+
+    /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0), across
+    /// rebalances; `Ok(None)` = none in time. A background failure (rebalance) is returned here once;
+    /// `ConsumerStopped` when not running.
+    pub fn consume(&self, block: bool) -> Result<Option<Message>> {
+        self.group.consume(block)
+    }
+
+    /// `consume(true)` without blocking a tokio worker. Cancel-safe: a dropped future (`select!`, a
+    /// timeout, a dropped stream) takes no message.
+    pub async fn consume_async(&self) -> Result<Option<Message>> {
+        self.group.consume_async().await
+    }
+
+    /// Commit `(partition, offset)` pairs verbatim, or with `None` every held partition at last consumed
+    /// + 1 — as this generation's member, whatever the engine.
+    pub fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        self.group.commit_offsets(partition_offsets)
+    }
+
+    /// The group's committed offsets of the held partitions; moves the positions too when
+    /// `reset_offset_on_fetch`.
+    pub fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        self.group.fetch_offsets()
+    }
+
+    /// Move held partitions (all to `auto_offset_reset` with `None`), flush their buffers, and commit the
+    /// new positions for the group.
+    pub fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
+        self.group.reset_offsets(targets)
+    }
+
+    /// [`commit_offsets`](Self::commit_offsets) without blocking a tokio worker.
+    pub async fn commit_offsets_async(
+        &self,
+        partition_offsets: Option<Vec<(i32, i64)>>,
+    ) -> Result<()> {
+        self.group.commit_offsets_async(partition_offsets).await
+    }
+
+    /// [`fetch_offsets`](Self::fetch_offsets) without blocking a tokio worker.
+    pub async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        self.group.fetch_offsets_async().await
+    }
+
+    /// [`reset_offsets`](Self::reset_offsets) without blocking a tokio worker.
+    pub async fn reset_offsets_async(
+        &self,
+        targets: Option<Vec<(i32, ResetTarget)>>,
+    ) -> Result<()> {
+        self.group.reset_offsets_async(targets).await
+    }
+
+    /// [`start`](Self::start) without blocking a tokio worker.
+    pub async fn start_async(&self) -> Result<()> {
+        self.group.start_async().await
+    }
+
+    /// [`stop`](Self::stop) without blocking a tokio worker.
+    pub async fn stop_async(&self) -> Result<()> {
+        self.group.stop_async().await
+    }
+
+    /// Last consumed offset per held partition, -2 where nothing was consumed.
+    pub fn held_offsets(&self) -> BTreeMap<i32, i64> {
+        self.group.held_offsets()
+    }
+
+    /// The partition ids assigned to this member now.
+    pub fn partitions(&self) -> Vec<i32> {
+        self.group.partitions()
+    }
+
+    /// Messages until `consume(true)` returns `None` (PyKafka's `__iter__`).
+    pub fn iter(&self) -> BalancedIter<'_> {
+        Iter::new(self)
+    }
+
+    /// An async stream of messages, ending where the iterator does. Cancel-safe as `consume_async`.
+    pub fn stream(&self) -> impl Stream<Item = Result<Message>> + Send + 'static {
+        message_stream(self.clone())
+    }
+}
+
+impl ConsumerApi for BalancedConsumer {
+    fn consume(&self, block: bool) -> Result<Option<Message>> {
+        BalancedConsumer::consume(self, block)
+    }
+    async fn consume_async(&self) -> Result<Option<Message>> {
+        BalancedConsumer::consume_async(self).await
+    }
+    fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        BalancedConsumer::commit_offsets(self, partition_offsets)
+    }
+    fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        BalancedConsumer::fetch_offsets(self)
+    }
+    fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
+        BalancedConsumer::reset_offsets(self, targets)
+    }
+    fn held_offsets(&self) -> BTreeMap<i32, i64> {
+        BalancedConsumer::held_offsets(self)
+    }
+    fn partitions(&self) -> Vec<i32> {
+        BalancedConsumer::partitions(self)
+    }
+    fn start(&self) -> Result<()> {
+        BalancedConsumer::start(self)
+    }
+    fn stop(&self) -> Result<()> {
+        BalancedConsumer::stop(self)
+    }
+}
+
+/// PyKafka's `__iter__` over a balanced consumer: `consume(true)` until `None`; errors are yielded,
+/// `ConsumerStopped` ends it.
+pub type BalancedIter<'a> = Iter<'a, BalancedConsumer>;
