@@ -4,7 +4,9 @@ use bytes::Bytes;
 
 use crate::error::Error;
 
-/// A record header. Keys are strings, values may be null.
+/// A record header. Keys are strings, values may be null. Kafka does not check that a key is UTF-8 (another
+/// client may write any bytes): both engines read keys with [`Header::key_from_wire`], so such a key arrives
+/// the same way on either, lossily, and never stops its partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     pub key: String,
@@ -12,6 +14,11 @@ pub struct Header {
 }
 
 impl Header {
+    /// A key as read from the wire: UTF-8, with invalid sequences replaced by U+FFFD.
+    pub fn key_from_wire(bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+
     pub fn new(key: impl Into<String>, value: impl Into<Bytes>) -> Self {
         Header {
             key: key.into(),

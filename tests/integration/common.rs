@@ -31,8 +31,15 @@ fn put_varint(out: &mut BytesMut, v: i64) {
     out.put_u8(z as u8);
 }
 
-/// A RecordBatch v2 of `values` (no keys, no compression), as a producer would write it.
+/// A RecordBatch v2 of `values` (no keys, no headers, no compression), as a producer would write it.
 pub fn record_batch(values: &[&[u8]]) -> Bytes {
+    let no_headers: Vec<&[(&[u8], &[u8])]> = vec![&[]; values.len()];
+    record_batch_with_headers(values, &no_headers)
+}
+
+/// A RecordBatch v2 of `values`, record i carrying the raw `(key, value)` headers `headers[i]` — any bytes,
+/// as another client may write them.
+pub fn record_batch_with_headers(values: &[&[u8]], headers: &[&[(&[u8], &[u8])]]) -> Bytes {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -46,7 +53,14 @@ pub fn record_batch(values: &[&[u8]]) -> Bytes {
         put_varint(&mut r, -1);
         put_varint(&mut r, v.len() as i64);
         r.put_slice(v);
-        put_varint(&mut r, 0);
+        let hs = headers.get(i).copied().unwrap_or(&[]);
+        put_varint(&mut r, hs.len() as i64);
+        for (k, hv) in hs {
+            put_varint(&mut r, k.len() as i64);
+            r.put_slice(k);
+            put_varint(&mut r, hv.len() as i64);
+            r.put_slice(hv);
+        }
         put_varint(&mut records, r.len() as i64);
         records.put_slice(&r);
     }
@@ -74,10 +88,15 @@ pub fn record_batch(values: &[&[u8]]) -> Bytes {
 /// Produce one batch to a partition's leader with acks=1, through the client's own connections; retried
 /// while a just-created partition's leader is not ready.
 pub fn produce(client: &KafkaClient, topic: &str, partition: i32, values: &[&[u8]]) {
+    produce_batch(client, topic, partition, record_batch(values));
+}
+
+/// Produce a prepared batch as [`produce`] does.
+pub fn produce_batch(client: &KafkaClient, topic: &str, partition: i32, batch: Bytes) {
     let mut last = 0;
     for _ in 0..40 {
         let cluster = client.cluster().clone();
-        let (t, batch) = (topic.to_string(), record_batch(values));
+        let (t, batch) = (topic.to_string(), batch.clone());
         let rt = client.runtime_handle().clone();
         let resp = rt.block_on(async move {
             let leader = cluster.leader(&t, partition)?;
@@ -126,3 +145,52 @@ pub fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Opt
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+/// One test per engine × broker cell, so a failure names its cell: `engines! { fn name(cluster, client,
+/// rdkafka) { body } }` makes module `name` with tests `pure_kafka4`, `pure_kafka39`, and (with the `native`
+/// feature) `native_kafka4`, `native_kafka39`, each running `body` with that broker and `rdkafka` set.
+macro_rules! engines {
+    ($($(#[$attr:meta])* fn $name:ident($cluster:ident, $client:ident, $rdkafka:ident) $body:block)*) => {
+        $(
+            $(#[$attr])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                fn body(
+                    $cluster: &ferrokafka_testkit::KafkaCluster,
+                    $client: &ferrokafka::KafkaClient,
+                    $rdkafka: bool,
+                ) $body
+
+                fn run(cluster: &ferrokafka_testkit::KafkaCluster, rdkafka: bool) {
+                    let client = $crate::common::client(cluster);
+                    body(cluster, &client, rdkafka);
+                }
+
+                #[test]
+                fn pure_kafka4() {
+                    run(ferrokafka_testkit::shared_kafka4(), false);
+                }
+
+                #[test]
+                fn pure_kafka39() {
+                    run(ferrokafka_testkit::shared_kafka39(), false);
+                }
+
+                #[cfg(feature = "native")]
+                #[test]
+                fn native_kafka4() {
+                    run(ferrokafka_testkit::shared_kafka4(), true);
+                }
+
+                #[cfg(feature = "native")]
+                #[test]
+                fn native_kafka39() {
+                    run(ferrokafka_testkit::shared_kafka39(), true);
+                }
+            }
+        )*
+    };
+}
+pub(crate) use engines;

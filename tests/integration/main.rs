@@ -3,7 +3,9 @@
 
 mod balanced;
 mod balanced_support;
+mod cancel_safety;
 mod common;
+mod conformance;
 mod consumer;
 mod engines;
 mod failover;

@@ -103,6 +103,14 @@ impl Default for ConsumerOptions {
 }
 
 impl ConsumerOptions {
+    /// The group offsets are committed to and fetched from. Both engines ask here, so a consumer without a
+    /// group fails the same way on either: `Error::Config` naming `consumer_group`.
+    pub fn offsets_group(&self) -> Result<&str> {
+        self.consumer_group.as_deref().ok_or_else(|| {
+            Error::config("consumer_group", "must be set to commit or fetch offsets")
+        })
+    }
+
     /// Check every option; the error names the first bad one and its value.
     pub fn validate(&self) -> Result<()> {
         if let Some(g) = &self.consumer_group {

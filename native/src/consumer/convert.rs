@@ -42,9 +42,7 @@ fn headers(m: &BorrowedMessage<'_>) -> Vec<Header> {
             if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR || name.is_null() {
                 continue;
             }
-            let key = std::ffi::CStr::from_ptr(name)
-                .to_string_lossy()
-                .into_owned();
+            let key = Header::key_from_wire(std::ffi::CStr::from_ptr(name).to_bytes());
             let value = (!value.is_null()).then(|| {
                 Bytes::copy_from_slice(std::slice::from_raw_parts(value as *const u8, size))
             });

@@ -40,9 +40,7 @@ impl Inner {
     }
 
     fn group(&self) -> Result<&str> {
-        self.opts.consumer_group.as_deref().ok_or_else(|| {
-            Error::config("consumer_group", "must be set to commit or fetch offsets")
-        })
+        self.opts.offsets_group()
     }
 
     fn check_partition(&self, p: i32) -> Result<()> {

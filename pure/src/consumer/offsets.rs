@@ -44,12 +44,6 @@ fn resolve(target: ResetTarget) -> Resolved {
     }
 }
 
-fn group_error() -> Error {
-    Error::invalid_input(
-        "consumer group",
-        "a consumer_group must be specified to commit or fetch offsets",
-    )
-}
 
 impl<B: ConsumerBackend> Shared<B> {
     fn attempts(&self) -> i64 {
@@ -83,7 +77,10 @@ impl<B: ConsumerBackend> Shared<B> {
 
     /// Commits `(partition, offset)` verbatim, or every partition at last consumed + 1.
     pub async fn commit_offsets(&self, explicit: Option<Vec<(i32, i64)>>) -> Result<()> {
-        let member = self.member.clone().ok_or_else(group_error)?;
+        self.opts.offsets_group()?;
+        let Some(member) = self.member.clone() else {
+            return Err(Error::Other("a group consumer without its member identity".into()));
+        };
         let mut pending: BTreeMap<i32, i64> = match explicit {
             Some(list) => list.into_iter().collect(),
             None => self
@@ -153,7 +150,10 @@ impl<B: ConsumerBackend> Shared<B> {
 
     /// OffsetFetch; moves positions too when `reset_offset_on_fetch`.
     pub async fn fetch_offsets(self: &Arc<Self>) -> Result<BTreeMap<i32, CommittedOffset>> {
-        let member = self.member.clone().ok_or_else(group_error)?;
+        self.opts.offsets_group()?;
+        let Some(member) = self.member.clone() else {
+            return Err(Error::Other("a group consumer without its member identity".into()));
+        };
         let mut pending: Vec<i32> = self.lock().order.clone();
         let mut found = BTreeMap::new();
         let mut last_error = None;

@@ -279,7 +279,7 @@ fn record_fast(data: &Bytes, mut p: usize, ctx: &Ctx) -> Option<(Record, usize)>
         for _ in 0..n {
             let klen = usize::try_from(varint_at(rec, &mut p)?).ok()?;
             let kend = p.checked_add(klen)?;
-            let key = std::str::from_utf8(rec.get(p..kend)?).ok()?.to_owned();
+            let key = ferrokafka_core::Header::key_from_wire(rec.get(p..kend)?);
             p = kend;
             let value = nullable_fast(data, rec, &mut p)?;
             headers.push(Header { key, value });
@@ -398,13 +398,7 @@ fn read_headers(
             reason: format!("length {klen}"),
         })?;
         let kbytes = rr.take(klen, "header key")?;
-        let key = std::str::from_utf8(kbytes)
-            .map_err(|e| ProtocolError::Invalid {
-                what: "header key",
-                offset: at,
-                reason: e.to_string(),
-            })?
-            .to_owned();
+        let key = ferrokafka_core::Header::key_from_wire(kbytes);
         let value = bytes_field(data, data_off, rr, "header value")?;
         headers.push(Header { key, value });
     }

@@ -63,7 +63,8 @@ impl TimestampType {
     }
 }
 
-/// A record header (v2 only). Keys are UTF-8 strings on the wire.
+/// A record header (v2 only). Keys should be UTF-8; other bytes are read lossily, as both engines do
+/// (`ferrokafka_core::Header::key_from_wire`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Header {
     pub key: String,

@@ -1,0 +1,121 @@
+//! Cross-engine conformance: the same input gives the same error kind and the same messages on both engines
+//! and both brokers. Every case runs in every engine × broker cell (`engines!`), named by its cell.
+
+use ferrokafka::{Error, KafkaClient, Message, ResetTarget, SimpleConsumerBuilder};
+use ferrokafka_testkit::{unique_name, KafkaCluster};
+
+use crate::common::{self, engines};
+
+fn topic_with(cluster: &KafkaCluster, prefix: &str) -> String {
+    let name = unique_name(prefix);
+    cluster.create_topic(&name, 1).expect("create topic");
+    name
+}
+
+fn consumer(client: &KafkaClient, topic: &str, rdkafka: bool) -> SimpleConsumerBuilder {
+    client
+        .topic(topic)
+        .expect("topic")
+        .simple_consumer()
+        .use_rdkafka(rdkafka)
+        .consumer_timeout_ms(10_000)
+        .offsets_channel_backoff_ms(100)
+        .fetch_error_backoff_ms(100)
+}
+
+fn next(c: &ferrokafka::SimpleConsumer, what: &str) -> Message {
+    match c.consume(true) {
+        Ok(Some(m)) => m,
+        Ok(None) => panic!("{what}: no message within consumer_timeout_ms"),
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
+engines! {
+    /// A header key that is not UTF-8 (another client wrote it): delivered lossily on both engines, and the
+    /// partition goes on.
+    fn bad_header_keys(cluster, client, rdkafka) {
+        let topic = topic_with(cluster, "conf-hdr");
+        let bad: &[u8] = b"\xff\xfek";
+        let headers: [&[(&[u8], &[u8])]; 2] = [&[(bad, b"v1")], &[]];
+        let batch = common::record_batch_with_headers(&[b"first", b"second"], &headers);
+        common::produce_batch(client, &topic, 0, batch);
+        let c = consumer(client, &topic, rdkafka).build().expect("consumer");
+        let first = next(&c, "first message");
+        assert_eq!(first.value.as_deref(), Some(&b"first"[..]));
+        assert_eq!(first.headers.len(), 1);
+        assert_eq!(first.headers[0].key, "\u{fffd}\u{fffd}k");
+        assert_eq!(first.headers[0].value.as_deref(), Some(&b"v1"[..]));
+        let second = next(&c, "the message after it (the partition is not stuck)");
+        assert_eq!(second.value.as_deref(), Some(&b"second"[..]));
+        assert!(second.headers.is_empty());
+        c.stop().expect("stop");
+    }
+
+    /// Offsets need a group: commit and fetch fail with `Config` naming `consumer_group` on both engines.
+    fn no_group(cluster, client, rdkafka) {
+        let topic = topic_with(cluster, "conf-nogroup");
+        common::produce(client, &topic, 0, &[b"a"]);
+        let c = consumer(client, &topic, rdkafka).build().expect("consumer");
+        assert_eq!(next(&c, "a").offset, 0);
+        for (what, result) in [
+            ("commit_offsets(None)", c.commit_offsets(None)),
+            ("commit_offsets(explicit)", c.commit_offsets(Some(&[(0, 1)]))),
+            ("fetch_offsets", c.fetch_offsets().map(|_| ())),
+        ] {
+            match result {
+                Err(Error::Config { option, .. }) => assert_eq!(option, "consumer_group", "{what}"),
+                other => panic!("{what}: expected Config(consumer_group), got {other:?}"),
+            }
+        }
+        c.stop().expect("stop");
+    }
+
+    /// A position past the end of the log: both engines fall back to `auto_offset_reset` (earliest) and
+    /// deliver the same messages.
+    fn out_of_range_offsets(cluster, client, rdkafka) {
+        let topic = topic_with(cluster, "conf-oor");
+        common::produce(client, &topic, 0, &[b"m0", b"m1", b"m2"]);
+        let c = consumer(client, &topic, rdkafka).build().expect("consumer");
+        assert_eq!(next(&c, "m0").offset, 0);
+        c.reset_offsets(Some(&[(0, ResetTarget::LastConsumed(1_000))]))
+            .expect("reset past the end");
+        let values: Vec<Vec<u8>> = (0..3)
+            .map(|i| next(&c, &format!("message {i} after the reset")).value.unwrap_or_default().to_vec())
+            .collect();
+        assert_eq!(values, vec![b"m0".to_vec(), b"m1".to_vec(), b"m2".to_vec()]);
+        c.stop().expect("stop");
+    }
+
+    /// A message over `max_request_size`: `MessageSizeTooLarge` with the same sizes on both engines, and the
+    /// producer goes on; a message over the consumer's `fetch_message_max_bytes` is still delivered.
+    fn oversized_messages(cluster, client, rdkafka) {
+        let topic = topic_with(cluster, "conf-big");
+        let t = client.topic(&topic).expect("topic");
+        let producer = t
+            .producer()
+            .use_rdkafka(rdkafka)
+            .sync(true)
+            .linger_ms(0)
+            .max_request_size(10_000)
+            .build()
+            .expect("producer");
+        match producer.produce(vec![7u8; 20_000]) {
+            Err(Error::MessageSizeTooLarge { max, size, .. }) => {
+                assert_eq!(max, 10_000);
+                assert!(size >= 20_000, "size {size}");
+            }
+            Err(e) => panic!("expected MessageSizeTooLarge, got {e}"),
+            Ok(_) => panic!("a 20 kB message went through a 10 kB max_request_size"),
+        }
+        producer.produce(vec![1u8; 5_000]).expect("a message under the limit");
+        producer.stop().expect("stop producer");
+        let c = consumer(client, &topic, rdkafka)
+            .fetch_message_max_bytes(1_024)
+            .build()
+            .expect("consumer");
+        let m = next(&c, "a message larger than fetch_message_max_bytes");
+        assert_eq!(m.value.map(|v| v.len()), Some(5_000));
+        c.stop().expect("stop");
+    }
+}
