@@ -24,13 +24,14 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, GroupOptions,
-    MembershipProtocol, Message, OffsetType, PostRebalanceCallback, ResetTarget, Result,
+    CommittedOffset, ConsumerEngine, ConsumerOptions, GroupOptions, MembershipProtocol, Message,
+    OffsetType, PostRebalanceCallback, ResetTarget, Result,
 };
 use ferrokafka_pure::{GroupSpec, PureGroupConsumer};
 use futures::Stream;
 
 use crate::consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
+use crate::consumer_common::{consumer_api_by_inherent, consumer_async_forms};
 use crate::iter::{message_stream, Iter};
 use crate::setters::{consumer_option_setters, setters};
 use crate::topic::Topic;
@@ -268,36 +269,7 @@ impl BalancedConsumer {
         self.group.reset_offsets(targets)
     }
 
-    /// [`commit_offsets`](Self::commit_offsets) without blocking a tokio worker.
-    pub async fn commit_offsets_async(
-        &self,
-        partition_offsets: Option<Vec<(i32, i64)>>,
-    ) -> Result<()> {
-        self.group.commit_offsets_async(partition_offsets).await
-    }
-
-    /// [`fetch_offsets`](Self::fetch_offsets) without blocking a tokio worker.
-    pub async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        self.group.fetch_offsets_async().await
-    }
-
-    /// [`reset_offsets`](Self::reset_offsets) without blocking a tokio worker.
-    pub async fn reset_offsets_async(
-        &self,
-        targets: Option<Vec<(i32, ResetTarget)>>,
-    ) -> Result<()> {
-        self.group.reset_offsets_async(targets).await
-    }
-
-    /// [`start`](Self::start) without blocking a tokio worker.
-    pub async fn start_async(&self) -> Result<()> {
-        self.group.start_async().await
-    }
-
-    /// [`stop`](Self::stop) without blocking a tokio worker.
-    pub async fn stop_async(&self) -> Result<()> {
-        self.group.stop_async().await
-    }
+    consumer_async_forms!(group);
 
     /// Last consumed offset per held partition, -2 where nothing was consumed.
     pub fn held_offsets(&self) -> BTreeMap<i32, i64> {
@@ -320,35 +292,7 @@ impl BalancedConsumer {
     }
 }
 
-impl ConsumerApi for BalancedConsumer {
-    fn consume(&self, block: bool) -> Result<Option<Message>> {
-        BalancedConsumer::consume(self, block)
-    }
-    async fn consume_async(&self) -> Result<Option<Message>> {
-        BalancedConsumer::consume_async(self).await
-    }
-    fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
-        BalancedConsumer::commit_offsets(self, partition_offsets)
-    }
-    fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        BalancedConsumer::fetch_offsets(self)
-    }
-    fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
-        BalancedConsumer::reset_offsets(self, targets)
-    }
-    fn held_offsets(&self) -> BTreeMap<i32, i64> {
-        BalancedConsumer::held_offsets(self)
-    }
-    fn partitions(&self) -> Vec<i32> {
-        BalancedConsumer::partitions(self)
-    }
-    fn start(&self) -> Result<()> {
-        BalancedConsumer::start(self)
-    }
-    fn stop(&self) -> Result<()> {
-        BalancedConsumer::stop(self)
-    }
-}
+consumer_api_by_inherent!(BalancedConsumer);
 
 /// PyKafka's `__iter__` over a balanced consumer: `consume(true)` until `None`; errors are yielded,
 /// `ConsumerStopped` ends it.

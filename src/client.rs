@@ -6,18 +6,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrokafka_core::options::validate_topic_name;
-use ferrokafka_core::{BrokerInfo, GroupDescription, GroupListing, NewTopic};
+use ferrokafka_core::{
+    BrokerInfo, ClientOptions, Error, GroupDescription, GroupListing, NewTopic, Result,
+};
 use ferrokafka_pure::PureCluster;
 
+use crate::client_inner::ClientInner;
 use crate::topic::Topic;
-use crate::{ClientOptions, Error, Result};
-
-/// What the client shares with its topics, producers and consumers.
-#[derive(Debug)]
-pub(crate) struct ClientInner {
-    pub(crate) pure: PureCluster,
-    pub(crate) options: ClientOptions,
-}
 
 /// A connection to a Kafka cluster (PyKafka's `KafkaClient`). Cheap to clone; clones share connections.
 #[derive(Debug, Clone)]
@@ -255,10 +250,12 @@ impl Topics {
             .collect()
     }
 
+    /// How many visible topics there are.
     pub fn len(&self) -> usize {
         self.names().len()
     }
 
+    /// Whether no topic is visible.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -28,6 +28,7 @@ use ferrokafka_core::{
 };
 use futures::Stream;
 
+use crate::consumer_common::{consumer_api_by_inherent, consumer_async_forms};
 use crate::engine::AnyConsumer;
 use crate::iter::{message_stream, Iter};
 use crate::setters::{consumer_option_setters, setters};
@@ -226,6 +227,7 @@ impl SimpleConsumer {
         self.inner.engine.name()
     }
 
+    /// The topic read.
     pub fn topic(&self) -> &Topic {
         &self.inner.topic
     }
@@ -292,42 +294,10 @@ impl SimpleConsumer {
         self.inner.engine.stop()
     }
 
-    /// [`commit_offsets`](Self::commit_offsets) without blocking a tokio worker.
-    pub async fn commit_offsets_async(
-        &self,
-        partition_offsets: Option<Vec<(i32, i64)>>,
-    ) -> Result<()> {
-        self.inner
-            .engine
-            .commit_offsets_async(partition_offsets)
-            .await
-    }
-
-    /// [`fetch_offsets`](Self::fetch_offsets) without blocking a tokio worker.
-    pub async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        self.inner.engine.fetch_offsets_async().await
-    }
-
-    /// [`reset_offsets`](Self::reset_offsets) without blocking a tokio worker.
-    pub async fn reset_offsets_async(
-        &self,
-        targets: Option<Vec<(i32, ResetTarget)>>,
-    ) -> Result<()> {
-        self.inner.engine.reset_offsets_async(targets).await
-    }
-
-    /// [`start`](Self::start) without blocking a tokio worker.
-    pub async fn start_async(&self) -> Result<()> {
-        self.inner.engine.start_async().await
-    }
-
-    /// [`stop`](Self::stop) without blocking a tokio worker.
-    pub async fn stop_async(&self) -> Result<()> {
-        self.inner.engine.stop_async().await
-    }
+    consumer_async_forms!(inner.engine);
 
     /// Messages as PyKafka's `__iter__` gives them (see [`Iter`]).
-    pub fn iter(&self) -> Iter<'_> {
+    pub fn iter(&self) -> SimpleIter<'_> {
         Iter::new(self)
     }
 
@@ -338,36 +308,8 @@ impl SimpleConsumer {
     }
 }
 
-/// The trait layer: code generic over consumers takes a `SimpleConsumer` or a `BalancedConsumer`.
-impl ConsumerApi for SimpleConsumer {
-    fn consume(&self, block: bool) -> Result<Option<Message>> {
-        SimpleConsumer::consume(self, block)
-    }
-    async fn consume_async(&self) -> Result<Option<Message>> {
-        SimpleConsumer::consume_async(self).await
-    }
-    fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
-        SimpleConsumer::commit_offsets(self, partition_offsets)
-    }
-    fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        SimpleConsumer::fetch_offsets(self)
-    }
-    fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
-        SimpleConsumer::reset_offsets(self, targets)
-    }
-    fn held_offsets(&self) -> BTreeMap<i32, i64> {
-        SimpleConsumer::held_offsets(self)
-    }
-    fn partitions(&self) -> Vec<i32> {
-        SimpleConsumer::partitions(self)
-    }
-    fn start(&self) -> Result<()> {
-        SimpleConsumer::start(self)
-    }
-    fn stop(&self) -> Result<()> {
-        SimpleConsumer::stop(self)
-    }
-}
+// The trait layer: code generic over consumers takes a `SimpleConsumer` or a `BalancedConsumer`.
+consumer_api_by_inherent!(SimpleConsumer);
 
 /// The engine trait, so a balanced consumer can read through a `SimpleConsumer` of either engine.
 impl ConsumerEngine for SimpleConsumer {
@@ -396,9 +338,13 @@ impl ConsumerEngine for SimpleConsumer {
 
 impl<'a> IntoIterator for &'a SimpleConsumer {
     type Item = Result<Message>;
-    type IntoIter = Iter<'a>;
+    type IntoIter = SimpleIter<'a>;
 
-    fn into_iter(self) -> Iter<'a> {
+    fn into_iter(self) -> SimpleIter<'a> {
         self.iter()
     }
 }
+
+/// PyKafka's `__iter__` over a simple consumer: `consume(true)` until `None`; errors are yielded,
+/// `ConsumerStopped` ends it.
+pub type SimpleIter<'a> = Iter<'a, SimpleConsumer>;

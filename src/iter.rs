@@ -3,12 +3,10 @@
 use ferrokafka_core::{ConsumerApi, Error, Message, Result};
 use futures::Stream;
 
-use crate::SimpleConsumer;
-
 /// PyKafka's `__iter__`: `consume(block=True)` until it returns `None`. Fetch errors are yielded as `Err`
 /// and iteration goes on; `ConsumerStopped` is yielded once and ends it. The same for every consumer kind.
 #[derive(Debug)]
-pub struct Iter<'a, C: ConsumerApi = SimpleConsumer> {
+pub struct Iter<'a, C: ConsumerApi> {
     consumer: &'a C,
     done: bool,
 }

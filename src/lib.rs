@@ -1,19 +1,85 @@
-//! ferrokafka: a programmer-friendly Kafka client, after PyKafka.
+//! # ferrokafka
+//!
+//! A programmer-friendly Kafka client after [PyKafka](https://github.com/Parsely/pykafka): PyKafka's objects,
+//! options, defaults and semantics, in a blocking API and an async one, over two engines — a pure-Rust
+//! engine and librdkafka — behind one API.
+//!
+//! ## Producing
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ferrokafka::{KafkaClient, OutgoingMessage};
+//!
+//! let client = KafkaClient::new("127.0.0.1:9092")?;
+//! let topic = client.topic("events")?;
+//! let producer = topic.producer().linger_ms(10).build()?;
+//! producer.produce("hello")?;
+//! producer.produce_with(OutgoingMessage::new("keyed").with_key("user-7"))?;
+//! producer.flush(Duration::from_secs(5))?;
+//! producer.stop()?;
+//! # Ok::<(), ferrokafka::Error>(())
+//! ```
+//!
+//! ## Consuming
+//!
+//! A [`SimpleConsumer`] reads some or all partitions with positions it keeps itself (offsets optionally
+//! committed to a group); a [`BalancedConsumer`] joins a Kafka-managed group and reads its share. Both
+//! implement [`ConsumerApi`], iterate like PyKafka's consumers, and stream.
 //!
 //! ```no_run
 //! let client = ferrokafka::KafkaClient::new("127.0.0.1:9092")?;
 //! let topic = client.topic("events")?;
-//! for (id, p) in topic.partitions() {
-//!     println!("partition {id}: leader {}, replicas {:?}, isr {:?}", p.leader, p.replicas, p.isr);
+//! let consumer = topic.balanced_consumer("analytics").consumer_timeout_ms(5_000).build()?;
+//! for message in consumer.iter() {
+//!     let message = message?;
+//!     println!("{} {} {:?}", message.partition_id, message.offset, message.value);
 //! }
-//! println!("{:?}", topic.latest_available_offsets()?);
+//! consumer.stop()?;
 //! # Ok::<(), ferrokafka::Error>(())
 //! ```
+//!
+//! ## Choosing an engine
+//!
+//! Every builder takes `.use_rdkafka(true)` to run on librdkafka instead of the pure-Rust engine; the
+//! options, partitioners, offset rules and errors are the same, and the cross-engine conformance tests hold
+//! them to it. The group protocol of a balanced consumer is always ferrokafka's own.
+//!
+//! ## Features
+//!
+//! | feature | default | what |
+//! | --- | --- | --- |
+//! | `native` | on | the librdkafka engine (`.use_rdkafka(true)`); builds librdkafka from source, needs a C toolchain |
+//! | `pure-only` | off | marker for builds without librdkafka (`--no-default-features --features pure-only`); `use_rdkafka(true)` then fails with [`Error::EngineUnavailable`] |
+//!
+//! ## Blocking or async
+//!
+//! Each client owns a small background tokio runtime where all broker I/O runs, so blocking calls work from
+//! plain threads (and inside a runtime) and the `_async` forms work from any runtime. `consume_async` and
+//! the streams are cancel-safe: a dropped future (`select!`, a timeout, a dropped stream) takes no message.
+//!
+//! ```no_run
+//! # async fn run() -> ferrokafka::Result<()> {
+//! use futures::StreamExt;
+//!
+//! let client = ferrokafka::KafkaClient::connect(ferrokafka::ClientOptions::new("127.0.0.1:9092")).await?;
+//! let topic = client.topic_async("events").await?;
+//! let consumer = topic.simple_consumer().consumer_timeout_ms(1_000).build_async().await?;
+//! let mut messages = consumer.stream();
+//! while let Some(message) = messages.next().await {
+//!     println!("{:?}", message?.value);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 mod balanced;
 mod client;
+mod client_inner;
 mod consumer;
+mod consumer_common;
 mod engine;
 mod iter;
 mod producer;
@@ -22,7 +88,7 @@ mod topic;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
 pub use client::{KafkaClient, Topics};
-pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
+pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder, SimpleIter};
 pub use iter::Iter;
 pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrokafka_core::{BrokerInfo, OffsetType, PartitionOffsets};
+use ferrokafka_core::{
+    BrokerInfo, ClientOptions, Error, ErrorContext, OffsetType, PartitionOffsets, Result,
+};
 
-use crate::client::ClientInner;
-use crate::{ClientOptions, Result};
+use crate::client_inner::ClientInner;
 
 /// What `fetch_offset_limits` looks before: PyKafka's `OffsetType` or a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +90,7 @@ impl Topic {
         }
     }
 
+    /// The topic's name.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -183,9 +185,13 @@ impl Topic {
 /// A partition of a topic (PyKafka's `Partition`): broker ids of its leader (-1 = none), replicas and ISR.
 #[derive(Debug, Clone)]
 pub struct Partition {
+    /// Partition id.
     pub id: i32,
+    /// The leader's broker id, -1 when there is none.
     pub leader: i32,
+    /// Broker ids holding a replica.
     pub replicas: Vec<i32>,
+    /// Broker ids of the in-sync replicas.
     pub isr: Vec<i32>,
     topic: Topic,
 }
@@ -198,6 +204,7 @@ impl PartialEq for Partition {
 }
 
 impl Partition {
+    /// The topic it belongs to.
     pub fn topic(&self) -> &Topic {
         &self.topic
     }
@@ -226,9 +233,9 @@ impl Partition {
             error: None,
         });
         match ans.error {
-            Some(code) => Err(crate::Error::kafka(
+            Some(code) => Err(Error::kafka(
                 code,
-                crate::ErrorContext::partition(&self.topic.name, self.id),
+                ErrorContext::partition(&self.topic.name, self.id),
             )),
             None => Ok(ans.offsets),
         }

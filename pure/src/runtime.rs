@@ -57,14 +57,25 @@ impl BackgroundRuntime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let task = self.handle.spawn(fut);
-        let wait = move || futures::executor::block_on(task).map_err(join_error);
-        match Handle::try_current() {
-            Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(wait)
-            }
-            _ => wait(),
+        block_on(&self.handle, fut)
+    }
+}
+
+/// The engine's one blocking bridge: run `fut` on `handle`'s runtime and block the calling thread until it
+/// is done. Safe from plain threads and from inside a tokio runtime (a multi-thread worker is moved aside
+/// with `block_in_place`; a current-thread runtime is blocked, which is what a blocking call there means).
+pub(crate) fn block_on<F>(handle: &Handle, fut: F) -> Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let task = handle.spawn(fut);
+    let wait = move || futures::executor::block_on(task).map_err(join_error);
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(wait)
         }
+        _ => wait(),
     }
 }
 

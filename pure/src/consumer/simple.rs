@@ -40,19 +40,13 @@ impl<B: ConsumerBackend> std::fmt::Debug for PureSimpleConsumer<B> {
     }
 }
 
-/// Runs `fut` on `handle` and waits for it on this thread. Unlike `Handle::block_on` this cannot panic when
-/// called from inside a runtime (it blocks that thread, as any blocking call would).
+/// Runs `fut` on `handle` and waits for it on this thread (the engine's one blocking bridge).
 pub(crate) fn run_blocking<T, F>(handle: &Handle, fut: F) -> Result<T>
 where
     T: Send + 'static,
     F: Future<Output = Result<T>> + Send + 'static,
 {
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    handle.spawn(async move {
-        let _ = tx.send(fut.await);
-    });
-    rx.recv()
-        .map_err(|_| Error::Other("the client's runtime shut down during the call".into()))?
+    crate::runtime::block_on(handle, fut)?
 }
 
 impl<B: ConsumerBackend> PureSimpleConsumer<B> {
