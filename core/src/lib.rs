@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod error_code;
 pub mod message;
+pub mod offset_policy;
 pub mod options;
 pub mod partitioner;
 

@@ -3,9 +3,11 @@
 //! `offsets_commit_max_retries` attempts, sleeping i × `offsets_channel_backoff_ms` before attempt i.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use ferrokafka_core::api::{CommittedOffset, ResetTarget};
+use ferrokafka_core::offset_policy::{
+    auto_reset_target, listed, positions_after_fetch, resolve, Backoff, Listed, Resolved,
+};
 use ferrokafka_core::{Error, ErrorContext, OffsetType, Result};
 use rdkafka::consumer::{CommitMode, Consumer as _};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
@@ -17,19 +19,18 @@ use crate::error::translate;
 impl Inner {
     /// Run `attempt` up to `offsets_commit_max_retries` times (at least once) with PyKafka's backoff.
     fn with_retries<T>(&self, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
-        let attempts = self.opts.offsets_commit_max_retries.max(1);
-        let backoff = self.opts.offsets_channel_backoff_ms.max(0) as u64;
+        let backoff = Backoff::offsets(&self.opts);
         let mut last_err = None;
-        for i in 0..attempts {
-            if i > 0 {
-                std::thread::sleep(Duration::from_millis(backoff.saturating_mul(i as u64)));
-            }
+        let mut i = 0;
+        while let Some(wait) = backoff.before(i) {
+            i += 1;
+            std::thread::sleep(wait);
             match attempt() {
                 Ok(v) => return Ok(v),
                 Err(e) => {
                     tracing::debug!(
                         topic = self.topic,
-                        attempt = i + 1,
+                        attempt = i,
                         "offset request failed: {e}"
                     );
                     last_err = Some(e);
@@ -120,23 +121,15 @@ impl Inner {
             Ok(out)
         })?;
         if self.opts.reset_offset_on_fetch {
-            // Committed C → last consumed C - 1; none → auto_offset_reset. Resolved first, applied at once.
+            // Resolved first, applied at once; a partition without a commit is a reset, which commits.
             let mut moves = Vec::with_capacity(committed.len());
             let mut reset_any = false;
-            for (p, c) in &committed {
-                if c.offset < 0 {
-                    reset_any = true;
-                    moves.push((
-                        *p,
-                        self.resolve(*p, reset_target(self.opts.auto_offset_reset))?,
-                    ));
-                } else {
-                    moves.push((*p, c.offset - 1));
-                }
+            for (p, target) in positions_after_fetch(&committed, self.opts.auto_offset_reset) {
+                reset_any |= !matches!(target, ResetTarget::LastConsumed(_));
+                moves.push((p, self.resolve(p, target)?));
             }
             self.apply(&moves)?;
             if reset_any {
-                // PyKafka's reset_offsets commits after resetting.
                 self.commit(None)?;
             }
         }
@@ -157,7 +150,7 @@ impl Inner {
         let targets: Vec<(i32, ResetTarget)> = match targets {
             Some(t) => t.to_vec(),
             None => {
-                let all = reset_target(self.opts.auto_offset_reset);
+                let all = auto_reset_target(self.opts.auto_offset_reset);
                 self.partitions.iter().map(|p| (*p, all)).collect()
             }
         };
@@ -179,47 +172,44 @@ impl Inner {
             context: ErrorContext::partition(&self.topic, p),
             reason: e.to_string(),
         };
-        match target {
-            // PyKafka treats the integers -2 / -1 as EARLIEST / LATEST (its MAGIC_OFFSETS).
-            ResetTarget::LastConsumed(-2) => self.resolve(p, ResetTarget::Earliest),
-            ResetTarget::LastConsumed(-1) => self.resolve(p, ResetTarget::Latest),
-            ResetTarget::LastConsumed(n) => Ok(n),
-            ResetTarget::Earliest | ResetTarget::Latest => {
-                let (low, high) = self.watermarks(p).map_err(failed)?;
-                Ok(if target == ResetTarget::Earliest {
-                    low
-                } else {
-                    high
-                } - 1)
-            }
-            ResetTarget::Timestamp(ts) => {
-                let found = self
-                    .with_retries(|| {
-                        let mut tpl = TopicPartitionList::with_capacity(1);
-                        tpl.add_partition_offset(&self.topic, p, Offset::Offset(ts))
-                            .map_err(|e| translate(&e, &self.site(Some(p))))?;
-                        let got = self
-                            .consumer
-                            .offsets_for_times(tpl, self.offsets_timeout)
-                            .map_err(|e| translate(&e, &self.site(Some(p))))?;
-                        let elem = got.find_partition(&self.topic, p);
-                        match elem {
-                            Some(e) => {
-                                e.error()
-                                    .map_err(|err| translate(&err, &self.site(Some(p))))?;
-                                Ok(e.offset())
-                            }
-                            None => Ok(Offset::End),
-                        }
-                    })
-                    .map_err(failed)?;
-                match found {
-                    Offset::Offset(o) if o >= 0 => Ok(o - 1),
-                    // No message at or after the time: the end of the partition. (PyKafka would use -2 as a
-                    // literal offset and hit OffsetOutOfRange; we go where that ends up with LATEST, directly.)
-                    _ => self.resolve(p, ResetTarget::Latest),
+        let query = match resolve(target) {
+            Resolved::LastConsumed(n) => return Ok(n),
+            Resolved::Query(q) => q,
+        };
+        if let Some(end) = OffsetType::from_i64(query) {
+            let (low, high) = self.watermarks(p).map_err(failed)?;
+            return Ok(if end == OffsetType::Earliest {
+                low
+            } else {
+                high
+            } - 1);
+        }
+        let found = self
+            .with_retries(|| {
+                let mut tpl = TopicPartitionList::with_capacity(1);
+                tpl.add_partition_offset(&self.topic, p, Offset::Offset(query))
+                    .map_err(|e| translate(&e, &self.site(Some(p))))?;
+                let got = self
+                    .consumer
+                    .offsets_for_times(tpl, self.offsets_timeout)
+                    .map_err(|e| translate(&e, &self.site(Some(p))))?;
+                match got.find_partition(&self.topic, p) {
+                    Some(e) => {
+                        e.error()
+                            .map_err(|err| translate(&err, &self.site(Some(p))))?;
+                        Ok(e.offset())
+                    }
+                    None => Ok(Offset::End),
                 }
-            }
+            })
+            .map_err(failed)?;
+        let answer = match found {
+            Offset::Offset(o) if o >= 0 => Some(o),
+            _ => None,
+        };
+        match listed(query, answer) {
+            Listed::LastConsumed(last) => Ok(last),
+            Listed::AskLatest | Listed::NoLatest => self.resolve(p, ResetTarget::Latest),
         }
     }
 
@@ -229,13 +219,5 @@ impl Inner {
                 .fetch_watermarks(&self.topic, p, self.offsets_timeout)
                 .map_err(|e| translate(&e, &self.site(Some(p))))
         })
-    }
-}
-
-/// `auto_offset_reset` as a reset target.
-fn reset_target(t: OffsetType) -> ResetTarget {
-    match t {
-        OffsetType::Earliest => ResetTarget::Earliest,
-        OffsetType::Latest => ResetTarget::Latest,
     }
 }

@@ -13,8 +13,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
+use ferrokafka_core::offset_policy::{
+    auto_reset_target, listed, positions_after_fetch, resolve, Backoff, Listed, Resolved,
+};
 use ferrokafka_core::{
     CommittedOffset, Error, ErrorContext, KafkaCode, OffsetType, ResetTarget, Result,
 };
@@ -23,38 +25,16 @@ use super::backend::{CommitEntry, ConsumerBackend};
 use super::error_actions::{offset_action, OffsetAction};
 use super::shared::Shared;
 
-/// How a reset resolves one partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resolved {
-    /// `set_offset(last_consumed)`.
-    LastConsumed(i64),
-    /// Ask ListOffsets with this timestamp (-1 latest, -2 earliest, or ms).
-    Query(i64),
-}
-
-fn resolve(target: ResetTarget) -> Resolved {
-    match target {
-        ResetTarget::LastConsumed(n) => match OffsetType::from_i64(n) {
-            Some(t) => Resolved::Query(t.as_i64()),
-            None => Resolved::LastConsumed(n),
-        },
-        ResetTarget::Earliest => Resolved::Query(OffsetType::Earliest.as_i64()),
-        ResetTarget::Latest => Resolved::Query(OffsetType::Latest.as_i64()),
-        ResetTarget::Timestamp(ms) => Resolved::Query(ms),
-    }
-}
-
-
 impl<B: ConsumerBackend> Shared<B> {
-    fn attempts(&self) -> i64 {
-        self.opts.offsets_commit_max_retries.max(1)
+    fn attempts(&self) -> u32 {
+        Backoff::offsets(&self.opts).attempts()
     }
 
     /// PyKafka's backoff before attempt `i` (0-based): nothing, then `i × offsets_channel_backoff_ms`.
-    async fn backoff(&self, attempt: i64) {
-        if attempt > 0 {
-            let ms = attempt.saturating_mul(self.opts.offsets_channel_backoff_ms);
-            tokio::time::sleep(Duration::from_millis(u64::try_from(ms).unwrap_or(0))).await;
+    async fn backoff(&self, attempt: u32) {
+        let wait = Backoff::offsets(&self.opts).before(attempt);
+        if let Some(wait) = wait.filter(|w| !w.is_zero()) {
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -212,11 +192,11 @@ impl<B: ConsumerBackend> Shared<B> {
             let mut to_reset = Vec::new();
             {
                 let mut st = self.lock();
-                for (pid, c) in &found {
-                    if c.offset < 0 {
-                        to_reset.push((*pid, self.auto_reset_target()));
-                    } else if let Some(p) = st.partitions.get_mut(pid) {
-                        p.set_offset(c.offset - 1);
+                for (pid, target) in positions_after_fetch(&found, self.opts.auto_offset_reset) {
+                    match (resolve(target), st.partitions.get_mut(&pid)) {
+                        (Resolved::LastConsumed(last), Some(p)) => p.set_offset(last),
+                        (Resolved::LastConsumed(_), None) => {}
+                        (Resolved::Query(_), _) => to_reset.push((pid, target)),
                     }
                 }
             }
@@ -229,10 +209,7 @@ impl<B: ConsumerBackend> Shared<B> {
     }
 
     pub fn auto_reset_target(&self) -> ResetTarget {
-        match self.opts.auto_offset_reset {
-            OffsetType::Earliest => ResetTarget::Earliest,
-            OffsetType::Latest => ResetTarget::Latest,
-        }
+        auto_reset_target(self.opts.auto_offset_reset)
     }
 
     /// Moves partitions (all to `auto_offset_reset` with `None`), flushes their buffers, commits if grouped.
@@ -322,23 +299,22 @@ impl<B: ConsumerBackend> Shared<B> {
                 }
             };
             for r in results {
-                match (r.error, r.offset) {
-                    (None, Some(o)) => {
+                let Some(query) = queries.get(&r.partition).copied() else {
+                    continue;
+                };
+                match (r.error, listed(query, r.offset)) {
+                    (None, Listed::LastConsumed(last)) => {
                         queries.remove(&r.partition);
-                        resolved.insert(r.partition, o - 1);
+                        resolved.insert(r.partition, last);
                     }
-                    // No message at or after the timestamp: the end of the log (PyKafka used -2 literally).
-                    (None, None) => {
-                        if let Some(t) = queries.get_mut(&r.partition) {
-                            if *t == OffsetType::Latest.as_i64() {
-                                last_error = Some(Error::OffsetRequestFailed {
-                                    context: self.partition_ctx(r.partition),
-                                    reason: "the broker returned no latest offset".into(),
-                                });
-                            } else {
-                                *t = OffsetType::Latest.as_i64();
-                            }
-                        }
+                    (None, Listed::AskLatest) => {
+                        queries.insert(r.partition, OffsetType::Latest.as_i64());
+                    }
+                    (None, Listed::NoLatest) => {
+                        last_error = Some(Error::OffsetRequestFailed {
+                            context: self.partition_ctx(r.partition),
+                            reason: "the broker returned no latest offset".into(),
+                        });
                     }
                     (Some(code), _) => {
                         if matches!(offset_action(code), OffsetAction::RefreshLeader) {

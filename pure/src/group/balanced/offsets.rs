@@ -3,30 +3,29 @@
 //! which a broker rejects for a group with live members).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
+use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{CommittedOffset, Error, ErrorContext, Result};
 use crate::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
 
-/// Commit `entries` `(partition, next offset)`, retrying `attempts` times (attempt i sleeps i × backoff).
+/// Commit `entries` `(partition, next offset)`, retrying as `backoff` says.
 /// The last error left (request or partition) is returned.
 pub(crate) async fn commit(
     backend: &ClusterBackend,
     member: GroupMember,
     topic: &str,
     entries: Vec<(i32, i64)>,
-    attempts: u32,
-    backoff: Duration,
+    backoff: Backoff,
 ) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let mut todo = entries;
     let mut last = None;
-    for attempt in 0..attempts.max(1) {
-        if attempt > 0 {
-            tokio::time::sleep(backoff * attempt).await;
-        }
+    let mut attempt = 0;
+    while let Some(wait) = backoff.before(attempt) {
+        attempt += 1;
+        tokio::time::sleep(wait).await;
         let list = todo
             .iter()
             .map(|&(partition, offset)| CommitEntry {
@@ -68,17 +67,16 @@ pub(crate) async fn fetch(
     group: &str,
     topic: &str,
     partitions: Vec<i32>,
-    attempts: u32,
-    backoff: Duration,
+    backoff: Backoff,
 ) -> Result<BTreeMap<i32, CommittedOffset>> {
     if partitions.is_empty() {
         return Ok(BTreeMap::new());
     }
     let mut last = None;
-    for attempt in 0..attempts.max(1) {
-        if attempt > 0 {
-            tokio::time::sleep(backoff * attempt).await;
-        }
+    let mut attempt = 0;
+    while let Some(wait) = backoff.before(attempt) {
+        attempt += 1;
+        tokio::time::sleep(wait).await;
         match backend
             .fetch_committed(group, topic, partitions.clone())
             .await

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
+use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{
     CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
     MembershipProtocol, PostRebalanceCallback, ResetTarget, Result,
@@ -145,12 +146,8 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         self.settings.cluster.block_on(fut)
     }
 
-    fn backoff(&self) -> (u32, Duration) {
-        let o = &self.settings.options;
-        (
-            o.offsets_commit_max_retries.clamp(1, 100) as u32,
-            Duration::from_millis(o.offsets_channel_backoff_ms as u64),
-        )
+    fn backoff(&self) -> Backoff {
+        Backoff::offsets(&self.settings.options)
     }
 
     /// Commit `(partition, next offset)` pairs, or with `None` every held partition at last consumed + 1,
@@ -175,12 +172,10 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         if entries.is_empty() {
             return Ok(());
         }
-        let (attempts, backoff) = self.backoff();
+        let backoff = self.backoff();
         let backend = Arc::clone(&self.backend);
         let topic = self.settings.topic.clone();
-        self.block_on(async move {
-            offsets::commit(&backend, member, &topic, entries, attempts, backoff).await
-        })
+        self.block_on(async move { offsets::commit(&backend, member, &topic, entries, backoff).await })
     }
 
     /// The group's committed offsets for `partitions`.
@@ -188,11 +183,11 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         &self,
         partitions: Vec<i32>,
     ) -> Result<BTreeMap<i32, ferrokafka_core::CommittedOffset>> {
-        let (attempts, backoff) = self.backoff();
+        let backoff = self.backoff();
         let backend = Arc::clone(&self.backend);
         let (group, topic) = (self.settings.group.clone(), self.settings.topic.clone());
         self.block_on(async move {
-            offsets::fetch(&backend, &group, &topic, partitions, attempts, backoff).await
+            offsets::fetch(&backend, &group, &topic, partitions, backoff).await
         })
     }
 
