@@ -8,14 +8,19 @@ use std::time::Duration;
 use ferrokafka::{BalancedConsumerBuilder, Error, MembershipProtocol};
 use ferrokafka_testkit::{shared_kafka4, unique_name};
 
-use crate::balanced_support::{drain, each, engines, expected, filled_topic, member, settled};
-use crate::common;
+use crate::balanced_support::{drain, engines, expected, filled_topic, member, settled};
+use crate::common::{self, engines};
 
 /// Held offsets as the post-rebalance callback sees them.
 type Held = BTreeMap<i32, i64>;
 
-fn split_and_consume_once(protocol: MembershipProtocol) {
-    each(|cluster, client, rdkafka| {
+fn split_and_consume_once(
+    cluster: &ferrokafka_testkit::KafkaCluster,
+    client: &ferrokafka::KafkaClient,
+    rdkafka: bool,
+    protocol: MembershipProtocol,
+) {
+    {
         let topic = filled_topic(cluster, client, 6, 10);
         let group = unique_name("g");
         let build = || {
@@ -45,22 +50,21 @@ fn split_and_consume_once(protocol: MembershipProtocol) {
         assert_eq!(distinct.len(), 60);
         a.stop().expect("stop a");
         b.stop().expect("stop b");
-    });
+    }
 }
 
-#[test]
-fn two_members_split_by_range_and_consume_every_message_once() {
-    split_and_consume_once(MembershipProtocol::Range);
+engines! {
+    fn two_members_split_by_range_and_consume_every_message_once(cluster, client, rdkafka) {
+        split_and_consume_once(cluster, client, rdkafka, MembershipProtocol::Range);
+    }
+
+    fn two_members_split_by_roundrobin_and_consume_every_message_once(cluster, client, rdkafka) {
+        split_and_consume_once(cluster, client, rdkafka, MembershipProtocol::RoundRobin);
+    }
 }
 
-#[test]
-fn two_members_split_by_roundrobin_and_consume_every_message_once() {
-    split_and_consume_once(MembershipProtocol::RoundRobin);
-}
-
-#[test]
-fn a_stopped_member_hands_its_partitions_over_at_its_committed_offsets() {
-    each(|cluster, client, rdkafka| {
+engines! {
+    fn a_stopped_member_hands_its_partitions_over_at_its_committed_offsets(cluster, client, rdkafka) {
         let topic = filled_topic(cluster, client, 6, 10);
         let group = unique_name("g");
         let a = member(client, &topic, &group, rdkafka)
@@ -103,12 +107,11 @@ fn a_stopped_member_hands_its_partitions_over_at_its_committed_offsets() {
             "no duplicate: everything consumed was committed"
         );
         a.stop().expect("stop a");
-    });
+    }
 }
 
-#[test]
-fn post_rebalance_callback_sees_old_and_new_offsets_and_moves_positions() {
-    each(|cluster, client, rdkafka| {
+engines! {
+    fn post_rebalance_callback_sees_old_and_new_offsets_and_moves_positions(cluster, client, rdkafka) {
         let topic = filled_topic(cluster, client, 2, 10);
         let group = unique_name("g");
         let calls: Arc<Mutex<Vec<(Held, Held)>>> = Arc::default();
@@ -147,12 +150,11 @@ fn post_rebalance_callback_sees_old_and_new_offsets_and_moves_positions() {
         );
         assert_eq!(p1, (0..10).collect::<Vec<_>>());
         a.stop().expect("stop");
-    });
+    }
 }
 
-#[test]
-fn committed_offsets_are_where_the_next_member_resumes() {
-    each(|cluster, client, rdkafka| {
+engines! {
+    fn committed_offsets_are_where_the_next_member_resumes(cluster, client, rdkafka) {
         let topic = filled_topic(cluster, client, 1, 10);
         let group = unique_name("g");
         let a = member(client, &topic, &group, rdkafka)
@@ -176,7 +178,7 @@ fn committed_offsets_are_where_the_next_member_resumes() {
         assert_eq!(b.fetch_offsets().expect("fetch")[&0].offset, 10);
         assert_eq!(b.consume(true).expect("consume"), None, "nothing after 10");
         b.stop().expect("stop b");
-    });
+    }
 }
 
 #[test]
@@ -232,9 +234,8 @@ fn bad_options_are_rejected_naming_the_option() {
     ));
 }
 
-#[test]
-fn a_consume_blocked_forever_lets_a_rebalance_through() {
-    each(|cluster, client, rdkafka| {
+engines! {
+    fn a_consume_blocked_forever_lets_a_rebalance_through(cluster, client, rdkafka) {
         let topic = unique_name("balanced-idle");
         cluster.create_topic(&topic, 2).expect("create topic");
         let group = unique_name("g");
@@ -264,12 +265,11 @@ fn a_consume_blocked_forever_lets_a_rebalance_through() {
             b.stop().expect("stop b");
         });
         a.stop().expect("stop a");
-    });
+    }
 }
 
-#[test]
-fn async_build_stream_and_deserializer() {
-    each(|cluster, client, rdkafka| {
+engines! {
+    fn async_build_stream_and_deserializer(cluster, client, rdkafka) {
         let topic = filled_topic(cluster, client, 2, 5);
         let group = unique_name("g");
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -296,7 +296,7 @@ fn async_build_stream_and_deserializer() {
             .flat_map(|p| (0..5).map(move |i| format!("D:p{p}-{i}").into_bytes()))
             .collect();
         assert_eq!(values, want);
-    });
+    }
 }
 
 /// A member that joins with the raw protocol (ferrokafka_pure's Membership, as another client would) and

@@ -1,11 +1,11 @@
-//! Helpers of the balanced-consumer integration tests: the engine × broker loop, members with short
+//! Helpers of the balanced-consumer integration tests: the engine list, members with short
 //! heartbeats, filled topics, draining, waiting for a settled group, and PyKafka's expected assignment.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use ferrokafka::{BalancedConsumer, BalancedConsumerBuilder, KafkaClient, MembershipProtocol};
-use ferrokafka_testkit::{shared_kafka39, shared_kafka4, unique_name, KafkaCluster};
+use ferrokafka_testkit::{unique_name, KafkaCluster};
 
 use crate::common;
 
@@ -14,20 +14,6 @@ pub fn engines() -> Vec<bool> {
         vec![false, true]
     } else {
         vec![false]
-    }
-}
-
-/// Runs `body` against Kafka 4.1 and 3.9, for every engine.
-pub fn each(body: impl Fn(&KafkaCluster, &KafkaClient, bool)) {
-    for (name, cluster) in [
-        ("kafka 4.1", shared_kafka4()),
-        ("kafka 3.9", shared_kafka39()),
-    ] {
-        let client = common::client(cluster);
-        for rdkafka in engines() {
-            eprintln!("--- {name}, rdkafka={rdkafka}");
-            body(cluster, &client, rdkafka);
-        }
     }
 }
 

@@ -119,3 +119,34 @@ engines! {
         c.stop().expect("stop");
     }
 }
+
+engines! {
+    /// The topic deleted under a running consumer: both engines hand out what they had fetched, then
+    /// `Ok(None)` after `consumer_timeout_ms` — no error, no panic, no hang.
+    fn deleted_topic(cluster, client, rdkafka) {
+        let topic = topic_with(cluster, "conf-del");
+        common::produce(client, &topic, 0, &[b"m0", b"m1"]);
+        let c = consumer(client, &topic, rdkafka)
+            .consumer_timeout_ms(3_000)
+            .build()
+            .expect("consumer");
+        assert_eq!(next(&c, "m0").offset, 0);
+        client
+            .delete_topics(&[topic.as_str()], 10_000)
+            .expect("delete the topic");
+        // m0 and m1 came in one batch: m1 is already fetched.
+        let m1 = next(&c, "m1, fetched before the deletion");
+        assert_eq!((m1.offset, m1.value.as_deref()), (1, Some(&b"m1"[..])));
+        let started = std::time::Instant::now();
+        match c.consume(true) {
+            Ok(None) => {}
+            other => panic!("after the deletion: expected Ok(None), got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "consume blocked {:?} past consumer_timeout_ms",
+            started.elapsed()
+        );
+        c.stop().expect("stop");
+    }
+}

@@ -14,9 +14,9 @@ use ferrokafka_native::rdkafka::{
     error::{KafkaError, RDKafkaErrorCode},
     producer::{BaseProducer, BaseRecord, Producer},
 };
-use ferrokafka_testkit::{shared_kafka39, shared_kafka4, unique_name, KafkaCluster, KafkaConfig};
+use ferrokafka_testkit::{shared_kafka4, unique_name, KafkaCluster, KafkaConfig};
 
-use crate::common;
+use crate::common::{self, engines};
 
 /// `false` = pure engine, `true` = librdkafka (only when compiled in).
 fn engines() -> Vec<bool> {
@@ -32,20 +32,6 @@ fn engine_name(rdkafka: bool) -> &'static str {
         "librdkafka"
     } else {
         "pure"
-    }
-}
-
-/// Runs `body` against Kafka 4.1 and 3.9, for every engine.
-fn each(body: impl Fn(&KafkaCluster, &KafkaClient, bool)) {
-    for (name, cluster) in [
-        ("kafka 4.1", shared_kafka4()),
-        ("kafka 3.9", shared_kafka39()),
-    ] {
-        let client = common::client(cluster);
-        for rdkafka in engines() {
-            eprintln!("--- {name}, {} engine", engine_name(rdkafka));
-            body(cluster, &client, rdkafka);
-        }
     }
 }
 
@@ -180,10 +166,9 @@ fn first_offset(c: &SimpleConsumer) -> Option<i64> {
     c.consume(true).expect("consume").map(|m| m.offset)
 }
 
-/// §2.1: every start rule — no group, new group, existing group × reset_offset_on_start × auto_offset_reset.
-#[test]
-fn starting_offsets_follow_pykafka() {
-    each(|cluster, client, rd| {
+engines! {
+    /// §2.1: every start rule — no group, new group, existing group × reset_offset_on_start × auto_offset_reset.
+    fn starting_offsets_follow_pykafka(cluster, client, rd) {
         let topic = new_topic(cluster, "cons-start", 1);
         fill(client, &topic, 0, 10);
         let quick = |b: SimpleConsumerBuilder| b.consumer_timeout_ms(2_000).build().expect("build");
@@ -235,13 +220,12 @@ fn starting_offsets_follow_pykafka() {
                 c.stop().unwrap();
             }
         }
-    });
+    }
 }
 
-/// consumer_timeout_ms: > 0 → None after it; -1 and 0 → wait for a message; iteration ends on the timeout.
-#[test]
-fn consumer_timeout_semantics() {
-    each(|cluster, client, rd| {
+engines! {
+    /// consumer_timeout_ms: > 0 → None after it; -1 and 0 → wait for a message; iteration ends on the timeout.
+    fn consumer_timeout_semantics(cluster, client, rd) {
         let topic = new_topic(cluster, "cons-timeout", 1);
         let c = builder(client, &topic, rd)
             .consumer_timeout_ms(1_000)
@@ -301,14 +285,13 @@ fn consumer_timeout_semantics() {
             c.consume(true),
             Err(Error::ConsumerStopped { .. })
         ));
-    });
+    }
 }
 
-/// commit_offsets → a new consumer of the group resumes at the next offset; reset_offsets to an offset,
-/// EARLIEST and LATEST.
-#[test]
-fn commit_resume_and_reset() {
-    each(|cluster, client, rd| {
+engines! {
+    /// commit_offsets → a new consumer of the group resumes at the next offset; reset_offsets to an offset,
+    /// EARLIEST and LATEST.
+    fn commit_resume_and_reset(cluster, client, rd) {
         let topic = new_topic(cluster, "cons-commit", 1);
         fill(client, &topic, 0, 10);
         let group = unique_name("g-commit");
@@ -349,14 +332,13 @@ fn commit_resume_and_reset() {
         // The reset was committed.
         assert_eq!(c.fetch_offsets().unwrap()[&0].offset, 10);
         c.stop().unwrap();
-    });
+    }
 }
 
-/// Topics written by librdkafka in every codec are consumed completely.
-#[cfg(feature = "native")]
-#[test]
-fn every_codec_written_by_librdkafka() {
-    each(|cluster, client, rd| {
+engines! {
+    /// Topics written by librdkafka in every codec are consumed completely.
+    #[cfg(feature = "native")]
+    fn every_codec_written_by_librdkafka(cluster, client, rd) {
         for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
             let topic = new_topic(cluster, &format!("cons-codec-{codec}"), 1);
             rd_produce(
@@ -388,15 +370,14 @@ fn every_codec_written_by_librdkafka() {
             }
             c.stop().unwrap();
         }
-    });
+    }
 }
 
-/// Offset gaps (transaction markers, aborted records) never stall consumption; read_committed drops aborted
-/// transactions.
-#[cfg(feature = "native")]
-#[test]
-fn transactional_gaps_and_read_committed() {
-    each(|cluster, client, rd| {
+engines! {
+    /// Offset gaps (transaction markers, aborted records) never stall consumption; read_committed drops aborted
+    /// transactions.
+    #[cfg(feature = "native")]
+    fn transactional_gaps_and_read_committed(cluster, client, rd) {
         let topic = new_topic(cluster, "cons-txn", 1);
         let p: BaseProducer = ClientConfig::new()
             .set("bootstrap.servers", cluster.bootstrap())
@@ -447,7 +428,7 @@ fn transactional_gaps_and_read_committed() {
             assert_eq!(values, expected, "read_committed={read_committed}");
             c.stop().unwrap();
         }
-    });
+    }
 }
 
 /// A compacted topic, once the cleaner has removed overwritten keys, is consumed to its end.
@@ -535,10 +516,9 @@ fn compacted_topic_with_gaps() {
     }
 }
 
-/// A message bigger than fetch_message_max_bytes is consumed (the pure engine grows its fetch size).
-#[test]
-fn message_larger_than_fetch_message_max_bytes() {
-    each(|cluster, client, rd| {
+engines! {
+    /// A message bigger than fetch_message_max_bytes is consumed (the pure engine grows its fetch size).
+    fn message_larger_than_fetch_message_max_bytes(cluster, client, rd) {
         let topic = new_topic(cluster, "cons-big", 1);
         let big = vec![b'x'; 200_000];
         produce(client, &topic, 0, &[b"small"]);
@@ -553,13 +533,12 @@ fn message_larger_than_fetch_message_max_bytes() {
             .collect();
         assert_eq!(sizes, vec![5, 200_000, 5]);
         c.stop().unwrap();
-    });
+    }
 }
 
-/// The deserializer is applied; the async stream ends where the iterator does.
-#[test]
-fn deserializer_and_stream() {
-    each(|cluster, client, rd| {
+engines! {
+    /// The deserializer is applied; the async stream ends where the iterator does.
+    fn deserializer_and_stream(cluster, client, rd) {
         let topic = new_topic(cluster, "cons-stream", 1);
         fill(client, &topic, 0, 5);
         let c = builder(client, &topic, rd)
@@ -586,7 +565,7 @@ fn deserializer_and_stream() {
         assert_eq!(values.len(), 5);
         assert_eq!(&values[0][..], b"D:m0");
         c.stop().unwrap();
-    });
+    }
 }
 
 /// 3 nodes: the leader of a partition is killed mid-consumption; consumption goes on and skips nothing.
