@@ -84,7 +84,7 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connect, negotiate versions (or use the pinned table), authenticate, and start the reader and writer
+    /// Connect, negotiate versions (narrowed by a `broker_version` pin), authenticate, and start the reader and writer
     /// tasks on the current tokio runtime. `broker` is the label used in errors: `id (host:port)`.
     pub async fn connect(
         host: &str,
@@ -105,21 +105,20 @@ impl Connection {
         };
         let mut stream = open().await?;
         let mut next_corr = 1;
-        let versions = match &config.pinned_versions {
-            Some(pinned) => pinned.clone(),
-            None => {
-                let mut hs = handshaker(&mut stream, broker, config, next_corr);
-                let negotiated = hs.api_versions().await?;
-                next_corr = hs.next_correlation_id;
-                match negotiated {
-                    Some(table) => table,
-                    None => {
-                        // A pre-0.10 broker closes the connection on ApiVersions: reconnect and speak 0.9.
-                        tracing::info!(broker, "no ApiVersions support: using 0.9 API versions");
-                        stream = open().await?;
-                        ApiVersionTable::fallback_09()
-                    }
-                }
+        // Asked even under a `broker_version` pin: the answer narrows the pin, so a pin this broker cannot
+        // serve fails with a clear error instead of a request the broker drops.
+        let mut hs = handshaker(&mut stream, broker, config, next_corr);
+        let negotiated = hs.api_versions().await?;
+        next_corr = hs.next_correlation_id;
+        let versions = match (negotiated, &config.pinned_versions) {
+            (Some(table), Some(pinned)) => pinned.clone().with_broker_ranges(&table),
+            (Some(table), None) => table,
+            (None, pinned) => {
+                // A pre-0.10 broker closes the connection on ApiVersions: reconnect and speak the pin, else 0.9.
+                tracing::info!(broker, "no ApiVersions support: using 0.9 API versions");
+                stream = open().await?;
+                next_corr = 1;
+                pinned.clone().unwrap_or_else(ApiVersionTable::fallback_09)
             }
         };
         if let Some(sasl_config) = &config.sasl {
