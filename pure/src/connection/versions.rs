@@ -14,6 +14,9 @@ use super::wire::ApiRange;
 
 type Ranges = BTreeMap<i16, (i16, i16)>;
 
+const PRODUCE: i16 = 0;
+const FETCH: i16 = 1;
+
 /// Where a broker's version table came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionSource {
@@ -42,8 +45,15 @@ fn collect(ranges: &[ApiRange]) -> Ranges {
 impl ApiVersionTable {
     /// From an ApiVersions response.
     pub fn negotiated(ranges: &[ApiRange]) -> Self {
+        let mut ranges = collect(ranges);
+        // Kafka 4 still advertises Produce v0-v2 but closes the connection on them (KIP-896 dropped
+        // message formats v0/v1): a broker without Fetch < 4 takes no Produce < 3 either.
+        let fetch_min = ranges.get(&FETCH).map(|r| r.0);
+        if let (Some(4..), Some(produce)) = (fetch_min, ranges.get_mut(&PRODUCE)) {
+            produce.0 = produce.0.max(3).min(produce.1);
+        }
         ApiVersionTable {
-            ranges: collect(ranges),
+            ranges,
             broker: None,
             source: VersionSource::Negotiated,
         }
@@ -271,6 +281,19 @@ mod tests {
             assert!(s.contains(part), "{part} missing from {s}");
         }
         assert_eq!(t.range(2), None);
+        // Kafka 4 advertises Produce v0 but serves v3+ only.
+        let kafka4 = ApiVersionTable::negotiated(&[
+            ApiRange { api_key: 0, min: 0, max: 13 },
+            ApiRange { api_key: 1, min: 4, max: 18 },
+        ]);
+        assert_eq!(kafka4.range(0), Some((3, 13)));
+        let s = ApiVersionTable::pinned((0, 9, 0), "0.9.0")
+            .unwrap()
+            .with_broker_ranges(&kafka4)
+            .choose(0, (0, 13), "b")
+            .unwrap_err()
+            .to_string();
+        assert!(s.contains("Produce") && s.contains("broker v3-v13"), "{s}");
         assert_eq!(t.range(3), Some((0, 0)));
         // An API the broker lacks but the pin has.
         let s = t.choose(8, (0, 8), "b").unwrap_err().to_string();
