@@ -62,7 +62,10 @@ fn simple_matrix(cluster: &KafkaCluster, pin: Option<&str>, rd: bool) {
         (true, 1) => 2,
         (_, m) => m,
     };
-    let zstd_possible = produce_magic == 2 && versions.get("Produce").is_some_and(|v| *v >= 7);
+    // The pure engine refuses zstd where the format cannot carry it (magic 0/1, or Produce < 7); librdkafka
+    // delivers it whatever the pin (seen under 0.8.2 and 0.9.0: the messages arrive intact).
+    let zstd_possible =
+        rd || (produce_magic == 2 && versions.get("Produce").is_some_and(|v| *v >= 7));
 
     let mut expected = BTreeSet::new();
     for codec in CODECS {
@@ -119,7 +122,8 @@ fn simple_matrix(cluster: &KafkaCluster, pin: Option<&str>, rd: bool) {
     c.commit_offsets(None).unwrap();
     let held = c.held_offsets();
     let committed = c.fetch_offsets().unwrap();
-    for (p, last) in &held {
+    // Partitions nothing was read from yet hold PyKafka's -2 on librdkafka; compare the ones read.
+    for (p, last) in held.iter().filter(|(_, last)| **last >= 0) {
         assert_eq!(committed[p].offset, last + 1, "{label}: partition {p}");
     }
     c.stop().unwrap();

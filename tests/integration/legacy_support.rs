@@ -54,6 +54,7 @@ pub fn expected_magic(pin: Option<&str>) -> i8 {
 
 /// The version the pure engine picks for each API on the leader of `topic`/0, with the engine's own ranges.
 pub fn chosen_versions(client: &KafkaClient, topic: &str) -> BTreeMap<&'static str, i16> {
+    client.topic(topic).expect("topic metadata");
     let cluster = client.cluster().clone();
     let t = topic.to_string();
     client.runtime_handle().block_on(async move {
@@ -77,6 +78,7 @@ pub fn chosen_versions(client: &KafkaClient, topic: &str) -> BTreeMap<&'static s
 /// One Fetch of `topic`/`partition` from offset 0 at the version `client`'s pin allows; returns the version
 /// and the magic byte of the first entry (byte 16 in message sets and record batches alike).
 pub fn raw_fetch_magic(client: &KafkaClient, topic: &str, partition: i32) -> (i16, i8) {
+    client.topic(topic).expect("topic metadata");
     let cluster = client.cluster().clone();
     let t = topic.to_string();
     client.runtime_handle().block_on(async move {
