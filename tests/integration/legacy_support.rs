@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use ferrokafka::{Compression, KafkaClient, OutgoingMessage, Result};
 use ferrokafka_pure::consumer::{COMMIT_VERSIONS, FETCH_VERSIONS, OFFSET_FETCH_VERSIONS};
-use ferrokafka_pure::group::membership::JOIN_VERSIONS;
+use ferrokafka_pure::group::membership::{
+    HEARTBEAT_VERSIONS, JOIN_VERSIONS, LEAVE_VERSIONS, SYNC_VERSIONS,
+};
 use ferrokafka_pure::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use ferrokafka_pure::protocol::messages::{
-    FetchRequest, JoinGroupRequest, ListOffsetsRequest, OffsetCommitRequest, OffsetFetchRequest,
-    ProduceRequest,
+    FetchRequest, FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest, LeaveGroupRequest,
+    ListOffsetsRequest, OffsetCommitRequest, OffsetFetchRequest, ProduceRequest, SyncGroupRequest,
 };
 use ferrokafka_pure::protocol::VersionRange;
 use ferrokafka_testkit::KafkaCluster;
@@ -19,7 +21,65 @@ use crate::common;
 
 /// The pins of the matrix: PyKafka's own tables (0.8.2, 0.9.0 = PyKafka's default), 0.10.x (message
 /// format v1) and none (negotiated).
-pub const PINS: [Option<&str>; 4] = [Some("0.8.2"), Some("0.9.0"), Some("0.10.1"), None];
+pub const PINS: [Option<&str>; 5] = [
+    Some("0.8.2"),
+    Some("0.9.0"),
+    Some("0.10.0"),
+    Some("0.10.1"),
+    None,
+];
+
+/// The versions the pure engine must pick under each pin from a broker offering every version (3.9.1):
+/// PyKafka's 0.8/0.9 tables, the 0.10.x releases' own ranges. A missing API has no version under the pin.
+pub fn expected_pinned(pin: &str) -> BTreeMap<&'static str, i16> {
+    let group = |join| {
+        [
+            ("JoinGroup", join),
+            ("SyncGroup", 0),
+            ("Heartbeat", 0),
+            ("LeaveGroup", 0),
+        ]
+    };
+    let mut out: BTreeMap<&str, i16> = [("FindCoordinator", 0), ("OffsetFetch", 1)].into();
+    let rows: Vec<(&str, i16)> = match pin {
+        "0.8.2" => vec![
+            ("Produce", 0),
+            ("Fetch", 0),
+            ("ListOffsets", 0),
+            ("OffsetCommit", 1),
+        ],
+        "0.9.0" => [
+            ("Produce", 0),
+            ("Fetch", 1),
+            ("ListOffsets", 0),
+            ("OffsetCommit", 1),
+        ]
+        .into_iter()
+        .chain(group(0))
+        .collect(),
+        "0.10.0" => [
+            ("Produce", 2),
+            ("Fetch", 2),
+            ("ListOffsets", 0),
+            ("OffsetCommit", 2),
+        ]
+        .into_iter()
+        .chain(group(0))
+        .collect(),
+        "0.10.1" => [
+            ("Produce", 2),
+            ("Fetch", 3),
+            ("ListOffsets", 1),
+            ("OffsetCommit", 2),
+        ]
+        .into_iter()
+        .chain(group(1))
+        .collect(),
+        other => panic!("no expectation for pin {other}"),
+    };
+    out.extend(rows);
+    out
+}
 
 pub const CODECS: [Compression; 5] = [
     Compression::None,
@@ -58,7 +118,12 @@ pub fn chosen_versions(client: &KafkaClient, topic: &str) -> BTreeMap<&'static s
     let cluster = client.cluster().clone();
     let t = topic.to_string();
     client.runtime_handle().block_on(async move {
-        let conn = cluster.leader(&t, 0).expect("leader").connection().await.expect("connection");
+        let conn = cluster
+            .leader(&t, 0)
+            .expect("leader")
+            .connection()
+            .await
+            .expect("connection");
         let mut out = BTreeMap::new();
         let mut put = |name, v: Result<i16>| {
             if let Ok(v) = v {
@@ -66,11 +131,42 @@ pub fn chosen_versions(client: &KafkaClient, topic: &str) -> BTreeMap<&'static s
             }
         };
         put("Produce", conn.version_of::<ProduceRequest>(None));
-        put("Fetch", conn.version_of::<FetchRequest>(Some(FETCH_VERSIONS)));
-        put("ListOffsets", conn.version_of::<ListOffsetsRequest>(Some(VersionRange::new(0, 10))));
-        put("OffsetCommit", conn.version_of::<OffsetCommitRequest>(Some(COMMIT_VERSIONS)));
-        put("OffsetFetch", conn.version_of::<OffsetFetchRequest>(Some(OFFSET_FETCH_VERSIONS)));
-        put("JoinGroup", conn.version_of::<JoinGroupRequest>(Some(JOIN_VERSIONS)));
+        put(
+            "Fetch",
+            conn.version_of::<FetchRequest>(Some(FETCH_VERSIONS)),
+        );
+        put(
+            "ListOffsets",
+            conn.version_of::<ListOffsetsRequest>(Some(VersionRange::new(0, 10))),
+        );
+        put(
+            "OffsetCommit",
+            conn.version_of::<OffsetCommitRequest>(Some(COMMIT_VERSIONS)),
+        );
+        put(
+            "OffsetFetch",
+            conn.version_of::<OffsetFetchRequest>(Some(OFFSET_FETCH_VERSIONS)),
+        );
+        put(
+            "JoinGroup",
+            conn.version_of::<JoinGroupRequest>(Some(JOIN_VERSIONS)),
+        );
+        put(
+            "SyncGroup",
+            conn.version_of::<SyncGroupRequest>(Some(SYNC_VERSIONS)),
+        );
+        put(
+            "Heartbeat",
+            conn.version_of::<HeartbeatRequest>(Some(HEARTBEAT_VERSIONS)),
+        );
+        put(
+            "LeaveGroup",
+            conn.version_of::<LeaveGroupRequest>(Some(LEAVE_VERSIONS)),
+        );
+        put(
+            "FindCoordinator",
+            conn.version_of::<FindCoordinatorRequest>(None),
+        );
         out
     })
 }
@@ -103,7 +199,10 @@ pub fn raw_fetch_magic(client: &KafkaClient, topic: &str, partition: i32) -> (i1
             .await
             .expect("raw fetch");
         let p = &resp.responses[0].partitions[0];
-        assert_eq!(p.error_code, 0, "raw fetch of {t}/{partition} at v{version}");
+        assert_eq!(
+            p.error_code, 0,
+            "raw fetch of {t}/{partition} at v{version}"
+        );
         let records = p.records.clone().unwrap_or_default();
         assert!(records.len() > 16, "records returned at Fetch v{version}");
         (version, records[16] as i8)
@@ -127,7 +226,9 @@ pub fn produce_codec(
         .pending_timeout_ms(30_000)
         .use_rdkafka(rdkafka)
         .build()?;
-    let values: Vec<String> = (0..n).map(|i| format!("{}-{i}", codec_name(codec))).collect();
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("{}-{i}", codec_name(codec)))
+        .collect();
     let futures = values
         .iter()
         .enumerate()

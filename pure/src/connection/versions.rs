@@ -203,20 +203,17 @@ pub fn api_name(api_key: i16) -> String {
 mod tests {
     use super::*;
 
+    fn table(rows: &[(i16, i16, i16)]) -> ApiVersionTable {
+        let ranges: Vec<ApiRange> = rows
+            .iter()
+            .map(|&(api_key, min, max)| ApiRange { api_key, min, max })
+            .collect();
+        ApiVersionTable::negotiated(&ranges)
+    }
+
     #[test]
     fn choose_takes_the_highest_common_version_or_names_both_ranges() {
-        let t = ApiVersionTable::negotiated(&[
-            ApiRange {
-                api_key: 2,
-                min: 1,
-                max: 10,
-            },
-            ApiRange {
-                api_key: 3,
-                min: 0,
-                max: 13,
-            },
-        ]);
+        let t = table(&[(2, 1, 10), (3, 0, 13)]);
         assert_eq!(t.choose(3, (0, 12), "b").unwrap(), 12);
         assert_eq!(t.choose(2, (0, 20), "b").unwrap(), 10);
         let e = t.choose(2, (0, 0), "1 (h:9)").unwrap_err();
@@ -246,23 +243,7 @@ mod tests {
     #[test]
     fn a_pin_the_broker_cannot_serve_names_the_api_both_ranges_and_the_pin() {
         // Kafka 4: ListOffsets v1-v10, Produce v3-v13, Metadata v0-v13.
-        let kafka4 = ApiVersionTable::negotiated(&[
-            ApiRange {
-                api_key: 0,
-                min: 3,
-                max: 13,
-            },
-            ApiRange {
-                api_key: 2,
-                min: 1,
-                max: 10,
-            },
-            ApiRange {
-                api_key: 3,
-                min: 0,
-                max: 13,
-            },
-        ]);
+        let kafka4 = table(&[(0, 3, 13), (2, 1, 10), (3, 0, 13)]);
         let t = ApiVersionTable::pinned((0, 8, 2), "0.8.2")
             .unwrap()
             .with_broker_ranges(&kafka4);
@@ -282,10 +263,7 @@ mod tests {
         }
         assert_eq!(t.range(2), None);
         // Kafka 4 advertises Produce v0 but serves v3+ only.
-        let kafka4 = ApiVersionTable::negotiated(&[
-            ApiRange { api_key: 0, min: 0, max: 13 },
-            ApiRange { api_key: 1, min: 4, max: 18 },
-        ]);
+        let kafka4 = table(&[(0, 0, 13), (1, 4, 18)]);
         assert_eq!(kafka4.range(0), Some((3, 13)));
         let s = ApiVersionTable::pinned((0, 9, 0), "0.9.0")
             .unwrap()
