@@ -19,7 +19,7 @@ use ferrokafka_testkit::{
     KafkaCluster,
 };
 
-use crate::balanced_support::{drain, filled_topic, member, settled};
+use crate::balanced_support::{drain, engines, filled_topic, member, settled};
 use crate::common;
 use crate::legacy_support::*;
 

@@ -89,14 +89,6 @@ pub const CODECS: [Compression; 5] = [
     Compression::Zstd,
 ];
 
-pub fn engines() -> Vec<bool> {
-    if cfg!(feature = "native") {
-        vec![false, true]
-    } else {
-        vec![false]
-    }
-}
-
 pub fn pinned_client(cluster: &KafkaCluster, pin: Option<&str>) -> KafkaClient {
     let mut o = common::options(cluster);
     o.broker_version = pin.map(str::to_string);
