@@ -11,6 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut dists = vec![
         Distribution::Kafka4,
         Distribution::Kafka39,
+        Distribution::Kafka28,
+        Distribution::Kafka11,
         Distribution::ZooKeeper,
     ];
     if args.iter().any(|a| a == "--tools") {

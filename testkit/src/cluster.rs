@@ -47,10 +47,16 @@ impl KafkaCluster {
                 "a cluster needs at least one node".into(),
             ));
         }
-        if config.zookeeper && config.version != KafkaVersion::Kafka39 {
+        if config.zookeeper && !config.version.has_zookeeper_mode() {
             return Err(TestkitError::Config(
                 "ZooKeeper mode exists only in Kafka 3.9 and older".into(),
             ));
+        }
+        if !config.zookeeper && config.version.needs_zookeeper() {
+            return Err(TestkitError::Config(format!(
+                "Kafka {} runs in ZooKeeper mode only (KafkaConfig::zookeeper(true))",
+                config.version.release()
+            )));
         }
         let jars = ensure_jars(config.version.distribution())?;
         let jvm_extra = crate::cds::archive_args(config.version, &jars);

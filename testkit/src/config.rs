@@ -11,6 +11,10 @@ pub enum KafkaVersion {
     Kafka4,
     /// Apache Kafka 3.9.1: the last line with ZooKeeper mode and the old API versions / message formats.
     Kafka39,
+    /// Apache Kafka 2.8.2 (Scala 2.13), ZooKeeper mode only: a real pre-3.0 broker for compatibility tests.
+    Kafka28,
+    /// Apache Kafka 1.1.1 (Scala 2.12), ZooKeeper mode only: the oldest release that runs on Java 17 here.
+    Kafka11,
 }
 
 impl KafkaVersion {
@@ -19,13 +23,27 @@ impl KafkaVersion {
         match self {
             KafkaVersion::Kafka4 => "4.1.1",
             KafkaVersion::Kafka39 => "3.9.1",
+            KafkaVersion::Kafka28 => "2.8.2",
+            KafkaVersion::Kafka11 => "1.1.1",
         }
+    }
+
+    /// Whether this release can run in ZooKeeper mode (KRaft is not offered for the pre-3.x lines).
+    pub fn has_zookeeper_mode(self) -> bool {
+        self != KafkaVersion::Kafka4
+    }
+
+    /// Whether this release can only run in ZooKeeper mode.
+    pub fn needs_zookeeper(self) -> bool {
+        matches!(self, KafkaVersion::Kafka28 | KafkaVersion::Kafka11)
     }
 
     pub(crate) fn distribution(self) -> Distribution {
         match self {
             KafkaVersion::Kafka4 => Distribution::Kafka4,
             KafkaVersion::Kafka39 => Distribution::Kafka39,
+            KafkaVersion::Kafka28 => Distribution::Kafka28,
+            KafkaVersion::Kafka11 => Distribution::Kafka11,
         }
     }
 }
@@ -66,7 +84,7 @@ pub struct KafkaConfig {
     pub ssl: bool,
     /// Add a `SASL_PLAINTEXT` listener (and `SASL_SSL` if `ssl`) with users `alice`, `bob`.
     pub sasl: bool,
-    /// Kafka 3.9 only: run a ZooKeeper server and the broker in ZooKeeper mode instead of KRaft.
+    /// Kafka 3.9 and older: run a ZooKeeper server and the broker in ZooKeeper mode instead of KRaft.
     pub zookeeper: bool,
     /// Max heap per node; `None` = 512 MiB for one node, 384 MiB each for more.
     pub heap_mb: Option<u32>,
@@ -87,6 +105,16 @@ impl KafkaConfig {
     /// One Kafka 3.9.1 node in KRaft mode, PLAINTEXT only.
     pub fn kafka39() -> Self {
         Self::new(KafkaVersion::Kafka39)
+    }
+
+    /// ZooKeeper plus one Kafka 2.8.2 broker, PLAINTEXT only.
+    pub fn kafka28() -> Self {
+        Self::new(KafkaVersion::Kafka28).zookeeper(true)
+    }
+
+    /// ZooKeeper plus one Kafka 1.1.1 broker, PLAINTEXT only.
+    pub fn kafka11() -> Self {
+        Self::new(KafkaVersion::Kafka11).zookeeper(true)
     }
 
     /// One node of `version`, PLAINTEXT only.

@@ -57,7 +57,10 @@ pub(crate) fn java_args(
             args.push(format!("-Dlog4j2.configurationFile={}", cfg.display()));
         }
         // slf4j-simple: INFO and above to stderr.
-        Distribution::Kafka39 | Distribution::ZooKeeper => {
+        Distribution::Kafka39
+        | Distribution::Kafka28
+        | Distribution::Kafka11
+        | Distribution::ZooKeeper => {
             args.push("-Dorg.slf4j.simpleLogger.showDateTime=true".to_string());
             args.push("-Dzookeeper.admin.enableServer=false".to_string());
         }

@@ -2,7 +2,8 @@
 //! benchmarks. No Docker: the jars come from Maven Central (once, into a cache) and run on the
 //! local `java`.
 //!
-//! - [`shared_kafka4`], [`shared_kafka39`], [`shared_kafka39_zk`]: one cluster per test binary.
+//! - [`shared_kafka4`], [`shared_kafka39`], [`shared_kafka39_zk`]: one cluster per test binary;
+//!   [`shared_kafka28`], [`shared_kafka11`]: real old brokers (ZooKeeper mode) for compatibility tests.
 //! - [`KafkaCluster::start`] with a [`KafkaConfig`]: a private cluster (1 or 3 nodes, SSL, SASL),
 //!   with node control (`stop_node`, `kill_node`, `restart_node`) for failure tests.
 //! - [`api_versions`], [`metadata`], [`create_topic`](KafkaCluster::create_topic): a few
@@ -36,7 +37,9 @@ pub use error::{Result, TestkitError};
 pub use ports::free_port;
 pub use process::pid_alive;
 pub use sasl::{SaslMechanism, SaslUser};
-pub use shared::{shared_kafka39, shared_kafka39_zk, shared_kafka4, unique_name};
+pub use shared::{
+    shared_kafka11, shared_kafka28, shared_kafka39, shared_kafka39_zk, shared_kafka4, unique_name,
+};
 pub use tls::TlsFiles;
 pub use tools::kafka_tool_command;
 pub use wire::{

@@ -17,6 +17,10 @@ pub enum Distribution {
     Kafka4,
     /// Apache Kafka 3.9.1 broker (KRaft or ZooKeeper mode) with slf4j-simple.
     Kafka39,
+    /// Apache Kafka 2.8.2 broker (ZooKeeper mode) with slf4j-simple.
+    Kafka28,
+    /// Apache Kafka 1.1.1 broker (ZooKeeper mode) with slf4j-simple.
+    Kafka11,
     /// ZooKeeper 3.8.4 server (the version Kafka 3.9.1 is built against).
     ZooKeeper,
     /// `kafka-tools` 4.1.1 (perf and admin tools); only fetched when asked for.
@@ -29,6 +33,8 @@ impl Distribution {
         match self {
             Distribution::Kafka4 => "kafka-4.1.1",
             Distribution::Kafka39 => "kafka-3.9.1",
+            Distribution::Kafka28 => "kafka-2.8.2",
+            Distribution::Kafka11 => "kafka-1.1.1",
             Distribution::ZooKeeper => "zookeeper-3.8.4",
             Distribution::KafkaTools => "kafka-tools-4.1.1",
         }
@@ -38,6 +44,8 @@ impl Distribution {
         match self {
             Distribution::Kafka4 => include_str!("../maven/kafka-4.1.1/pom.xml"),
             Distribution::Kafka39 => include_str!("../maven/kafka-3.9.1/pom.xml"),
+            Distribution::Kafka28 => include_str!("../maven/kafka-2.8.2/pom.xml"),
+            Distribution::Kafka11 => include_str!("../maven/kafka-1.1.1/pom.xml"),
             Distribution::ZooKeeper => include_str!("../maven/zookeeper-3.8.4/pom.xml"),
             Distribution::KafkaTools => include_str!("../maven/kafka-tools-4.1.1/pom.xml"),
         }

@@ -15,6 +15,8 @@ type Slot = OnceLock<Result<KafkaCluster, String>>;
 static KAFKA4: Slot = OnceLock::new();
 static KAFKA39: Slot = OnceLock::new();
 static KAFKA39_ZK: Slot = OnceLock::new();
+static KAFKA28: Slot = OnceLock::new();
+static KAFKA11: Slot = OnceLock::new();
 
 /// The external cluster named by `KAFKA_BOOTSTRAP=host:port[,…]`, if set.
 fn external() -> Option<KafkaCluster> {
@@ -67,6 +69,24 @@ pub fn shared_kafka39() -> &'static KafkaCluster {
 /// If ZooKeeper or the broker cannot start; the message names the log file.
 pub fn shared_kafka39_zk() -> &'static KafkaCluster {
     get(&KAFKA39_ZK, || KafkaConfig::kafka39().zookeeper(true))
+}
+
+/// ZooKeeper plus a Kafka 2.8.2 broker, shared by the whole test binary: a real pre-3.0 broker for
+/// compatibility tests. `KAFKA_BOOTSTRAP` replaces it with an existing cluster.
+///
+/// # Panics
+/// If ZooKeeper or the broker cannot start; the message names the log file.
+pub fn shared_kafka28() -> &'static KafkaCluster {
+    get(&KAFKA28, KafkaConfig::kafka28)
+}
+
+/// ZooKeeper plus a Kafka 1.1.1 broker, shared by the whole test binary: a real broker of the 1.x line
+/// (no flexible versions, JoinGroup v0-v2, Fetch v0-v7). `KAFKA_BOOTSTRAP` replaces it.
+///
+/// # Panics
+/// If ZooKeeper or the broker cannot start; the message names the log file.
+pub fn shared_kafka11() -> &'static KafkaCluster {
+    get(&KAFKA11, KafkaConfig::kafka11)
 }
 
 /// A topic/group name no other test (in this or a concurrent process) uses:

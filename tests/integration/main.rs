@@ -12,6 +12,8 @@ mod failover;
 mod faults;
 #[cfg(feature = "native")]
 mod interop;
+mod legacy;
+mod legacy_support;
 mod metadata;
 mod offsets;
 mod producer;

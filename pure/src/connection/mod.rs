@@ -8,6 +8,7 @@ pub mod channel;
 pub mod framing;
 pub mod handshake;
 pub mod multiplex;
+pub mod pins;
 pub mod sasl;
 pub mod scram;
 pub mod tls;
@@ -39,7 +40,7 @@ pub struct ConnectionConfig {
     pub source_address: Option<SocketAddr>,
     pub tls: Option<Arc<rustls::ClientConfig>>,
     pub sasl: Option<SaslConfig>,
-    /// Set when `broker_version` is below 0.10: no ApiVersions, PyKafka's fixed table.
+    /// Set when `broker_version` is below 0.11: the pin's ranges, narrowed by each broker's ApiVersions.
     pub pinned_versions: Option<ApiVersionTable>,
     pub max_frame_size: usize,
 }

@@ -84,7 +84,7 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connect, negotiate versions (or use the pinned table), authenticate, and start the reader and writer
+    /// Connect, negotiate versions (narrowed by a `broker_version` pin), authenticate, and start the reader and writer
     /// tasks on the current tokio runtime. `broker` is the label used in errors: `id (host:port)`.
     pub async fn connect(
         host: &str,
@@ -105,21 +105,20 @@ impl Connection {
         };
         let mut stream = open().await?;
         let mut next_corr = 1;
-        let versions = match &config.pinned_versions {
-            Some(pinned) => pinned.clone(),
-            None => {
-                let mut hs = handshaker(&mut stream, broker, config, next_corr);
-                let negotiated = hs.api_versions().await?;
-                next_corr = hs.next_correlation_id;
-                match negotiated {
-                    Some(table) => table,
-                    None => {
-                        // A pre-0.10 broker closes the connection on ApiVersions: reconnect and speak 0.9.
-                        tracing::info!(broker, "no ApiVersions support: using 0.9 API versions");
-                        stream = open().await?;
-                        ApiVersionTable::fallback_09()
-                    }
-                }
+        // Asked even under a `broker_version` pin: the answer narrows the pin, so a pin this broker cannot
+        // serve fails with a clear error instead of a request the broker drops.
+        let mut hs = handshaker(&mut stream, broker, config, next_corr);
+        let negotiated = hs.api_versions().await?;
+        next_corr = hs.next_correlation_id;
+        let versions = match (negotiated, &config.pinned_versions) {
+            (Some(table), Some(pinned)) => pinned.clone().with_broker_ranges(&table),
+            (Some(table), None) => table,
+            (None, pinned) => {
+                // A pre-0.10 broker closes the connection on ApiVersions: reconnect and speak the pin, else 0.9.
+                tracing::info!(broker, "no ApiVersions support: using 0.9 API versions");
+                stream = open().await?;
+                next_corr = 1;
+                pinned.clone().unwrap_or_else(ApiVersionTable::fallback_09)
             }
         };
         if let Some(sasl_config) = &config.sasl {
@@ -468,6 +467,34 @@ mod tests {
 
     #[tokio::test]
     async fn a_broker_closing_on_api_versions_is_treated_as_0_9() {
+        let c = connect_to_pre_0_10_broker(None).await;
+        assert_eq!(
+            c.api_versions().source(),
+            &super::super::VersionSource::Fallback09
+        );
+        assert_eq!(c.version_for(1, (0, 17)).unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_pin_is_used_as_is_by_a_broker_closing_on_api_versions() {
+        let pin = super::super::ApiVersionTable::pinned((0, 8, 2), "0.8.2");
+        let c = connect_to_pre_0_10_broker(pin).await;
+        assert_eq!(
+            c.api_versions().source(),
+            &super::super::VersionSource::Pinned {
+                pin: "0.8.2".into(),
+                broker_answered: false
+            }
+        );
+        assert_eq!(c.version_for(1, (0, 17)).unwrap(), 0);
+        assert!(c.version_for(11, (0, 9)).is_err(), "no groups in 0.8");
+    }
+
+    /// A listener that hangs up on the first request (what 0.8/0.9 brokers do with ApiVersions), then keeps
+    /// the second connection open.
+    async fn connect_to_pre_0_10_broker(
+        pinned_versions: Option<super::super::ApiVersionTable>,
+    ) -> Arc<Connection> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move {
@@ -488,16 +515,11 @@ mod tests {
             source_address: None,
             tls: None,
             sasl: None,
-            pinned_versions: None,
+            pinned_versions,
             max_frame_size: 1024,
         };
-        let c = Connection::connect("127.0.0.1", port, "0 (old)", &config)
+        Connection::connect("127.0.0.1", port, "0 (old)", &config)
             .await
-            .unwrap();
-        assert_eq!(
-            c.api_versions().source(),
-            &super::super::VersionSource::Fallback09
-        );
-        assert_eq!(c.version_for(1, (0, 17)).unwrap(), 1);
+            .unwrap()
     }
 }

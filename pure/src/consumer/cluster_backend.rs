@@ -1,8 +1,11 @@
 //! [`ConsumerBackend`] over the real [`Cluster`]: Fetch to leaders, ListOffsets through the cluster's
 //! helper, OffsetCommit / OffsetFetch on the coordinator's offsets channel.
 //!
-//! Versions: Fetch 4–12 (v4 has isolation levels and aborted transactions; v13+ address topics by id only),
-//! OffsetCommit 2–8 and OffsetFetch 1–7 (the per-request group forms; Kafka 4 dropped the older ones).
+//! Versions: Fetch 0–12 (v13+ address topics by id only; v0–v3 are the pre-0.11 forms: message formats v0/v1,
+//! no isolation level, no aborted-transaction list, v0–v2 no response size cap), OffsetCommit 0–8 and
+//! OffsetFetch 0–7 (the per-request group forms; v0 stores offsets in ZooKeeper on brokers that have it, as
+//! 0.8.1 did; v1 added the generation and member id). Kafka 4 dropped Fetch < 4, OffsetCommit < 2 and
+//! OffsetFetch < 1, so the highest common version is what gets sent; a `broker_version` pin narrows it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -19,9 +22,14 @@ use crate::protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use crate::protocol::messages::{FetchRequest, OffsetCommitRequest, OffsetFetchRequest};
 use crate::protocol::VersionRange;
 
-const FETCH_VERSIONS: VersionRange = VersionRange::new(4, 12);
-const COMMIT_VERSIONS: VersionRange = VersionRange::new(2, 8);
-const OFFSET_FETCH_VERSIONS: VersionRange = VersionRange::new(1, 7);
+/// The Fetch versions this engine speaks (the highest one the broker and a pin allow is sent).
+pub const FETCH_VERSIONS: VersionRange = VersionRange::new(0, 12);
+/// The first Fetch version with an isolation level (Kafka 0.11).
+const FETCH_READ_COMMITTED: i16 = 4;
+/// The OffsetCommit versions this engine speaks.
+pub const COMMIT_VERSIONS: VersionRange = VersionRange::new(0, 8);
+/// The OffsetFetch versions this engine speaks.
+pub const OFFSET_FETCH_VERSIONS: VersionRange = VersionRange::new(0, 7);
 /// A Fetch response is capped here whatever the partitions ask (the frame limit is larger).
 const MAX_RESPONSE_BYTES: i32 = 128 * 1024 * 1024;
 
@@ -98,28 +106,45 @@ impl ConsumerBackend for ClusterBackend {
                 context: ErrorContext::topic(&params.topic),
             })?;
         let topic = params.topic.clone();
-        let (_, resp) = b
-            .request(Some(FETCH_VERSIONS), |_| FetchRequest {
-                max_wait_ms: params.max_wait_ms,
-                min_bytes: params.min_bytes,
-                max_bytes: params.max_bytes.clamp(1, MAX_RESPONSE_BYTES),
-                isolation_level: params.isolation_level,
-                topics: vec![FetchTopic {
-                    topic: params.topic.clone(),
-                    partitions: params
-                        .partitions
-                        .iter()
-                        .map(|p| FetchPartition {
-                            partition: p.partition,
-                            fetch_offset: p.offset,
-                            partition_max_bytes: p.max_bytes,
-                            ..Default::default()
-                        })
-                        .collect(),
+        let conn = b.connection().await?;
+        let version = conn.version_of::<FetchRequest>(Some(FETCH_VERSIONS))?;
+        if params.isolation_level > 0 && version < FETCH_READ_COMMITTED {
+            // An older Fetch would silently hand out aborted transactions.
+            return Err(Error::config(
+                "read_committed",
+                format!(
+                    "needs Fetch v{FETCH_READ_COMMITTED}+ (Kafka 0.11); broker {} allows at most Fetch v{version} \
+                     here ({:?} versions)",
+                    b.label(),
+                    conn.api_versions().source()
+                ),
+            ));
+        }
+        let resp = conn
+            .send(
+                &FetchRequest {
+                    max_wait_ms: params.max_wait_ms,
+                    min_bytes: params.min_bytes,
+                    max_bytes: params.max_bytes.clamp(1, MAX_RESPONSE_BYTES),
+                    isolation_level: params.isolation_level,
+                    topics: vec![FetchTopic {
+                        topic: params.topic.clone(),
+                        partitions: params
+                            .partitions
+                            .iter()
+                            .map(|p| FetchPartition {
+                                partition: p.partition,
+                                fetch_offset: p.offset,
+                                partition_max_bytes: p.max_bytes,
+                                ..Default::default()
+                            })
+                            .collect(),
+                        ..Default::default()
+                    }],
                     ..Default::default()
-                }],
-                ..Default::default()
-            })
+                },
+                version,
+            )
             .await?;
         if let Some(c) = code(resp.error_code) {
             return Err(Error::kafka(

@@ -178,6 +178,18 @@ impl<B: ConsumerBackend> Shared<B> {
         };
         let response = match self.backend.fetch(broker, params).await {
             Ok(r) => r,
+            Err(e) if unservable(&e) => {
+                // No Fetch version this broker (or the pin) allows: retrying cannot help, so say why.
+                let backoff = Instant::now() + self.error_backoff();
+                let mut st = self.lock();
+                for pid in plan.keys() {
+                    if let Some(p) = st.partitions.get_mut(pid) {
+                        p.backoff_until = Some(backoff);
+                    }
+                }
+                self.report(&mut st, e);
+                return;
+            }
             Err(e) => {
                 // PyKafka's `_update()` on a socket error: refresh leaders, then try again.
                 tracing::debug!(topic = %self.topic, broker, error = %e, "fetch failed");
@@ -308,4 +320,10 @@ impl<B: ConsumerBackend> Shared<B> {
             }
         });
     }
+}
+
+/// A fetch failure no retry can fix: no common Fetch version, or an option the version cannot honour.
+fn unservable(e: &Error) -> bool {
+    matches!(e, Error::Config { .. })
+        || e.code() == Some(ferrokafka_core::KafkaCode::UnsupportedVersion)
 }

@@ -44,6 +44,6 @@ pub use backend::{
     AbortedTxn, CommitEntry, ConsumerBackend, FetchParams, FetchedCommit, FetchedPartition,
     GroupMember, ListedOffset, PartitionFetch,
 };
-pub use cluster_backend::ClusterBackend;
+pub use cluster_backend::{ClusterBackend, COMMIT_VERSIONS, FETCH_VERSIONS, OFFSET_FETCH_VERSIONS};
 pub use partition_state::MAX_FETCH_SIZE_CAP;
 pub use simple::PureSimpleConsumer;

@@ -1,8 +1,10 @@
 //! One member of a Kafka-managed consumer group (PyKafka's `ManagedBalancedConsumer` protocol side):
 //! FindCoordinator → JoinGroup → SyncGroup, then Heartbeat until a rebalance, and LeaveGroup at the end.
 //!
-//! Versions: JoinGroup 2–9 (Kafka 4 dropped v0/v1 for a while; v4+ answers MEMBER_ID_REQUIRED first and we
-//! rejoin with the id it gave), SyncGroup 0–5, Heartbeat 0–4, LeaveGroup 0–5 (v3+ names members in a list).
+//! Versions: JoinGroup 0–9 (v4+ answers MEMBER_ID_REQUIRED first and we rejoin with the id it gave; v0, which
+//! PyKafka speaks, has no rebalance timeout: the coordinator waits up to the session timeout for members to
+//! rejoin; Kafka 4.0.0 dropped v0/v1, 4.0.1 restored them), SyncGroup 0–5, Heartbeat 0–4, LeaveGroup 0–5
+//! (v3+ names members in a list). The highest version both sides (and a `broker_version` pin) allow is sent.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -23,10 +25,11 @@ use crate::protocol::messages::{
 };
 use crate::protocol::VersionRange;
 
-const JOIN_VERSIONS: VersionRange = VersionRange::new(2, 9);
-const SYNC_VERSIONS: VersionRange = VersionRange::new(0, 5);
-const HEARTBEAT_VERSIONS: VersionRange = VersionRange::new(0, 4);
-const LEAVE_VERSIONS: VersionRange = VersionRange::new(0, 5);
+/// The group-membership versions this engine speaks (the highest one the broker and a pin allow is sent).
+pub const JOIN_VERSIONS: VersionRange = VersionRange::new(0, 9);
+pub const SYNC_VERSIONS: VersionRange = VersionRange::new(0, 5);
+pub const HEARTBEAT_VERSIONS: VersionRange = VersionRange::new(0, 4);
+pub const LEAVE_VERSIONS: VersionRange = VersionRange::new(0, 5);
 const PROTOCOL_TYPE: &str = "consumer";
 
 /// What a member needs to know about its group.
@@ -91,7 +94,8 @@ impl Membership {
                 Err(e) => {
                     self.after_error(&e);
                     attempt += 1;
-                    if attempt >= attempts {
+                    // No version in common (e.g. groups under broker_version 0.8.2): retrying cannot help.
+                    if attempt >= attempts || e.code() == Some(KafkaCode::UnsupportedVersion) {
                         return Err(e);
                     }
                     tokio::time::sleep(backoff * (attempt - 1)).await;
@@ -137,8 +141,14 @@ impl Membership {
     async fn join(&mut self, broker: &BrokerChannel) -> Result<JoinGroupResponse, Error> {
         let conn = broker.get().await?;
         let version = conn.version_of::<JoinGroupRequest>(Some(JOIN_VERSIONS))?;
-        // The coordinator holds JoinGroup until every member rejoined (up to the rebalance timeout).
-        let wait = Duration::from_millis(self.config.rebalance_timeout_ms.max(0) as u64)
+        // The coordinator holds JoinGroup until every member rejoined: up to the rebalance timeout, which
+        // JoinGroup v0 cannot send, so the session timeout is the coordinator's limit there.
+        let held = if version == 0 {
+            self.config.session_timeout_ms
+        } else {
+            self.config.rebalance_timeout_ms
+        };
+        let wait = Duration::from_millis(held.max(0) as u64)
             + self.cluster.connection_config().request_timeout;
         for _ in 0..2 {
             let req = JoinGroupRequest {

@@ -14,6 +14,23 @@ pub enum RecordFormat {
     RecordBatch,
 }
 
+/// The first Produce version a broker accepts zstd in (Kafka 2.1, KIP-110).
+pub const ZSTD_MIN_PRODUCE_VERSION: i16 = 7;
+
+/// Whether `compression` can be sent at Produce `version`; the error names the codec and both versions.
+pub fn check_codec(compression: Compression, version: i16, broker: i32) -> Result<()> {
+    if compression == Compression::Zstd && version < ZSTD_MIN_PRODUCE_VERSION {
+        return Err(ferrokafka_core::Error::config(
+            "compression",
+            format!(
+                "zstd needs Produce v{ZSTD_MIN_PRODUCE_VERSION}+ (Kafka 2.1); broker {broker} allows at most \
+                 Produce v{version} here (its ApiVersions, narrowed by broker_version if set)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl RecordFormat {
     pub fn for_produce_version(version: i16) -> RecordFormat {
         match version {

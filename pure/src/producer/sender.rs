@@ -12,7 +12,7 @@ use ferrokafka_core::{
 use tokio::sync::Notify;
 
 use super::accumulator::{Accumulator, DrainedRequest, Limits, PartitionBatch};
-use super::batch::{RecordEncoder, RecordFormat};
+use super::batch::{check_codec, RecordEncoder, RecordFormat};
 use super::pending::{Completion, Pending};
 use super::retry::{classify, Action};
 use super::transport::{PartitionOutcome, ProduceCall, ProduceTransport};
@@ -183,6 +183,9 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
         Ok(v) => v,
         Err(e) => return Err((request.batches, e)),
     };
+    if let Err(e) = check_codec(shared.opts.compression, version, broker) {
+        return Err((request.batches, e));
+    }
     let format = RecordFormat::for_produce_version(version);
     let mut settled = Vec::new();
     let mut sending = Vec::new();
