@@ -239,7 +239,7 @@ impl Connection {
             corr,
             &self.client_id,
             body,
-        );
+        )?;
         let (tx, rx) = oneshot::channel();
         {
             let mut st = self.shared.lock();
@@ -289,7 +289,7 @@ impl Connection {
             corr,
             &self.client_id,
             body,
-        );
+        )?;
         self.writer
             .send(frame)
             .await
