@@ -113,6 +113,16 @@ pub(crate) fn collect_structs<'a>(fields: &'a [Field], out: &mut Vec<StructDef<'
 }
 
 impl<'a> Ctx<'a> {
+    /// Some version is flexible (structs then end with a tagged-field section).
+    pub(crate) fn flex_any(&self) -> bool {
+        !self.flexible.none()
+    }
+
+    /// Every version is flexible.
+    pub(crate) fn flex_all(&self) -> bool {
+        self.flexible.all()
+    }
+
     /// Resolves `f` against this message.
     pub(crate) fn info(&self, f: &'a Field) -> Result<FieldInfo<'a>> {
         let valid = self.spec.valid;

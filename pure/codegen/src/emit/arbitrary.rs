@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::codec::mark_unused_version;
+use super::codec::{mark_unused_version, open_fn};
 use super::fields::arbitrary_expr;
 use crate::defaults::default_expr;
 use crate::resolve::{Ctx, FieldInfo};
@@ -15,15 +15,12 @@ pub(crate) fn gen_arbitrary(
     infos: &[FieldInfo],
     out: &mut String,
 ) -> Result<()> {
-    let flex_any = !ctx.flexible.none();
-    let flex_all = ctx.flexible.all();
-    let _ = writeln!(out, "#[cfg(test)]\nimpl Arbitrary for {name} {{");
-    let sig_start = out.len();
-    let _ = writeln!(
+    let (flex_any, flex_all) = (ctx.flex_any(), ctx.flex_all());
+    let (sig_start, body_start) = open_fn(
         out,
-        "    fn arbitrary(g: &mut Gen, version: i16) -> Self {{"
+        &format!("#[cfg(test)]\nimpl Arbitrary for {name} {{\n"),
+        "    fn arbitrary(g: &mut Gen, version: i16) -> Self {\n",
     );
-    let body_start = out.len();
     if flex_any && !flex_all {
         let _ = writeln!(out, "        let flexible = {};", ctx.flexible.cond());
     }

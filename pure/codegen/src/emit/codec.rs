@@ -10,8 +10,7 @@ use crate::Result;
 
 /// `let flexible = ..;` for the codec functions, when the body needs the variable.
 fn flexible_decl(ctx: &Ctx, infos: &[FieldInfo]) -> String {
-    let flex_any = !ctx.flexible.none();
-    let flex_all = ctx.flexible.all();
+    let (flex_any, flex_all) = (ctx.flex_any(), ctx.flex_all());
     let uses_flexible_var = flex_any && !flex_all
         || infos
             .iter()
@@ -41,18 +40,14 @@ pub(crate) fn gen_encode(
     infos: &[FieldInfo],
     out: &mut String,
 ) -> Result<()> {
-    let flex_any = !ctx.flexible.none();
-    let flex_all = ctx.flexible.all();
-    out.push_str(
-        "    /// Writes the fields at `version` (the version has been checked by the caller).\n",
-    );
-    let sig_start = out.len();
-    let _ = writeln!(
+    let (flex_any, flex_all) = (ctx.flex_any(), ctx.flex_all());
+    let (sig_start, body_start) = open_codec_fn(
+        ctx,
+        infos,
         out,
-        "    pub(crate) fn encode_fields(&self, out: &mut BytesMut, version: i16) -> ProtocolResult<()> {{"
+        "    /// Writes the fields at `version` (the version has been checked by the caller).\n",
+        "    pub(crate) fn encode_fields(&self, out: &mut BytesMut, version: i16) -> ProtocolResult<()> {\n",
     );
-    let body_start = out.len();
-    out.push_str(&flexible_decl(ctx, infos));
     for fi in infos {
         let comp = compact_cond(fi, flex_all);
         let stmt = encode_stmt(fi, "out", &comp);
@@ -121,19 +116,15 @@ pub(crate) fn gen_decode(
     infos: &[FieldInfo],
     out: &mut String,
 ) -> Result<()> {
-    let flex_any = !ctx.flexible.none();
-    let flex_all = ctx.flexible.all();
+    let (flex_any, flex_all) = (ctx.flex_any(), ctx.flex_all());
     let tagged: Vec<&FieldInfo> = infos.iter().filter(|fi| !fi.tagged.none()).collect();
-    out.push_str(
-        "    /// Reads the fields at `version` (the version has been checked by the caller).\n",
-    );
-    let sig_start = out.len();
-    let _ = writeln!(
+    let (sig_start, body_start) = open_codec_fn(
+        ctx,
+        infos,
         out,
-        "    pub(crate) fn decode_fields(d: &mut Decoder, version: i16) -> ProtocolResult<Self> {{"
+        "    /// Reads the fields at `version` (the version has been checked by the caller).\n",
+        "    pub(crate) fn decode_fields(d: &mut Decoder, version: i16) -> ProtocolResult<Self> {\n",
     );
-    let body_start = out.len();
-    out.push_str(&flexible_decl(ctx, infos));
     for fi in infos {
         let comp = compact_cond(fi, flex_all);
         let m = if fi.tagged.none() { "" } else { "mut " };
@@ -188,6 +179,28 @@ pub(crate) fn gen_decode(
     out.push_str("        })\n    }\n}\n\n");
     mark_unused_version(out, sig_start, body_start);
     Ok(())
+}
+
+/// [`open_fn`] for `encode_fields` / `decode_fields`, then the `flexible` variable when the body needs it.
+fn open_codec_fn(
+    ctx: &Ctx,
+    infos: &[FieldInfo],
+    out: &mut String,
+    doc: &str,
+    signature: &str,
+) -> (usize, usize) {
+    let (sig_start, body_start) = open_fn(out, doc, signature);
+    out.push_str(&flexible_decl(ctx, infos));
+    (sig_start, body_start)
+}
+
+/// Writes a generated function's doc and signature lines; returns where the signature and the body start, for
+/// [`mark_unused_version`] once the body is written.
+pub(crate) fn open_fn(out: &mut String, doc: &str, signature: &str) -> (usize, usize) {
+    out.push_str(doc);
+    let sig_start = out.len();
+    out.push_str(signature);
+    (sig_start, out.len())
 }
 
 /// Renames the `version` parameter to `_version` when the function body never reads it.

@@ -65,7 +65,7 @@ fn gen_definition(
     top: bool,
     out: &mut String,
 ) -> Result<()> {
-    let flex_any = !ctx.flexible.none();
+    let flex_any = ctx.flex_any();
     let spec = ctx.spec;
     out.push_str(&doc(about, ""));
     if top {
