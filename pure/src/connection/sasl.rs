@@ -33,7 +33,6 @@ pub async fn authenticate(
         .and_then(|(min, max)| (max.min(1) >= min).then_some(max.min(1)));
     let request = SaslHandshakeRequest {
         mechanism: mechanism.to_string(),
-        ..Default::default()
     };
     let resp = hs
         .send(&request, handshake_v)
