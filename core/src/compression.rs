@@ -7,10 +7,14 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Compression {
+    /// Uncompressed (the default, as in PyKafka).
     #[default]
     None = 0,
+    /// gzip (deflate), every broker version.
     Gzip = 1,
+    /// Snappy (raw blocks written; the xerial framing of old Java clients is read too).
     Snappy = 2,
+    /// LZ4 frames (including the pre-0.10 header-checksum quirk for magic 0).
     Lz4 = 3,
     /// Only in RecordBatch v2 (Kafka 2.1+).
     Zstd = 4,

@@ -13,24 +13,30 @@ use crate::error_code::KafkaCode;
 pub struct ErrorContext {
     /// `id (host:port)`, or just `host:port` before the id is known.
     pub broker: Option<String>,
+    /// The topic the operation was about.
     pub topic: Option<String>,
+    /// The partition of `topic`, for per-partition operations.
     pub partition: Option<i32>,
+    /// The consumer group, for group and offset operations.
     pub group: Option<String>,
 }
 
 impl ErrorContext {
+    /// Only a broker (connection-level errors).
     pub fn broker(broker: impl Into<String>) -> Self {
         ErrorContext {
             broker: Some(broker.into()),
             ..Default::default()
         }
     }
+    /// Only a topic (metadata and producer errors).
     pub fn topic(topic: impl Into<String>) -> Self {
         ErrorContext {
             topic: Some(topic.into()),
             ..Default::default()
         }
     }
+    /// A topic partition (fetch, produce and offset errors).
     pub fn partition(topic: impl Into<String>, partition: i32) -> Self {
         ErrorContext {
             topic: Some(topic.into()),
@@ -38,12 +44,14 @@ impl ErrorContext {
             ..Default::default()
         }
     }
+    /// Only a consumer group (membership and coordinator errors).
     pub fn group(group: impl Into<String>) -> Self {
         ErrorContext {
             group: Some(group.into()),
             ..Default::default()
         }
     }
+    /// The same context, naming the broker that answered too.
     pub fn with_broker(mut self, broker: impl Into<String>) -> Self {
         self.broker = Some(broker.into());
         self
@@ -80,84 +88,148 @@ pub enum Error {
     /// A broker answered with an error code (PyKafka's `ProtocolClientError` family).
     #[error("{code} at {context}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
     Kafka {
+        /// The broker's error code.
         code: KafkaCode,
         /// The broker's error message, where the response carries one.
         message: Option<String>,
+        /// Which broker, topic, partition or group the request was about.
         context: ErrorContext,
     },
     /// A connection to a broker could not be made, or broke (PyKafka's `SocketDisconnectedError`).
     #[error("socket disconnected from broker {broker}: {reason}")]
-    SocketDisconnected { broker: String, reason: String },
+    SocketDisconnected {
+        /// The broker, `id (host:port)` or `host:port`.
+        broker: String,
+        /// What failed: connect, read, write, or the peer closing.
+        reason: String,
+    },
     /// No bootstrap or known broker answered (PyKafka's `NoBrokersAvailableError`).
     #[error("no brokers available among {hosts}: {reason}")]
-    NoBrokersAvailable { hosts: String, reason: String },
+    NoBrokersAvailable {
+        /// The hosts tried, as configured.
+        hosts: String,
+        /// Why the last one failed.
+        reason: String,
+    },
     /// An operation took longer than its configured timeout.
     #[error("timed out after {after_ms} ms waiting for {what}")]
-    Timeout { what: String, after_ms: u64 },
+    Timeout {
+        /// What was being waited for, naming the broker, topic or group.
+        what: String,
+        /// The timeout that expired.
+        after_ms: u64,
+    },
     /// Bytes from a broker could not be decoded, or a request could not be encoded.
     #[error("protocol error at {context}: {detail}")]
     Protocol {
+        /// What could not be decoded or encoded, and where in the bytes.
         detail: String,
+        /// The broker (and topic or partition) the bytes came from.
         context: ErrorContext,
     },
     /// TLS set-up or handshake failed (bad CA, bad certificate, hostname mismatch, unreadable key).
     #[error("TLS error with {broker}: {reason}")]
-    Tls { broker: String, reason: String },
+    Tls {
+        /// The broker, or the option (`ssl_config.cafile`…) when the configuration itself is bad.
+        broker: String,
+        /// The TLS library's reason.
+        reason: String,
+    },
     /// SASL authentication failed (wrong password, unsupported mechanism).
     #[error("SASL {mechanism} authentication failed with {broker}: {reason}")]
     Authentication {
+        /// The broker that refused.
         broker: String,
+        /// The SASL mechanism tried (`PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512`).
         mechanism: String,
+        /// The broker's reason, or what the client found wrong.
         reason: String,
     },
     /// An option has a value outside its range, or options contradict each other.
     #[error("invalid option {option}: {reason}")]
-    Config { option: String, reason: String },
+    Config {
+        /// The ferrokafka option (never a librdkafka property name).
+        option: String,
+        /// Why the value is refused, with the allowed range where there is one.
+        reason: String,
+    },
     /// Bad input to a call (PyKafka's TypeError/ValueError/UnicodeException): what and why.
     #[error("invalid {what}: {reason}")]
-    InvalidInput { what: String, reason: String },
+    InvalidInput {
+        /// The argument or value that is wrong.
+        what: String,
+        /// Why.
+        reason: String,
+    },
     /// The requested engine is not compiled in (`use_rdkafka(true)` in a `pure-only` build).
     #[error("engine unavailable: {0}")]
     EngineUnavailable(String),
     /// The partition's leader is not among the known brokers (PyKafka's `LeaderNotFoundError`).
     #[error("leader {leader} of {context} is not a known broker")]
-    LeaderNotFound { leader: i32, context: ErrorContext },
+    LeaderNotFound {
+        /// The broker id the metadata names as leader.
+        leader: i32,
+        /// The topic partition.
+        context: ErrorContext,
+    },
     /// The producer's queue is full and `block_on_queue_full` is false (PyKafka's `ProducerQueueFullError`).
     #[error(
         "producer queue full for topic {topic:?}: {queued} messages queued (max_queued_messages)"
     )]
-    ProducerQueueFull { topic: String, queued: usize },
+    ProducerQueueFull {
+        /// The producer's topic.
+        topic: String,
+        /// Messages waiting when the limit was hit.
+        queued: usize,
+    },
     /// The producer is not running (PyKafka's `ProducerStoppedException`).
     #[error("producer for topic {topic:?} is stopped")]
-    ProducerStopped { topic: String },
+    ProducerStopped {
+        /// The producer's topic.
+        topic: String,
+    },
     /// The consumer is not running (PyKafka's `ConsumerStoppedException`).
     #[error("consumer for topic {topic:?} is stopped")]
-    ConsumerStopped { topic: String },
+    ConsumerStopped {
+        /// The consumer's topic.
+        topic: String,
+    },
     /// A message was larger than `max_request_size` or the broker's limit; never sent (PyKafka's `MessageSizeTooLarge`).
     #[error("message of {size} bytes for topic {topic:?} exceeds the maximum of {max} bytes")]
     MessageSizeTooLarge {
+        /// The producer's topic.
         topic: String,
+        /// The message's encoded size.
         size: usize,
+        /// The limit it exceeded.
         max: usize,
     },
     /// A message could not be delivered after all retries (PyKafka's `ProduceFailureError`); `cause` says why.
     #[error("produce to {context} failed after {attempts} attempt(s): {cause}")]
     ProduceFailure {
+        /// The topic partition the message was for.
         context: ErrorContext,
+        /// How many times it was sent (`max_retries + 1` when retries ran out).
         attempts: u32,
+        /// The last attempt's error.
         cause: Box<Error>,
     },
     /// A fetched message set could not be decoded (PyKafka's `MessageSetDecodeFailure`).
     #[error("message set decode failure at {context}, offset {offset}: {reason}")]
     MessageSetDecodeFailure {
+        /// The topic partition fetched.
         context: ErrorContext,
+        /// The fetch offset (where the undecodable data starts).
         offset: i64,
+        /// What is wrong with the bytes.
         reason: String,
     },
     /// ListOffsets for a reset failed more than the allowed retries (PyKafka's `OffsetRequestFailedError`).
     #[error("offset request failed at {context}: {reason}")]
     OffsetRequestFailed {
+        /// The topic partition (and group) concerned.
         context: ErrorContext,
+        /// The last attempt's failure.
         reason: String,
     },
     /// `get_delivery_report` on a producer built without `delivery_reports(true)`.
@@ -166,8 +238,11 @@ pub enum Error {
     /// A librdkafka-local error with no ferrokafka equivalent (PyKafka's `RdKafkaException`).
     #[error("librdkafka error {name} ({code}): {message}")]
     Native {
+        /// librdkafka's numeric error code (`rd_kafka_resp_err_t`).
         code: i32,
+        /// Its name, e.g. `_TRANSPORT`.
         name: String,
+        /// librdkafka's description.
         message: String,
     },
     /// Any other failure, with what was being done (PyKafka's plain `KafkaException`).

@@ -1,8 +1,15 @@
 //! Shared vocabulary of both engines: errors, options, messages, delivery reports, partitioners, and the
 //! `ProducerApi` / `ConsumerApi` traits they implement. Re-exported by the `ferrokafka` crate.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// docs.rs (nightly, `--cfg docsrs`): badges for feature-gated items. `doc_auto_cfg` was folded into `doc_cfg`
+// in 2025 and is now a hard error (E0557), so `doc_cfg` it is.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod admin;
+// api.rs belongs to the engine-boundary rework (issue 12), which documents it; until that lands, its three
+// undocumented items (CommittedOffset's fields, ConsumerApi::start) must not fail `-D warnings`.
+#[allow(missing_docs)]
 pub mod api;
 pub mod bridge;
 pub mod commit_metadata;

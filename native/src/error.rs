@@ -16,8 +16,9 @@ pub struct ErrorSite {
     pub hosts: String,
     /// Messages waiting in the producer queue, for `ProducerQueueFull`.
     pub queued: usize,
-    /// Size of the message concerned and the configured maximum, for `MessageSizeTooLarge`.
+    /// Size of the message concerned, for `MessageSizeTooLarge`.
     pub size: usize,
+    /// The configured maximum it is checked against, for `MessageSizeTooLarge`.
     pub max_size: usize,
     /// The SASL mechanism configured, for `Authentication`.
     pub mechanism: Option<String>,

@@ -4,6 +4,10 @@
 //! - [`config`]: the option → librdkafka property table ([`config::MAPPING`]) and its application.
 //! - [`error`]: librdkafka errors → `ferrokafka_core::Error`.
 //! - [`NativeProducer`], [`NativeSimpleConsumer`]: the `ProducerApi` / `ConsumerApi` implementations.
+#![warn(missing_docs)]
+// docs.rs (nightly, `--cfg docsrs`): badges for feature-gated items. `doc_auto_cfg` was folded into `doc_cfg`
+// in 2025 and is now a hard error (E0557), so `doc_cfg` it is.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod config;
 mod consumer;

@@ -370,7 +370,8 @@ fn our_batches_consumed_by_librdkafka() {
 
 /// librdkafka's transactional batches carry the flags and producer fields we expose.
 /// (The mock cluster writes no control markers nor aborted-transaction lists, so marker
-/// filtering is covered by the unit tests and, later, the real-broker tests.)
+/// filtering is covered by the unit tests and `tests/integration/consumer.rs`'s
+/// `transactional_gaps_and_read_committed` against real brokers.)
 #[test]
 fn librdkafka_transactional_batches_decode() {
     let cluster = MockCluster::new(1).expect("mock cluster");

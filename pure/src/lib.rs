@@ -8,6 +8,9 @@
 // Without `unstable-internals` the modules are crate-private, and items (and their re-exports) only the
 // tests, fuzz targets or tools use are unused here.
 #![cfg_attr(not(feature = "unstable-internals"), allow(dead_code, unused_imports))]
+// docs.rs (nightly, `--cfg docsrs`): badges for feature-gated items (`doc_cfg` now includes what
+// `doc_auto_cfg` did).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 macro_rules! internal_mods {
     ($($(#[$attr:meta])* $name:ident;)*) => {

@@ -60,8 +60,11 @@ impl fmt::Debug for SslConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SaslMechanism {
+    /// `PLAIN`: the password travels as is, so use it over TLS.
     Plain,
+    /// `SCRAM-SHA-256` (salted challenge-response; the password never travels).
     ScramSha256,
+    /// `SCRAM-SHA-512`.
     ScramSha512,
 }
 
@@ -79,8 +82,11 @@ impl SaslMechanism {
 /// SASL credentials. Over plaintext unless `ssl_config` is also set (SASL_SSL).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SaslConfig {
+    /// How to authenticate.
     pub mechanism: SaslMechanism,
+    /// The SASL user.
     pub username: String,
+    /// The user's password; redacted in `Debug`.
     pub password: String,
 }
 
@@ -109,7 +115,9 @@ pub struct ClientOptions {
     pub exclude_internal_topics: bool,
     /// `host:port` to bind outgoing sockets to; empty = any.
     pub source_address: String,
+    /// TLS to the brokers (the SSL listener); `None` = plaintext.
     pub ssl_config: Option<SslConfig>,
+    /// SASL authentication (SASL_PLAINTEXT, or SASL_SSL together with `ssl_config`); `None` = none.
     pub sasl_config: Option<SaslConfig>,
     /// `None` = negotiate with ApiVersions (our default). `Some("0.9.0")` pins protocol versions as PyKafka does.
     pub broker_version: Option<String>,

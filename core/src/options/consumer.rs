@@ -42,10 +42,13 @@ pub struct ConsumerOptions {
     pub fetch_message_max_bytes: i64,
     /// Fetcher tasks (the pure engine uses one per broker regardless; kept for PyKafka parity).
     pub num_consumer_fetchers: i64,
+    /// Commit consumed offsets periodically and on stop (needs `consumer_group`).
     pub auto_commit_enable: bool,
+    /// Interval of those commits.
     pub auto_commit_interval_ms: i64,
     /// Max messages buffered per partition (prefetch bound).
     pub queued_max_messages: i64,
+    /// Bytes the broker waits for (up to `fetch_wait_max_ms`) before answering a fetch.
     pub fetch_min_bytes: i64,
     /// Backoff after a failed fetch.
     pub fetch_error_backoff_ms: i64,
@@ -59,6 +62,7 @@ pub struct ConsumerOptions {
     pub auto_offset_reset: OffsetType,
     /// ms without messages before `consume()` returns None; -1 (and 0) = block forever.
     pub consumer_timeout_ms: i64,
+    /// Start fetching at build time; otherwise at `start()`.
     pub auto_start: bool,
     /// Reset to `auto_offset_reset` (and commit) at start.
     pub reset_offset_on_start: bool,

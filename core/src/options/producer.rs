@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 /// PyKafka's `Producer` arguments (the partitioner and serializer are given to the builder, not kept here).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProducerOptions {
+    /// Codec of produced batches.
     pub compression: Compression,
     /// Retries per message after the first attempt (attempts = max_retries + 1).
     pub max_retries: i64,

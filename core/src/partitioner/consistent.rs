@@ -16,6 +16,7 @@ use crate::error::Result;
 pub struct ConsistentRandomPartitioner;
 
 impl ConsistentRandomPartitioner {
+    /// The partitioner (stateless; `new` for symmetry with the other partitioners).
     pub fn new() -> Self {
         ConsistentRandomPartitioner
     }

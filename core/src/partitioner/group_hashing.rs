@@ -46,6 +46,7 @@ impl GroupHashingPartitioner {
         })
     }
 
+    /// How many consecutive partitions a key's group spans.
     pub fn group_size(&self) -> usize {
         self.group_size
     }

@@ -39,6 +39,7 @@ pub use random::RandomPartitioner;
 /// PyKafka's `BasePartitioner.__call__(partitions, key)`, returning the chosen id rather than a `Partition`.
 /// An empty `partitions` is an [`Error::InvalidInput`] (PyKafka would raise `ZeroDivisionError`).
 pub trait Partitioner: Send + Sync + Debug {
+    /// The partition id for `key` (`None` for a keyless message), one of `partitions`.
     fn partition(&self, partitions: &[i32], key: Option<&[u8]>) -> Result<i32>;
 }
 

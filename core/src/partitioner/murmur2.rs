@@ -67,6 +67,7 @@ pub fn to_positive(number: i32) -> i32 {
 pub struct Murmur2Partitioner;
 
 impl Murmur2Partitioner {
+    /// The partitioner (stateless; `new` for symmetry with the other partitioners).
     pub fn new() -> Self {
         Murmur2Partitioner
     }

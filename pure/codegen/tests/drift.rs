@@ -1,36 +1,35 @@
-//! Regenerates the messages from Kafka's specs and fails if the checked-in files differ.
-//!
-//! The specs live outside the repository (`../shared/reference/kafka-message-specs` from the repository root,
-//! cloned beside it in CI); without them the test is skipped, saying so.
+//! Regenerates the messages from the vendored specs (`pure/codegen/specs`) and fails if the checked-in files
+//! differ. The specs are part of the repository, so a missing or incomplete spec directory is a failure, never a
+//! skip: CI always checks the generated code.
 
-use std::path::Path;
+use std::collections::BTreeSet;
 
-const SPEC_DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/reference/kafka-message-specs"
-);
-const MESSAGES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../src/protocol/messages");
+use ferrokafka_codegen::{generate, messages_dir, spec_names, vendored_spec_dir};
 
 #[test]
-fn generated_messages_match_the_specs() {
-    let spec_dir = Path::new(SPEC_DIR);
-    if !spec_dir.is_dir() {
-        eprintln!("drift test skipped: no spec directory at {SPEC_DIR}");
-        return;
-    }
-    let files = ferrokafka_codegen::generate(spec_dir).expect("generation failed");
+fn generated_messages_match_the_vendored_specs() {
+    let spec_dir = vendored_spec_dir();
+    assert!(
+        spec_dir.is_dir(),
+        "the vendored Kafka specs are missing: no directory {} (see pure/codegen/specs/PROVENANCE.md to restore it)",
+        spec_dir.display()
+    );
+    let files = generate(&spec_dir).unwrap_or_else(|e| panic!("generation failed: {e}"));
+    let messages = messages_dir();
     let mut problems = Vec::new();
     for (name, src) in &files {
-        let path = Path::new(MESSAGES_DIR).join(name);
+        let path = messages.join(name);
         match std::fs::read_to_string(&path) {
             Ok(existing) if existing == *src => {}
             Ok(_) => problems.push(format!("{name}: differs from the generator's output")),
             Err(e) => problems.push(format!("{name}: {e}")),
         }
     }
-    for entry in std::fs::read_dir(MESSAGES_DIR).expect("messages dir") {
+    let entries =
+        std::fs::read_dir(&messages).unwrap_or_else(|e| panic!("{}: {e}", messages.display()));
+    for entry in entries {
         let name = entry
-            .expect("dir entry")
+            .unwrap_or_else(|e| panic!("{}: {e}", messages.display()))
             .file_name()
             .to_string_lossy()
             .into_owned();
@@ -40,9 +39,41 @@ fn generated_messages_match_the_specs() {
     }
     assert!(
         problems.is_empty(),
-        "generated code drifted; rerun `cargo run -p ferrokafka-codegen -- ../shared/reference/kafka-message-specs \
-         pure/src/protocol/messages`:\n  {}",
+        "generated code drifted; rerun `cargo run -p ferrokafka-codegen`:\n  {}",
         problems.join("\n  ")
     );
-    println!("{} generated files match", files.len());
+    assert_eq!(
+        files.len(),
+        spec_names().len() + 1,
+        "one file per spec, plus mod.rs"
+    );
+}
+
+/// `specs/` holds exactly the files the generator reads, plus its provenance note: nothing unused is vendored.
+#[test]
+fn vendored_specs_are_exactly_the_generator_inputs() {
+    let spec_dir = vendored_spec_dir();
+    let present: BTreeSet<String> = std::fs::read_dir(&spec_dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "the vendored Kafka specs are missing: {}: {e}",
+                spec_dir.display()
+            )
+        })
+        .map(|entry| {
+            entry
+                .unwrap_or_else(|e| panic!("{}: {e}", spec_dir.display()))
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut wanted: BTreeSet<String> = spec_names().iter().map(|n| format!("{n}.json")).collect();
+    wanted.insert("PROVENANCE.md".to_string());
+    let missing: Vec<_> = wanted.difference(&present).collect();
+    let unused: Vec<_> = present.difference(&wanted).collect();
+    assert!(
+        missing.is_empty() && unused.is_empty(),
+        "pure/codegen/specs: missing {missing:?}, not read by the generator {unused:?}"
+    );
 }

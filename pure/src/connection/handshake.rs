@@ -1,4 +1,5 @@
-//! Sequential request/response on a fresh stream, before it is multiplexed: ApiVersions, then SASL.
+//! Sequential request/response on a fresh stream, before it is multiplexed: ApiVersions, then SASL. The messages
+//! are the generated ones; only the raw SASL v0 token exchange has no Kafka framing.
 
 use std::time::Duration;
 
@@ -8,8 +9,11 @@ use ferrokafka_core::{Error, ErrorContext, KafkaCode};
 
 use super::framing::{read_frame, size_prefixed, write_all};
 use super::transport::BoxStream;
-use super::versions::ApiVersionTable;
+use super::typed::{decode_body, encode_body};
+use super::versions::{api_name, ApiRange, ApiVersionTable};
 use super::wire::{self, correlation_id};
+use crate::protocol::messages::ApiVersionsRequest;
+use crate::protocol::Request;
 
 /// One request at a time on a stream that is not yet shared.
 pub struct Handshaker<'a> {
@@ -29,17 +33,20 @@ impl Handshaker<'_> {
         }
     }
 
-    /// Send a non-flexible request (header v1) and return the response body (header v0 stripped).
-    pub async fn request(
-        &mut self,
-        api_key: i16,
-        version: i16,
-        body: &[u8],
-    ) -> Result<Bytes, Error> {
+    /// Sends `req` at `version` and decodes the response at the same version.
+    pub async fn send<R: Request>(&mut self, req: &R, version: i16) -> Result<R::Response, Error> {
+        let body = encode_body(req, version, self.broker)?;
         let corr = self.next_correlation_id;
         self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
-        let frame = wire::encode_request(api_key, version, 1, corr, self.client_id, body);
-        let what = format!("{} v{version} response", super::versions::api_name(api_key));
+        let frame = wire::encode_request(
+            R::API_KEY,
+            version,
+            R::request_header_version(version),
+            corr,
+            self.client_id,
+            &body,
+        )?;
+        let what = format!("{} v{version} response", api_name(R::API_KEY));
         let io = async {
             write_all(self.stream, &frame, self.broker).await?;
             read_frame(self.stream, self.max_frame_size, self.broker).await
@@ -56,7 +63,8 @@ impl Handshaker<'_> {
                 context: ErrorContext::broker(self.broker),
             });
         }
-        wire::response_body(frame, 0, self.broker)
+        let body = wire::response_body(frame, R::response_header_version(version), self.broker)?;
+        decode_body::<R>(body, version, self.broker)
     }
 
     /// SaslHandshake v0's raw form: a size-prefixed token each way, no Kafka headers.
@@ -75,10 +83,11 @@ impl Handshaker<'_> {
             .map_err(|_| self.timeout_err("raw SASL token"))?
     }
 
-    /// ApiVersions v0. `Ok(None)` when the broker closes the connection instead (pre-0.10).
+    /// ApiVersions v0 (every broker from 0.10 answers it). `Ok(None)` when the broker closes the connection
+    /// instead (pre-0.10).
     pub async fn api_versions(&mut self) -> Result<Option<ApiVersionTable>, Error> {
-        let body = match self.request(wire::API_VERSIONS, 0, &[]).await {
-            Ok(b) => b,
+        let resp = match self.send(&ApiVersionsRequest::default(), 0).await {
+            Ok(r) => r,
             Err(Error::SocketDisconnected { reason, .. })
                 if reason.starts_with("connection closed by the broker") =>
             {
@@ -86,14 +95,22 @@ impl Handshaker<'_> {
             }
             Err(e) => return Err(e),
         };
-        let (code, ranges) = wire::decode_api_versions_v0(body, self.broker)?;
-        if let Some(code) = KafkaCode::from_i16(code) {
+        if let Some(code) = KafkaCode::from_i16(resp.error_code) {
             return Err(Error::Kafka {
                 code,
                 message: Some("ApiVersions v0 refused".into()),
                 context: ErrorContext::broker(self.broker),
             });
         }
+        let ranges: Vec<ApiRange> = resp
+            .api_keys
+            .iter()
+            .map(|k| ApiRange {
+                api_key: k.api_key,
+                min: k.min_version,
+                max: k.max_version,
+            })
+            .collect();
         Ok(Some(ApiVersionTable::negotiated(&ranges)))
     }
 }

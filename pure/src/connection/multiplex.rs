@@ -238,7 +238,7 @@ impl Connection {
             corr,
             &self.client_id,
             body,
-        );
+        )?;
         let (tx, rx) = oneshot::channel();
         {
             let mut st = self.shared.lock();
@@ -288,7 +288,7 @@ impl Connection {
             corr,
             &self.client_id,
             body,
-        );
+        )?;
         self.writer
             .send(frame)
             .await

@@ -8,7 +8,8 @@ use ferrokafka_core::{Error, KafkaCode, SaslConfig, SaslMechanism};
 use super::handshake::Handshaker;
 use super::scram::{ScramClient, ScramHash};
 use super::versions::ApiVersionTable;
-use super::wire;
+use crate::protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
+use crate::protocol::Message;
 
 /// Authenticate the stream behind `hs` with `sasl`.
 pub async fn authenticate(
@@ -22,26 +23,25 @@ pub async fn authenticate(
         mechanism: mechanism.to_string(),
         reason,
     };
-    let handshake_v = match versions.range(wire::SASL_HANDSHAKE) {
+    let handshake_v = match versions.range(SaslHandshakeRequest::API_KEY) {
         Some((_, max)) if max >= 1 => 1,
         _ => 0,
     };
     // The highest SaslAuthenticate version in both the broker's range and ours (v0-v1, non-flexible).
     let auth_v = versions
-        .range(wire::SASL_AUTHENTICATE)
+        .range(SaslAuthenticateRequest::API_KEY)
         .and_then(|(min, max)| (max.min(1) >= min).then_some(max.min(1)));
-    let body = hs
-        .request(
-            wire::SASL_HANDSHAKE,
-            handshake_v,
-            &wire::encode_sasl_handshake(mechanism),
-        )
+    let request = SaslHandshakeRequest {
+        mechanism: mechanism.to_string(),
+    };
+    let resp = hs
+        .send(&request, handshake_v)
         .await
         .map_err(|e| fail(format!("SaslHandshake failed: {e}")))?;
-    let (code, offered) = wire::decode_sasl_handshake(body, hs.broker)?;
-    if let Some(code) = KafkaCode::from_i16(code) {
+    if let Some(code) = KafkaCode::from_i16(resp.error_code) {
         return Err(fail(format!(
-            "broker refused the mechanism ({code}); it offers {offered:?}"
+            "broker refused the mechanism ({code}); it offers {:?}",
+            resp.mechanisms
         )));
     }
     // SaslHandshake v1 → SaslAuthenticate (if the broker has v0 or v1); else raw tokens.
@@ -123,25 +123,24 @@ impl Session {
         if self.raw {
             return hs.raw(token, expect_reply).await;
         }
-        let body = hs
-            .request(
-                wire::SASL_AUTHENTICATE,
-                self.auth_version,
-                &wire::encode_sasl_authenticate(token),
-            )
-            .await?;
-        let (code, message, reply) = wire::decode_sasl_authenticate(body, hs.broker)?;
-        if let Some(code) = KafkaCode::from_i16(code) {
+        let request = SaslAuthenticateRequest {
+            auth_bytes: Bytes::copy_from_slice(token),
+            ..Default::default()
+        };
+        let resp = hs.send(&request, self.auth_version).await?;
+        if let Some(code) = KafkaCode::from_i16(resp.error_code) {
             return Err(Error::Authentication {
                 broker: hs.broker.to_string(),
                 mechanism: self.mechanism.to_string(),
                 reason: format!(
                     "{code}{}",
-                    message.map(|m| format!(": {m}")).unwrap_or_default()
+                    resp.error_message
+                        .map(|m| format!(": {m}"))
+                        .unwrap_or_default()
                 ),
             });
         }
-        Ok(reply)
+        Ok(resp.auth_bytes)
     }
 }
 
@@ -149,7 +148,7 @@ impl Session {
 mod tests {
     use super::*;
     use crate::connection::transport::BoxStream;
-    use crate::connection::wire::ApiRange;
+    use crate::connection::versions::ApiRange;
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -1,6 +1,6 @@
 //! Typed requests over a [`Connection`]: encode a generated request at a version, decode its response.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use ferrokafka_core::{Error, ErrorContext};
 
@@ -13,6 +13,34 @@ pub fn protocol_error(e: ProtocolError, what: &str, broker: &str) -> Error {
         detail: format!("{what}: {e}"),
         context: ErrorContext::broker(broker),
     }
+}
+
+/// `req`'s body at `version`; an encode error names the request and the broker.
+pub(crate) fn encode_body<R: Request>(
+    req: &R,
+    version: i16,
+    broker: &str,
+) -> Result<BytesMut, Error> {
+    let mut body = BytesMut::new();
+    req.encode(&mut body, version)
+        .map_err(|e| protocol_error(e, &format!("encoding {} v{version}", R::NAME), broker))?;
+    Ok(body)
+}
+
+/// The response to `R` at `version` from its body (header already stripped).
+pub(crate) fn decode_body<R: Request>(
+    body: Bytes,
+    version: i16,
+    broker: &str,
+) -> Result<R::Response, Error> {
+    let mut d = Decoder::new(body);
+    R::Response::decode(&mut d, version).map_err(|e| {
+        protocol_error(
+            e,
+            &format!("decoding {} v{version}", R::Response::NAME),
+            broker,
+        )
+    })
 }
 
 impl Connection {
@@ -29,14 +57,7 @@ impl Connection {
         version: i16,
         timeout: std::time::Duration,
     ) -> Result<R::Response, Error> {
-        let mut body = BytesMut::new();
-        req.encode(&mut body, version).map_err(|e| {
-            protocol_error(
-                e,
-                &format!("encoding {} v{version}", R::NAME),
-                self.broker(),
-            )
-        })?;
+        let body = encode_body(req, version, self.broker())?;
         let resp = self
             .request_with_timeout(
                 R::API_KEY,
@@ -47,26 +68,12 @@ impl Connection {
                 timeout,
             )
             .await?;
-        let mut d = Decoder::new(resp);
-        R::Response::decode(&mut d, version).map_err(|e| {
-            protocol_error(
-                e,
-                &format!("decoding {} v{version}", R::Response::NAME),
-                self.broker(),
-            )
-        })
+        decode_body::<R>(resp, version, self.broker())
     }
 
     /// Send a request the broker does not answer (Produce with acks=0).
     pub async fn send_without_reply<R: Request>(&self, req: &R, version: i16) -> Result<(), Error> {
-        let mut body = BytesMut::new();
-        req.encode(&mut body, version).map_err(|e| {
-            protocol_error(
-                e,
-                &format!("encoding {} v{version}", R::NAME),
-                self.broker(),
-            )
-        })?;
+        let body = encode_body(req, version, self.broker())?;
         self.send_without_response(
             R::API_KEY,
             version,

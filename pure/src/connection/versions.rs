@@ -10,7 +10,18 @@ use std::collections::BTreeMap;
 use ferrokafka_core::{Error, ErrorContext, KafkaCode};
 
 use super::pins::pinned_ranges;
-use super::wire::ApiRange;
+use crate::protocol::ApiKey;
+
+/// One API's version range, as a broker's ApiVersions answer reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiRange {
+    /// The API's key.
+    pub api_key: i16,
+    /// Lowest version the broker accepts.
+    pub min: i16,
+    /// Highest version the broker accepts.
+    pub max: i16,
+}
 
 type Ranges = BTreeMap<i16, (i16, i16)>;
 
@@ -170,33 +181,9 @@ impl ApiVersionTable {
     }
 }
 
-/// Kafka's name for an API key, for messages.
+/// Kafka's name for an API key, for messages (`ApiKey(n)` for a key this crate does not speak).
 pub fn api_name(api_key: i16) -> String {
-    let name = match api_key {
-        0 => "Produce",
-        1 => "Fetch",
-        2 => "ListOffsets",
-        3 => "Metadata",
-        8 => "OffsetCommit",
-        9 => "OffsetFetch",
-        10 => "FindCoordinator",
-        11 => "JoinGroup",
-        12 => "Heartbeat",
-        13 => "LeaveGroup",
-        14 => "SyncGroup",
-        15 => "DescribeGroups",
-        16 => "ListGroups",
-        17 => "SaslHandshake",
-        18 => "ApiVersions",
-        19 => "CreateTopics",
-        20 => "DeleteTopics",
-        22 => "InitProducerId",
-        32 => "DescribeConfigs",
-        36 => "SaslAuthenticate",
-        37 => "CreatePartitions",
-        _ => return format!("ApiKey({api_key})"),
-    };
-    name.to_string()
+    ApiKey::from_i16(api_key).map_or_else(|| format!("ApiKey({api_key})"), |k| k.name().to_string())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The Kafka wire protocol: primitives, headers, generated messages, framing. No I/O here.
 //!
-//! - [`primitives`]: the bounds-checked [`Decoder`] and `put_*` encoders (varints are reused by record batches).
+//! - [`reader`] and [`varint`]: the crate's one byte reader and one varint codec (records use them too).
+//! - [`primitives`]: the bounds-checked [`Decoder`] over [`bytes::Bytes`] (built on [`reader::Reader`]) and the
+//!   `put_*` encoders.
 //! - [`messages`]: one generated module per message (from Kafka's JSON specs), plus [`ApiKey`].
 //! - [`traits`]: [`Message`] / [`Request`] and the header-version rules.
 //! - [`frame`]: size prefix, headers, [`frame::encode_request`] / [`frame::decode_response`], the frame-size guard.
@@ -38,7 +40,9 @@ pub mod frame;
 pub mod fuzzing;
 pub mod messages;
 pub mod primitives;
+pub mod reader;
 pub mod traits;
+pub mod varint;
 pub mod versions;
 
 #[cfg(test)]

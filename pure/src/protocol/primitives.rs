@@ -3,11 +3,16 @@
 //! Every length prefix is checked against the bytes that remain *before* anything is allocated, so a hostile
 //! 2 GB length in a 10-byte frame is a [`ProtocolError::Truncated`], never an allocation. Strings and byte
 //! fields are zero-copy slices of the input where the type allows (`Bytes`); strings are validated UTF-8 copies.
-//! The varint helpers are public because record batches (v2) use the same encodings.
+//! Every fixed-width and varint read goes through [`Reader`], the crate's one byte reader; the varint encoders
+//! are [`super::varint`]'s, re-exported here for the generated code and record batches.
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::error::{ProtocolError, ProtocolResult};
+use super::reader::Reader;
+pub use super::varint::{
+    put_uvarint, put_uvarlong, put_varint, put_varlong, uvarint_len, varint_len, varlong_len,
+};
 
 /// A Kafka UUID (topic ids and the like): 16 raw bytes, all-zero meaning "none".
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -84,13 +89,16 @@ impl Decoder {
         rest
     }
 
-    fn truncated(&self, what: &'static str, needed: usize) -> ProtocolError {
-        ProtocolError::Truncated {
-            what,
-            offset: self.position(),
-            needed,
-            available: self.remaining(),
-        }
+    /// Runs `f` on the crate's one byte [`Reader`] over the unread bytes, then advances past what it read.
+    #[inline]
+    fn read<T>(
+        &mut self,
+        f: impl FnOnce(&mut Reader<'_>) -> ProtocolResult<T>,
+    ) -> ProtocolResult<T> {
+        let mut r = Reader::new(&self.buf[self.pos..], self.base + self.pos);
+        let out = f(&mut r);
+        self.pos += r.pos();
+        out
     }
 
     fn invalid(
@@ -108,11 +116,7 @@ impl Decoder {
 
     /// Checks that `n` bytes remain, without consuming them.
     pub fn ensure(&self, n: usize, what: &'static str) -> ProtocolResult<()> {
-        if n > self.remaining() {
-            Err(self.truncated(what, n))
-        } else {
-            Ok(())
-        }
+        Reader::new(&self.buf[self.pos..], self.position()).ensure(n, what)
     }
 
     /// The next `n` bytes as a zero-copy slice.
@@ -130,41 +134,33 @@ impl Decoder {
         Ok(Decoder { buf, pos: 0, base })
     }
 
-    fn fixed<const N: usize>(&mut self, what: &'static str) -> ProtocolResult<[u8; N]> {
-        self.ensure(N, what)?;
-        let mut out = [0u8; N];
-        out.copy_from_slice(&self.buf[self.pos..self.pos + N]);
-        self.pos += N;
-        Ok(out)
-    }
-
     /// `int8`.
     pub fn i8(&mut self, what: &'static str) -> ProtocolResult<i8> {
-        Ok(i8::from_be_bytes(self.fixed(what)?))
+        self.read(|r| r.i8(what))
     }
     /// `int16`, big-endian.
     pub fn i16(&mut self, what: &'static str) -> ProtocolResult<i16> {
-        Ok(i16::from_be_bytes(self.fixed(what)?))
+        self.read(|r| r.i16(what))
     }
     /// `int32`, big-endian.
     pub fn i32(&mut self, what: &'static str) -> ProtocolResult<i32> {
-        Ok(i32::from_be_bytes(self.fixed(what)?))
+        self.read(|r| r.i32(what))
     }
     /// `int64`, big-endian.
     pub fn i64(&mut self, what: &'static str) -> ProtocolResult<i64> {
-        Ok(i64::from_be_bytes(self.fixed(what)?))
+        self.read(|r| r.i64(what))
     }
     /// `uint16`, big-endian.
     pub fn u16(&mut self, what: &'static str) -> ProtocolResult<u16> {
-        Ok(u16::from_be_bytes(self.fixed(what)?))
+        self.read(|r| r.u16(what))
     }
     /// `uint32`, big-endian.
     pub fn u32(&mut self, what: &'static str) -> ProtocolResult<u32> {
-        Ok(u32::from_be_bytes(self.fixed(what)?))
+        self.read(|r| r.u32(what))
     }
     /// `float64`, IEEE 754 big-endian.
     pub fn f64(&mut self, what: &'static str) -> ProtocolResult<f64> {
-        Ok(f64::from_be_bytes(self.fixed(what)?))
+        self.read(|r| r.f64(what))
     }
     /// `bool`: one byte, non-zero is true (as the Java reader does).
     pub fn bool(&mut self, what: &'static str) -> ProtocolResult<bool> {
@@ -172,49 +168,27 @@ impl Decoder {
     }
     /// `uuid`: 16 raw bytes.
     pub fn uuid(&mut self, what: &'static str) -> ProtocolResult<Uuid> {
-        Ok(Uuid(self.fixed(what)?))
+        self.read(|r| r.fixed(what)).map(Uuid)
     }
 
     /// Unsigned LEB128 varint of at most 5 bytes (32 bits).
     pub fn uvarint(&mut self, what: &'static str) -> ProtocolResult<u32> {
-        let start = self.position();
-        let v = self.uvarlong_n(what, 5)?;
-        u32::try_from(v).map_err(|_| self.invalid(what, start, "unsigned varint overflows 32 bits"))
+        self.read(|r| r.uvarint(what))
     }
 
     /// Unsigned LEB128 varint of at most 10 bytes (64 bits).
     pub fn uvarlong(&mut self, what: &'static str) -> ProtocolResult<u64> {
-        self.uvarlong_n(what, 10)
-    }
-
-    fn uvarlong_n(&mut self, what: &'static str, max_bytes: usize) -> ProtocolResult<u64> {
-        let start = self.position();
-        let mut value: u64 = 0;
-        for i in 0..max_bytes {
-            let b = self.fixed::<1>(what)?[0];
-            let chunk = u64::from(b & 0x7f);
-            let shift = 7 * i as u32;
-            if shift == 63 && chunk > 1 {
-                return Err(self.invalid(what, start, "varint overflows 64 bits"));
-            }
-            value |= chunk << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(self.invalid(what, start, format!("varint longer than {max_bytes} bytes")))
+        self.read(|r| r.uvarlong(what))
     }
 
     /// Zigzag-encoded signed varint (32 bits), as used in record batches.
     pub fn varint(&mut self, what: &'static str) -> ProtocolResult<i32> {
-        let v = self.uvarint(what)?;
-        Ok(((v >> 1) as i32) ^ -((v & 1) as i32))
+        self.read(|r| r.varint(what))
     }
 
     /// Zigzag-encoded signed varlong (64 bits), as used in record batches.
     pub fn varlong(&mut self, what: &'static str) -> ProtocolResult<i64> {
-        let v = self.uvarlong(what)?;
-        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
+        self.read(|r| r.varlong(what))
     }
 
     /// A length prefix: `int16`/`int32` (classic, -1 = null) or unsigned varint of length+1 (compact, 0 = null).
@@ -430,36 +404,6 @@ pub fn put_bool(out: &mut BytesMut, v: bool) {
 /// `uuid`.
 pub fn put_uuid(out: &mut BytesMut, v: &Uuid) {
     out.put_slice(&v.0);
-}
-
-/// Unsigned LEB128 varint (32 bits).
-pub fn put_uvarint(out: &mut BytesMut, v: u32) {
-    put_uvarlong(out, u64::from(v));
-}
-
-/// Unsigned LEB128 varint (64 bits).
-pub fn put_uvarlong(out: &mut BytesMut, mut v: u64) {
-    while v >= 0x80 {
-        out.put_u8((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.put_u8(v as u8);
-}
-
-/// Zigzag signed varint (32 bits).
-pub fn put_varint(out: &mut BytesMut, v: i32) {
-    put_uvarint(out, ((v << 1) ^ (v >> 31)) as u32);
-}
-
-/// Zigzag signed varlong (64 bits).
-pub fn put_varlong(out: &mut BytesMut, v: i64) {
-    put_uvarlong(out, ((v << 1) ^ (v >> 63)) as u64);
-}
-
-/// Bytes a value takes as an unsigned varint (for size computations).
-pub fn uvarint_len(v: u64) -> usize {
-    let bits = 64 - (v | 1).leading_zeros() as usize;
-    bits.div_ceil(7)
 }
 
 /// Writes a length prefix; `None` is null. Classic strings use int16, everything else int32.
@@ -705,28 +649,6 @@ mod tests {
     }
 
     #[test]
-    fn varint_golden() {
-        let cases: &[(i64, &[u8])] = &[
-            (0, &[0]),
-            (-1, &[1]),
-            (1, &[2]),
-            (63, &[0x7e]),
-            (-64, &[0x7f]),
-            (64, &[0x80, 1]),
-        ];
-        for (v, b) in cases {
-            let mut o = BytesMut::new();
-            put_varlong(&mut o, *v);
-            assert_eq!(&o[..], *b);
-            assert_eq!(dec(b).varlong("v").unwrap(), *v);
-        }
-        assert_eq!(uvarint_len(0), 1);
-        assert_eq!(uvarint_len(127), 1);
-        assert_eq!(uvarint_len(128), 2);
-        assert_eq!(uvarint_len(u64::MAX), 10);
-    }
-
-    #[test]
     fn sub_decoder_positions_are_absolute() {
         let mut d = dec(&[1, 2, 3, 4, 5]);
         d.i8("a").unwrap();
@@ -738,22 +660,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn varints_roundtrip(a: u32, b: u64, c: i32, e: i64) {
-            let mut o = BytesMut::new();
-            put_uvarint(&mut o, a);
-            put_uvarlong(&mut o, b);
-            put_varint(&mut o, c);
-            put_varlong(&mut o, e);
-            prop_assert_eq!(o.len(), uvarint_len(a.into()) + uvarint_len(b) + uvarint_len(((c << 1) ^ (c >> 31)) as u32 as u64) + uvarint_len(((e << 1) ^ (e >> 63)) as u64));
-            let mut d = Decoder::new(o.freeze());
-            prop_assert_eq!(d.uvarint("a").unwrap(), a);
-            prop_assert_eq!(d.uvarlong("b").unwrap(), b);
-            prop_assert_eq!(d.varint("c").unwrap(), c);
-            prop_assert_eq!(d.varlong("e").unwrap(), e);
-            prop_assert!(d.is_empty());
-        }
-
         #[test]
         fn strings_roundtrip(s: Option<String>, compact: bool, bytes: Option<Vec<u8>>) {
             let mut o = BytesMut::new();

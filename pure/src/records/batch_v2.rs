@@ -2,9 +2,11 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::varint::{put_varint, varint_at, varint_len, varlong_at, varlong_len, Reader, Scratch};
+use super::scratch::Scratch;
 use super::{DecodeOptions, Header, Record, TimestampType, LOG_OVERHEAD};
 use crate::compression::{self, Compression};
+use crate::protocol::reader::Reader;
+use crate::protocol::varint::{put_varint, varint_at, varint_len, varlong_at, varlong_len};
 use crate::protocol::{ProtocolError, ProtocolResult};
 
 /// Bytes from baseOffset to the end of recordCount.

@@ -1,6 +1,6 @@
 //! Control records: the transaction markers a coordinator writes into control batches.
 
-use super::varint::Reader;
+use crate::protocol::reader::Reader;
 use crate::protocol::ProtocolResult;
 
 /// What a control record marks.

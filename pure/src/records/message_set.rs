@@ -3,9 +3,9 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::varint::Reader;
 use super::{DecodeOptions, Record, TimestampType, LOG_OVERHEAD};
 use crate::compression::{self, CompressOptions, Compression, Lz4Framing, SnappyFraming};
+use crate::protocol::reader::Reader;
 use crate::protocol::{ProtocolError, ProtocolResult};
 
 /// crc, magic, attributes, key length, value length.

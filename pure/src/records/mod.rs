@@ -15,7 +15,7 @@ mod fetch;
 #[doc(hidden)]
 pub mod fuzzing;
 mod message_set;
-pub mod varint;
+mod scratch;
 
 use bytes::Bytes;
 
