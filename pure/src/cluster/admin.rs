@@ -10,7 +10,9 @@ use ferrokafka_core::options::validate_topic_name;
 use ferrokafka_core::{Error, ErrorContext, KafkaCode};
 
 use super::{Broker, Cluster};
-use crate::protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+use crate::protocol::messages::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
 use crate::protocol::messages::delete_topics_request::DeleteTopicState;
 use crate::protocol::messages::{
     CreateTopicsRequest, DeleteTopicsRequest, DescribeGroupsRequest, ListGroupsRequest,
@@ -19,12 +21,14 @@ use crate::protocol::messages::{
 const DESCRIBE_ATTEMPTS: u32 = 5;
 
 /// A topic to create. `replication_factor` / `num_partitions` of -1 take the broker's defaults (v4+).
+/// With `assignments` (partition → broker ids) both must be -1: the assignment fixes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTopic {
     pub name: String,
     pub num_partitions: i32,
     pub replication_factor: i16,
     pub configs: Vec<(String, String)>,
+    pub assignments: Vec<(i32, Vec<i32>)>,
 }
 
 impl NewTopic {
@@ -34,7 +38,15 @@ impl NewTopic {
             num_partitions,
             replication_factor,
             configs: Vec::new(),
+            assignments: Vec::new(),
         }
+    }
+
+    /// Place `partition`'s replicas on these brokers (the first is the preferred leader). Set
+    /// `num_partitions` and `replication_factor` to -1 when assigning.
+    pub fn replica_assignment(mut self, partition: i32, broker_ids: Vec<i32>) -> Self {
+        self.assignments.push((partition, broker_ids));
+        self
     }
 
     /// Add a topic config (`cleanup.policy`, `retention.ms`, ...).
@@ -130,6 +142,15 @@ impl Cluster {
                                 .map(|(k, v)| CreatableTopicConfig {
                                     name: k.clone(),
                                     value: Some(v.clone()),
+                                    ..Default::default()
+                                })
+                                .collect(),
+                            assignments: t
+                                .assignments
+                                .iter()
+                                .map(|(p, ids)| CreatableReplicaAssignment {
+                                    partition_index: *p,
+                                    broker_ids: ids.clone(),
                                     ..Default::default()
                                 })
                                 .collect(),
