@@ -179,10 +179,20 @@ pub struct CreateTopicArgs {
     #[arg(short = 't', long, default_value_t = 5000, value_name = "MS")]
     pub timeout: i32,
     /// Partitions; -1 = the broker's default [default: 1, or unset with -a].
-    #[arg(short = 'p', long = "num_partitions", value_name = "N", allow_hyphen_values = true)]
+    #[arg(
+        short = 'p',
+        long = "num_partitions",
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
     pub num_partitions: Option<i32>,
     /// Replication factor; -1 = the broker's default [default: 1, or unset with -a].
-    #[arg(short = 'r', long = "replication_factor", value_name = "N", allow_hyphen_values = true)]
+    #[arg(
+        short = 'r',
+        long = "replication_factor",
+        value_name = "N",
+        allow_hyphen_values = true
+    )]
     pub replication_factor: Option<i16>,
     /// JSON {partition: [broker ids]}, e.g. '{"0": [1, 2], "1": [2, 1]}'. Replaces -p and -r.
     #[arg(short = 'a', long = "replica_assignment", value_name = "JSON")]

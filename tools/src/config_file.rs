@@ -14,7 +14,12 @@ pub type Settings = BTreeMap<&'static str, String>;
 const KEYS: &[(&str, &[&str])] = &[
     (
         "broker",
-        &["broker", "hosts", "bootstrap.servers", "metadata.broker.list"],
+        &[
+            "broker",
+            "hosts",
+            "bootstrap.servers",
+            "metadata.broker.list",
+        ],
     ),
     (
         "broker_version",
@@ -22,7 +27,11 @@ const KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "socket-timeout-ms",
-        &["socket-timeout-ms", "socket_timeout_ms", "socket.timeout.ms"],
+        &[
+            "socket-timeout-ms",
+            "socket_timeout_ms",
+            "socket.timeout.ms",
+        ],
     ),
     ("client-id", &["client-id", "client_id", "client.id"]),
     ("security.protocol", &["security.protocol"]),
@@ -75,19 +84,17 @@ const KEYS: &[(&str, &[&str])] = &[
     ),
     (
         "compression",
-        &[
-            "compression",
-            "compression.codec",
-            "compression.type",
-        ],
+        &["compression", "compression.codec", "compression.type"],
     ),
-    (
-        "acks",
-        &["acks", "required_acks", "request.required.acks"],
-    ),
+    ("acks", &["acks", "required_acks", "request.required.acks"]),
     (
         "linger-ms",
-        &["linger-ms", "linger_ms", "linger.ms", "queue.buffering.max.ms"],
+        &[
+            "linger-ms",
+            "linger_ms",
+            "linger.ms",
+            "queue.buffering.max.ms",
+        ],
     ),
 ];
 
@@ -108,9 +115,9 @@ pub fn parse(text: &str, source: &str) -> CliResult<Settings> {
             continue;
         }
         let at = || format!("{source}, line {}", i + 1);
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| CliError::usage(format!("{}: expected key=value, got {line:?}", at())))?;
+        let (key, value) = line.split_once('=').ok_or_else(|| {
+            CliError::usage(format!("{}: expected key=value, got {line:?}", at()))
+        })?;
         let name = canonical(key).ok_or_else(|| {
             CliError::usage(format!(
                 "{}: unknown setting {:?} (known: {})",

@@ -29,7 +29,10 @@ pub fn resolve(args: &ConnectionArgs, broker_version: Option<&str>) -> CliResult
     let cli: [(&'static str, Option<String>); 10] = [
         ("broker", args.broker.clone()),
         ("broker_version", broker_version.map(str::to_string)),
-        ("socket-timeout-ms", args.socket_timeout_ms.map(|v| v.to_string())),
+        (
+            "socket-timeout-ms",
+            args.socket_timeout_ms.map(|v| v.to_string()),
+        ),
         ("client-id", args.client_id.clone()),
         ("ssl-cafile", path_str(&args.ssl_cafile)),
         ("ssl-certfile", path_str(&args.ssl_certfile)),
@@ -133,7 +136,11 @@ fn sasl_config(s: &Settings, required: bool) -> CliResult<Option<SaslConfig>> {
         Some("PLAIN") => SaslMechanism::Plain,
         Some("SCRAM-SHA-256") => SaslMechanism::ScramSha256,
         Some("SCRAM-SHA-512") => SaslMechanism::ScramSha512,
-        None => return Err(CliError::usage("SASL needs --sasl-mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)")),
+        None => {
+            return Err(CliError::usage(
+                "SASL needs --sasl-mechanism (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)",
+            ))
+        }
         Some(other) => {
             return Err(CliError::usage(format!(
                 "--sasl-mechanism: {other:?} is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"

@@ -6,11 +6,15 @@ use std::fmt;
 #[derive(Debug)]
 pub enum CliError {
     /// A bad argument or option value, found after parsing (a malformed offset, JSON, config line ...).
+    /// The library's `Config` / `InvalidInput` errors are bad arguments too.
     Usage(String),
     /// The cluster or the library said no (unreachable broker, unknown topic, auth failure ...).
     Kafka(ferrokafka::Error),
     /// Reading stdin or a file, or writing the output, failed.
-    Io { what: String, source: std::io::Error },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
     /// Anything else, already phrased for the user.
     Other(String),
 }
@@ -29,7 +33,10 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) => 2,
+            CliError::Usage(_)
+            | CliError::Kafka(
+                ferrokafka::Error::Config { .. } | ferrokafka::Error::InvalidInput { .. },
+            ) => 2,
             _ => 1,
         }
     }

@@ -23,7 +23,9 @@ pub fn unescape(s: &str, what: &str) -> CliResult<Vec<u8>> {
                 let hex: String = chars.by_ref().take(2).collect();
                 let byte = u8::from_str_radix(&hex, 16).ok().filter(|_| hex.len() == 2);
                 out.push(byte.ok_or_else(|| {
-                    CliError::usage(format!("{what}: \\x{hex} is not \\x followed by two hex digits"))
+                    CliError::usage(format!(
+                        "{what}: \\x{hex} is not \\x followed by two hex digits"
+                    ))
                 })?);
             }
             other => {
@@ -43,9 +45,18 @@ mod tests {
 
     #[test]
     fn decodes_escapes_and_rejects_bad_ones() {
-        assert_eq!(unescape("a\\tb\\n\\0\\xff\\\\", "d").unwrap(), b"a\tb\n\0\xff\\");
+        assert_eq!(
+            unescape("a\\tb\\n\\0\\xff\\\\", "d").unwrap(),
+            b"a\tb\n\0\xff\\"
+        );
         assert_eq!(unescape("é", "d").unwrap(), "é".as_bytes());
-        assert!(unescape("\\xg1", "d").unwrap_err().to_string().contains("hex"));
-        assert!(unescape("\\q", "d").unwrap_err().to_string().contains("\\q"));
+        assert!(unescape("\\xg1", "d")
+            .unwrap_err()
+            .to_string()
+            .contains("hex"));
+        assert!(unescape("\\q", "d")
+            .unwrap_err()
+            .to_string()
+            .contains("\\q"));
     }
 }

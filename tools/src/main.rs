@@ -44,11 +44,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// clap's first line (`error: unexpected argument '--x' found`), without the prefix or usage block.
+/// clap's message (`error: unexpected argument '--x' found`, or a required-argument list) on one line,
+/// without the prefix, tips or usage block.
 fn clap_error_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("bad arguments");
-    format!("{} (see --help)", first.trim().trim_start_matches("error: "))
+    let message: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+        .collect();
+    format!(
+        "{} (see --help)",
+        message.join(" ").trim_start_matches("error: ")
+    )
 }
 
 fn fail(e: &CliError) -> ExitCode {
@@ -61,8 +70,12 @@ fn run(cli: &Cli, command: &Command) -> CliResult<()> {
     let version = resolved.options.broker_version.clone();
     // PyKafka's version guard, before any connection is made.
     match command {
-        Command::CreateTopic(_) => commands::topics::check_admin_version(version.as_deref(), "creation")?,
-        Command::DeleteTopic(_) => commands::topics::check_admin_version(version.as_deref(), "deletion")?,
+        Command::CreateTopic(_) => {
+            commands::topics::check_admin_version(version.as_deref(), "creation")?
+        }
+        Command::DeleteTopic(_) => {
+            commands::topics::check_admin_version(version.as_deref(), "deletion")?
+        }
         _ => {}
     }
     let ctx = Ctx {
@@ -72,7 +85,9 @@ fn run(cli: &Cli, command: &Command) -> CliResult<()> {
     match command {
         Command::ConsumeTopic(a) => commands::consume_topic::consume_topic(&ctx, a),
         Command::DescTopic(a) => commands::topics::desc_topic(&ctx, a),
-        Command::PrintManagedConsumerGroups(a) => commands::groups::print_managed_consumer_groups(&ctx, a),
+        Command::PrintManagedConsumerGroups(a) => {
+            commands::groups::print_managed_consumer_groups(&ctx, a)
+        }
         Command::PrintConsumerLag(a) => commands::groups::print_consumer_lag(&ctx, a),
         Command::PrintOffsets(a) => commands::offsets::print_offsets(&ctx, a),
         Command::PrintTopics => commands::topics::print_topics(&ctx),

@@ -25,8 +25,14 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
     }
     let s = s.strip_suffix('Z').unwrap_or(s);
     let (date, time) = s.split_once('T')?;
-    let d: Vec<i64> = date.split('-').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let t: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let d: Vec<i64> = date
+        .split('-')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let t: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let ([y, m, day], [hh, mm, ss]) = (d.as_slice(), t.as_slice()) else {
         return None;
     };
@@ -65,7 +71,10 @@ mod tests {
     #[test]
     fn utc_times_and_keywords() {
         assert_eq!(parse_time_ms("1970-01-01T00:00:00"), Some(0));
-        assert_eq!(parse_time_ms("2024-02-29T12:34:56Z"), Some(1_709_210_096_000));
+        assert_eq!(
+            parse_time_ms("2024-02-29T12:34:56Z"),
+            Some(1_709_210_096_000)
+        );
         assert_eq!(parse_time_ms("1700000000000"), Some(1_700_000_000_000));
         assert_eq!(parse_time_ms("2023-02-29T00:00:00"), None);
         assert_eq!(parse_time_ms("2023-01-01 00:00:00"), None);

@@ -42,9 +42,8 @@ impl Table {
             .map(|c| {
                 !self.rows.is_empty()
                     && self.rows.iter().all(|r| {
-                        r.get(c).is_some_and(|s| {
-                            s == "-" || s.replace(',', "").parse::<i64>().is_ok()
-                        })
+                        r.get(c)
+                            .is_some_and(|s| s == "-" || s.replace(',', "").parse::<i64>().is_ok())
                     })
             })
             .collect();

@@ -15,7 +15,10 @@ pub fn bar(total: Option<u64>, what: &str) -> ProgressBar {
             ProgressBar::new(n),
             "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
         ),
-        None => (ProgressBar::new_spinner(), "{spinner} {msg}: {pos} ({per_sec})"),
+        None => (
+            ProgressBar::new_spinner(),
+            "{spinner} {msg}: {pos} ({per_sec})",
+        ),
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
         pb.set_style(style.progress_chars("=> "));

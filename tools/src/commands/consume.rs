@@ -24,7 +24,9 @@ enum Start {
     Earliest,
     Latest,
     /// The group's committed offset; where there is none, `fallback`.
-    Stored { fallback: OffsetType },
+    Stored {
+        fallback: OffsetType,
+    },
     Absolute(i64),
     /// This many messages before the end.
     FromEnd(i64),
@@ -38,12 +40,18 @@ fn parse_start(s: Option<&str>, group: bool) -> CliResult<Start> {
         ))
     };
     let start = match s.map(str::to_ascii_lowercase).as_deref() {
-        None if group => Start::Stored { fallback: OffsetType::Earliest },
+        None if group => Start::Stored {
+            fallback: OffsetType::Earliest,
+        },
         None | Some("beginning" | "earliest") => Start::Earliest,
         Some("end" | "latest") => Start::Latest,
-        Some("stored") => Start::Stored { fallback: OffsetType::Earliest },
+        Some("stored") => Start::Stored {
+            fallback: OffsetType::Earliest,
+        },
         Some(other) => match (other.strip_prefix("s@"), other.strip_prefix('-')) {
-            (Some(t), _) => Start::Time(parse_time_ms(&t.to_ascii_uppercase()).ok_or_else(|| bad(other))?),
+            (Some(t), _) => {
+                Start::Time(parse_time_ms(&t.to_ascii_uppercase()).ok_or_else(|| bad(other))?)
+            }
             (None, Some(n)) => Start::FromEnd(n.parse().map_err(|_| bad(other))?),
             (None, None) => Start::Absolute(other.parse().map_err(|_| bad(other))?),
         },
@@ -61,7 +69,11 @@ fn parse_start(s: Option<&str>, group: bool) -> CliResult<Start> {
 }
 
 /// The first offset to read per partition.
-fn start_offsets(topic: &Topic, start: Start, group: Option<&str>) -> CliResult<BTreeMap<i32, i64>> {
+fn start_offsets(
+    topic: &Topic,
+    start: Start,
+    group: Option<&str>,
+) -> CliResult<BTreeMap<i32, i64>> {
     let earliest = resolve(topic, OffsetsBefore::Earliest)?;
     let latest = resolve(topic, OffsetsBefore::Latest)?;
     let clamp = |p: &i32, o: i64| {
@@ -82,13 +94,27 @@ fn start_offsets(topic: &Topic, start: Start, group: Option<&str>) -> CliResult<
             };
             fallback
                 .iter()
-                .map(|(p, f)| (*p, committed.get(p).map(|c| c.offset).filter(|o| *o >= 0).unwrap_or(*f)))
+                .map(|(p, f)| {
+                    (
+                        *p,
+                        committed
+                            .get(p)
+                            .map(|c| c.offset)
+                            .filter(|o| *o >= 0)
+                            .unwrap_or(*f),
+                    )
+                })
                 .collect()
         }
     })
 }
 
-fn build_consumer(topic: &Topic, args: &ConsumeArgs, start: Start, partitions: &[i32]) -> CliResult<SimpleConsumer> {
+fn build_consumer(
+    topic: &Topic,
+    args: &ConsumeArgs,
+    start: Start,
+    partitions: &[i32],
+) -> CliResult<SimpleConsumer> {
     let mut b = topic
         .simple_consumer()
         .partitions(partitions.iter().copied())
@@ -112,16 +138,27 @@ pub fn consume(ctx: &Ctx, args: &ConsumeArgs) -> CliResult<()> {
     let topic = ctx.existing_topic(&args.topic)?;
     let all: Vec<i32> = topic.partitions().keys().copied().collect();
     if let Some(bad) = args.partitions.iter().find(|p| !all.contains(p)) {
-        return Err(CliError::usage(format!("topic {:?} has no partition {bad}", topic.name())));
+        return Err(CliError::usage(format!(
+            "topic {:?} has no partition {bad}",
+            topic.name()
+        )));
     }
-    let partitions = if args.partitions.is_empty() { all } else { args.partitions.clone() };
+    let partitions = if args.partitions.is_empty() {
+        all
+    } else {
+        args.partitions.clone()
+    };
     let mut next = start_offsets(&topic, start, args.group.as_deref())?;
     next.retain(|p, _| partitions.contains(p));
     let end = resolve(&topic, OffsetsBefore::Latest)?;
     let consumer = build_consumer(&topic, args, start, &partitions)?;
     if !matches!(start, Start::Stored { .. }) {
-        let targets: Vec<(i32, ResetTarget)> =
-            next.iter().map(|(p, o)| (*p, ResetTarget::LastConsumed(o - 1))).collect();
+        // PyKafka's integer form reads -1 / -2 as latest / earliest, so offset 0 is asked for as earliest.
+        let target = |o: i64| match o {
+            ..=0 => ResetTarget::Earliest,
+            o => ResetTarget::LastConsumed(o - 1),
+        };
+        let targets: Vec<(i32, ResetTarget)> = next.iter().map(|(p, o)| (*p, target(*o))).collect();
         consumer.reset_offsets(Some(&targets))?;
     }
     consumer.start()?;
@@ -132,7 +169,10 @@ pub fn consume(ctx: &Ctx, args: &ConsumeArgs) -> CliResult<()> {
     };
     let mut out = BufWriter::new(stdout.lock());
     let write_err = |e| CliError::io("writing to stdout", e);
-    let at_end = |next: &BTreeMap<i32, i64>| next.iter().all(|(p, o)| *o >= end.get(p).copied().unwrap_or(0));
+    let at_end = |next: &BTreeMap<i32, i64>| {
+        next.iter()
+            .all(|(p, o)| *o >= end.get(p).copied().unwrap_or(0))
+    };
     let idle_limit = args.idle_timeout_ms.map(Duration::from_millis);
     let (mut consumed, mut last_message) = (0u64, Instant::now());
     let mut line = Vec::new();
@@ -174,7 +214,10 @@ mod tests {
         assert_eq!(parse_start(Some("end"), false).unwrap(), Start::Latest);
         assert_eq!(parse_start(Some("42"), false).unwrap(), Start::Absolute(42));
         assert_eq!(parse_start(Some("-5"), false).unwrap(), Start::FromEnd(5));
-        assert_eq!(parse_start(Some("s@1000"), false).unwrap(), Start::Time(1000));
+        assert_eq!(
+            parse_start(Some("s@1000"), false).unwrap(),
+            Start::Time(1000)
+        );
         assert_eq!(
             parse_start(Some("s@1970-01-01T00:00:01"), false).unwrap(),
             Start::Time(1000)
@@ -183,11 +226,15 @@ mod tests {
         assert!(parse_start(Some("soon"), false).is_err());
         assert_eq!(
             parse_start(None, true).unwrap(),
-            Start::Stored { fallback: OffsetType::Earliest }
+            Start::Stored {
+                fallback: OffsetType::Earliest
+            }
         );
         assert_eq!(
             parse_start(Some("end"), true).unwrap(),
-            Start::Stored { fallback: OffsetType::Latest }
+            Start::Stored {
+                fallback: OffsetType::Latest
+            }
         );
         assert!(parse_start(Some("42"), true).is_err());
     }

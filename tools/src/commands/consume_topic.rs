@@ -20,9 +20,10 @@ const GROUP: &str = "pykafka_cli";
 pub fn consume_topic(ctx: &Ctx, args: &ConsumeTopicArgs) -> CliResult<()> {
     let topic = ctx.existing_topic(&args.topic)?;
     let mut out: Box<dyn Write> = match &args.outfile {
-        Some(path) => Box::new(File::create(path).map_err(|e| {
-            CliError::io(format!("creating --outfile {}", path.display()), e)
-        })?),
+        Some(path) => Box::new(
+            File::create(path)
+                .map_err(|e| CliError::io(format!("creating --outfile {}", path.display()), e))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let consumer = topic
@@ -52,7 +53,8 @@ pub fn consume_topic(ctx: &Ctx, args: &ConsumeTopicArgs) -> CliResult<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    out.flush().map_err(|e| CliError::io("writing a message", e))?;
+    out.flush()
+        .map_err(|e| CliError::io("writing a message", e))?;
     consumer.stop()?;
     Ok(())
 }

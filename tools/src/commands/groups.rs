@@ -148,7 +148,10 @@ mod tests {
             ids(Some(r#"{"consumer_id": "c1", "hostname": "h"}"#)),
             ("c1".to_string(), "h".to_string())
         );
-        assert_eq!(ids(Some("kafka-tools")), ("kafka-tools".to_string(), "-".to_string()));
+        assert_eq!(
+            ids(Some("kafka-tools")),
+            ("kafka-tools".to_string(), "-".to_string())
+        );
         assert_eq!(ids(Some("")), ("-".to_string(), "-".to_string()));
         assert_eq!(ids(None), ("-".to_string(), "-".to_string()));
     }

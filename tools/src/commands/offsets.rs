@@ -30,7 +30,12 @@ pub fn resolve(topic: &Topic, at: OffsetsBefore) -> CliResult<BTreeMap<i32, i64>
         .map(|(p, o)| {
             o.or_else(|| latest.get(&p).copied().flatten())
                 .map(|o| (p, o))
-                .ok_or_else(|| CliError::Other(format!("partition {p} of {:?} returned no offset", topic.name())))
+                .ok_or_else(|| {
+                    CliError::Other(format!(
+                        "partition {p} of {:?} returned no offset",
+                        topic.name()
+                    ))
+                })
         })
         .collect()
 }

@@ -28,7 +28,11 @@ struct Template {
 
 impl Template {
     fn message(&self, bytes: &[u8]) -> OutgoingMessage {
-        let (key, value) = match self.key_delimiter.as_deref().and_then(|d| find(bytes, d).map(|i| (i, d.len()))) {
+        let (key, value) = match self
+            .key_delimiter
+            .as_deref()
+            .and_then(|d| find(bytes, d).map(|i| (i, d.len())))
+        {
             Some((i, n)) => (Some(&bytes[..i]), &bytes[i + n..]),
             None => (None, bytes),
         };
@@ -63,7 +67,9 @@ fn parse_acks(s: &str) -> CliResult<i16> {
         "all" | "-1" => Ok(-1),
         "0" => Ok(0),
         "1" => Ok(1),
-        _ => Err(CliError::usage(format!("--acks {s:?} is not -1 (all), 0 or 1"))),
+        _ => Err(CliError::usage(format!(
+            "--acks {s:?} is not -1 (all), 0 or 1"
+        ))),
     }
 }
 
@@ -131,17 +137,30 @@ pub fn produce(ctx: &Ctx, args: &ProduceArgs, file: &Settings) -> CliResult<()> 
     let topic = ctx.existing_topic(&args.topic)?;
     if let Some(p) = args.partition {
         if !topic.partitions().contains_key(&p) {
-            return Err(CliError::usage(format!("topic {:?} has no partition {p}", topic.name())));
+            return Err(CliError::usage(format!(
+                "topic {:?} has no partition {p}",
+                topic.name()
+            )));
         }
     }
     let template = Template {
-        key_delimiter: args.key_delimiter.as_deref().map(|d| unescape(d, "-K/--key-delimiter")).transpose()?,
-        headers: args.headers.iter().map(|h| parse_header(h)).collect::<CliResult<_>>()?,
+        key_delimiter: args
+            .key_delimiter
+            .as_deref()
+            .map(|d| unescape(d, "-K/--key-delimiter"))
+            .transpose()?,
+        headers: args
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<CliResult<_>>()?,
         partition: args.partition,
     };
     let delimiter = unescape(&args.delimiter, "-D/--delimiter")?;
     if delimiter.is_empty() && !args.raw {
-        return Err(CliError::usage("-D/--delimiter must not be empty (use --raw for all of stdin)"));
+        return Err(CliError::usage(
+            "-D/--delimiter must not be empty (use --raw for all of stdin)",
+        ));
     }
     let producer = build_producer(&topic, args, file)?;
     let bar = progress::bar(None, "produced");
@@ -160,13 +179,17 @@ pub fn produce(ctx: &Ctx, args: &ProduceArgs, file: &Settings) -> CliResult<()> 
     let mut stdin = std::io::stdin().lock();
     if args.raw {
         let mut all = Vec::new();
-        stdin.read_to_end(&mut all).map_err(|e| CliError::io("reading stdin", e))?;
+        stdin
+            .read_to_end(&mut all)
+            .map_err(|e| CliError::io("reading stdin", e))?;
         send(&all, &mut tally)?;
     } else {
         let mut buf = Vec::new();
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
-            let n = stdin.read(&mut chunk).map_err(|e| CliError::io("reading stdin", e))?;
+            let n = stdin
+                .read(&mut chunk)
+                .map_err(|e| CliError::io("reading stdin", e))?;
             buf.extend_from_slice(&chunk[..n]);
             let mut start = 0;
             while let Some(i) = find(&buf[start..], &delimiter) {
@@ -183,7 +206,9 @@ pub fn produce(ctx: &Ctx, args: &ProduceArgs, file: &Settings) -> CliResult<()> 
         }
     }
     drop(send);
-    producer.flush(Duration::from_millis(u64::try_from(args.flush_timeout_ms).unwrap_or(u64::MAX)))?;
+    producer.flush(Duration::from_millis(
+        u64::try_from(args.flush_timeout_ms).unwrap_or(u64::MAX),
+    ))?;
     for f in in_flight {
         tally.settle(f);
     }
@@ -208,11 +233,22 @@ fn report(ctx: &Ctx, topic: &str, tally: &Tally) -> CliResult<()> {
                 json!({"partition": p, "messages": n, "first_offset": first, "last_offset": last})
             })
             .collect();
-        return print_json(&json!({"topic": topic, "messages": tally.delivered(), "partitions": list}));
+        return print_json(
+            &json!({"topic": topic, "messages": tally.delivered(), "partitions": list}),
+        );
     }
     let mut table = Table::new(&["Partition", "Messages", "First Offset", "Last Offset"]);
     for (p, (n, first, last)) in &tally.per_partition {
-        table.row(vec![p.to_string(), n.to_string(), first.to_string(), last.to_string()]);
+        table.row(vec![
+            p.to_string(),
+            n.to_string(),
+            first.to_string(),
+            last.to_string(),
+        ]);
     }
-    print(&format!("Produced {} messages to {topic}.\n{}", tally.delivered(), table.render()))
+    print(&format!(
+        "Produced {} messages to {topic}.\n{}",
+        tally.delivered(),
+        table.render()
+    ))
 }

@@ -88,11 +88,15 @@ pub fn check_admin_version(version: Option<&str>, what: &str) -> CliResult<()> {
 fn parse_assignment(text: &str) -> CliResult<Vec<(i32, Vec<i32>)>> {
     let bad = |why: &str| CliError::usage(format!("-a/--replica_assignment {text:?}: {why}"));
     let value: Value = serde_json::from_str(text).map_err(|e| bad(&format!("not JSON ({e})")))?;
-    let obj = value.as_object().ok_or_else(|| bad("expected an object {partition: [broker ids]}"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| bad("expected an object {partition: [broker ids]}"))?;
     let mut out = obj
         .iter()
         .map(|(p, ids)| {
-            let p: i32 = p.parse().map_err(|_| bad(&format!("partition {p:?} is not a number")))?;
+            let p: i32 = p
+                .parse()
+                .map_err(|_| bad(&format!("partition {p:?} is not a number")))?;
             let ids = ids
                 .as_array()
                 .ok_or_else(|| bad(&format!("partition {p}: expected a list of broker ids")))?
@@ -111,12 +115,16 @@ fn parse_assignment(text: &str) -> CliResult<Vec<(i32, Vec<i32>)>> {
 fn parse_configs(text: &str) -> CliResult<Vec<(String, String)>> {
     let bad = |why: &str| CliError::usage(format!("-c/--config_entries {text:?}: {why}"));
     let value: Value = serde_json::from_str(text).map_err(|e| bad(&format!("not JSON ({e})")))?;
-    let obj: &Map<String, Value> = value.as_object().ok_or_else(|| bad("expected an object {name: value}"))?;
+    let obj: &Map<String, Value> = value
+        .as_object()
+        .ok_or_else(|| bad("expected an object {name: value}"))?;
     obj.iter()
         .map(|(k, v)| match v {
             Value::String(s) => Ok((k.clone(), s.clone())),
             Value::Number(_) | Value::Bool(_) => Ok((k.clone(), v.to_string())),
-            _ => Err(bad(&format!("{k}: value must be a string, number or boolean"))),
+            _ => Err(bad(&format!(
+                "{k}: value must be a string, number or boolean"
+            ))),
         })
         .collect()
 }
@@ -185,7 +193,10 @@ mod tests {
                 ("retention.ms".to_string(), "1000".to_string())
             ]
         );
-        assert!(parse_configs("{oops").unwrap_err().to_string().contains("not JSON"));
+        assert!(parse_configs("{oops")
+            .unwrap_err()
+            .to_string()
+            .contains("not JSON"));
     }
 
     #[test]
