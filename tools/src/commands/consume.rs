@@ -133,6 +133,7 @@ fn build_consumer(
 
 /// `consume`.
 pub fn consume(ctx: &Ctx, args: &ConsumeArgs) -> CliResult<()> {
+    super::check_engine(args.use_rdkafka)?;
     let format = Format::parse(&args.format)?;
     let start = parse_start(args.offset.as_deref(), args.group.is_some())?;
     let topic = ctx.existing_topic(&args.topic)?;

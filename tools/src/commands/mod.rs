@@ -31,3 +31,14 @@ impl Ctx {
         Ok(self.client.topic(name)?)
     }
 }
+
+/// `--use-rdkafka` in a build without librdkafka: say which build has it, before any work is done.
+pub fn check_engine(use_rdkafka: bool) -> CliResult<()> {
+    if use_rdkafka && !cfg!(feature = "native") {
+        return Err(CliError::usage(
+            "--use-rdkafka needs the librdkafka engine: this kafka-tools was built without the `native` feature \
+             (rebuild without --no-default-features, or with --features native)",
+        ));
+    }
+    Ok(())
+}

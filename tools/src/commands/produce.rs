@@ -132,8 +132,70 @@ impl Tally {
     }
 }
 
+/// Deliveries not yet looked at, and the tally of those that were.
+#[derive(Default)]
+struct Deliveries {
+    in_flight: VecDeque<DeliveryFuture>,
+    tally: Tally,
+}
+
+impl Deliveries {
+    /// Past `MAX_IN_FLIGHT` the oldest is awaited (it is almost always done by then).
+    fn push(&mut self, f: DeliveryFuture) {
+        self.in_flight.push_back(f);
+        while self.in_flight.len() > MAX_IN_FLIGHT {
+            if let Some(f) = self.in_flight.pop_front() {
+                self.tally.settle(f);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Tally {
+        for f in self.in_flight.drain(..) {
+            self.tally.settle(f);
+        }
+        self.tally
+    }
+}
+
+/// Calls `each` for every message of stdin: all of it with `raw`, else the pieces between delimiters (a
+/// trailing delimiter ends the last message; it does not start an empty one).
+fn read_messages(
+    raw: bool,
+    delimiter: &[u8],
+    mut each: impl FnMut(&[u8]) -> CliResult<()>,
+) -> CliResult<()> {
+    let mut stdin = std::io::stdin().lock();
+    let read_err = |e| CliError::io("reading stdin", e);
+    if raw {
+        let mut all = Vec::new();
+        stdin.read_to_end(&mut all).map_err(read_err)?;
+        return each(&all);
+    }
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = stdin.read(&mut chunk).map_err(read_err)?;
+        buf.extend_from_slice(&chunk[..n]);
+        let mut start = 0;
+        while let Some(i) = find(&buf[start..], delimiter) {
+            each(&buf[start..start + i])?;
+            start += i + delimiter.len();
+        }
+        buf.drain(..start);
+        if n == 0 {
+            break;
+        }
+    }
+    match buf.is_empty() {
+        true => Ok(()),
+        false => each(&buf),
+    }
+}
+
 /// `produce`.
 pub fn produce(ctx: &Ctx, args: &ProduceArgs, file: &Settings) -> CliResult<()> {
+    super::check_engine(args.use_rdkafka)?;
     let topic = ctx.existing_topic(&args.topic)?;
     if let Some(p) = args.partition {
         if !topic.partitions().contains_key(&p) {
@@ -164,54 +226,16 @@ pub fn produce(ctx: &Ctx, args: &ProduceArgs, file: &Settings) -> CliResult<()> 
     }
     let producer = build_producer(&topic, args, file)?;
     let bar = progress::bar(None, "produced");
-    let mut in_flight: VecDeque<DeliveryFuture> = VecDeque::new();
-    let mut tally = Tally::default();
-    let mut send = |bytes: &[u8], tally: &mut Tally| -> CliResult<()> {
-        in_flight.push_back(producer.produce_with(template.message(bytes))?);
+    let mut deliveries = Deliveries::default();
+    read_messages(args.raw, &delimiter, |bytes| {
+        deliveries.push(producer.produce_with(template.message(bytes))?);
         bar.inc(1);
-        while in_flight.len() > MAX_IN_FLIGHT {
-            if let Some(f) = in_flight.pop_front() {
-                tally.settle(f);
-            }
-        }
         Ok(())
-    };
-    let mut stdin = std::io::stdin().lock();
-    if args.raw {
-        let mut all = Vec::new();
-        stdin
-            .read_to_end(&mut all)
-            .map_err(|e| CliError::io("reading stdin", e))?;
-        send(&all, &mut tally)?;
-    } else {
-        let mut buf = Vec::new();
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            let n = stdin
-                .read(&mut chunk)
-                .map_err(|e| CliError::io("reading stdin", e))?;
-            buf.extend_from_slice(&chunk[..n]);
-            let mut start = 0;
-            while let Some(i) = find(&buf[start..], &delimiter) {
-                send(&buf[start..start + i], &mut tally)?;
-                start += i + delimiter.len();
-            }
-            buf.drain(..start);
-            if n == 0 {
-                break;
-            }
-        }
-        if !buf.is_empty() {
-            send(&buf, &mut tally)?;
-        }
-    }
-    drop(send);
+    })?;
     producer.flush(Duration::from_millis(
         u64::try_from(args.flush_timeout_ms).unwrap_or(u64::MAX),
     ))?;
-    for f in in_flight {
-        tally.settle(f);
-    }
+    let tally = deliveries.finish();
     producer.stop()?;
     bar.finish_and_clear();
     if let Some(e) = &tally.first_error {

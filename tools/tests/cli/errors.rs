@@ -194,3 +194,12 @@ fn tls_and_sasl_ssl_from_a_config_file_with_librdkafka_names() {
     run_raw(&["--config", &path, "print_topics"], b"").fails(2, "CA file");
     let _ = std::fs::remove_file(&file);
 }
+
+/// In a `pure-only` build (`--no-default-features --features pure-only`), `--use-rdkafka` says how to get it.
+#[cfg(not(feature = "native"))]
+#[test]
+fn use_rdkafka_without_the_native_feature_says_how_to_get_it() {
+    let name = topic("cli-pure-only", 1);
+    run_in(&["produce", &name, "--use-rdkafka"], b"x\n").fails(2, "`native` feature");
+    run(&["consume", &name, "-e", "--use-rdkafka"]).fails(2, "`native` feature");
+}
