@@ -232,6 +232,10 @@ pub struct ProduceArgs {
     /// Send every message to this partition (default: the producer's partitioner).
     #[arg(short = 'p', long, value_name = "N")]
     pub partition: Option<i32>,
+    /// How keyed messages pick a partition: consistent_random (CRC-32 of the key, librdkafka's and kcat's
+    /// default), murmur2 (the Java client's), hashing (PyKafka's HashingPartitioner), random (PyKafka's default).
+    #[arg(long, value_name = "NAME")]
+    pub partitioner: Option<String>,
     /// Compression codec: none, gzip, snappy, lz4, zstd.
     #[arg(short = 'z', long, value_name = "CODEC")]
     pub compression: Option<String>,

@@ -87,6 +87,7 @@ const KEYS: &[(&str, &[&str])] = &[
         &["compression", "compression.codec", "compression.type"],
     ),
     ("acks", &["acks", "required_acks", "request.required.acks"]),
+    ("partitioner", &["partitioner"]),
     (
         "linger-ms",
         &[

@@ -16,7 +16,7 @@ const DEFAULT_BROKER: &str = "localhost:9092";
 #[derive(Debug, Default)]
 pub struct Resolved {
     pub options: ClientOptions,
-    /// Producer settings from the config file (`compression`, `acks`, `linger-ms`), for `produce`.
+    /// Producer settings from the config file (`compression`, `acks`, `linger-ms`, `partitioner`).
     pub producer: Settings,
 }
 
@@ -50,7 +50,7 @@ pub fn resolve(args: &ConnectionArgs, broker_version: Option<&str>) -> CliResult
     if args.ssl_no_check_hostname {
         s.insert("ssl-check-hostname", "false".into());
     }
-    let producer = ["compression", "acks", "linger-ms"]
+    let producer = ["compression", "acks", "linger-ms", "partitioner"]
         .into_iter()
         .filter_map(|k| s.get(k).map(|v| (k, v.clone())))
         .collect();

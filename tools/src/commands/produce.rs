@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::Read;
 use std::time::Duration;
 
-use ferrokafka::{Compression, DeliveryFuture, OutgoingMessage, Producer, Topic};
+use ferrokafka::{partitioner, Compression, DeliveryFuture, OutgoingMessage, Producer, Topic};
 use serde_json::{json, Value};
 
 use super::Ctx;
@@ -90,14 +90,26 @@ fn build_producer(topic: &Topic, args: &ProduceArgs, file: &Settings) -> CliResu
             .map_err(|_| CliError::usage(format!("linger-ms: {l:?} is not a number of ms")))?,
         (None, None) => 5,
     };
-    Ok(topic
+    let builder = topic
         .producer()
         .compression(compression)
         .required_acks(acks)
         .linger_ms(linger)
         .pending_timeout_ms(args.flush_timeout_ms)
-        .use_rdkafka(args.use_rdkafka)
-        .build()?)
+        .use_rdkafka(args.use_rdkafka);
+    let name = pick(&args.partitioner, "partitioner");
+    let builder = match name.as_deref().unwrap_or("consistent_random") {
+        "consistent_random" => builder.partitioner(partitioner::ConsistentRandomPartitioner::new()),
+        "murmur2" => builder.partitioner(partitioner::Murmur2Partitioner::new()),
+        "hashing" => builder.partitioner(partitioner::HashingPartitioner::new()),
+        "random" => builder.partitioner(partitioner::RandomPartitioner::new()),
+        other => {
+            return Err(CliError::usage(format!(
+                "--partitioner {other:?} is not consistent_random, murmur2, hashing or random"
+            )))
+        }
+    };
+    Ok(builder.build()?)
 }
 
 /// Messages and first/last offsets per partition.

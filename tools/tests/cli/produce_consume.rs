@@ -242,3 +242,42 @@ impl Drop for Guard {
 fn scopeguard(c: std::process::Child) -> Guard {
     Guard(c)
 }
+
+#[test]
+fn keyed_messages_are_placed_by_the_chosen_partitioner() {
+    use ferrokafka::partitioner::{ConsistentRandomPartitioner, Murmur2Partitioner};
+    use ferrokafka::Partitioner;
+
+    let name = topic("cli-keys", 4);
+    let keys = ["alice", "bob", "carol", "dave", "erin"];
+    let input: String = keys.iter().map(|k| format!("{k}:v\n")).collect();
+    run_in(&["produce", &name, "-K", ":"], input.as_bytes()).ok();
+    run_in(
+        &["produce", &name, "-K", ":", "--partitioner", "murmur2"],
+        input.as_bytes(),
+    )
+    .ok();
+    let msgs = json_lines(&run(&["consume", &name, "-e", "--json"]).ok().stdout);
+    assert_eq!(msgs.len(), 10);
+    let ids = [0, 1, 2, 3];
+    for k in keys {
+        let crc = ConsistentRandomPartitioner::new()
+            .partition(&ids, Some(k.as_bytes()))
+            .unwrap();
+        let java = Murmur2Partitioner::new()
+            .partition(&ids, Some(k.as_bytes()))
+            .unwrap();
+        let in_partition = |p: i32| {
+            msgs.iter()
+                .filter(|m| m["key"] == k && m["partition"] == p)
+                .count()
+        };
+        // Default: librdkafka's (kcat's) placement; --partitioner murmur2: the Java client's.
+        if crc == java {
+            assert_eq!(in_partition(crc), 2, "{k}");
+        } else {
+            assert_eq!((in_partition(crc), in_partition(java)), (1, 1), "{k}");
+        }
+    }
+    run_in(&["produce", &name, "--partitioner", "sideways"], b"x\n").fails(2, "--partitioner");
+}
