@@ -26,3 +26,12 @@ pub fn bar(total: Option<u64>, what: &str) -> ProgressBar {
     pb.set_message(what.to_string());
     pb
 }
+
+/// [`bar`] for commands that write messages to stdout: hidden when stdout is a terminal too, so the bar
+/// never interleaves with the messages.
+pub fn bar_beside_stdout(total: Option<u64>, what: &str) -> ProgressBar {
+    match std::io::stdout().is_terminal() {
+        true => ProgressBar::hidden(),
+        false => bar(total, what),
+    }
+}

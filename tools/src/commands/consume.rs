@@ -2,7 +2,7 @@
 //! group's committed offsets; stops after `-c N`, at the end (`-e`), when idle, or never.
 
 use std::collections::BTreeMap;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::time::{Duration, Instant};
 
 use ferrokafka::{OffsetType, OffsetsBefore, ResetTarget, SimpleConsumer, Topic};
@@ -164,10 +164,7 @@ pub fn consume(ctx: &Ctx, args: &ConsumeArgs) -> CliResult<()> {
     }
     consumer.start()?;
     let stdout = std::io::stdout();
-    let bar = match stdout.is_terminal() {
-        true => indicatif::ProgressBar::hidden(),
-        false => progress::bar(args.count, "consumed"),
-    };
+    let bar = progress::bar_beside_stdout(args.count, "consumed");
     let mut out = BufWriter::new(stdout.lock());
     let write_err = |e| CliError::io("writing to stdout", e);
     let at_end = |next: &BTreeMap<i32, i64>| {

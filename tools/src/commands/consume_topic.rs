@@ -35,7 +35,10 @@ pub fn consume_topic(ctx: &Ctx, args: &ConsumeTopicArgs) -> CliResult<()> {
         .auto_commit_enable(true)
         .auto_commit_interval_ms(3000)
         .build()?;
-    let bar = progress::bar(Some(args.limit), "consuming");
+    let bar = match args.outfile {
+        Some(_) => progress::bar(Some(args.limit), "consuming"),
+        None => progress::bar_beside_stdout(Some(args.limit), "consuming"),
+    };
     let mut written = 0;
     while written < args.limit {
         let Some(m) = consumer.consume(true)? else {

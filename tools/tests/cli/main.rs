@@ -6,4 +6,5 @@ mod groups;
 mod help;
 mod offsets;
 mod produce_consume;
+mod progress;
 mod topics;
