@@ -275,7 +275,8 @@ pub struct ConsumeArgs {
     /// Stop after N messages.
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
-    /// Stop at the end: the last offset of each partition when consuming started.
+    /// Stop at the end: the last offset of each partition when consuming started. (A transaction marker
+    /// as a partition's last record is never delivered: add --idle-timeout-ms for such topics.)
     #[arg(short = 'e', long = "exit")]
     pub exit_at_end: bool,
     /// Stop when no message came for this long, ms.
