@@ -87,8 +87,8 @@ fn sasl_right_and_wrong_password() {
     let (user, password) = sasl_user();
     let name = topic("cli-sasl", 1);
     for mech in ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] {
-        let out = run_raw(
-            &[
+        let login = |pw: &str| {
+            let args = [
                 "-b",
                 addr,
                 "--sasl-mechanism",
@@ -96,34 +96,30 @@ fn sasl_right_and_wrong_password() {
                 "--sasl-username",
                 &user,
                 "--sasl-password",
-                &password,
-                "desc_topic",
-                &name,
-            ],
-            b"",
-        )
-        .ok();
-        assert!(
-            out.text().starts_with(&format!("Topic: {name}")),
-            "{mech}: {}",
-            out.text()
-        );
-        run_raw(
-            &[
-                "-b",
-                addr,
-                "--sasl-mechanism",
-                mech,
-                "--sasl-username",
-                &user,
-                "--sasl-password",
-                "wrong",
-                "print_topics",
-            ],
-            b"",
-        )
-        .fails(1, "authentication failed");
+                pw,
+            ];
+            args.map(str::to_string).to_vec()
+        };
+        describes(&login(&password), &name);
+        let args: Vec<String> = login("wrong")
+            .into_iter()
+            .chain(["print_topics".to_string()])
+            .collect();
+        run_raw(&args.iter().map(String::as_str).collect::<Vec<_>>(), b"")
+            .fails(1, "authentication failed");
     }
+}
+
+/// `desc_topic name` with these connection options works.
+fn describes(connection: &[String], name: &str) {
+    let mut args: Vec<&str> = connection.iter().map(String::as_str).collect();
+    args.extend(["desc_topic", name]);
+    let out = run_raw(&args, b"").ok();
+    assert!(
+        out.text().starts_with(&format!("Topic: {name}")),
+        "{args:?}: {}",
+        out.text()
+    );
 }
 
 #[test]
@@ -163,12 +159,7 @@ fn tls_and_sasl_ssl_from_a_config_file_with_librdkafka_names() {
     )
     .unwrap();
     let path = file.display().to_string();
-    let out = run_raw(&["--config", &path, "desc_topic", &name], b"").ok();
-    assert!(
-        out.text().starts_with(&format!("Topic: {name}")),
-        "{}",
-        out.text()
-    );
+    describes(&["--config".to_string(), path.clone()], &name);
     // The command line wins over the file: a wrong password from the CLI fails authentication.
     run_raw(
         &[

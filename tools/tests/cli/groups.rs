@@ -22,6 +22,16 @@ fn grouped(client: &KafkaClient, topic: &str, group: &str) -> SimpleConsumer {
         .expect("consumer")
 }
 
+/// A new topic whose partitions 0 and 1 hold `n` messages each, produced by `kafka-tools produce`.
+fn filled_topic(prefix: &str, partitions: i32, n: usize) -> String {
+    let name = topic(prefix, partitions);
+    let lines: String = (0..n).map(|i| format!("m{i}\n")).collect();
+    for p in ["0", "1"] {
+        run_in(&["produce", &name, "-p", p], lines.as_bytes()).ok();
+    }
+    name
+}
+
 /// Consume `n` messages; their (partition, offset) pairs.
 fn take(c: &SimpleConsumer, n: usize) -> Vec<(i32, i64)> {
     (0..n)
@@ -37,11 +47,7 @@ fn take(c: &SimpleConsumer, n: usize) -> Vec<(i32, i64)> {
 
 #[test]
 fn consumer_lag_matches_the_library_and_skips_partitions_without_commits() {
-    let name = topic("cli-lag", 3);
-    let lines: String = (0..12).map(|i| format!("m{i}\n")).collect();
-    for p in ["0", "1"] {
-        run_in(&["produce", &name, "-p", p], lines.as_bytes()).ok();
-    }
+    let name = filled_topic("cli-lag", 3, 12);
     let group = unique_name("lag-group");
     let c = client();
     let consumer = client()
@@ -163,11 +169,7 @@ fn managed_groups_lists_a_live_balanced_group_of_the_topic() {
 
 #[test]
 fn reset_offsets_moves_a_groups_commits_and_a_new_consumer_resumes_there() {
-    let name = topic("cli-reset", 2);
-    let lines: String = (0..10).map(|i| format!("r{i}\n")).collect();
-    for p in ["0", "1"] {
-        run_in(&["produce", &name, "-p", p], lines.as_bytes()).ok();
-    }
+    let name = filled_topic("cli-reset", 2, 10);
     let group = unique_name("reset");
     let c = client();
     let first = grouped(&c, &name, &group);
