@@ -78,14 +78,16 @@ impl Lag {
 /// `-`, JSON null, not counted in the total); PyKafka prints latest + 1 there.
 pub fn print_consumer_lag(ctx: &Ctx, args: &TopicGroupArgs) -> CliResult<()> {
     let topic = ctx.existing_topic(&args.topic)?;
-    if !facade::group_exists(&ctx.client, &args.group)? {
+    let latest = facade::offsets_before(&topic, OffsetsBefore::Latest)?;
+    let committed = offsets_consumer(&topic, &args.group)?.fetch_offsets()?;
+    // OffsetFetch answers -1 for a group nobody knows: unknown unless it has commits or a broker lists it.
+    let has_commits = committed.values().any(|c| c.offset >= 0);
+    if !has_commits && !facade::group_exists(&ctx.client, &args.group)? {
         return Err(CliError::Other(format!(
             "consumer group {:?} does not exist",
             args.group
         )));
     }
-    let latest = facade::offsets_before(&topic, OffsetsBefore::Latest)?;
-    let committed = offsets_consumer(&topic, &args.group)?.fetch_offsets()?;
     let rows: Vec<Lag> = latest
         .iter()
         .map(|(p, l)| {
