@@ -57,6 +57,7 @@ pub struct PartitionOffsets {
 }
 
 /// A topic to create. `replication_factor` / `num_partitions` of -1 take the broker's defaults (v4+).
+/// With `assignments` (partition → broker ids) both must be -1: the assignment fixes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTopic {
     /// Topic name.
@@ -67,6 +68,8 @@ pub struct NewTopic {
     pub replication_factor: i16,
     /// Topic configs (`cleanup.policy`, `retention.ms`, ...).
     pub configs: Vec<(String, String)>,
+    /// Replica placement per partition (the first broker is the preferred leader); empty for the broker's.
+    pub assignments: Vec<(i32, Vec<i32>)>,
 }
 
 impl NewTopic {
@@ -77,7 +80,15 @@ impl NewTopic {
             num_partitions,
             replication_factor,
             configs: Vec::new(),
+            assignments: Vec::new(),
         }
+    }
+
+    /// Place `partition`'s replicas on these brokers (the first is the preferred leader). Set
+    /// `num_partitions` and `replication_factor` to -1 when assigning.
+    pub fn replica_assignment(mut self, partition: i32, broker_ids: Vec<i32>) -> Self {
+        self.assignments.push((partition, broker_ids));
+        self
     }
 
     /// Add a topic config (`cleanup.policy`, `retention.ms`, ...).

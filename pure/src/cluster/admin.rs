@@ -11,7 +11,9 @@ use ferrokafka_core::{Error, ErrorContext, KafkaCode};
 pub use ferrokafka_core::admin::{GroupDescription, GroupListing, GroupMember, NewTopic};
 
 use super::{Broker, Cluster};
-use crate::protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
+use crate::protocol::messages::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
 use crate::protocol::messages::delete_topics_request::DeleteTopicState;
 use crate::protocol::messages::{
     CreateTopicsRequest, DeleteTopicsRequest, DescribeGroupsRequest, ListGroupsRequest,
@@ -72,6 +74,15 @@ impl Cluster {
                                 .map(|(k, v)| CreatableTopicConfig {
                                     name: k.clone(),
                                     value: Some(v.clone()),
+                                    ..Default::default()
+                                })
+                                .collect(),
+                            assignments: t
+                                .assignments
+                                .iter()
+                                .map(|(p, ids)| CreatableReplicaAssignment {
+                                    partition_index: *p,
+                                    broker_ids: ids.clone(),
                                     ..Default::default()
                                 })
                                 .collect(),
