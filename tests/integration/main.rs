@@ -10,7 +10,10 @@ mod failover;
 mod faults;
 #[cfg(feature = "native")]
 mod interop;
+mod log_capture;
 mod metadata;
+mod mixed_groups;
+mod mixed_support;
 mod offsets;
 mod producer;
 mod security;

@@ -198,7 +198,10 @@ mod tests {
         let got = encode_assignment(&[("t", vec![0, 2]), ("u", vec![])]);
         assert_eq!(
             strict_assignment(&got),
-            Some(vec![("t".to_string(), vec![0, 2]), ("u".to_string(), vec![])])
+            Some(vec![
+                ("t".to_string(), vec![0, 2]),
+                ("u".to_string(), vec![])
+            ])
         );
     }
 
