@@ -26,6 +26,8 @@ pub struct ForeignMember {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     child: Option<Child>,
+    /// Whether closing stdin makes the child leave the group and exit (a script), or it must be killed.
+    graceful: bool,
 }
 
 impl ForeignMember {
@@ -41,6 +43,16 @@ impl ForeignMember {
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(mut child) = self.child.take() {
+            // Closing stdin asks a script member to leave the group; a tool that ignores it is killed.
+            drop(child.stdin.take());
+            let grace = if self.graceful { 15 } else { 0 };
+            let deadline = std::time::Instant::now() + Duration::from_secs(grace);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -123,6 +135,7 @@ pub fn rdkafka_member(bootstrap: &str, topic: &str, group: &str, assignor: &str)
         stop,
         thread: Some(thread),
         child: None,
+        graceful: false,
     }
 }
 
@@ -159,21 +172,55 @@ pub fn java_member(bootstrap: &str, topic: &str, group: &str, assignor: &str) ->
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("java ConsoleConsumer starts");
+    let child = cmd.spawn().expect("java ConsoleConsumer starts");
+    // Its log4j2 configuration writes WARN and above to stderr; the exit summary comes last.
+    let benign = |line: &str| line.contains("] WARN ") || line.starts_with("Processed a total of");
+    watch_child(child, parse_console_line, benign, false)
+}
+
+/// PyKafka 2.8.0's ManagedBalancedConsumer (tests/python/pykafka_group_member.py in the testkit's PyKafka
+/// virtualenv) in `group` with `RangeProtocol` / `RoundRobinProtocol`; any log line at ERROR level, or a
+/// traceback, is recorded as an error.
+pub fn pykafka_member(bootstrap: &str, topic: &str, group: &str, assignor: &str) -> ForeignMember {
+    let python = ferrokafka_testkit::pykafka_python().expect("PyKafka virtualenv");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/pykafka_group_member.py"
+    );
+    let child = std::process::Command::new(python)
+        .args([script, bootstrap, topic, group, assignor])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("PyKafka member starts");
+    let parse = |line: &str| -> Option<(i32, i64, String)> {
+        let (partition, offset, value): (i32, i64, String) = serde_json::from_str(line).ok()?;
+        Some((partition, offset, value))
+    };
+    watch_child(child, parse, |line| line.starts_with("WARNING "), true)
+}
+
+/// Records what `child` prints: stdout lines through `parse` as messages (anything else is an error),
+/// stderr lines that are not `benign` as errors.
+fn watch_child(
+    mut child: Child,
+    parse: fn(&str) -> Option<(i32, i64, String)>,
+    benign: fn(&str) -> bool,
+    graceful: bool,
+) -> ForeignMember {
     let seen = Arc::new(Seen::default());
     let stdout = child.stdout.take().expect("stdout piped");
     let stderr = child.stderr.take().expect("stderr piped");
     let errors = {
         let seen = seen.clone();
         std::thread::spawn(move || {
-            // Its log4j2 configuration writes WARN and above to stderr; the exit summary comes last.
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let benign = line.contains("] WARN ") || line.starts_with("Processed a total of");
-                if !benign {
+                if !benign(&line) {
                     seen.errors
                         .lock()
                         .expect("lock")
-                        .push(format!("java: {line}"));
+                        .push(format!("stderr: {line}"));
                 }
             }
         })
@@ -182,13 +229,13 @@ pub fn java_member(bootstrap: &str, topic: &str, group: &str, assignor: &str) ->
         let seen = seen.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                match parse_console_line(&line) {
+                match parse(&line) {
                     Some(entry) => seen.messages.lock().expect("lock").push(entry),
                     None => seen
                         .errors
                         .lock()
                         .expect("lock")
-                        .push(format!("java stdout not understood: {line}")),
+                        .push(format!("stdout not understood: {line}")),
                 }
             }
             let _ = errors.join();
@@ -199,6 +246,7 @@ pub fn java_member(bootstrap: &str, topic: &str, group: &str, assignor: &str) ->
         stop: Arc::new(AtomicBool::new(false)),
         thread: Some(thread),
         child: Some(child),
+        graceful,
     }
 }
 
@@ -247,4 +295,12 @@ pub fn strict_assignment(mut buf: &[u8], topic: &str) -> Option<BTreeSet<i32>> {
         buf.advance(user_data as usize);
     }
     buf.is_empty().then_some(out)
+}
+
+/// The partitions of `topic` in an assignment read as PyKafka writes it (no user data): what ferrokafka's
+/// own decoder accepts.
+pub fn lenient_assignment(buf: &[u8], topic: &str) -> BTreeSet<i32> {
+    let mut with_user_data = buf.to_vec();
+    with_user_data.extend_from_slice(&[0, 0, 0, 0]);
+    strict_assignment(&with_user_data, topic).unwrap_or_default()
 }
