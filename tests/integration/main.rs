@@ -8,6 +8,7 @@ mod consumer;
 mod engines;
 mod failover;
 mod faults;
+mod group_churn;
 #[cfg(feature = "native")]
 mod interop;
 mod log_capture;
