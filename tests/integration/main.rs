@@ -10,9 +10,13 @@ mod consumer;
 mod engines;
 mod failover;
 mod faults;
+mod group_churn;
 #[cfg(feature = "native")]
 mod interop;
+mod log_capture;
 mod metadata;
+mod mixed_groups;
+mod mixed_support;
 mod offsets;
 mod producer;
 mod security;

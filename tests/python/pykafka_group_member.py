@@ -1,0 +1,42 @@
+"""A PyKafka 2.8.0 ManagedBalancedConsumer for the mixed-group tests.
+
+Usage: pykafka_group_member.py HOSTS TOPIC GROUP range|roundrobin
+Prints one JSON line [partition, offset, value] per message; stops (leaving the group) when stdin closes.
+PyKafka's own log records at WARNING and above go to stderr, one line each.
+"""
+import json
+import logging
+import sys
+import threading
+
+from pykafka import KafkaClient
+from pykafka.common import OffsetType
+from pykafka.membershipprotocol import RangeProtocol, RoundRobinProtocol
+
+
+def main():
+    hosts, topic, group, protocol = sys.argv[1:5]
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    client = KafkaClient(hosts=hosts)
+    consumer = client.topics[topic].get_balanced_consumer(
+        consumer_group=group.encode(),
+        managed=True,
+        membership_protocol={"range": RangeProtocol, "roundrobin": RoundRobinProtocol}[protocol],
+        auto_offset_reset=OffsetType.EARLIEST,
+        consumer_timeout_ms=200,
+        heartbeat_interval_ms=300,
+        auto_commit_enable=True,
+        auto_commit_interval_ms=200,
+    )
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    while not stop.is_set():
+        message = consumer.consume(block=True)
+        if message is not None:
+            print(json.dumps([message.partition_id, message.offset, message.value.decode()]), flush=True)
+    consumer.stop()
+
+
+if __name__ == "__main__":
+    main()
