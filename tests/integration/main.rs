@@ -20,3 +20,5 @@ mod mixed_support;
 mod offsets;
 mod producer;
 mod security;
+mod zk_balanced;
+mod zk_support;

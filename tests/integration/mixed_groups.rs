@@ -20,7 +20,7 @@ use crate::balanced_support::member;
 use crate::common;
 use crate::mixed_support::{lenient_assignment, strict_assignment, ForeignMember};
 
-const PARTITIONS: i32 = 6;
+pub(crate) const PARTITIONS: i32 = 6;
 const PER_PARTITION: usize = 20;
 /// The bound: the group settles within 10 s of the last join.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -124,7 +124,7 @@ fn holds(c: &BalancedConsumer, want: &BTreeSet<i32>) {
     );
 }
 
-fn produce_all(client: &KafkaClient, topic: &str) -> BTreeSet<(i32, String)> {
+pub(crate) fn produce_all(client: &KafkaClient, topic: &str) -> BTreeSet<(i32, String)> {
     let producer = client
         .topic(topic)
         .expect("topic")
@@ -150,7 +150,7 @@ fn produce_all(client: &KafkaClient, topic: &str) -> BTreeSet<(i32, String)> {
 }
 
 /// Reads with the ferrokafka member on a thread until `stop` is set.
-fn ferrokafka_reader(
+pub(crate) fn ferrokafka_reader(
     c: Arc<BalancedConsumer>,
     out: Arc<Mutex<Vec<(i32, i64, String)>>>,
     stop: Arc<AtomicBool>,

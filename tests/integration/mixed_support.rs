@@ -39,6 +39,15 @@ impl ForeignMember {
         self.seen.errors.lock().expect("lock").clone()
     }
 
+    /// Kills the member's process (-9) without letting it leave: its sessions end only by timing out.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.stop();
+    }
+
     /// Leaves the group and waits for the member's thread (and process) to end.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
@@ -182,13 +191,30 @@ pub fn java_member(bootstrap: &str, topic: &str, group: &str, assignor: &str) ->
 /// virtualenv) in `group` with `RangeProtocol` / `RoundRobinProtocol`; any log line at ERROR level, or a
 /// traceback, is recorded as an error.
 pub fn pykafka_member(bootstrap: &str, topic: &str, group: &str, assignor: &str) -> ForeignMember {
+    pykafka_script_member(&[bootstrap, topic, group, assignor])
+}
+
+/// PyKafka 2.8.0's ZooKeeper-coordinated BalancedConsumer (`managed=False`, `zookeeper_connect=zookeeper`),
+/// otherwise as [`pykafka_member`].
+pub fn pykafka_zk_member(
+    bootstrap: &str,
+    zookeeper: &str,
+    topic: &str,
+    group: &str,
+    assignor: &str,
+) -> ForeignMember {
+    pykafka_script_member(&[bootstrap, topic, group, assignor, zookeeper])
+}
+
+fn pykafka_script_member(args: &[&str]) -> ForeignMember {
     let python = ferrokafka_testkit::pykafka_python().expect("PyKafka virtualenv");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/python/pykafka_group_member.py"
     );
     let child = std::process::Command::new(python)
-        .args([script, bootstrap, topic, group, assignor])
+        .arg(script)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -87,9 +87,13 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
         &self.shared.settings.group
     }
 
-    /// This member's id in the group ("" before joining).
+    /// This member's id in the group: Kafka's ("" before joining), or in a ZooKeeper-coordinated group the
+    /// consumer id naming its `ids` znode (`"{hostname}:{uuid}"`).
     pub fn member_id(&self) -> String {
-        self.shared.lock().member_id.clone()
+        match &self.shared.zookeeper_id {
+            Some(id) => id.clone(),
+            None => self.shared.lock().member_id.clone(),
+        }
     }
 
     /// The group generation this member last joined (-1 before).

@@ -1,0 +1,83 @@
+//! Helpers of the ZooKeeper-coordinated group tests: reading PyKafka's znodes back with our own ZooKeeper
+//! session, and members of such a group.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ferrokafka::{BalancedConsumerBuilder, KafkaClient, MembershipProtocol};
+
+use crate::balanced_support::member;
+
+/// The group's znodes for one topic, as ZooKeeper holds them now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Znodes {
+    /// `ids/<consumer id>` → its data (the topic name).
+    pub ids: BTreeMap<String, Vec<u8>>,
+    /// `owners/<segment>/<leader>-<partition>` → the owner's consumer id, for the segment asked.
+    pub owners: BTreeMap<String, String>,
+}
+
+impl Znodes {
+    /// Partition ids per owner id.
+    pub fn by_owner(&self) -> BTreeMap<String, BTreeSet<i32>> {
+        let mut out: BTreeMap<String, BTreeSet<i32>> = BTreeMap::new();
+        for (slug, owner) in &self.owners {
+            let pid = slug
+                .split('-')
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_else(|| panic!("owner node {slug:?} is not <leader>-<partition>"));
+            out.entry(owner.clone()).or_default().insert(pid);
+        }
+        out
+    }
+}
+
+/// Reads `/consumers/<group>/ids/*` and `/consumers/<group>/owners/<segment>/*`.
+pub fn znodes(zookeeper: &str, group: &str, segment: &str) -> Znodes {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let zk = zookeeper_client::Client::connect(zookeeper)
+            .await
+            .expect("test's ZooKeeper session");
+        let mut out = Znodes::default();
+        let ids = format!("/consumers/{group}/ids");
+        for id in zk.list_children(&ids).await.unwrap_or_default() {
+            if let Ok((data, _)) = zk.get_data(&format!("{ids}/{id}")).await {
+                out.ids.insert(id, data);
+            }
+        }
+        let owners = format!("/consumers/{group}/owners/{segment}");
+        for slug in zk.list_children(&owners).await.unwrap_or_default() {
+            if let Ok((data, _)) = zk.get_data(&format!("{owners}/{slug}")).await {
+                out.owners
+                    .insert(slug, String::from_utf8(data).expect("owner id is text"));
+            }
+        }
+        out
+    })
+}
+
+/// The owners segment PyKafka 2.8 writes under Python 3: the repr of the topic's bytes name.
+pub fn py3_segment(topic: &str) -> String {
+    format!("b'{topic}'")
+}
+
+/// A member of a ZooKeeper-coordinated group, with the short backoffs of these tests.
+pub fn zk_member(
+    client: &KafkaClient,
+    zookeeper: &str,
+    topic: &str,
+    group: &str,
+    rdkafka: bool,
+    protocol: MembershipProtocol,
+) -> BalancedConsumerBuilder {
+    member(client, topic, group, rdkafka)
+        .managed(false)
+        .zookeeper_connect(zookeeper)
+        .membership_protocol(protocol)
+        .rebalance_backoff_ms(500)
+        .rebalance_max_retries(10)
+}
