@@ -21,7 +21,7 @@ use crate::common;
 use crate::mixed_support::{lenient_assignment, strict_assignment, ForeignMember};
 
 pub(crate) const PARTITIONS: i32 = 6;
-const PER_PARTITION: usize = 20;
+pub(crate) const PER_PARTITION: usize = 20;
 /// The bound: the group settles within 10 s of the last join.
 const SETTLE: Duration = Duration::from_secs(10);
 
