@@ -240,6 +240,14 @@ impl BalancedConsumer {
         self.group.generation_id()
     }
 
+    /// Ends a ZooKeeper-coordinated member's session from outside (tests of the expiry path). Only with
+    /// the hidden `testing` feature.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn kill_zookeeper_session(&self) -> Result<()> {
+        self.group.kill_zookeeper_session()
+    }
+
     /// Join the group, get partitions, start consuming them, and heartbeat in the background. No-op when
     /// running. Unlike PyKafka (which logs and swallows), a failure is returned.
     pub fn start(&self) -> Result<()> {

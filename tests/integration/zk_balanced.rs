@@ -482,3 +482,72 @@ fn the_client_zookeeper_hosts_is_the_fallback() {
     assert_eq!(drain(&c, 100).len(), 6);
     c.stop().expect("stop");
 }
+
+/// A member's ZooKeeper session ended from outside (as by a partition longer than the session timeout): it
+/// notices, registers again under the same consumer id with a new session, reclaims PyKafka's share, and the
+/// group reads on with every message once. Then a member dropped without `stop`: its partitions move.
+#[test]
+fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
+    let cluster = shared_kafka39_zk();
+    let zk = zookeeper(cluster);
+    let client = common::client(cluster);
+    let (n, per) = (4, 5);
+    let topic = filled_topic(cluster, &client, n, per);
+    let group = unique_name("zk-expiry");
+    crate::log_capture::install();
+    let protocol = MembershipProtocol::Range;
+    let build = || {
+        zk_member(&client, &zk, &topic, &group, false, protocol)
+            .build()
+            .expect("ZooKeeper member starts")
+    };
+    let (a, b) = (build(), build());
+    settled(&[&a, &b], n);
+    let ids = vec![a.member_id(), b.member_id()];
+    let split = |o: &BTreeMap<String, BTreeSet<i32>>| {
+        complete_split(o, 2, n)
+            && ids
+                .iter()
+                .all(|id| o.get(id) == Some(&expected(&client, &topic, &ids, id, protocol)))
+    };
+    let before = znodes_settle(&client, &zk, &group, &topic, SETTLE, split);
+    let old_session = before.sessions[&ids[1]];
+
+    b.kill_zookeeper_session()
+        .expect("session taken over and closed");
+    let after = znodes_settle(&client, &zk, &group, &topic, Duration::from_secs(30), |o| {
+        split(o)
+            && znodes(&zk, &group, &py3_segment(&topic))
+                .sessions
+                .get(&ids[1])
+                .is_some_and(|s| *s != old_session)
+    });
+    assert_ne!(
+        after.sessions[&ids[1]], old_session,
+        "registered again with a new session"
+    );
+    let noticed = crate::log_capture::mentioning(&group);
+    assert!(
+        noticed
+            .iter()
+            .any(|w| w.contains("ZooKeeper session ended")),
+        "the expiry was noticed: {noticed:?}"
+    );
+    let sets = settled(&[&a, &b], n);
+    let mut seen = BTreeSet::new();
+    for (c, mine) in [(&a, &sets[0]), (&b, &sets[1])] {
+        for (p, o) in drain(c, n as usize * per) {
+            assert!(mine.contains(&p), "read partition {p} it does not own");
+            assert!(seen.insert((p, o)), "({p}, {o}) read twice");
+        }
+    }
+    assert_eq!(seen.len(), n as usize * per, "every message once");
+
+    drop(b);
+    let all: BTreeSet<i32> = (0..n).collect();
+    znodes_settle(&client, &zk, &group, &topic, SETTLE, |o| {
+        o.len() == 1 && o.get(&ids[0]) == Some(&all)
+    });
+    assert_eq!(settled(&[&a], n)[0], all);
+    a.stop().expect("stop");
+}

@@ -12,6 +12,8 @@ use crate::balanced_support::member;
 pub struct Znodes {
     /// `ids/<consumer id>` → its data (the topic name).
     pub ids: BTreeMap<String, Vec<u8>>,
+    /// `ids/<consumer id>` → the ZooKeeper session that owns the ephemeral node.
+    pub sessions: BTreeMap<String, i64>,
     /// `owners/<segment>/<leader>-<partition>` → the owner's consumer id, for the segment asked.
     pub owners: BTreeMap<String, String>,
 }
@@ -45,7 +47,8 @@ pub fn znodes(zookeeper: &str, group: &str, segment: &str) -> Znodes {
         let mut out = Znodes::default();
         let ids = format!("/consumers/{group}/ids");
         for id in zk.list_children(&ids).await.unwrap_or_default() {
-            if let Ok((data, _)) = zk.get_data(&format!("{ids}/{id}")).await {
+            if let Ok((data, stat)) = zk.get_data(&format!("{ids}/{id}")).await {
+                out.sessions.insert(id.clone(), stat.ephemeral_owner);
                 out.ids.insert(id, data);
             }
         }

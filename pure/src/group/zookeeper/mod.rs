@@ -98,17 +98,11 @@ impl ZkMembership {
         }
     }
 
-    /// `Ok(true)` when a watched node changed or the session ended since the last rebalance: rebalance now.
+    /// True when a watched node changed or the session ended since the last rebalance: rebalance now.
     pub fn needs_rebalance(&mut self) -> bool {
         match &self.session {
             None => true,
-            Some(s) if s.is_terminated() => {
-                tracing::warn!(group = %self.config.group, consumer_id = %self.consumer_id,
-                    "ZooKeeper session ended; registering again");
-                self.session = None;
-                true
-            }
-            Some(s) => s.take_changed(),
+            Some(s) => s.is_terminated() || s.take_changed(),
         }
     }
 
@@ -147,10 +141,33 @@ impl ZkMembership {
         }
     }
 
+    /// Ends this member's ZooKeeper session from outside, as a network partition longer than the session
+    /// timeout would (Curator's "kill session": another connection takes the session over and closes it).
+    /// For tests of the expiry path only.
+    #[cfg(feature = "unstable-internals")]
+    pub async fn kill_session(&self) -> Result<(), Error> {
+        let Some(s) = &self.session else {
+            return Ok(());
+        };
+        let thief = Client::connector()
+            .with_session(s.client.session().clone())
+            .with_session_timeout(session::SESSION_TIMEOUT)
+            .with_connection_timeout(self.config.connection_timeout)
+            .connect(&self.config.hosts)
+            .await
+            .map_err(|e| unavailable(&self.config.hosts, format!("taking the session over: {e}")))?;
+        drop(thief);
+        Ok(())
+    }
+
     /// The session's client, connecting, creating the owners path, registering and watching if needed.
     async fn live_client(&mut self) -> Result<Client, Error> {
-        if let Some(s) = self.session.as_ref().filter(|s| !s.is_terminated()) {
-            return Ok(s.client.clone());
+        match &self.session {
+            Some(s) if !s.is_terminated() => return Ok(s.client.clone()),
+            // PyKafka (kazoo) reconnects with a new session; its ephemeral nodes are gone with the old one.
+            Some(_) => tracing::warn!(group = %self.config.group, consumer_id = %self.consumer_id,
+                "ZooKeeper session ended; registering again"),
+            None => {}
         }
         self.session = None;
         let session = Session::connect(&self.config.hosts, self.config.connection_timeout).await?;
