@@ -551,3 +551,88 @@ fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
     assert_eq!(settled(&[&a], n)[0], all);
     a.stop().expect("stop");
 }
+
+/// Another participant's owner nodes that never go away: the claim is retried `rebalance_max_retries` times
+/// with `i × rebalance_backoff_ms` between attempts, then `build()` fails with `PartitionOwned` naming the
+/// partition and its owner.
+#[test]
+fn a_partition_owned_by_another_fails_after_the_retries() {
+    let cluster = shared_kafka39_zk();
+    let zk = zookeeper(cluster);
+    let client = common::client(cluster);
+    let topic = unique_name("zk-owned");
+    cluster.create_topic(&topic, 2).expect("create topic");
+    let group = unique_name("zk-owned-group");
+    let leaders: BTreeMap<i32, i32> = client
+        .topic(&topic)
+        .expect("topic")
+        .partitions()
+        .values()
+        .map(|p| (p.id, p.leader))
+        .collect();
+    // A squatter, registered with PyKafka's layout from the test's own session, owning both partitions.
+    let squatter = "~squatter";
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let session = rt.block_on(async {
+        let zk = zookeeper_client::Client::connect(&zk)
+            .await
+            .expect("session");
+        let persistent = zookeeper_client::CreateMode::Persistent
+            .with_acls(zookeeper_client::Acls::anyone_all());
+        let ephemeral =
+            zookeeper_client::CreateMode::Ephemeral.with_acls(zookeeper_client::Acls::anyone_all());
+        let owners = format!("/consumers/{group}/owners/{}", py3_segment(&topic));
+        let ids = format!("/consumers/{group}/ids");
+        zk.mkdir(&owners, &persistent).await.expect("owners path");
+        zk.mkdir(&ids, &persistent).await.expect("ids path");
+        zk.create(&format!("{ids}/{squatter}"), topic.as_bytes(), &ephemeral)
+            .await
+            .expect("squatter registers");
+        for (p, leader) in &leaders {
+            zk.create(
+                &format!("{owners}/{leader}-{p}"),
+                squatter.as_bytes(),
+                &ephemeral,
+            )
+            .await
+            .expect("squatter owns");
+        }
+        zk
+    });
+    let started = Instant::now();
+    let got = client
+        .topic(&topic)
+        .expect("topic")
+        .balanced_consumer(&group)
+        .managed(false)
+        .zookeeper_connect(zk.clone())
+        .rebalance_max_retries(3)
+        .rebalance_backoff_ms(300)
+        .build();
+    let took = started.elapsed();
+    match got {
+        Err(Error::PartitionOwned {
+            group: g,
+            topic: t,
+            partition,
+            owner,
+        }) => {
+            assert_eq!((g.as_str(), t.as_str()), (group.as_str(), topic.as_str()));
+            assert!(leaders.contains_key(&partition));
+            assert_eq!(owner, squatter);
+        }
+        other => panic!("expected PartitionOwned, got {other:?}"),
+    }
+    // PyKafka's schedule: after failed attempt i (from 0) sleep i × backoff, the last one raises: 0 + 300 ms.
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+    // The failed member cleaned up: only the squatter is registered.
+    let nodes = znodes(&zk, &group, &py3_segment(&topic));
+    assert_eq!(nodes.ids.keys().collect::<Vec<_>>(), vec![squatter]);
+    drop(session);
+}

@@ -149,15 +149,28 @@ impl ZkMembership {
         let Some(s) = &self.session else {
             return Ok(());
         };
-        let thief = Client::connector()
-            .with_session(s.client.session().clone())
-            .with_session_timeout(session::SESSION_TIMEOUT)
-            .with_connection_timeout(self.config.connection_timeout)
-            .connect(&self.config.hosts)
-            .await
-            .map_err(|e| unavailable(&self.config.hosts, format!("taking the session over: {e}")))?;
-        drop(thief);
-        Ok(())
+        // The member's own client reconnects and takes the session back while the thief connects; a few
+        // tries get one thief through, and its close ends the session for both.
+        let mut last = None;
+        for _ in 0..5 {
+            let thief = Client::connector()
+                .with_session(s.client.session().clone())
+                .with_session_timeout(session::SESSION_TIMEOUT)
+                .with_connection_timeout(Duration::from_secs(2))
+                .connect(&self.config.hosts)
+                .await;
+            match thief {
+                Ok(thief) => {
+                    drop(thief);
+                    return Ok(());
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(unavailable(
+            &self.config.hosts,
+            format!("taking the session over: {last:?}"),
+        ))
     }
 
     /// The session's client, connecting, creating the owners path, registering and watching if needed.
