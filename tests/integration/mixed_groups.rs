@@ -149,8 +149,58 @@ pub(crate) fn produce_all(client: &KafkaClient, topic: &str) -> BTreeSet<(i32, S
     sent
 }
 
+/// What the two members of a mixed cell read of what was produced.
+pub(crate) struct Reads {
+    pub sent: BTreeSet<(i32, String)>,
+    pub ours: Vec<(i32, i64, String)>,
+    pub theirs: Vec<(i32, i64, String)>,
+    /// Whether as many messages as were sent arrived within 60 s.
+    pub complete: bool,
+}
+
+/// Produces the cell's messages, reads them with both members until as many arrived (and 2 s more, so a
+/// message read twice shows), then stops ferrokafka's member first (its final commit belongs to the
+/// generation both read in) and the other.
+pub(crate) fn produce_and_read(
+    client: &KafkaClient,
+    topic: &str,
+    ours: BalancedConsumer,
+    theirs: &mut ForeignMember,
+) -> Reads {
+    let sent = produce_all(client, topic);
+    let ours = Arc::new(ours);
+    let ours_read = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = ferrokafka_reader(ours.clone(), ours_read.clone(), stop.clone());
+    let complete = common::eventually(Duration::from_secs(60), || {
+        let n = ours_read.lock().expect("lock").len() + theirs.messages().len();
+        (n >= sent.len()).then_some(())
+    })
+    .is_some();
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::SeqCst);
+    reader.join().expect("ferrokafka reader");
+    ours.stop().expect("ferrokafka member stops");
+    theirs.stop();
+    let ours_read = ours_read.lock().expect("lock").clone();
+    Reads {
+        sent,
+        ours: ours_read,
+        theirs: theirs.messages(),
+        complete,
+    }
+}
+
+/// PyKafka's protocol name of an assignor.
+pub(crate) fn assignor_name(protocol: MembershipProtocol) -> &'static str {
+    match protocol {
+        MembershipProtocol::Range => "range",
+        MembershipProtocol::RoundRobin => "roundrobin",
+    }
+}
+
 /// Reads with the ferrokafka member on a thread until `stop` is set.
-pub(crate) fn ferrokafka_reader(
+fn ferrokafka_reader(
     c: Arc<BalancedConsumer>,
     out: Arc<Mutex<Vec<(i32, i64, String)>>>,
     stop: Arc<AtomicBool>,
@@ -184,10 +234,7 @@ fn run(other: Other, protocol: MembershipProtocol, order: Order, rdkafka_engine:
         .create_topic(&topic, PARTITIONS)
         .expect("create topic");
     let group = unique_name("mixed-group");
-    let assignor = match protocol {
-        MembershipProtocol::Range => "range",
-        MembershipProtocol::RoundRobin => "roundrobin",
-    };
+    let assignor = assignor_name(protocol);
     eprintln!(
         "--- {other:?} {assignor} {order:?} ferrokafka rdkafka={rdkafka_engine}: group {group}"
     );
@@ -243,24 +290,12 @@ fn run(other: Other, protocol: MembershipProtocol, order: Order, rdkafka_engine:
     );
     holds(&ours, &our_parts);
 
-    let sent = produce_all(&client, &topic);
-    let ours = Arc::new(ours);
-    let ours_read = Arc::new(Mutex::new(Vec::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = ferrokafka_reader(ours.clone(), ours_read.clone(), stop.clone());
-    let all_read = common::eventually(Duration::from_secs(60), || {
-        let n = ours_read.lock().expect("lock").len() + theirs.messages().len();
-        (n >= sent.len()).then_some(())
-    });
-    // Anything read twice would arrive soon after the last message.
-    std::thread::sleep(Duration::from_secs(2));
-    stop.store(true, Ordering::SeqCst);
-    reader.join().expect("ferrokafka reader");
-    // ferrokafka leaves first: its final commit belongs to the generation both members read in.
-    ours.stop().expect("ferrokafka member stops");
-    theirs.stop();
-    let ours_read = ours_read.lock().expect("lock").clone();
-    let theirs_read = theirs.messages();
+    let Reads {
+        sent,
+        ours: ours_read,
+        theirs: theirs_read,
+        complete: all_read,
+    } = produce_and_read(&client, &topic, ours, &mut theirs);
     eprintln!(
         "    settled in {settle_time:?}; ferrokafka read {}, {other:?} read {}, sent {}",
         ours_read.len(),
@@ -268,7 +303,7 @@ fn run(other: Other, protocol: MembershipProtocol, order: Order, rdkafka_engine:
         sent.len()
     );
     assert!(
-        all_read.is_some(),
+        all_read,
         "not everything was read: ours {}, theirs {}",
         ours_read.len(),
         theirs_read.len()

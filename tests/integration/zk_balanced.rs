@@ -5,8 +5,6 @@
 //! in both join orders and both assignors; an unreachable ZooKeeper is a typed error within the timeout.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ferrokafka::{Error, KafkaClient, MembershipProtocol};
@@ -14,7 +12,9 @@ use ferrokafka_testkit::{shared_kafka39_zk, unique_name, KafkaCluster};
 
 use crate::balanced_support::{drain, engines, expected, filled_topic, settled};
 use crate::common;
-use crate::mixed_groups::{ferrokafka_reader, produce_all, PARTITIONS, PER_PARTITION};
+use crate::mixed_groups::{
+    assignor_name, produce_all, produce_and_read, Reads, PARTITIONS, PER_PARTITION,
+};
 use crate::mixed_support::{pykafka_zk_member, ForeignMember};
 use crate::zk_support::{py3_segment, zk_member, znodes, Znodes};
 
@@ -234,10 +234,7 @@ fn mixed(protocol: MembershipProtocol, order: Order, rdkafka: bool) {
         .create_topic(&topic, PARTITIONS)
         .expect("create topic");
     let group = unique_name("zk-mixed-group");
-    let assignor = match protocol {
-        MembershipProtocol::Range => "range",
-        MembershipProtocol::RoundRobin => "roundrobin",
-    };
+    let assignor = assignor_name(protocol);
     eprintln!(
         "--- PyKafka(zookeeper) {assignor} {order:?} ferrokafka rdkafka={rdkafka}: group {group}"
     );
@@ -303,23 +300,13 @@ fn mixed(protocol: MembershipProtocol, order: Order, rdkafka: bool) {
         ours.partitions()
     );
 
-    let sent = produce_all(&client, &topic);
-    let ours = Arc::new(ours);
-    let ours_read = Arc::new(Mutex::new(Vec::new()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let reader = ferrokafka_reader(ours.clone(), ours_read.clone(), stop.clone());
-    let all_read = common::eventually(Duration::from_secs(60), || {
-        let n = ours_read.lock().expect("lock").len() + theirs.messages().len();
-        (n >= sent.len()).then_some(())
-    });
-    std::thread::sleep(Duration::from_secs(2));
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    reader.join().expect("ferrokafka reader");
-    ours.stop().expect("ferrokafka member stops");
     let mut theirs = theirs;
-    theirs.stop();
-    let ours_read = ours_read.lock().expect("lock").clone();
-    let theirs_read = theirs.messages();
+    let Reads {
+        sent,
+        ours: ours_read,
+        theirs: theirs_read,
+        complete: all_read,
+    } = produce_and_read(&client, &topic, ours, &mut theirs);
     let read = ours_read.len() + theirs_read.len();
     let mut seen = BTreeSet::new();
     let mut duplicates = 0;
@@ -345,7 +332,7 @@ fn mixed(protocol: MembershipProtocol, order: Order, rdkafka: bool) {
         seen.len(),
         sent.len()
     );
-    assert!(all_read.is_some(), "not everything was read");
+    assert!(all_read, "not everything was read");
     assert!(
         settle_time < SETTLE + Duration::from_secs(1),
         "{settle_time:?}"
@@ -635,4 +622,67 @@ fn a_partition_owned_by_another_fails_after_the_retries() {
     let nodes = znodes(&zk, &group, &py3_segment(&topic));
     assert_eq!(nodes.ids.keys().collect::<Vec<_>>(), vec![squatter]);
     drop(session);
+}
+
+/// The options the ZooKeeper kind shares with the managed one act the same: the post-rebalance callback gets
+/// the old and new held offsets, and a joining member makes the first one commit before it gives partitions
+/// up, so the callback's new offsets are where the committed ones put the consumer.
+#[test]
+fn post_rebalance_callback_sees_the_committed_positions() {
+    let cluster = shared_kafka39_zk();
+    let zk = zookeeper(cluster);
+    let client = common::client(cluster);
+    let (n, per) = (2, 5);
+    let topic = filled_topic(cluster, &client, n, per);
+    let group = unique_name("zk-callback");
+    type Call = (BTreeMap<i32, i64>, BTreeMap<i32, i64>);
+    let calls: std::sync::Arc<std::sync::Mutex<Vec<Call>>> = Default::default();
+    let record = calls.clone();
+    let a = zk_member(
+        &client,
+        &zk,
+        &topic,
+        &group,
+        false,
+        MembershipProtocol::Range,
+    )
+    .post_rebalance_callback(move |old, new| {
+        record
+            .lock()
+            .expect("lock")
+            .push((old.clone(), new.clone()));
+        None
+    })
+    .build()
+    .expect("member starts");
+    assert_eq!(drain(&a, 100).len(), n as usize * per);
+    let b = zk_member(
+        &client,
+        &zk,
+        &topic,
+        &group,
+        false,
+        MembershipProtocol::Range,
+    )
+    .build()
+    .expect("second member starts");
+    let sets = settled(&[&a, &b], n);
+    let calls = calls.lock().expect("lock").clone();
+    assert_eq!(calls.len(), 2, "one call per partition change: {calls:?}");
+    let (old, new) = &calls[1];
+    let last = per as i64 - 1;
+    assert_eq!(*old, (0..n).map(|p| (p, last)).collect::<BTreeMap<_, _>>());
+    assert_eq!(
+        *new,
+        sets[0]
+            .iter()
+            .map(|p| (*p, last))
+            .collect::<BTreeMap<_, _>>()
+    );
+    assert!(
+        drain(&b, 100).is_empty(),
+        "b resumes at the committed offsets"
+    );
+    b.stop().expect("stop");
+    a.stop().expect("stop");
 }
