@@ -21,4 +21,5 @@ mod offsets;
 mod producer;
 mod security;
 mod zk_balanced;
+mod zk_mixed;
 mod zk_support;

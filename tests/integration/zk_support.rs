@@ -2,10 +2,13 @@
 //! session, and members of such a group.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use ferrokafka::{BalancedConsumerBuilder, KafkaClient, MembershipProtocol};
+use ferrokafka_testkit::KafkaCluster;
 
 use crate::balanced_support::member;
+use crate::common;
 
 /// The group's znodes for one topic, as ZooKeeper holds them now.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,4 +86,59 @@ pub fn zk_member(
         .membership_protocol(protocol)
         .rebalance_backoff_ms(500)
         .rebalance_max_retries(10)
+}
+
+/// The bound: the group settles within 10 s of the last join.
+pub const SETTLE: Duration = Duration::from_secs(10);
+
+/// The ZooKeeper of the ZooKeeper-mode cluster.
+pub fn zookeeper(cluster: &KafkaCluster) -> String {
+    cluster
+        .zookeeper_connect()
+        .expect("the ZooKeeper-mode cluster names its ZooKeeper")
+}
+
+/// Waits until ZooKeeper holds `want` (owner id → partitions) with every owner node named
+/// `<leader>-<partition>` after the partition's leader; returns the znodes.
+pub fn znodes_settle(
+    client: &KafkaClient,
+    zk: &str,
+    group: &str,
+    topic: &str,
+    within: Duration,
+    want: impl Fn(&BTreeMap<String, BTreeSet<i32>>) -> bool,
+) -> Znodes {
+    let mut last = Znodes::default();
+    let got = common::eventually(within, || {
+        last = znodes(zk, group, &py3_segment(topic));
+        want(&last.by_owner()).then(|| last.clone())
+    });
+    let nodes = got.unwrap_or_else(|| panic!("ZooKeeper never held the expected owners: {last:?}"));
+    let leaders: BTreeMap<i32, i32> = client
+        .topic(topic)
+        .expect("topic")
+        .partitions()
+        .values()
+        .map(|p| (p.id, p.leader))
+        .collect();
+    for slug in nodes.owners.keys() {
+        let pid: i32 = slug
+            .split('-')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .expect("slug");
+        assert_eq!(
+            *slug,
+            format!("{}-{pid}", leaders[&pid]),
+            "owner node named after the leader"
+        );
+    }
+    nodes
+}
+
+/// `members` owners holding every one of the `n` partitions once.
+pub fn complete_split(owners: &BTreeMap<String, BTreeSet<i32>>, members: usize, n: i32) -> bool {
+    let total: usize = owners.values().map(BTreeSet::len).sum();
+    let union: BTreeSet<i32> = owners.values().flatten().copied().collect();
+    owners.len() == members && total == n as usize && union == (0..n).collect()
 }
