@@ -14,13 +14,12 @@ use ferrokafka_testkit::{shared_kafka39_zk, unique_name};
 use crate::balanced_support::{drain, engines, expected, filled_topic, settled};
 use crate::common;
 use crate::zk_support::{
-    complete_split, py3_segment, zk_member, znodes, znodes_settle, zookeeper, SETTLE,
+    complete_split, leaders, py3_segment, zk_cluster, zk_member, znodes, znodes_settle, zookeeper,
+    SETTLE,
 };
 
 fn split_of_two(protocol: MembershipProtocol, rdkafka: bool) {
-    let cluster = shared_kafka39_zk();
-    let zk = zookeeper(cluster);
-    let client = common::client(cluster);
+    let (cluster, zk, client) = zk_cluster();
     let (n, per) = (5, 10);
     let topic = filled_topic(cluster, &client, n, per);
     let group = unique_name("zk-group");
@@ -181,9 +180,7 @@ fn the_client_zookeeper_hosts_is_the_fallback() {
 /// group reads on with every message once. Then a member dropped without `stop`: its partitions move.
 #[test]
 fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
-    let cluster = shared_kafka39_zk();
-    let zk = zookeeper(cluster);
-    let client = common::client(cluster);
+    let (cluster, zk, client) = zk_cluster();
     let (n, per) = (4, 5);
     let topic = filled_topic(cluster, &client, n, per);
     let group = unique_name("zk-expiry");
@@ -250,19 +247,11 @@ fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
 /// partition and its owner.
 #[test]
 fn a_partition_owned_by_another_fails_after_the_retries() {
-    let cluster = shared_kafka39_zk();
-    let zk = zookeeper(cluster);
-    let client = common::client(cluster);
+    let (cluster, zk, client) = zk_cluster();
     let topic = unique_name("zk-owned");
     cluster.create_topic(&topic, 2).expect("create topic");
     let group = unique_name("zk-owned-group");
-    let leaders: BTreeMap<i32, i32> = client
-        .topic(&topic)
-        .expect("topic")
-        .partitions()
-        .values()
-        .map(|p| (p.id, p.leader))
-        .collect();
+    let leaders = leaders(&client, &topic);
     // A squatter, registered with PyKafka's layout from the test's own session, owning both partitions.
     let squatter = "~squatter";
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -335,9 +324,7 @@ fn a_partition_owned_by_another_fails_after_the_retries() {
 /// up, so the callback's new offsets are where the committed ones put the consumer.
 #[test]
 fn post_rebalance_callback_sees_the_committed_positions() {
-    let cluster = shared_kafka39_zk();
-    let zk = zookeeper(cluster);
-    let client = common::client(cluster);
+    let (cluster, zk, client) = zk_cluster();
     let (n, per) = (2, 5);
     let topic = filled_topic(cluster, &client, n, per);
     let group = unique_name("zk-callback");

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use ferrokafka::MembershipProtocol;
-use ferrokafka_testkit::{shared_kafka39_zk, unique_name};
+use ferrokafka_testkit::unique_name;
 
 use crate::balanced_support::expected;
 use crate::common;
@@ -17,7 +17,7 @@ use crate::mixed_groups::{
 };
 use crate::mixed_support::{pykafka_zk_member, ForeignMember};
 use crate::zk_support::{
-    complete_split, py3_segment, zk_member, znodes, znodes_settle, zookeeper, SETTLE,
+    complete_split, py3_segment, zk_cluster, zk_member, znodes, znodes_settle, SETTLE,
 };
 
 /// What PyKafka 2.8 logs when a rebalance replaces its internal SimpleConsumer: the old consumer's fetcher
@@ -40,9 +40,7 @@ enum Order {
 
 /// One mixed cell: a ferrokafka member and PyKafka 2.8.0's ZooKeeper BalancedConsumer in one group.
 fn mixed(protocol: MembershipProtocol, order: Order, rdkafka: bool) {
-    let cluster = shared_kafka39_zk();
-    let zk = zookeeper(cluster);
-    let client = common::client(cluster);
+    let (cluster, zk, client) = zk_cluster();
     let topic = unique_name("zk-mixed");
     cluster
         .create_topic(&topic, PARTITIONS)
@@ -210,9 +208,7 @@ mixed_cells! {
 /// ferrokafka member takes every partition.
 #[test]
 fn a_member_whose_session_is_lost_loses_its_partitions() {
-    let cluster = shared_kafka39_zk();
-    let zk = zookeeper(cluster);
-    let client = common::client(cluster);
+    let (cluster, zk, client) = zk_cluster();
     let topic = unique_name("zk-lost");
     cluster
         .create_topic(&topic, PARTITIONS)

@@ -91,6 +91,23 @@ pub fn zk_member(
 /// The bound: the group settles within 10 s of the last join.
 pub const SETTLE: Duration = Duration::from_secs(10);
 
+/// The shared Kafka 3.9 cluster on ZooKeeper, its ZooKeeper host string, and a client.
+pub fn zk_cluster() -> (&'static KafkaCluster, String, KafkaClient) {
+    let cluster = ferrokafka_testkit::shared_kafka39_zk();
+    (cluster, zookeeper(cluster), common::client(cluster))
+}
+
+/// Partition id → leader broker id.
+pub fn leaders(client: &KafkaClient, topic: &str) -> BTreeMap<i32, i32> {
+    client
+        .topic(topic)
+        .expect("topic")
+        .partitions()
+        .values()
+        .map(|p| (p.id, p.leader))
+        .collect()
+}
+
 /// The ZooKeeper of the ZooKeeper-mode cluster.
 pub fn zookeeper(cluster: &KafkaCluster) -> String {
     cluster
@@ -114,13 +131,7 @@ pub fn znodes_settle(
         want(&last.by_owner()).then(|| last.clone())
     });
     let nodes = got.unwrap_or_else(|| panic!("ZooKeeper never held the expected owners: {last:?}"));
-    let leaders: BTreeMap<i32, i32> = client
-        .topic(topic)
-        .expect("topic")
-        .partitions()
-        .values()
-        .map(|p| (p.id, p.leader))
-        .collect();
+    let leaders = leaders(client, topic);
     for slug in nodes.owners.keys() {
         let pid: i32 = slug
             .split('-')
