@@ -1,5 +1,6 @@
 //! `topic.balanced_consumer(group)`: PyKafka's `ManagedBalancedConsumer` — a consumer in a Kafka-managed
-//! group that gets its share of the topic's partitions and follows rebalances.
+//! group that gets its share of the topic's partitions and follows rebalances; with `.managed(false)`,
+//! PyKafka's ZooKeeper-coordinated `BalancedConsumer` (same znodes and assignment as PyKafka's members).
 //!
 //! Design (as PyKafka): the group logic is ferrokafka's own (the pure engine's group consumer, behind its
 //! front door) for both engines, and the consumer that reads the assigned partitions is a [`SimpleConsumer`]
@@ -99,7 +100,20 @@ impl BalancedConsumerBuilder {
         rebalance_timeout_ms: i64;
         /// Range (default) or RoundRobin.
         membership_protocol: MembershipProtocol;
+        /// Kafka-managed group (true, the default) or PyKafka's ZooKeeper-coordinated `BalancedConsumer`
+        /// (false; needs a ZooKeeper-mode cluster, so Kafka 3.x or older).
+        managed: bool;
+        /// How long an unmanaged group waits for ZooKeeper (6000 ms), then fails with
+        /// `Error::ZooKeeperUnavailable`.
+        zookeeper_connection_timeout_ms: i64;
     }}
+
+    /// The ZooKeeper ensemble of an unmanaged group (`"host:port[,host:port][/chroot]"`). Unset, the client's
+    /// `zookeeper_hosts` is used, then `127.0.0.1:2181` (PyKafka's `zookeeper_connect or zookeeper_hosts`).
+    pub fn zookeeper_connect(mut self, hosts: impl Into<String>) -> Self {
+        self.group.zookeeper_connect = Some(hosts.into());
+        self
+    }
 
     /// PyKafka's `deserializer(value, key) -> (value, key)`, applied in `consume`.
     pub fn deserializer<F>(mut self, f: F) -> Self
@@ -224,6 +238,14 @@ impl BalancedConsumer {
     /// The group generation this member last joined (-1 before).
     pub fn generation_id(&self) -> i32 {
         self.group.generation_id()
+    }
+
+    /// Ends a ZooKeeper-coordinated member's session from outside (tests of the expiry path). Only with
+    /// the hidden `testing` feature.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn kill_zookeeper_session(&self) -> Result<()> {
+        self.group.kill_zookeeper_session()
     }
 
     /// Join the group, get partitions, start consuming them, and heartbeat in the background. No-op when

@@ -245,6 +245,21 @@ pub enum Error {
         /// librdkafka's description.
         message: String,
     },
+    /// The ZooKeeper ensemble of an unmanaged balanced consumer did not answer in time, or its session
+    /// could not be (re)established.
+    #[error("ZooKeeper {hosts} unavailable: {reason}")]
+    ZooKeeperUnavailable { hosts: String, reason: String },
+    /// PyKafka's `PartitionOwnedError`: another member of a ZooKeeper-coordinated group still owned the
+    /// partition after `rebalance_max_retries` attempts.
+    #[error(
+        "partition {partition} of topic {topic:?} is still owned by {owner:?} in group {group:?}"
+    )]
+    PartitionOwned {
+        group: String,
+        topic: String,
+        partition: i32,
+        owner: String,
+    },
     /// Any other failure, with what was being done (PyKafka's plain `KafkaException`).
     #[error("{0}")]
     Other(String),

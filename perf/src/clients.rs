@@ -239,37 +239,5 @@ pub fn pykafka(
 
 /// A virtualenv with PyKafka 2.8.0 (from PyPI) under the build's target directory; its `python`.
 pub fn pykafka_python() -> Result<PathBuf, Error> {
-    let venv = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/perf-venv"));
-    let python = venv.join("bin").join("python");
-    let has_pykafka = |python: &Path| {
-        Command::new(python)
-            .args(["-c", "import pykafka"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if has_pykafka(&python) {
-        return Ok(python);
-    }
-    let run = |cmd: &mut Command, what: &str| -> Result<(), Error> {
-        let out = cmd
-            .output()
-            .map_err(|e| Error::Other(format!("{what}: {e}")))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(Error::Other(format!(
-                "{what} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )))
-        }
-    };
-    run(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv",
-    )?;
-    run(
-        Command::new(&python).args(["-m", "pip", "install", "-q", "pykafka==2.8.0"]),
-        "pip install pykafka==2.8.0",
-    )?;
-    Ok(python)
+    ferrokafka_testkit::pykafka_python().map_err(|e| Error::Other(format!("PyKafka: {e}")))
 }

@@ -23,6 +23,7 @@ pub mod maven;
 mod node;
 mod ports;
 mod process;
+mod python;
 mod sasl;
 mod shared;
 mod timings;
@@ -36,6 +37,7 @@ pub use config::{KafkaConfig, KafkaVersion, Listener};
 pub use error::{Result, TestkitError};
 pub use ports::free_port;
 pub use process::pid_alive;
+pub use python::{pykafka_python, PYKAFKA_VERSION};
 pub use sasl::{SaslMechanism, SaslUser};
 pub use shared::{
     shared_kafka11, shared_kafka28, shared_kafka39, shared_kafka39_zk, shared_kafka4, unique_name,

@@ -10,11 +10,18 @@ mod consumer;
 mod engines;
 mod failover;
 mod faults;
+mod group_churn;
 #[cfg(feature = "native")]
 mod interop;
 mod legacy;
 mod legacy_support;
+mod log_capture;
 mod metadata;
+mod mixed_groups;
+mod mixed_support;
 mod offsets;
 mod producer;
 mod security;
+mod zk_balanced;
+mod zk_mixed;
+mod zk_support;

@@ -76,7 +76,9 @@ fn coordinator_and_groups(cluster: &KafkaCluster) {
     commit_and_fetch_on_the_offsets_channel(&client, &group);
     let listed = client.list_groups().unwrap();
     assert!(listed.iter().all(|g| !g.group_id.is_empty()));
-    let seen = common::eventually(Duration::from_secs(15), || {
+    // On a loaded machine the first group of a fresh broker waits for __consumer_offsets (50 partitions) to
+    // be created and loaded before ListGroups shows it.
+    let seen = common::eventually(Duration::from_secs(60), || {
         let listed = client.list_groups().ok()?;
         listed.iter().any(|g| g.group_id == group).then_some(())
     });

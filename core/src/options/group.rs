@@ -36,6 +36,14 @@ pub struct GroupOptions {
     pub rebalance_timeout_ms: i64,
     /// Range (default) or RoundRobin, PyKafka's assignors.
     pub membership_protocol: MembershipProtocol,
+    /// Kafka-managed group (true, our default: PyKafka's `managed=True`), or ZooKeeper-coordinated
+    /// (false: PyKafka's default `BalancedConsumer`; needs a ZooKeeper-mode cluster, so not Kafka 4).
+    pub managed: bool,
+    /// The ZooKeeper ensemble of an unmanaged group, `host:port[,host:port][/chroot]`; `None` falls back to
+    /// the client's `zookeeper_hosts`, then PyKafka's `127.0.0.1:2181`.
+    pub zookeeper_connect: Option<String>,
+    /// How long an unmanaged group waits for ZooKeeper to answer (6000).
+    pub zookeeper_connection_timeout_ms: i64,
 }
 
 impl Default for GroupOptions {
@@ -47,6 +55,9 @@ impl Default for GroupOptions {
             session_timeout_ms: 30000,
             rebalance_timeout_ms: 30000,
             membership_protocol: MembershipProtocol::Range,
+            managed: true,
+            zookeeper_connect: None,
+            zookeeper_connection_timeout_ms: 6000,
         }
     }
 }
@@ -68,6 +79,24 @@ impl GroupOptions {
         positive("heartbeat_interval_ms", self.heartbeat_interval_ms)?;
         positive("session_timeout_ms", self.session_timeout_ms)?;
         positive("rebalance_timeout_ms", self.rebalance_timeout_ms)?;
+        positive(
+            "zookeeper_connection_timeout_ms",
+            self.zookeeper_connection_timeout_ms,
+        )?;
+        if let Some(hosts) = &self.zookeeper_connect {
+            if hosts
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .is_empty()
+            {
+                return Err(Error::config(
+                    "zookeeper_connect",
+                    format!("no ZooKeeper host in {hosts:?}"),
+                ));
+            }
+        }
         if !(0..=i32::MAX as i64).contains(&self.rebalance_backoff_ms) {
             return Err(Error::config(
                 "rebalance_backoff_ms",

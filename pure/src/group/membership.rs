@@ -13,7 +13,9 @@ use std::time::Duration;
 use ferrokafka_core::{Error, ErrorContext, KafkaCode};
 
 use super::assignors::{Assignor, PartitionLeader};
-use super::protocol_metadata::{decode_assignment, encode_assignment, encode_metadata};
+use super::protocol_metadata::{
+    decode_assignment, encode_assignment, encode_metadata, subscribed_members,
+};
 use crate::cluster::Cluster;
 use crate::connection::BrokerChannel;
 use crate::protocol::messages::join_group_request::JoinGroupRequestProtocol;
@@ -192,9 +194,18 @@ impl Membership {
                 leader: p.leader,
             })
             .collect();
-        let members: Vec<String> = joined.members.iter().map(|m| m.member_id.clone()).collect();
-        Ok(members
+        let members = subscribed_members(
+            joined
+                .members
+                .iter()
+                .map(|m| (m.member_id.as_str(), &m.metadata[..])),
+            &self.config.topic,
+            &self.config.group,
+        );
+        Ok(joined
+            .members
             .iter()
+            .map(|m| &m.member_id)
             .map(|m| {
                 let mine =
                     self.config

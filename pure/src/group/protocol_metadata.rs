@@ -1,7 +1,13 @@
-//! The consumer protocol's payloads as PyKafka writes them (§4.4):
-//! `ConsumerGroupProtocolMetadata` = `int16 version | [string topic] | bytes user_data` (version 0,
-//! user data `b"testuserdata"`), and `MemberAssignment` = `int16 version | [string topic [int32 partition]]`
-//! (version 1, no user data written; an empty buffer is an empty assignment).
+//! The consumer protocol's payloads, as Kafka's schemas (`ConsumerProtocolSubscription` /
+//! `ConsumerProtocolAssignment`, versions 0–3) define them, so every client in a mixed group parses them:
+//! - subscription metadata = `int16 version | [string topic] | nullable bytes user_data | …` — we write
+//!   PyKafka's version 0 with its user data `b"testuserdata"`;
+//! - assignment = `int16 version | [string topic [int32 partition]] | nullable bytes user_data` — we write
+//!   version 1 as PyKafka does, *with* the user-data field (empty). PyKafka omits it, which makes Java and
+//!   librdkafka members fail with a buffer underflow; PyKafka's own decoder ignores the trailing bytes.
+//!
+//! Reading is lenient: any version, trailing fields of newer versions ignored; an empty assignment buffer is
+//! an empty assignment.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
@@ -38,7 +44,28 @@ pub fn decode_metadata(mut buf: &[u8], group: &str) -> Result<Vec<String>, Error
     Ok(topics)
 }
 
-/// A MemberAssignment (version 1) giving `partitions` of each topic.
+/// The members of a joined group that subscribe to `topic`, in the order given: the leader's participants.
+/// A member whose metadata cannot be parsed is logged (naming it) and left out, so the group keeps working
+/// for the others; it is assigned nothing.
+pub fn subscribed_members<'a>(
+    members: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    topic: &str,
+    group: &str,
+) -> Vec<String> {
+    members
+        .into_iter()
+        .filter(|(member, metadata)| match decode_metadata(metadata, group) {
+            Ok(topics) => topics.iter().any(|t| t == topic),
+            Err(e) => {
+                tracing::warn!(group, member, error = %e, "member metadata unreadable: assigning it nothing");
+                false
+            }
+        })
+        .map(|(member, _)| member.to_string())
+        .collect()
+}
+
+/// A MemberAssignment (version 1) giving `partitions` of each topic, with empty user data.
 pub fn encode_assignment(assignment: &[(&str, Vec<i32>)]) -> Bytes {
     let mut b = BytesMut::new();
     b.put_i16(1);
@@ -50,11 +77,13 @@ pub fn encode_assignment(assignment: &[(&str, Vec<i32>)]) -> Bytes {
             b.put_i32(*p);
         }
     }
+    // UserData: empty, not null, so readers that predate nullable bytes accept it too.
+    b.put_i32(0);
     b.freeze()
 }
 
-/// `(topic, partitions)` pairs of a MemberAssignment; an empty buffer is no assignment. Trailing user data
-/// (written by Java clients) is ignored.
+/// `(topic, partitions)` pairs of a MemberAssignment; an empty buffer is no assignment. The user data and
+/// anything after it are ignored (PyKafka writes none; Java and librdkafka write it).
 pub fn decode_assignment(mut buf: &[u8], group: &str) -> Result<Vec<(String, Vec<i32>)>, Error> {
     let bad = |what: &str| malformed(group, "member assignment", what);
     if buf.is_empty() {
@@ -122,8 +151,9 @@ mod tests {
     #[test]
     fn assignment_bytes_are_pykafkas() {
         let got = encode_assignment(&[("t", vec![0, 2])]);
+        // PyKafka's bytes, plus the empty user data Kafka's schema requires.
         let want = [
-            0, 1, 0, 0, 0, 1, 0, 1, b't', 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2,
+            0, 1, 0, 0, 0, 1, 0, 1, b't', 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0,
         ];
         assert_eq!(&got[..], &want[..]);
         assert_eq!(
@@ -140,8 +170,83 @@ mod tests {
     #[test]
     fn a_cut_assignment_is_a_protocol_error_naming_the_group() {
         let full = encode_assignment(&[("t", vec![0, 2])]);
-        let err = decode_assignment(&full[..full.len() - 2], "g1").unwrap_err();
+        // Cut inside the partition list (the last 4 bytes are the user data).
+        let err = decode_assignment(&full[..full.len() - 6], "g1").unwrap_err();
         assert!(matches!(err, Error::Protocol { .. }), "{err}");
         assert!(err.to_string().contains("g1"), "{err}");
+    }
+
+    /// Reads an assignment exactly as Kafka's schema says, every byte accounted for: what Java's and
+    /// librdkafka's parsers require of the leader's bytes.
+    fn strict_assignment(mut buf: &[u8]) -> Option<Vec<(String, Vec<i32>)>> {
+        let _version = buf.get_i16();
+        let mut out = Vec::new();
+        for _ in 0..buf.get_i32() {
+            let topic = get_string(&mut buf)?;
+            let n = buf.get_i32();
+            out.push((topic, (0..n).map(|_| buf.get_i32()).collect()));
+        }
+        let user_data = buf.get_i32();
+        if user_data > 0 {
+            buf.advance(user_data as usize);
+        }
+        buf.is_empty().then_some(out)
+    }
+
+    #[test]
+    fn our_assignment_is_complete_under_kafkas_schema() {
+        let got = encode_assignment(&[("t", vec![0, 2]), ("u", vec![])]);
+        assert_eq!(
+            strict_assignment(&got),
+            Some(vec![
+                ("t".to_string(), vec![0, 2]),
+                ("u".to_string(), vec![])
+            ])
+        );
+    }
+
+    #[test]
+    fn unreadable_or_unsubscribed_members_are_left_out() {
+        let ours = encode_metadata(&["t"]);
+        let other = encode_metadata(&["u"]);
+        let members = [
+            ("a", &ours[..]),
+            ("b", &[0u8, 0, 0][..]),
+            ("c", &other[..]),
+            ("d", &ours[..]),
+        ];
+        assert_eq!(subscribed_members(members, "t", "g"), vec!["a", "d"]);
+    }
+
+    #[test]
+    fn newer_versions_from_other_clients_are_read() {
+        // A Java consumer's v3 subscription: topics, user data (null), owned partitions, generation, rack.
+        let mut sub = BytesMut::new();
+        sub.put_i16(3);
+        sub.put_i32(2);
+        put_string(&mut sub, "a");
+        put_string(&mut sub, "b");
+        sub.put_i32(-1);
+        sub.put_i32(1);
+        put_string(&mut sub, "a");
+        sub.put_i32(1);
+        sub.put_i32(0);
+        sub.put_i32(7);
+        sub.put_i16(-1);
+        assert_eq!(decode_metadata(&sub, "g").unwrap(), vec!["a", "b"]);
+
+        // A v3 assignment with user data.
+        let mut asg = BytesMut::new();
+        asg.put_i16(3);
+        asg.put_i32(1);
+        put_string(&mut asg, "a");
+        asg.put_i32(1);
+        asg.put_i32(4);
+        asg.put_i32(3);
+        asg.put_slice(b"xyz");
+        assert_eq!(
+            decode_assignment(&asg, "g").unwrap(),
+            vec![("a".to_string(), vec![4])]
+        );
     }
 }

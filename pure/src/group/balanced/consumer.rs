@@ -87,14 +87,27 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
         &self.shared.settings.group
     }
 
-    /// This member's id in the group ("" before joining).
+    /// This member's id in the group: Kafka's ("" before joining), or in a ZooKeeper-coordinated group the
+    /// consumer id naming its `ids` znode (`"{hostname}:{uuid}"`).
     pub fn member_id(&self) -> String {
-        self.shared.lock().member_id.clone()
+        match &self.shared.zookeeper_id {
+            Some(id) => id.clone(),
+            None => self.shared.lock().member_id.clone(),
+        }
     }
 
     /// The group generation this member last joined (-1 before).
     pub fn generation_id(&self) -> i32 {
         self.shared.lock().generation_id
+    }
+
+    /// Ends a ZooKeeper member's session from outside, as a long network partition would; the member
+    /// notices, registers again and rebalances. For tests only.
+    #[cfg(feature = "unstable-internals")]
+    pub fn kill_zookeeper_session(&self) -> Result<()> {
+        let membership = Arc::clone(&self.shared.membership);
+        self.shared
+            .block_on(async move { membership.lock().await.kill_zookeeper_session().await })
     }
 
     fn consume_deadline(&self) -> Option<Instant> {

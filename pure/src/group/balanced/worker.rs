@@ -15,7 +15,12 @@ use tokio::sync::{Notify, RwLock};
 use super::{offsets, CONSUME_SLICE_MS};
 use crate::consumer::{ClusterBackend, GroupMember};
 use crate::front_door::PureCluster;
+use crate::group::coordination::Coordination;
+use crate::group::zookeeper::{ZkConfig, ZkMembership};
 use crate::group::{Assignor, Membership, MembershipConfig};
+
+/// PyKafka's fallback when neither `zookeeper_connect` nor the client's `zookeeper_hosts` is set.
+const DEFAULT_ZOOKEEPER: &str = "127.0.0.1:2181";
 
 
 /// Builds the internal consumer (not started) for the options the group consumer gives it: the chosen
@@ -78,8 +83,12 @@ pub(crate) struct Shared<C> {
     /// writing before committing, so no message is handed out after the commit (PyKafka's rebalancing lock).
     /// An async lock, so `consume_async` can hold it across the internal consumer's (cancel-safe) await.
     pub gate: RwLock<()>,
-    pub membership: Arc<tokio::sync::Mutex<Membership>>,
+    pub membership: Arc<tokio::sync::Mutex<Coordination>>,
     pub backend: Arc<ClusterBackend>,
+    /// A ZooKeeper member's `"{hostname}:{uuid}"` (None in a Kafka-managed group).
+    pub zookeeper_id: Option<String>,
+    /// Heartbeat period, or how often the ZooKeeper watches are looked at.
+    pub check_interval: Duration,
 }
 
 fn assignor(p: MembershipProtocol) -> Assignor {
@@ -92,17 +101,13 @@ fn assignor(p: MembershipProtocol) -> Assignor {
 impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
     pub(crate) fn new(settings: Settings<C>) -> Self {
         let cluster = Arc::clone(settings.cluster.raw_cluster());
-        let g = &settings.group_options;
-        let membership = Membership::new(
-            Arc::clone(&cluster),
-            MembershipConfig {
-                group: settings.group.clone(),
-                topic: settings.topic.clone(),
-                assignor: assignor(g.membership_protocol),
-                session_timeout_ms: g.session_timeout_ms as i32,
-                rebalance_timeout_ms: g.rebalance_timeout_ms as i32,
-            },
-        );
+        let coordination = coordination(&cluster, &settings);
+        let zookeeper_id = match &coordination {
+            Coordination::ZooKeeper(z) => Some(z.consumer_id().to_string()),
+            Coordination::Kafka(_) => None,
+        };
+        let heartbeat = Duration::from_millis(settings.group_options.heartbeat_interval_ms as u64);
+        let check_interval = coordination.check_interval(heartbeat);
         Shared {
             settings,
             state: Mutex::new(State {
@@ -119,8 +124,10 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             changed: Condvar::new(),
             changed_async: Notify::new(),
             gate: RwLock::new(()),
-            membership: Arc::new(tokio::sync::Mutex::new(membership)),
+            membership: Arc::new(tokio::sync::Mutex::new(coordination)),
             backend: Arc::new(ClusterBackend::new(cluster)),
+            zookeeper_id,
+            check_interval,
         }
     }
 
@@ -318,7 +325,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
 
     /// One heartbeat period; false when the worker should end.
     fn work_once(&self, epoch: u64, last_commit: &mut Instant) -> bool {
-        let beat = Duration::from_millis(self.settings.group_options.heartbeat_interval_ms as u64);
+        let beat = self.check_interval;
         let o = &self.settings.options;
         let commit_every = Duration::from_millis(o.auto_commit_interval_ms as u64);
         {
@@ -342,7 +349,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             }
             let membership = Arc::clone(&self.membership);
             let beat_result =
-                self.block_on(async move { membership.lock().await.heartbeat().await });
+                self.block_on(async move { membership.lock().await.check().await });
             if !matches!(beat_result, Ok(false)) {
                 if let Err(e) = &beat_result {
                     tracing::warn!(group = %self.settings.group, error = %e, "heartbeat failed; rejoining");
@@ -364,6 +371,40 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         }
         true
     }
+}
+
+/// Kafka's group coordinator, or ZooKeeper when the group is not managed.
+fn coordination<C>(cluster: &Arc<crate::cluster::Cluster>, settings: &Settings<C>) -> Coordination {
+    let g = &settings.group_options;
+    let assignor = assignor(g.membership_protocol);
+    if g.managed {
+        return Coordination::Kafka(Membership::new(
+            Arc::clone(cluster),
+            MembershipConfig {
+                group: settings.group.clone(),
+                topic: settings.topic.clone(),
+                assignor,
+                session_timeout_ms: g.session_timeout_ms as i32,
+                rebalance_timeout_ms: g.rebalance_timeout_ms as i32,
+            },
+        ));
+    }
+    // PyKafka: `zookeeper_connect or zookeeper_hosts`.
+    let hosts = g
+        .zookeeper_connect
+        .clone()
+        .or_else(|| cluster.options().zookeeper_hosts.clone())
+        .unwrap_or_else(|| DEFAULT_ZOOKEEPER.to_string());
+    Coordination::ZooKeeper(ZkMembership::new(
+        Arc::clone(cluster),
+        ZkConfig {
+            group: settings.group.clone(),
+            topic: settings.topic.clone(),
+            assignor,
+            hosts,
+            connection_timeout: Duration::from_millis(g.zookeeper_connection_timeout_ms as u64),
+        },
+    ))
 }
 
 /// Held offsets → what to commit: last consumed + 1 where something was consumed.
