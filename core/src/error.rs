@@ -248,16 +248,25 @@ pub enum Error {
     /// The ZooKeeper ensemble of an unmanaged balanced consumer did not answer in time, or its session
     /// could not be (re)established.
     #[error("ZooKeeper {hosts} unavailable: {reason}")]
-    ZooKeeperUnavailable { hosts: String, reason: String },
+    ZooKeeperUnavailable {
+        /// The connect string tried (`host:port[,…][/chroot]`).
+        hosts: String,
+        /// What failed: the timeout, a refused connection, a missing `/brokers/ids`.
+        reason: String,
+    },
     /// PyKafka's `PartitionOwnedError`: another member of a ZooKeeper-coordinated group still owned the
     /// partition after `rebalance_max_retries` attempts.
     #[error(
         "partition {partition} of topic {topic:?} is still owned by {owner:?} in group {group:?}"
     )]
     PartitionOwned {
+        /// The consumer group.
         group: String,
+        /// The topic.
         topic: String,
+        /// The partition that could not be claimed.
         partition: i32,
+        /// The consumer id written in its owner znode.
         owner: String,
     },
     /// Any other failure, with what was being done (PyKafka's plain `KafkaException`).
