@@ -64,7 +64,7 @@
 //! let client = ferrokafka::KafkaClient::connect(ferrokafka::ClientOptions::new("127.0.0.1:9092")).await?;
 //! let topic = client.topic_async("events").await?;
 //! let consumer = topic.simple_consumer().consumer_timeout_ms(1_000).build_async().await?;
-//! let mut messages = consumer.stream();
+//! let mut messages = std::pin::pin!(consumer.stream());
 //! while let Some(message) = messages.next().await {
 //!     println!("{:?}", message?.value);
 //! }

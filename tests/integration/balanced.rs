@@ -264,6 +264,8 @@ engines! {
             );
             b.stop().expect("stop b");
         });
+        // b's leaving starts a rebalance: a commits in stop() under the generation that follows it.
+        settled(&[&a], 2);
         a.stop().expect("stop a");
     }
 }
