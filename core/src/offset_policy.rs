@@ -118,21 +118,31 @@ pub fn auto_reset_target(t: OffsetType) -> ResetTarget {
     }
 }
 
+/// Where `fetch_offsets` puts a partition under `reset_offset_on_fetch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFetch {
+    /// Resume after this last consumed offset: committed C gives C - 1, taken literally (a commit of 0
+    /// gives -1, which is *not* PyKafka's LATEST magic value: those apply to user reset targets only).
+    LastConsumed(i64),
+    /// Nothing committed: reset to this target (a reset, which commits when grouped).
+    Reset(ResetTarget),
+}
+
 /// Where `fetch_offsets` moves each partition under `reset_offset_on_fetch`: committed C → last consumed
-/// C - 1; nothing committed → `auto_offset_reset` (a reset, which commits when grouped).
+/// C - 1; nothing committed → `auto_offset_reset`.
 pub fn positions_after_fetch(
     committed: &BTreeMap<i32, CommittedOffset>,
     auto_offset_reset: OffsetType,
-) -> Vec<(i32, ResetTarget)> {
+) -> Vec<(i32, AfterFetch)> {
     committed
         .iter()
         .map(|(p, c)| {
-            let target = if c.offset < 0 {
-                auto_reset_target(auto_offset_reset)
+            let position = if c.offset < 0 {
+                AfterFetch::Reset(auto_reset_target(auto_offset_reset))
             } else {
-                ResetTarget::LastConsumed(c.offset - 1)
+                AfterFetch::LastConsumed(c.offset - 1)
             };
-            (*p, target)
+            (*p, position)
         })
         .collect()
 }
@@ -206,10 +216,22 @@ mod tests {
                     metadata: None,
                 },
             ),
+            (
+                2,
+                CommittedOffset {
+                    offset: 0,
+                    metadata: None,
+                },
+            ),
         ]);
+        // A commit of 0 resumes at 0: its "last consumed" -1 is literal, not PyKafka's LATEST.
         assert_eq!(
             positions_after_fetch(&committed, OffsetType::Latest),
-            vec![(0, ResetTarget::LastConsumed(9)), (1, ResetTarget::Latest)]
+            vec![
+                (0, AfterFetch::LastConsumed(9)),
+                (1, AfterFetch::Reset(ResetTarget::Latest)),
+                (2, AfterFetch::LastConsumed(-1)),
+            ]
         );
     }
 }

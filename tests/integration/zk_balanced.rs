@@ -203,14 +203,23 @@ fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
     let before = znodes_settle(&client, &zk, &group, &topic, SETTLE, split);
     let old_session = before.sessions[&ids[1]];
 
-    b.kill_zookeeper_session()
-        .expect("session taken over and closed");
+    // The takeover races the member's own client, which may take the session back (then nothing expired):
+    // try again until a new session shows up.
+    let renewed = || {
+        znodes(&zk, &group, &py3_segment(&topic))
+            .sessions
+            .get(&ids[1])
+            .is_some_and(|s| *s != old_session)
+    };
+    for _ in 0..4 {
+        b.kill_zookeeper_session()
+            .expect("session taken over and closed");
+        if common::eventually(Duration::from_secs(12), || renewed().then_some(())).is_some() {
+            break;
+        }
+    }
     let after = znodes_settle(&client, &zk, &group, &topic, Duration::from_secs(30), |o| {
-        split(o)
-            && znodes(&zk, &group, &py3_segment(&topic))
-                .sessions
-                .get(&ids[1])
-                .is_some_and(|s| *s != old_session)
+        split(o) && renewed()
     });
     assert_ne!(
         after.sessions[&ids[1]], old_session,

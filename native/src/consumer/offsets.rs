@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use ferrokafka_core::api::{CommittedOffset, ResetTarget};
 use ferrokafka_core::offset_policy::{
-    auto_reset_target, listed, positions_after_fetch, resolve, Backoff, Listed, Resolved,
+    auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed,
+    Resolved,
 };
 use ferrokafka_core::{Error, ErrorContext, OffsetType, Result};
 use rdkafka::consumer::{CommitMode, Consumer as _};
@@ -124,9 +125,14 @@ impl Inner {
             // Resolved first, applied at once; a partition without a commit is a reset, which commits.
             let mut moves = Vec::with_capacity(committed.len());
             let mut reset_any = false;
-            for (p, target) in positions_after_fetch(&committed, self.opts.auto_offset_reset) {
-                reset_any |= !matches!(target, ResetTarget::LastConsumed(_));
-                moves.push((p, self.resolve(p, target)?));
+            for (p, position) in positions_after_fetch(&committed, self.opts.auto_offset_reset) {
+                match position {
+                    AfterFetch::LastConsumed(last) => moves.push((p, last)),
+                    AfterFetch::Reset(target) => {
+                        reset_any = true;
+                        moves.push((p, self.resolve(p, target)?));
+                    }
+                }
             }
             self.apply(&moves)?;
             if reset_any {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrokafka_core::offset_policy::{
-    auto_reset_target, listed, positions_after_fetch, resolve, Backoff, Listed, Resolved,
+    auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed, Resolved,
 };
 use ferrokafka_core::{
     CommittedOffset, Error, ErrorContext, KafkaCode, OffsetType, ResetTarget, Result,
@@ -192,11 +192,11 @@ impl<B: ConsumerBackend> Shared<B> {
             let mut to_reset = Vec::new();
             {
                 let mut st = self.lock();
-                for (pid, target) in positions_after_fetch(&found, self.opts.auto_offset_reset) {
-                    match (resolve(target), st.partitions.get_mut(&pid)) {
-                        (Resolved::LastConsumed(last), Some(p)) => p.set_offset(last),
-                        (Resolved::LastConsumed(_), None) => {}
-                        (Resolved::Query(_), _) => to_reset.push((pid, target)),
+                for (pid, position) in positions_after_fetch(&found, self.opts.auto_offset_reset) {
+                    match (position, st.partitions.get_mut(&pid)) {
+                        (AfterFetch::LastConsumed(last), Some(p)) => p.set_offset(last),
+                        (AfterFetch::LastConsumed(_), None) => {}
+                        (AfterFetch::Reset(target), _) => to_reset.push((pid, target)),
                     }
                 }
             }

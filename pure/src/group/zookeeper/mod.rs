@@ -24,6 +24,9 @@ use self::session::{unavailable, Session};
 use super::assignors::{Assignor, PartitionLeader};
 use crate::cluster::Cluster;
 
+/// How many times one rebalance may find its session ended and start over with a new one.
+const MAX_SESSIONS_LOST_IN_A_REBALANCE: u32 = 3;
+
 /// What a ZooKeeper-coordinated member needs to know.
 #[derive(Debug, Clone)]
 pub struct ZkConfig {
@@ -80,9 +83,20 @@ impl ZkMembership {
     ) -> Result<BTreeSet<i32>, Error> {
         let attempts = max_retries.max(1);
         let mut attempt = 0;
+        let mut sessions_lost = 0;
         loop {
             let client = self.live_client().await?;
             match self.update_assignment(&client).await {
+                // The session ended in the middle (expired, or closed from outside): as at any other time,
+                // register again with a new session and rebalance, rather than failing the consumer.
+                Err(e @ Error::ZooKeeperUnavailable { .. })
+                    if sessions_lost < MAX_SESSIONS_LOST_IN_A_REBALANCE
+                        && self.session_ended(&client).await =>
+                {
+                    sessions_lost += 1;
+                    tracing::warn!(group = %self.config.group, error = %e,
+                        "ZooKeeper session ended during the rebalance; registering again");
+                }
                 Ok(parts) => return Ok(parts),
                 Err(e @ Error::PartitionOwned { .. }) => {
                     attempt += 1;
@@ -96,6 +110,17 @@ impl ZkMembership {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Whether `client`'s session has ended (its state turns terminal shortly after the server says so).
+    async fn session_ended(&self, client: &Client) -> bool {
+        for _ in 0..10 {
+            if client.state().is_terminated() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
     }
 
     /// True when a watched node changed or the session ended since the last rebalance: rebalance now.
