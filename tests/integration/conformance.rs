@@ -87,6 +87,29 @@ engines! {
         c.stop().expect("stop");
     }
 
+    /// A group whose committed offset is 0 (nothing read yet): a consumer started later resumes at offset 0
+    /// on both engines. (Its "last consumed" -1 once read as PyKafka's LATEST and skipped the partition.)
+    fn a_commit_of_zero_resumes_at_the_start(cluster, client, rdkafka) {
+        let topic = topic_with(cluster, "conf-zero");
+        let group = unique_name("conf-zero-group");
+        let grouped = || {
+            consumer(client, &topic, rdkafka)
+                .consumer_group(group.as_str())
+                .auto_commit_enable(false)
+                .build()
+                .expect("consumer")
+        };
+        let first = grouped();
+        first.commit_offsets(Some(&[(0, 0)])).expect("commit 0");
+        assert_eq!(first.fetch_offsets().expect("fetch")[&0].offset, 0);
+        first.stop().expect("stop");
+        common::produce(client, &topic, 0, &[b"z0", b"z1"]);
+        let later = grouped();
+        let m = next(&later, "the first message after a commit of 0");
+        assert_eq!((m.offset, m.value.as_deref()), (0, Some(&b"z0"[..])));
+        later.stop().expect("stop");
+    }
+
     /// A message over `max_request_size`: `MessageSizeTooLarge` with the same sizes on both engines, and the
     /// producer goes on; a message over the consumer's `fetch_message_max_bytes` is still delivered.
     fn oversized_messages(cluster, client, rdkafka) {
