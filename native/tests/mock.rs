@@ -18,11 +18,13 @@ macro_rules! on_mock {
     )*};
 }
 
+// `queue_full` and `producer_stop_flushes` run against the real broker only (tests/real_broker.rs): on the mock
+// cluster their flush of a lingering message times out on this project's machines even on unchanged code
+// (librdkafka 2.12.1 mock topics), so the mock run proved nothing about ferrokafka.
 on_mock!(
     produce_then_consume_roundtrip,
     delivery_reports_are_per_thread,
     sync_produce_waits_for_delivery,
-    queue_full,
     oversize_message_is_reported,
     no_group_starts_at_zero,
     new_group_uses_auto_offset_reset,
@@ -32,7 +34,6 @@ on_mock!(
     consumer_timeout_semantics,
     auto_commit,
     async_produce_and_consume,
-    producer_stop_flushes,
     unknown_topic_is_reported,
     partitioner_places_keys,
     out_of_range_resets,

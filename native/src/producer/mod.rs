@@ -468,19 +468,42 @@ impl Inner {
             Timeout::After(d) => d.as_millis() as u64,
             Timeout::Never => u64::MAX,
         };
-        self.producer
-            .flush(timeout)
-            .map_err(|e| match e.rdkafka_error_code() {
-                Some(RDKafkaErrorCode::OperationTimedOut) => Error::Timeout {
-                    what: format!(
-                        "{} queued message(s) of topic {:?} to be delivered",
-                        self.producer.in_flight_count(),
-                        self.topic
-                    ),
-                    after_ms,
-                },
-                _ => translate(&e, &ErrorSite::topic(&self.topic, None, &self.hosts)),
-            })
+        // librdkafka's flush wakes the broker threads once, at its start; a message still waiting for its
+        // partition's leader then can sit out its whole linger (seen with a 60 s linger on a fresh topic).
+        // Flushing in short slices wakes them again until everything is delivered or the time is up.
+        const SLICE: Duration = Duration::from_millis(200);
+        let deadline = match timeout {
+            Timeout::After(d) => Some(std::time::Instant::now() + d),
+            Timeout::Never => None,
+        };
+        let result = loop {
+            let slice = match deadline {
+                Some(d) => d
+                    .saturating_duration_since(std::time::Instant::now())
+                    .min(SLICE),
+                None => SLICE,
+            };
+            match self.producer.flush(Timeout::After(slice)) {
+                Err(e)
+                    if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OperationTimedOut)
+                        && deadline.map_or(true, |d| std::time::Instant::now() < d) =>
+                {
+                    continue
+                }
+                other => break other,
+            }
+        };
+        result.map_err(|e| match e.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::OperationTimedOut) => Error::Timeout {
+                what: format!(
+                    "{} queued message(s) of topic {:?} to be delivered",
+                    self.producer.in_flight_count(),
+                    self.topic
+                ),
+                after_ms,
+            },
+            _ => translate(&e, &ErrorSite::topic(&self.topic, None, &self.hosts)),
+        })
     }
 
     fn stop(&self) -> Result<()> {
