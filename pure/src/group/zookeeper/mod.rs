@@ -90,10 +90,14 @@ impl ZkMembership {
                 // The session ended in the middle (expired, or closed from outside): as at any other time,
                 // register again with a new session and rebalance, rather than failing the consumer.
                 Err(e @ Error::ZooKeeperUnavailable { .. })
-                    if sessions_lost < MAX_SESSIONS_LOST_IN_A_REBALANCE
-                        && self.session_ended(&client).await =>
+                    if sessions_lost < MAX_SESSIONS_LOST_IN_A_REBALANCE =>
                 {
+                    // A lost connection (the client reconnects) or an ended session (a new one is made):
+                    // either way, try the rebalance again shortly.
                     sessions_lost += 1;
+                    if !self.session_ended(&client).await {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
                     tracing::warn!(group = %self.config.group, error = %e,
                         "ZooKeeper session ended during the rebalance; registering again");
                 }
