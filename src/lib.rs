@@ -75,6 +75,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod background;
 mod balanced;
 mod client;
 mod client_inner;
@@ -85,6 +86,7 @@ mod iter;
 mod producer;
 mod setters;
 mod topic;
+mod twins;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
 pub use client::{KafkaClient, Topics};
@@ -97,7 +99,7 @@ pub use ferrokafka_core::{
     BrokerInfo, ClientOptions, CommittedOffset, Compression, ConsumerApi, ConsumerOptions, Error,
     ErrorContext, GroupDescription, GroupListing, GroupMember, GroupOptions, KafkaCode,
     MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PostRebalanceCallback,
-    ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
+    ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).
