@@ -7,6 +7,39 @@
 macro_rules! consumer_twins {
     ($($path:ident).+) => {
         $crate::twins::twins! {
+            /// The next message within `timeout`, whatever `consumer_timeout_ms` says: `Timeout::Now` takes
+            /// only a message already fetched, `Timeout::Never` waits until one comes. `Ok(None)` = none in
+            /// time.
+            pub fn consume_within / consume_within_async(
+                &self,
+                timeout: impl Into<ferrokafka_core::Timeout>,
+            ) -> Result<Option<Message>>;
+            context: Some(self.topic().handle());
+            cancel: "as `consume_async`: a dropped future takes no message.";
+            {
+                let deadline = match timeout.into() {
+                    ferrokafka_core::Timeout::Now => return self.consume(false),
+                    ferrokafka_core::Timeout::After(d) => Some(tokio::time::Instant::now() + d),
+                    ferrokafka_core::Timeout::Never => None,
+                };
+                loop {
+                    let next = match deadline {
+                        Some(at) => match tokio::time::timeout_at(at, self.consume_async()).await {
+                            Ok(next) => next,
+                            Err(_) => return Ok(None),
+                        },
+                        None => self.consume_async().await,
+                    };
+                    // `None` here is `consumer_timeout_ms` running out, which this call overrides.
+                    if let Some(m) = next? {
+                        return Ok(Some(m));
+                    }
+                    if deadline.is_some_and(|at| tokio::time::Instant::now() >= at) {
+                        return Ok(None);
+                    }
+                }
+            }
+
             /// Commit `(partition, offset)` pairs verbatim, or with `None` every held partition at last
             /// consumed + 1 (a balanced consumer commits as this generation's member).
             pub fn commit_offsets / commit_offsets_async(

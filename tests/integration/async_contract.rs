@@ -187,3 +187,81 @@ fn rdkafka_properties_pass_through() {
         assert!(bad.to_string().contains("fetch.wait.max.ms"), "{bad}");
     }
 }
+
+common::engines! {
+    /// `consume_within` takes a `Timeout` instead of `block` + `consumer_timeout_ms`: `Now` answers at once,
+    /// `After` waits that long (past a shorter `consumer_timeout_ms`), `Never` until a message comes; the
+    /// simple and the balanced consumer alike.
+    fn consume_within_takes_a_timeout(cluster, client, rdkafka) {
+        use ferrokafka::Timeout;
+        let name = unique_name("within");
+        cluster.create_topic(&name, 1).expect("topic");
+        let topic = client.topic(&name).expect("topic");
+        let simple = topic
+            .simple_consumer()
+            .use_rdkafka(rdkafka)
+            .consumer_timeout_ms(50)
+            .build()
+            .expect("simple");
+        let balanced = topic
+            .balanced_consumer(unique_name("within-g").as_str())
+            .use_rdkafka(rdkafka)
+            .consumer_timeout_ms(50)
+            .build()
+            .expect("balanced");
+
+        let started = Instant::now();
+        assert!(simple.consume_within(Timeout::Now).expect("now").is_none());
+        assert!(started.elapsed() < Duration::from_millis(500), "Now waited {:?}", started.elapsed());
+        let started = Instant::now();
+        assert!(simple.consume_within(Duration::from_millis(600)).expect("after").is_none());
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(600) && waited < Duration::from_secs(3),
+            "After(600 ms) waited {waited:?} (consumer_timeout_ms is 50)"
+        );
+
+        let sender = std::thread::spawn({
+            let (client, name) = (client.clone(), name.clone());
+            move || {
+                std::thread::sleep(Duration::from_millis(300));
+                common::produce(&client, &name, 0, &[b"late"]);
+            }
+        });
+        let m = simple.consume_within(Timeout::Never).expect("never").expect("a message");
+        assert_eq!(m.value.as_deref(), Some(&b"late"[..]));
+        sender.join().expect("sender");
+        let m = balanced.consume_within(Duration::from_secs(20)).expect("balanced").expect("a message");
+        assert_eq!(m.value.as_deref(), Some(&b"late"[..]));
+        simple.stop().expect("stop");
+        balanced.stop().expect("stop");
+    }
+}
+
+/// `delivery_report` takes a `Timeout`: `Now` does not wait, `After` waits for the report.
+#[test]
+fn delivery_report_takes_a_timeout() {
+    use ferrokafka::Timeout;
+    let cluster = ferrokafka_testkit::shared_kafka4();
+    let client = common::client(cluster);
+    let name = unique_name("report-timeout");
+    cluster.create_topic(&name, 1).expect("topic");
+    let topic = client.topic(&name).expect("topic");
+    for rdkafka in [false, cfg!(feature = "native")] {
+        let producer = topic
+            .producer()
+            .use_rdkafka(rdkafka)
+            .delivery_reports(true)
+            .linger_ms(300)
+            .build()
+            .expect("producer");
+        producer.produce("reported").expect("produce");
+        let started = Instant::now();
+        assert!(producer.delivery_report(Timeout::Now).expect("now").is_none(), "lingering");
+        assert!(started.elapsed() < Duration::from_millis(200));
+        let report = producer.delivery_report(Duration::from_secs(10)).expect("after");
+        let report = report.expect("a report within 10 s");
+        assert!(report.result.is_ok(), "{rdkafka}: {:?}", report.result);
+        producer.stop().expect("stop");
+    }
+}
