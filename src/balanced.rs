@@ -34,7 +34,7 @@ use futures::Stream;
 use crate::consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
 use crate::consumer_common::{consumer_api_by_inherent, consumer_twins};
 use crate::iter::{message_stream, Iter};
-use crate::setters::{consumer_option_setters, setters};
+use crate::setters::{consumer_option_setters, rdkafka_property_setter, setters};
 use crate::topic::Topic;
 use crate::twins::twins;
 
@@ -159,12 +159,7 @@ impl BalancedConsumerBuilder {
         &self.group
     }
 
-    /// Raw librdkafka property for the internal consumer (see
-    /// [`SimpleConsumerBuilder::rdkafka_property`]); librdkafka engine only.
-    pub fn rdkafka_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.rdkafka_properties.push((name.into(), value.into()));
-        self
-    }
+    rdkafka_property_setter!();
 
     twins! {
         /// Validates, and with `auto_start` joins the group and starts consuming.

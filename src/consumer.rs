@@ -32,7 +32,7 @@ use crate::background::{StopInBackground, StopOnDrop};
 use crate::consumer_common::{consumer_api_by_inherent, consumer_twins};
 use crate::engine::AnyConsumer;
 use crate::iter::{message_stream, Iter};
-use crate::setters::{consumer_option_setters, setters};
+use crate::setters::{consumer_option_setters, rdkafka_property_setter, setters};
 use crate::topic::Topic;
 use crate::twins::twins;
 
@@ -144,13 +144,7 @@ impl SimpleConsumerBuilder {
         &self.options
     }
 
-    /// Raw librdkafka property, applied after ferrokafka's mapped options (they win over a mapped value;
-    /// the few ferrokafka owns, such as `enable.auto.commit`, are refused). librdkafka engine only: the pure
-    /// engine refuses a builder that has any, with a `Config` error naming the first.
-    pub fn rdkafka_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.rdkafka_properties.push((name.into(), value.into()));
-        self
-    }
+    rdkafka_property_setter!();
 
     twins! {
         /// Builds (and, with `auto_start`, starts) the consumer.
@@ -193,8 +187,13 @@ fn native_engine(
     options: ConsumerOptions,
     extra: &[(String, String)],
 ) -> Result<AnyConsumer> {
-    ferrokafka_native::NativeSimpleConsumer::new(topic.client_options(), topic.name(), options, extra)
-        .map(AnyConsumer::Native)
+    ferrokafka_native::NativeSimpleConsumer::new(
+        topic.client_options(),
+        topic.name(),
+        options,
+        extra,
+    )
+    .map(AnyConsumer::Native)
 }
 
 #[cfg(not(feature = "native"))]

@@ -24,6 +24,7 @@ use ferrokafka_core::{
 
 use crate::background::{StopInBackground, StopOnDrop};
 use crate::engine::AnyProducer;
+use crate::setters::rdkafka_property_setter;
 use crate::topic::Topic;
 use crate::twins::twins;
 
@@ -156,13 +157,7 @@ impl ProducerBuilder {
         self
     }
 
-    /// Raw librdkafka property, applied after ferrokafka's mapped options (they win over a mapped value;
-    /// the few ferrokafka owns, such as `enable.auto.commit`, are refused). librdkafka engine only: the pure
-    /// engine refuses a builder that has any, with a `Config` error naming the first.
-    pub fn rdkafka_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.rdkafka_properties.push((name.into(), value.into()));
-        self
-    }
+    rdkafka_property_setter!();
 
     twins! {
         /// Validate the options and build the producer (started unless `auto_start(false)`).

@@ -12,6 +12,19 @@
 /// names it with `blocking: expr;` in place of `context`, and the async body is the engine's async form.
 macro_rules! twins {
     () => {};
+    (@emit [$($doc:tt)*] $vis:vis $name:ident $async_name:ident [$($params:tt)*] $ret:ty, $cancel:literal,
+        $blocking:block $body:block) => {
+        $($doc)*
+        ///
+        #[doc = concat!("Blocking; the async twin is [`", stringify!($async_name), "`](Self::", stringify!($async_name), ").")]
+        $vis fn $name($($params)*) -> $ret $blocking
+
+        $($doc)*
+        ///
+        #[doc = concat!("The async twin of [`", stringify!($name), "`](Self::", stringify!($name), "); never blocks a tokio worker.")]
+        #[doc = concat!("**Cancel-safety:** ", $cancel)]
+        $vis async fn $async_name($($params)*) -> $ret $body
+    };
     (
         $(#[$doc:meta])*
         $vis:vis fn $name:ident / $async_name:ident (&$self:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty;
@@ -20,19 +33,8 @@ macro_rules! twins {
         $body:block
         $($rest:tt)*
     ) => {
-        $(#[$doc])*
-        ///
-        #[doc = concat!("Blocking; the async twin is [`", stringify!($async_name), "`](Self::", stringify!($async_name), ").")]
-        $vis fn $name(&$self $(, $arg: $ty)*) -> $ret {
-            $blocking
-        }
-
-        $(#[$doc])*
-        ///
-        #[doc = concat!("The async twin of [`", stringify!($name), "`](Self::", stringify!($name), "); never blocks a tokio worker.")]
-        #[doc = concat!("**Cancel-safety:** ", $cancel)]
-        $vis async fn $async_name(&$self $(, $arg: $ty)*) -> $ret $body
-
+        $crate::twins::twins!(@emit [$(#[$doc])*] $vis $name $async_name [&$self $(, $arg: $ty)*] $ret, $cancel,
+            { $blocking } $body);
         $crate::twins::twins! { $($rest)* }
     };
     (
@@ -43,19 +45,8 @@ macro_rules! twins {
         $body:block
         $($rest:tt)*
     ) => {
-        $(#[$doc])*
-        ///
-        #[doc = concat!("Blocking; the async twin is [`", stringify!($async_name), "`](Self::", stringify!($async_name), ").")]
-        $vis fn $name(&$self $(, $arg: $ty)*) -> $ret {
-            ferrokafka_core::bridge::wait($ctx, async move $body)
-        }
-
-        $(#[$doc])*
-        ///
-        #[doc = concat!("The async twin of [`", stringify!($name), "`](Self::", stringify!($name), "); never blocks a tokio worker.")]
-        #[doc = concat!("**Cancel-safety:** ", $cancel)]
-        $vis async fn $async_name(&$self $(, $arg: $ty)*) -> $ret $body
-
+        $crate::twins::twins!(@emit [$(#[$doc])*] $vis $name $async_name [&$self $(, $arg: $ty)*] $ret, $cancel,
+            { ferrokafka_core::bridge::wait($ctx, async move $body) } $body);
         $crate::twins::twins! { $($rest)* }
     };
     (
@@ -66,20 +57,11 @@ macro_rules! twins {
         $body:block
         $($rest:tt)*
     ) => {
-        $(#[$doc])*
-        ///
-        #[doc = concat!("Blocking; the async twin is [`", stringify!($async_name), "`](Self::", stringify!($async_name), ").")]
-        $vis fn $name($self $(, $arg: $ty)*) -> $ret {
-            let context = $ctx;
-            ferrokafka_core::bridge::wait(context.as_ref(), async move $body)
-        }
-
-        $(#[$doc])*
-        ///
-        #[doc = concat!("The async twin of [`", stringify!($name), "`](Self::", stringify!($name), "); never blocks a tokio worker.")]
-        #[doc = concat!("**Cancel-safety:** ", $cancel)]
-        $vis async fn $async_name($self $(, $arg: $ty)*) -> $ret $body
-
+        $crate::twins::twins!(@emit [$(#[$doc])*] $vis $name $async_name [$self $(, $arg: $ty)*] $ret, $cancel,
+            {
+                let context = $ctx;
+                ferrokafka_core::bridge::wait(context.as_ref(), async move $body)
+            } $body);
         $crate::twins::twins! { $($rest)* }
     };
 }

@@ -51,7 +51,10 @@ mod tests {
             Timeout::from_ms(250).duration(),
             Some(Duration::from_millis(250))
         );
-        assert_eq!(Timeout::from(Duration::from_secs(2)), Timeout::After(Duration::from_secs(2)));
+        assert_eq!(
+            Timeout::from(Duration::from_secs(2)),
+            Timeout::After(Duration::from_secs(2))
+        );
         assert_eq!(Timeout::Now.duration(), Some(Duration::ZERO));
         assert_eq!(Timeout::Never.duration(), None);
     }

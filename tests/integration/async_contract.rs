@@ -15,7 +15,10 @@ fn timed_drop<T>(what: &str, value: T) {
     let started = Instant::now();
     drop(value);
     let took = started.elapsed();
-    assert!(took < DROP_BOUND, "dropping {what} took {took:?} with the broker down");
+    assert!(
+        took < DROP_BOUND,
+        "dropping {what} took {took:?} with the broker down"
+    );
 }
 
 /// Every object kind of one engine, busy (a producer holding unsent messages, consumers running with
@@ -36,7 +39,10 @@ fn drops_with_broker_down(rdkafka: bool) {
     for i in 0..5 {
         producer.produce(format!("unsent {i}")).expect("queued");
     }
-    assert!(producer.pending() > 0, "messages should wait for their linger");
+    assert!(
+        producer.pending() > 0,
+        "messages should wait for their linger"
+    );
     let simple = topic
         .simple_consumer()
         .use_rdkafka(rdkafka)
@@ -51,7 +57,10 @@ fn drops_with_broker_down(rdkafka: bool) {
         .session_timeout_ms(10_000)
         .build()
         .expect("balanced consumer");
-    assert!(!balanced.partitions().is_empty(), "the member holds partitions");
+    assert!(
+        !balanced.partitions().is_empty(),
+        "the member holds partitions"
+    );
     let second_handle = producer.clone();
 
     cluster.kill_node(0).expect("kill the broker");
@@ -87,16 +96,29 @@ async fn a_client_runs_on_the_callers_runtime() {
     let before = metrics.num_alive_tasks();
     let options = common::options(cluster).runtime(tokio::runtime::Handle::current());
     let client = KafkaClient::connect(options).await.expect("client");
-    assert!(!client.owns_runtime(), "a runtime was started although one was given");
+    assert!(
+        !client.owns_runtime(),
+        "a runtime was started although one was given"
+    );
     assert!(
         metrics.num_alive_tasks() > before,
         "the client's connection tasks should run on the caller's runtime"
     );
     let topic = client.topic_async(&name).await.expect("topic");
-    let producer = topic.producer().linger_ms(5).build_async().await.expect("producer");
+    let producer = topic
+        .producer()
+        .linger_ms(5)
+        .build_async()
+        .await
+        .expect("producer");
     let mut deliveries = Vec::new();
     for i in 0..10 {
-        deliveries.push(producer.produce_async(format!("v{i}")).await.expect("produce"));
+        deliveries.push(
+            producer
+                .produce_async(format!("v{i}"))
+                .await
+                .expect("produce"),
+        );
     }
     for d in deliveries {
         d.await.expect("delivered");
@@ -112,7 +134,11 @@ async fn a_client_runs_on_the_callers_runtime() {
         .expect("consumer");
     let mut values = Vec::new();
     while values.len() < 11 {
-        let m = consumer.consume_async().await.expect("consume").expect("a message in time");
+        let m = consumer
+            .consume_async()
+            .await
+            .expect("consume")
+            .expect("a message in time");
         values.push(m.value.expect("value"));
     }
     let expected: Vec<bytes::Bytes> = (0..11).map(|i| format!("v{i}").into()).collect();
@@ -143,7 +169,10 @@ fn rdkafka_properties_pass_through() {
     cluster.create_topic(&name, 1).expect("topic");
     let topic = client.topic(&name).expect("topic");
 
-    let pure = topic.producer().rdkafka_property("queue.buffering.max.kbytes", "1024").build();
+    let pure = topic
+        .producer()
+        .rdkafka_property("queue.buffering.max.kbytes", "1024")
+        .build();
     match pure {
         Err(Error::Config { option, reason }) => {
             assert_eq!(option, "rdkafka_property queue.buffering.max.kbytes");
@@ -151,7 +180,10 @@ fn rdkafka_properties_pass_through() {
         }
         other => panic!("the pure engine must refuse raw properties, got {other:?}"),
     }
-    let pure = topic.simple_consumer().rdkafka_property("fetch.wait.max.ms", "5").build();
+    let pure = topic
+        .simple_consumer()
+        .rdkafka_property("fetch.wait.max.ms", "5")
+        .build();
     assert!(matches!(pure, Err(Error::Config { .. })), "{pure:?}");
 
     if cfg!(feature = "native") {
@@ -177,7 +209,10 @@ fn rdkafka_properties_pass_through() {
             .rdkafka_property("no.such.property", "1")
             .build()
             .expect_err("librdkafka rejects an unknown property");
-        assert!(bad.to_string().contains("No such configuration property"), "{bad}");
+        assert!(
+            bad.to_string().contains("No such configuration property"),
+            "{bad}"
+        );
         let bad = topic
             .simple_consumer()
             .use_rdkafka(true)
@@ -257,9 +292,17 @@ fn delivery_report_takes_a_timeout() {
             .expect("producer");
         producer.produce("reported").expect("produce");
         let started = Instant::now();
-        assert!(producer.delivery_report(Timeout::Now).expect("now").is_none(), "lingering");
+        assert!(
+            producer
+                .delivery_report(Timeout::Now)
+                .expect("now")
+                .is_none(),
+            "lingering"
+        );
         assert!(started.elapsed() < Duration::from_millis(200));
-        let report = producer.delivery_report(Duration::from_secs(10)).expect("after");
+        let report = producer
+            .delivery_report(Duration::from_secs(10))
+            .expect("after");
         let report = report.expect("a report within 10 s");
         assert!(report.result.is_ok(), "{rdkafka}: {:?}", report.result);
         producer.stop().expect("stop");
