@@ -32,10 +32,11 @@ use ferrokafka_pure::{GroupSpec, PureGroupConsumer};
 use futures::Stream;
 
 use crate::consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder};
-use crate::consumer_common::{consumer_api_by_inherent, consumer_async_forms};
+use crate::consumer_common::{consumer_api_by_inherent, consumer_twins};
 use crate::iter::{message_stream, Iter};
-use crate::setters::{consumer_option_setters, setters};
+use crate::setters::{consumer_option_setters, rdkafka_property_setter, setters};
 use crate::topic::Topic;
+use crate::twins::twins;
 
 impl Topic {
     /// A ManagedBalancedConsumer builder for `group`, with PyKafka's defaults.
@@ -51,6 +52,7 @@ impl Topic {
             deserializer: None,
             callback: None,
             use_rdkafka: false,
+            rdkafka_properties: Vec::new(),
         }
     }
 }
@@ -64,6 +66,7 @@ pub struct BalancedConsumerBuilder {
     deserializer: Option<Deserializer>,
     callback: Option<PostRebalanceCallback>,
     use_rdkafka: bool,
+    rdkafka_properties: Vec<(String, String)>,
 }
 
 impl fmt::Debug for BalancedConsumerBuilder {
@@ -156,44 +159,52 @@ impl BalancedConsumerBuilder {
         &self.group
     }
 
-    /// Validates, and with `auto_start` joins the group and starts consuming. Blocking.
-    pub fn build(self) -> Result<BalancedConsumer> {
-        if self.use_rdkafka && !cfg!(feature = "native") {
-            return Err(crate::engine::native_unavailable());
-        }
-        let auto_start = self.options.auto_start;
-        let (topic, deserializer, use_rdkafka) =
-            (self.topic.clone(), self.deserializer, self.use_rdkafka);
-        let make_inner = move |options: ConsumerOptions| {
-            SimpleConsumerBuilder::from_parts(
-                topic.clone(),
-                options,
-                deserializer.clone(),
-                use_rdkafka,
-            )
-            .build()
-        };
-        let group = self.topic.client.pure.group_consumer(GroupSpec {
-            topic: self.topic.name().to_string(),
-            options: self.options,
-            group_options: self.group,
-            callback: self.callback,
-            engine: if use_rdkafka { "librdkafka" } else { "pure" },
-            make_inner: Arc::new(make_inner),
-        })?;
-        let consumer = BalancedConsumer {
-            group,
-            topic: self.topic,
-        };
-        if auto_start {
-            consumer.start()?;
-        }
-        Ok(consumer)
-    }
+    rdkafka_property_setter!();
 
-    /// [`build`](Self::build) without blocking a tokio worker.
-    pub async fn build_async(self) -> Result<BalancedConsumer> {
-        ferrokafka_core::bridge::off_thread("ferrokafka-build", move || self.build()).await
+    twins! {
+        /// Validates, and with `auto_start` joins the group and starts consuming.
+        pub fn build / build_async(self) -> Result<BalancedConsumer>;
+        context: Some(self.topic.handle().clone());
+        cancel: "a join in progress runs to its end on a thread of its own, then the member leaves the group \
+            in the background (nothing stays in the group).";
+        {
+            if self.use_rdkafka && !cfg!(feature = "native") {
+                return Err(crate::engine::native_unavailable());
+            }
+            if !self.use_rdkafka {
+                crate::engine::refuse_rdkafka_properties(&self.rdkafka_properties)?;
+            }
+            let auto_start = self.options.auto_start;
+            let (topic, deserializer, use_rdkafka) =
+                (self.topic.clone(), self.deserializer, self.use_rdkafka);
+            let extra = self.rdkafka_properties;
+            let make_inner = move |options: ConsumerOptions| {
+                SimpleConsumerBuilder::from_parts(
+                    topic.clone(),
+                    options,
+                    deserializer.clone(),
+                    use_rdkafka,
+                    extra.clone(),
+                )
+                .build()
+            };
+            let group = self.topic.client.pure.group_consumer(GroupSpec {
+                topic: self.topic.name().to_string(),
+                options: self.options,
+                group_options: self.group,
+                callback: self.callback,
+                engine: if use_rdkafka { "librdkafka" } else { "pure" },
+                make_inner: Arc::new(make_inner),
+            })?;
+            let consumer = BalancedConsumer {
+                group,
+                topic: self.topic,
+            };
+            if auto_start {
+                consumer.start_async().await?;
+            }
+            Ok(consumer)
+        }
     }
 }
 
@@ -248,18 +259,6 @@ impl BalancedConsumer {
         self.group.kill_zookeeper_session()
     }
 
-    /// Join the group, get partitions, start consuming them, and heartbeat in the background. No-op when
-    /// running. Unlike PyKafka (which logs and swallows), a failure is returned.
-    pub fn start(&self) -> Result<()> {
-        self.group.start()
-    }
-
-    /// Commit what was consumed, stop the internal consumer and leave the group (the others rebalance at
-    /// once). The first error is returned after every step ran.
-    pub fn stop(&self) -> Result<()> {
-        self.group.stop()
-    }
-
     /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0), across
     /// rebalances; `Ok(None)` = none in time. A background failure (rebalance) is returned here once;
     /// `ConsumerStopped` when not running.
@@ -267,31 +266,15 @@ impl BalancedConsumer {
         self.group.consume(block)
     }
 
-    /// `consume(true)` without blocking a tokio worker. Cancel-safe: a dropped future (`select!`, a
-    /// timeout, a dropped stream) takes no message.
+    /// `consume(true)` without blocking a tokio worker.
+    ///
+    /// **Cancel-safety:** a dropped future (`select!`, a timeout, a dropped stream) takes no message: the
+    /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
         self.group.consume_async().await
     }
 
-    /// Commit `(partition, offset)` pairs verbatim, or with `None` every held partition at last consumed
-    /// + 1 — as this generation's member, whatever the engine.
-    pub fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
-        self.group.commit_offsets(partition_offsets)
-    }
-
-    /// The group's committed offsets of the held partitions; moves the positions too when
-    /// `reset_offset_on_fetch`.
-    pub fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        self.group.fetch_offsets()
-    }
-
-    /// Move held partitions (all to `auto_offset_reset` with `None`), flush their buffers, and commit the
-    /// new positions for the group.
-    pub fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
-        self.group.reset_offsets(targets)
-    }
-
-    consumer_async_forms!(group);
+    consumer_twins!(group);
 
     /// Last consumed offset per held partition, -2 where nothing was consumed.
     pub fn held_offsets(&self) -> BTreeMap<i32, i64> {

@@ -13,6 +13,7 @@ use ferrokafka_pure::PureCluster;
 
 use crate::client_inner::ClientInner;
 use crate::topic::Topic;
+use crate::twins::twins;
 
 /// A connection to a Kafka cluster (PyKafka's `KafkaClient`). Cheap to clone; clones share connections.
 #[derive(Debug, Clone)]
@@ -26,13 +27,17 @@ impl KafkaClient {
         Self::with_options(ClientOptions::new(hosts))
     }
 
-    /// Connect with explicit options. Blocking; usable inside a runtime too.
+    /// Connect with explicit options. Blocking; usable inside a runtime too. The async twin is
+    /// [`connect`](Self::connect).
     pub fn with_options(options: ClientOptions) -> Result<KafkaClient> {
-        let pure = PureCluster::connect(options.clone())?;
-        Ok(Self::assemble(pure, options))
+        ferrokafka_core::bridge::wait(None, Self::connect(options))
     }
 
-    /// Connect with explicit options, from async code.
+    /// Connect with explicit options, from async code. With [`ClientOptions::runtime`] set, no runtime is
+    /// started: the client's I/O runs on the caller's.
+    ///
+    /// **Cancel-safety:** dropping it abandons the connection attempt; what it opened is closed when the
+    /// attempt ends.
     pub async fn connect(options: ClientOptions) -> Result<KafkaClient> {
         let pure = PureCluster::connect_async(options.clone()).await?;
         Ok(Self::assemble(pure, options))
@@ -68,6 +73,19 @@ impl KafkaClient {
         &self.inner.pure
     }
 
+    /// The runtime the blocking forms enter while they wait.
+    fn handle(&self) -> &tokio::runtime::Handle {
+        self.inner.pure.runtime_handle()
+    }
+
+    /// Whether this client started a runtime of its own (false with [`ClientOptions::runtime`]). Only with
+    /// the hidden `testing` feature.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn owns_runtime(&self) -> bool {
+        self.inner.pure.owns_runtime()
+    }
+
     /// The topics (PyKafka's `TopicDict`): names now, `Topic`s on access; internal topics hidden unless
     /// `exclude_internal_topics` is false.
     pub fn topics(&self) -> Topics {
@@ -76,18 +94,16 @@ impl KafkaClient {
         }
     }
 
-    /// A topic by name, auto-creating it as PyKafka does (if the brokers allow auto-creation). Blocking.
-    pub fn topic(&self, name: &str) -> Result<Topic> {
-        self.check_topic_name(name)?;
-        self.pure().block_on(self.pure().topic(name))?;
-        Ok(Topic::new(Arc::clone(&self.inner), name))
-    }
-
-    /// [`KafkaClient::topic`] from async code.
-    pub async fn topic_async(&self, name: &str) -> Result<Topic> {
-        self.check_topic_name(name)?;
-        self.pure().run(self.pure().topic(name)).await?;
-        Ok(Topic::new(Arc::clone(&self.inner), name))
+    twins! {
+        /// A topic by name, auto-creating it as PyKafka does (if the brokers allow auto-creation).
+        pub fn topic / topic_async(&self, name: &str) -> Result<Topic>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; the metadata request finishes in the background.";
+        {
+            self.check_topic_name(name)?;
+            self.pure().run(self.pure().topic(name)).await?;
+            Ok(Topic::new(Arc::clone(&self.inner), name))
+        }
     }
 
     fn check_topic_name(&self, name: &str) -> Result<()> {
@@ -105,14 +121,12 @@ impl KafkaClient {
         Ok(())
     }
 
-    /// Refresh brokers and topics (PyKafka's `update_cluster()`). Blocking.
-    pub fn update_cluster(&self) -> Result<()> {
-        self.pure().block_on(self.pure().update())
-    }
-
-    /// [`KafkaClient::update_cluster`] from async code.
-    pub async fn update_cluster_async(&self) -> Result<()> {
-        self.pure().run(self.pure().update()).await
+    twins! {
+        /// Refresh brokers and topics (PyKafka's `update_cluster()`).
+        pub fn update_cluster / update_cluster_async(&self) -> Result<()>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; the refresh finishes in the background.";
+        { self.pure().run(self.pure().update()).await }
     }
 
     /// Known brokers by id, from the last refresh.
@@ -125,78 +139,47 @@ impl KafkaClient {
         self.pure().controller()
     }
 
-    /// The coordinator of a consumer group (FindCoordinator, retried). Blocking.
-    pub fn get_group_coordinator(&self, group: &str) -> Result<BrokerInfo> {
-        self.pure().block_on(self.pure().group_coordinator(group))
-    }
+    twins! {
+        /// The coordinator of a consumer group (FindCoordinator, retried).
+        pub fn get_group_coordinator / get_group_coordinator_async(&self, group: &str) -> Result<BrokerInfo>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        { self.pure().run(self.pure().group_coordinator(group)).await }
 
-    /// [`KafkaClient::get_group_coordinator`] from async code.
-    pub async fn get_group_coordinator_async(&self, group: &str) -> Result<BrokerInfo> {
-        self.pure().run(self.pure().group_coordinator(group)).await
-    }
+        /// Every Kafka-managed consumer group, described (ListGroups + DescribeGroups on every broker).
+        pub fn get_managed_group_descriptions / get_managed_group_descriptions_async(
+            &self,
+        ) -> Result<BTreeMap<String, GroupDescription>>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        { self.pure().run(self.pure().managed_group_descriptions()).await }
 
-    /// Every Kafka-managed consumer group, described (ListGroups + DescribeGroups on every broker).
-    pub fn get_managed_group_descriptions(&self) -> Result<BTreeMap<String, GroupDescription>> {
-        self.pure()
-            .block_on(self.pure().managed_group_descriptions())
-    }
+        /// Create topics; waits up to `timeout_ms` for the controller.
+        pub fn create_topics / create_topics_async(&self, topics: &[NewTopic], timeout_ms: i32) -> Result<()>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait, not the request: the topics may still be created.";
+        { self.pure().run(self.pure().create_topics(topics, timeout_ms)).await }
 
-    /// [`KafkaClient::get_managed_group_descriptions`] from async code.
-    pub async fn get_managed_group_descriptions_async(
-        &self,
-    ) -> Result<BTreeMap<String, GroupDescription>> {
-        self.pure()
-            .run(self.pure().managed_group_descriptions())
-            .await
-    }
+        /// Delete topics; waits up to `timeout_ms`.
+        pub fn delete_topics / delete_topics_async(&self, names: &[&str], timeout_ms: i32) -> Result<()>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait, not the request: the topics may still be deleted.";
+        { self.pure().run(self.pure().delete_topics(names, timeout_ms)).await }
 
-    /// Create topics; waits up to `timeout_ms` for the controller. Blocking.
-    pub fn create_topics(&self, topics: &[NewTopic], timeout_ms: i32) -> Result<()> {
-        self.pure()
-            .block_on(self.pure().create_topics(topics, timeout_ms))
-    }
+        /// Every consumer group in the cluster.
+        pub fn list_groups / list_groups_async(&self) -> Result<Vec<GroupListing>>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        { self.pure().run(self.pure().list_groups()).await }
 
-    /// [`KafkaClient::create_topics`] from async code.
-    pub async fn create_topics_async(&self, topics: &[NewTopic], timeout_ms: i32) -> Result<()> {
-        self.pure()
-            .run(self.pure().create_topics(topics, timeout_ms))
-            .await
-    }
-
-    /// Delete topics; waits up to `timeout_ms`. Blocking.
-    pub fn delete_topics(&self, names: &[&str], timeout_ms: i32) -> Result<()> {
-        self.pure()
-            .block_on(self.pure().delete_topics(names, timeout_ms))
-    }
-
-    /// [`KafkaClient::delete_topics`] from async code.
-    pub async fn delete_topics_async(&self, names: &[&str], timeout_ms: i32) -> Result<()> {
-        self.pure()
-            .run(self.pure().delete_topics(names, timeout_ms))
-            .await
-    }
-
-    /// Every consumer group in the cluster. Blocking.
-    pub fn list_groups(&self) -> Result<Vec<GroupListing>> {
-        self.pure().block_on(self.pure().list_groups())
-    }
-
-    /// [`KafkaClient::list_groups`] from async code.
-    pub async fn list_groups_async(&self) -> Result<Vec<GroupListing>> {
-        self.pure().run(self.pure().list_groups()).await
-    }
-
-    /// Describe groups at their coordinators. Blocking.
-    pub fn describe_groups(&self, groups: &[&str]) -> Result<BTreeMap<String, GroupDescription>> {
-        self.pure().block_on(self.pure().describe_groups(groups))
-    }
-
-    /// [`KafkaClient::describe_groups`] from async code.
-    pub async fn describe_groups_async(
-        &self,
-        groups: &[&str],
-    ) -> Result<BTreeMap<String, GroupDescription>> {
-        self.pure().run(self.pure().describe_groups(groups)).await
+        /// Describe groups at their coordinators.
+        pub fn describe_groups / describe_groups_async(
+            &self,
+            groups: &[&str],
+        ) -> Result<BTreeMap<String, GroupDescription>>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        { self.pure().run(self.pure().describe_groups(groups)).await }
     }
 }
 
@@ -237,9 +220,12 @@ impl Topics {
                 .is_some_and(|t| self.visible(t.internal))
     }
 
-    /// A topic, auto-created if unknown (PyKafka's `topics[name]`). Non-ASCII → `InvalidInput`.
-    pub fn get(&self, name: &str) -> Result<Topic> {
-        self.client.topic(name)
+    twins! {
+        /// A topic, auto-created if unknown (PyKafka's `topics[name]`). Non-ASCII → `InvalidInput`.
+        pub fn get / get_async(&self, name: &str) -> Result<Topic>;
+        context: Some(self.client.handle());
+        cancel: "dropping it abandons the wait; the metadata request finishes in the background.";
+        { self.client.topic_async(name).await }
     }
 
     /// Every visible topic (PyKafka's `values()`).

@@ -28,11 +28,13 @@ use ferrokafka_core::{
 };
 use futures::Stream;
 
-use crate::consumer_common::{consumer_api_by_inherent, consumer_async_forms};
+use crate::background::{StopInBackground, StopOnDrop};
+use crate::consumer_common::{consumer_api_by_inherent, consumer_twins};
 use crate::engine::AnyConsumer;
 use crate::iter::{message_stream, Iter};
-use crate::setters::{consumer_option_setters, setters};
+use crate::setters::{consumer_option_setters, rdkafka_property_setter, setters};
 use crate::topic::Topic;
+use crate::twins::twins;
 
 /// PyKafka's `deserializer(value, key) -> (value, key)`, applied to every message `consume` returns.
 pub type Deserializer = Arc<
@@ -47,6 +49,7 @@ impl Topic {
             options: ConsumerOptions::default(),
             deserializer: None,
             use_rdkafka: false,
+            rdkafka_properties: Vec::new(),
         }
     }
 }
@@ -58,12 +61,14 @@ impl SimpleConsumerBuilder {
         options: ConsumerOptions,
         deserializer: Option<Deserializer>,
         use_rdkafka: bool,
+        rdkafka_properties: Vec<(String, String)>,
     ) -> Self {
         SimpleConsumerBuilder {
             topic,
             options,
             deserializer,
             use_rdkafka,
+            rdkafka_properties,
         }
     }
 }
@@ -75,6 +80,7 @@ pub struct SimpleConsumerBuilder {
     options: ConsumerOptions,
     deserializer: Option<Deserializer>,
     use_rdkafka: bool,
+    rdkafka_properties: Vec<(String, String)>,
 }
 
 impl fmt::Debug for SimpleConsumerBuilder {
@@ -84,6 +90,7 @@ impl fmt::Debug for SimpleConsumerBuilder {
             .field("options", &self.options)
             .field("deserializer", &self.deserializer.is_some())
             .field("use_rdkafka", &self.use_rdkafka)
+            .field("rdkafka_properties", &self.rdkafka_properties)
             .finish()
     }
 }
@@ -137,54 +144,64 @@ impl SimpleConsumerBuilder {
         &self.options
     }
 
-    /// Builds (and, with `auto_start`, starts) the consumer. Blocking.
-    pub fn build(self) -> Result<SimpleConsumer> {
-        self.options.validate()?;
-        let engine = if self.use_rdkafka {
-            native_engine(&self.topic, self.options.clone())?
-        } else {
-            let pure = &self.topic.client.pure;
-            AnyConsumer::Pure(pure.simple_consumer(self.topic.name(), self.options.clone())?)
-        };
-        Ok(self.finish(engine))
-    }
+    rdkafka_property_setter!();
 
-    /// Builds without blocking a tokio worker.
-    pub async fn build_async(self) -> Result<SimpleConsumer> {
-        self.options.validate()?;
-        let engine = if self.use_rdkafka {
-            let (topic, options) = (self.topic.clone(), self.options.clone());
-            ferrokafka_core::bridge::off_thread("ferrokafka-build", move || {
-                native_engine(&topic, options)
-            })
-            .await?
-        } else {
-            let pure = &self.topic.client.pure;
-            let consumer = pure.simple_consumer_async(self.topic.name(), self.options.clone());
-            AnyConsumer::Pure(consumer.await?)
-        };
-        Ok(self.finish(engine))
+    twins! {
+        /// Builds (and, with `auto_start`, starts) the consumer.
+        pub fn build / build_async(self) -> Result<SimpleConsumer>;
+        context: Some(self.topic.handle().clone());
+        cancel: "dropping it drops the consumer being built when the build ends (it stops in the background).";
+        {
+            self.options.validate()?;
+            let engine = if self.use_rdkafka {
+                let (topic, options) = (self.topic.clone(), self.options.clone());
+                let extra = self.rdkafka_properties.clone();
+                ferrokafka_core::bridge::off_thread("ferrokafka-build", move || {
+                    native_engine(&topic, options, &extra)
+                })
+                .await?
+            } else {
+                crate::engine::refuse_rdkafka_properties(&self.rdkafka_properties)?;
+                let pure = &self.topic.client.pure;
+                let consumer = pure.simple_consumer_async(self.topic.name(), self.options.clone());
+                AnyConsumer::Pure(consumer.await?)
+            };
+            Ok(self.finish(engine))
+        }
     }
 
     fn finish(self, engine: AnyConsumer) -> SimpleConsumer {
         SimpleConsumer {
-            inner: Arc::new(Inner {
+            inner: Arc::new(StopOnDrop::new(Inner {
                 engine,
                 deserializer: self.deserializer,
                 topic: self.topic,
-            }),
+            })),
         }
     }
 }
 
 #[cfg(feature = "native")]
-fn native_engine(topic: &Topic, options: ConsumerOptions) -> Result<AnyConsumer> {
-    ferrokafka_native::NativeSimpleConsumer::new(topic.client_options(), topic.name(), options, &[])
-        .map(AnyConsumer::Native)
+fn native_engine(
+    topic: &Topic,
+    options: ConsumerOptions,
+    extra: &[(String, String)],
+) -> Result<AnyConsumer> {
+    ferrokafka_native::NativeSimpleConsumer::new(
+        topic.client_options(),
+        topic.name(),
+        options,
+        extra,
+    )
+    .map(AnyConsumer::Native)
 }
 
 #[cfg(not(feature = "native"))]
-fn native_engine(_topic: &Topic, _options: ConsumerOptions) -> Result<AnyConsumer> {
+fn native_engine(
+    _topic: &Topic,
+    _options: ConsumerOptions,
+    _extra: &[(String, String)],
+) -> Result<AnyConsumer> {
     Err(crate::engine::native_unavailable())
 }
 
@@ -195,10 +212,18 @@ struct Inner {
     topic: Topic,
 }
 
-impl Drop for Inner {
-    /// PyKafka stops a consumer when it is garbage-collected; so does dropping the last handle here.
-    fn drop(&mut self) {
+/// PyKafka stops a consumer when it is garbage-collected; so does dropping the last handle here, without
+/// blocking: fetching stops at once, and the engine's stop (a final auto-commit, librdkafka's close) runs on
+/// a background thread.
+impl StopInBackground for Inner {
+    fn signal(&self) {
         self.engine.shutdown_in_background();
+    }
+    fn stop(&self) -> Result<()> {
+        self.engine.stop()
+    }
+    fn describe(&self) -> String {
+        format!("simple consumer of {}", self.topic.name())
     }
 }
 
@@ -207,9 +232,10 @@ impl Drop for Inner {
 ///
 /// Iterating (`for m in &consumer`) yields until `consume(true)` returns `None`, i.e. after
 /// `consumer_timeout_ms` without a message — forever with the default -1, as in PyKafka.
+/// Dropping the last clone never blocks (see [`stop`](Self::stop) for the bounded, committing way out).
 #[derive(Clone)]
 pub struct SimpleConsumer {
-    inner: Arc<Inner>,
+    inner: Arc<StopOnDrop<Inner>>,
 }
 
 impl fmt::Debug for SimpleConsumer {
@@ -252,26 +278,12 @@ impl SimpleConsumer {
     }
 
     /// `consume(true)` without blocking a tokio worker.
+    ///
+    /// **Cancel-safety:** a dropped future (`select!`, a timeout, a dropped stream) takes no message: the
+    /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
         let m = self.inner.engine.consume_async().await?;
         self.deserialize(m)
-    }
-
-    /// Commit `(partition, offset)` pairs verbatim, or every partition at last consumed + 1 with `None`.
-    pub fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
-        self.inner.engine.commit_offsets(partition_offsets)
-    }
-
-    /// The group's committed offsets (the next offset to consume, -1 = none); moves the positions too when
-    /// `reset_offset_on_fetch`.
-    pub fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        self.inner.engine.fetch_offsets()
-    }
-
-    /// Move partitions (all to `auto_offset_reset` with `None`), flush their buffers, commit if grouped.
-    /// `ResetTarget::LastConsumed(n)` resumes at n + 1, as PyKafka's integer form.
-    pub fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
-        self.inner.engine.reset_offsets(targets)
     }
 
     /// Last consumed offset per partition, -2 where nothing was consumed.
@@ -284,17 +296,7 @@ impl SimpleConsumer {
         self.inner.engine.partitions()
     }
 
-    /// Starting offsets (PyKafka's rules), then fetching. No-op when running.
-    pub fn start(&self) -> Result<()> {
-        self.inner.engine.start()
-    }
-
-    /// Stops fetching; commits first when auto-commit is on.
-    pub fn stop(&self) -> Result<()> {
-        self.inner.engine.stop()
-    }
-
-    consumer_async_forms!(inner.engine);
+    consumer_twins!(inner.engine);
 
     /// Messages as PyKafka's `__iter__` gives them (see [`Iter`]).
     pub fn iter(&self) -> SimpleIter<'_> {
@@ -320,13 +322,13 @@ impl ConsumerEngine for SimpleConsumer {
         self.inner.engine.shutdown_in_background()
     }
     async fn commit_offsets_async(&self, partition_offsets: Option<Vec<(i32, i64)>>) -> Result<()> {
-        SimpleConsumer::commit_offsets_async(self, partition_offsets).await
+        SimpleConsumer::commit_offsets_async(self, partition_offsets.as_deref()).await
     }
     async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
         SimpleConsumer::fetch_offsets_async(self).await
     }
     async fn reset_offsets_async(&self, targets: Option<Vec<(i32, ResetTarget)>>) -> Result<()> {
-        SimpleConsumer::reset_offsets_async(self, targets).await
+        SimpleConsumer::reset_offsets_async(self, targets.as_deref()).await
     }
     async fn start_async(&self) -> Result<()> {
         SimpleConsumer::start_async(self).await

@@ -47,6 +47,17 @@ pub(crate) fn native_unavailable() -> Error {
     )
 }
 
+/// What a pure-engine builder with raw librdkafka properties gives: they would be ignored, so refuse.
+pub(crate) fn refuse_rdkafka_properties(properties: &[(String, String)]) -> Result<()> {
+    match properties.first() {
+        None => Ok(()),
+        Some((name, _)) => Err(Error::config(
+            format!("rdkafka_property {name}"),
+            "raw librdkafka properties need the librdkafka engine: add .use_rdkafka(true)",
+        )),
+    }
+}
+
 impl ProducerApi for AnyProducer {
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         dispatch!(AnyProducer, self, p => p.produce(message))

@@ -53,9 +53,23 @@
 //!
 //! ## Blocking or async
 //!
-//! Each client owns a small background tokio runtime where all broker I/O runs, so blocking calls work from
-//! plain threads (and inside a runtime) and the `_async` forms work from any runtime. `consume_async` and
-//! the streams are cancel-safe: a dropped future (`select!`, a timeout, a dropped stream) takes no message.
+//! Every blocking operation has an `_async` twin (`topic_async`, `build_async`, `commit_offsets_async`,
+//! `stop_async` …), both generated from one definition. Blocking calls work from plain threads and inside a
+//! multi-thread runtime; the `_async` forms never block a tokio worker and work from any runtime. Each client
+//! owns a small background tokio runtime where all broker I/O runs, unless it is given the caller's with
+//! [`ClientOptions::runtime`].
+//!
+//! **Cancel-safety** is stated on every `_async` method: a dropped `consume_async` or stream takes no message,
+//! a dropped `produce_async` either queued its message or produced nothing, and a dropped commit, flush, stop
+//! or build runs to its end in the background.
+//!
+//! **Timeouts**: new calls take a [`Timeout`] (`Now`, `After(Duration)` — a `Duration` converts — or `Never`),
+//! e.g. [`SimpleConsumer::consume_within`], [`Producer::delivery_report`]; PyKafka's `block` / `*_ms` forms
+//! stay where they read better.
+//!
+//! **Drop vs stop**: dropping the last handle of a producer or consumer never blocks (even with the brokers
+//! down); the flush, final commit or group leave runs in the background. `stop()` / `stop_async()` are the
+//! bounded, flushing way out when you need to know it happened.
 //!
 //! ```no_run
 //! # async fn run() -> ferrokafka::Result<()> {
@@ -75,6 +89,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod background;
 mod balanced;
 mod client;
 mod client_inner;
@@ -85,6 +100,7 @@ mod iter;
 mod producer;
 mod setters;
 mod topic;
+mod twins;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
 pub use client::{KafkaClient, Topics};
@@ -97,7 +113,7 @@ pub use ferrokafka_core::{
     BrokerInfo, ClientOptions, CommittedOffset, Compression, ConsumerApi, ConsumerOptions, Error,
     ErrorContext, GroupDescription, GroupListing, GroupMember, GroupOptions, KafkaCode,
     MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PostRebalanceCallback,
-    ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
+    ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

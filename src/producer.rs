@@ -19,11 +19,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferrokafka_core::{
     Compression, DeliveryFuture, DeliveryReport, OutgoingMessage, Partitioner, ProducerApi,
-    ProducerEngine, ProducerOptions, Result,
+    ProducerEngine, ProducerOptions, Result, Timeout,
 };
 
+use crate::background::{StopInBackground, StopOnDrop};
 use crate::engine::AnyProducer;
+use crate::setters::rdkafka_property_setter;
 use crate::topic::Topic;
+use crate::twins::twins;
 
 /// PyKafka's `serializer(value, key) -> (value, key)`, applied in `produce` before partitioning.
 pub type Serializer = Arc<
@@ -50,6 +53,7 @@ pub struct ProducerBuilder {
     partitioner: Option<Arc<dyn Partitioner>>,
     serializer: Option<Serializer>,
     use_rdkafka: bool,
+    rdkafka_properties: Vec<(String, String)>,
 }
 
 impl fmt::Debug for ProducerBuilder {
@@ -60,6 +64,7 @@ impl fmt::Debug for ProducerBuilder {
             .field("partitioner", &self.partitioner)
             .field("serializer", &self.serializer.is_some())
             .field("use_rdkafka", &self.use_rdkafka)
+            .field("rdkafka_properties", &self.rdkafka_properties)
             .finish()
     }
 }
@@ -84,6 +89,7 @@ impl ProducerBuilder {
             partitioner: None,
             serializer: None,
             use_rdkafka: false,
+            rdkafka_properties: Vec::new(),
         }
     }
 
@@ -151,23 +157,38 @@ impl ProducerBuilder {
         self
     }
 
-    /// Validate the options and build the producer (started unless `auto_start(false)`).
-    pub fn build(self) -> Result<Producer> {
-        self.options.validate()?;
-        let partitioner = self
-            .partitioner
-            .unwrap_or_else(|| Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new()));
-        let engine = if self.use_rdkafka {
-            native_engine(&self.topic, self.options, partitioner)?
-        } else {
-            let pure = &self.topic.client.pure;
-            AnyProducer::Pure(pure.producer(self.topic.name(), self.options, partitioner)?)
-        };
-        Ok(Producer {
-            engine,
-            serializer: self.serializer,
-            topic: self.topic,
-        })
+    rdkafka_property_setter!();
+
+    twins! {
+        /// Validate the options and build the producer (started unless `auto_start(false)`).
+        pub fn build / build_async(self) -> Result<Producer>;
+        context: Some(self.topic.handle().clone());
+        cancel: "dropping it drops the producer being built when the build ends (it stops in the background).";
+        {
+            self.options.validate()?;
+            let partitioner = self
+                .partitioner
+                .unwrap_or_else(|| Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new()));
+            let engine = if self.use_rdkafka {
+                let (topic, options, extra) =
+                    (self.topic.clone(), self.options, self.rdkafka_properties);
+                ferrokafka_core::bridge::off_thread("ferrokafka-build", move || {
+                    native_engine(&topic, options, partitioner, &extra)
+                })
+                .await?
+            } else {
+                crate::engine::refuse_rdkafka_properties(&self.rdkafka_properties)?;
+                let pure = &self.topic.client.pure;
+                AnyProducer::Pure(pure.producer(self.topic.name(), self.options, partitioner)?)
+            };
+            Ok(Producer {
+                inner: Arc::new(StopOnDrop::new(Inner {
+                    engine,
+                    serializer: self.serializer,
+                    topic: self.topic,
+                })),
+            })
+        }
     }
 }
 
@@ -176,13 +197,14 @@ fn native_engine(
     topic: &Topic,
     options: ProducerOptions,
     partitioner: Arc<dyn Partitioner>,
+    extra: &[(String, String)],
 ) -> Result<AnyProducer> {
     let producer = ferrokafka_native::NativeProducer::new(
         topic.client_options(),
         topic.name(),
         options,
         partitioner,
-        &[],
+        extra,
     )?;
     Ok(AnyProducer::Native(producer))
 }
@@ -192,23 +214,39 @@ fn native_engine(
     _topic: &Topic,
     _options: ProducerOptions,
     _partitioner: Arc<dyn Partitioner>,
+    _extra: &[(String, String)],
 ) -> Result<AnyProducer> {
     Err(crate::engine::native_unavailable())
 }
 
-/// A producer for one topic. Dropping it flushes (up to `pending_timeout_ms`) and reports anything it could
-/// not send as failed. Drop it outside async tasks, or call `stop()` first: the flush blocks the thread.
-pub struct Producer {
+struct Inner {
     // Field order matters: the engine stops (and flushes) before the topic's client and runtime go.
     engine: AnyProducer,
     serializer: Option<Serializer>,
     topic: Topic,
 }
 
+impl StopInBackground for Inner {
+    fn stop(&self) -> Result<()> {
+        self.engine.stop()
+    }
+    fn describe(&self) -> String {
+        format!("producer of {}", self.topic.name())
+    }
+}
+
+/// A producer for one topic. Cheap to clone: clones share one engine. Dropping the last clone never
+/// blocks: the flush (up to `pending_timeout_ms`, anything unsent reported failed) runs on a background
+/// thread. Call [`stop`](Self::stop) / [`stop_async`](Self::stop_async) to wait for it.
+#[derive(Clone)]
+pub struct Producer {
+    inner: Arc<StopOnDrop<Inner>>,
+}
+
 impl fmt::Debug for Producer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Producer")
-            .field("topic", &self.topic.name())
+            .field("topic", &self.topic())
             .field("engine", &self.engine_name())
             .finish()
     }
@@ -217,16 +255,16 @@ impl fmt::Debug for Producer {
 impl Producer {
     /// "pure" or "librdkafka".
     pub fn engine_name(&self) -> &'static str {
-        self.engine.name()
+        self.inner.engine.name()
     }
 
     /// The topic's name.
     pub fn topic(&self) -> &str {
-        self.topic.name()
+        self.inner.topic.name()
     }
 
     fn serialize(&self, mut message: OutgoingMessage) -> Result<OutgoingMessage> {
-        if let Some(s) = &self.serializer {
+        if let Some(s) = &self.inner.serializer {
             let (value, key) = s(message.value.take(), message.partition_key.take())?;
             message.value = value;
             message.partition_key = key;
@@ -234,68 +272,81 @@ impl Producer {
         Ok(message)
     }
 
-    /// Produce a value with no key. See [`Producer::produce_with`].
-    pub fn produce(&self, value: impl Into<Bytes>) -> Result<DeliveryFuture> {
-        self.produce_with(OutgoingMessage::new(value))
-    }
+    twins! {
+        /// Produce a value with no key. See [`Producer::produce_with`].
+        pub fn produce / produce_async(&self, value: impl Into<Bytes>) -> Result<DeliveryFuture>;
+        blocking: self.produce_with(OutgoingMessage::new(value));
+        cancel: "a future dropped while it waits for queue space produced nothing; once it returned, the \
+            message is queued and the `DeliveryFuture` may be dropped (the message is still sent).";
+        { self.produce_with_async(OutgoingMessage::new(value)).await }
 
-    /// Produce a message (key, timestamp, headers, explicit partition). Blocks while the queue is full when
-    /// `block_on_queue_full`; in `sync` mode waits for the delivery and returns its error.
-    pub fn produce_with(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
-        let message = self.serialize(message)?;
-        self.engine.produce(message)
-    }
+        /// Produce a message (key, timestamp, headers, explicit partition). Waits while the queue is full when
+        /// `block_on_queue_full`; in `sync` mode waits for the delivery and returns its error.
+        pub fn produce_with / produce_with_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture>;
+        blocking: self.serialize(message).and_then(|m| self.inner.engine.produce(m));
+        cancel: "a future dropped while it waits for queue space produced nothing; in `sync` mode, one \
+            dropped while it waits for the delivery leaves the message queued (it is still sent).";
+        {
+            let message = self.serialize(message)?;
+            self.inner.engine.produce_async(message).await
+        }
 
-    /// [`Producer::produce`] for async code: waits for queue space without blocking a runtime thread.
-    pub async fn produce_async(&self, value: impl Into<Bytes>) -> Result<DeliveryFuture> {
-        self.produce_with_async(OutgoingMessage::new(value)).await
-    }
+        /// Send everything queued now and wait for it, up to `timeout`.
+        pub fn flush / flush_async(&self, timeout: Duration) -> Result<()>;
+        blocking: self.inner.engine.flush(timeout);
+        cancel: "a dropped flush loses no message: what was queued is still sent.";
+        { self.inner.engine.flush_async(timeout).await }
 
-    /// [`Producer::produce_with`] for async code.
-    pub async fn produce_with_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
-        let message = self.serialize(message)?;
-        self.engine.produce_async(message).await
+        /// Start sending (no-op when running).
+        pub fn start / start_async(&self) -> Result<()>;
+        context: Some(self.inner.topic.handle());
+        cancel: "the start runs to its end on a thread of its own.";
+        {
+            let inner = self.inner.shared();
+            ferrokafka_core::bridge::off_thread("ferrokafka-start", move || inner.engine.start()).await
+        }
+
+        /// Flush (bounded by `pending_timeout_ms`) and stop; what was not sent is reported failed.
+        pub fn stop / stop_async(&self) -> Result<()>;
+        context: Some(self.inner.topic.handle());
+        cancel: "the stop runs to its end on a thread of its own (flushed or reported failed, as `stop`).";
+        {
+            let inner = self.inner.shared();
+            ferrokafka_core::bridge::off_thread("ferrokafka-stop", move || inner.engine.stop()).await
+        }
     }
 
     /// The next report for a message produced on this thread; `Ok(None)` if none came within `timeout`
     /// (`None` = wait forever when `block`). Unread reports are bounded per thread: past
     /// `max(max_queued_messages, 1000)` the oldest are dropped and counted ([`Producer::dropped_reports`]).
+    /// PyKafka's per-thread queue has no async twin (a task moves between threads): async code awaits the
+    /// [`DeliveryFuture`] that `produce_async` returns.
     pub fn get_delivery_report(
         &self,
         block: bool,
         timeout: Option<Duration>,
     ) -> Result<Option<DeliveryReport>> {
-        self.engine.get_delivery_report(block, timeout)
+        self.inner.engine.get_delivery_report(block, timeout)
     }
 
-    /// Send everything queued now and wait for it, up to `timeout`.
-    pub fn flush(&self, timeout: Duration) -> Result<()> {
-        self.engine.flush(timeout)
-    }
-
-    /// [`Producer::flush`] for async code. Cancel-safe: a dropped flush loses no message.
-    pub async fn flush_async(&self, timeout: Duration) -> Result<()> {
-        self.engine.flush_async(timeout).await
-    }
-
-    /// Start sending (no-op when running).
-    pub fn start(&self) -> Result<()> {
-        self.engine.start()
-    }
-
-    /// Flush (bounded by `pending_timeout_ms`) and stop; what was not sent is reported failed.
-    pub fn stop(&self) -> Result<()> {
-        self.engine.stop()
+    /// [`get_delivery_report`](Self::get_delivery_report) with a [`Timeout`]: `Timeout::Now` does not
+    /// wait, `Timeout::Never` waits until a report comes.
+    pub fn delivery_report(&self, timeout: impl Into<Timeout>) -> Result<Option<DeliveryReport>> {
+        match timeout.into() {
+            Timeout::Now => self.get_delivery_report(false, None),
+            Timeout::After(d) => self.get_delivery_report(true, Some(d)),
+            Timeout::Never => self.get_delivery_report(true, None),
+        }
     }
 
     /// Messages produced and not yet reported.
     pub fn pending(&self) -> usize {
-        self.engine.pending()
+        self.inner.engine.pending()
     }
 
     /// Reports dropped because a thread never read its report queue.
     pub fn dropped_reports(&self) -> u64 {
-        self.engine.dropped_reports()
+        self.inner.engine.dropped_reports()
     }
 }
 

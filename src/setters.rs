@@ -52,4 +52,22 @@ macro_rules! consumer_option_setters {
         }}
     };
 }
-pub(crate) use {consumer_option_setters, setters};
+/// `.rdkafka_property(name, value)` on a builder with a `rdkafka_properties: Vec<(String, String)>` field.
+macro_rules! rdkafka_property_setter {
+    () => {
+        /// Raw librdkafka property, applied after ferrokafka's mapped options (it wins over a mapped value;
+        /// the few ferrokafka owns, such as `enable.auto.commit`, are refused). librdkafka engine only: the
+        /// pure engine refuses a builder that has any, with a `Config` error naming the first. A balanced
+        /// consumer passes them to its internal consumer.
+        pub fn rdkafka_property(
+            mut self,
+            name: impl Into<String>,
+            value: impl Into<String>,
+        ) -> Self {
+            self.rdkafka_properties.push((name.into(), value.into()));
+            self
+        }
+    };
+}
+
+pub(crate) use {consumer_option_setters, rdkafka_property_setter, setters};

@@ -10,6 +10,7 @@ use ferrokafka_core::{
 };
 
 use crate::client_inner::ClientInner;
+use crate::twins::twins;
 
 /// What `fetch_offset_limits` looks before: PyKafka's `OffsetType` or a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,60 +126,51 @@ impl Topic {
             .unwrap_or_default()
     }
 
-    /// Refresh this topic's metadata (leaders, partitions). Blocking.
-    pub fn update(&self) -> Result<()> {
-        let pure = &self.client.pure;
-        pure.block_on(pure.refresh_topic(&self.name)).map(|_| ())
+    /// The runtime the blocking forms enter while they wait.
+    pub(crate) fn handle(&self) -> &tokio::runtime::Handle {
+        self.client.pure.runtime_handle()
     }
 
-    /// Offsets per partition before `offsets_before`, at most `max_offsets` each, newest first (PyKafka's
-    /// `fetch_offset_limits`). Several offsets need ListOffsets v0 (Kafka ≤ 3.9); Kafka 4.x gives one. Blocking.
-    pub fn fetch_offset_limits(
-        &self,
-        offsets_before: impl Into<OffsetsBefore>,
-        max_offsets: i32,
-    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
-        let before = offsets_before.into().as_i64();
-        let pure = &self.client.pure;
-        pure.block_on(pure.fetch_offset_limits(&self.name, None, before, max_offsets))
-    }
+    twins! {
+        /// Refresh this topic's metadata (leaders, partitions).
+        pub fn update / update_async(&self) -> Result<()>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; the refresh finishes in the background.";
+        {
+            let pure = &self.client.pure;
+            pure.run(pure.refresh_topic(&self.name)).await.map(|_| ())
+        }
 
-    /// [`Topic::fetch_offset_limits`] from async code.
-    pub async fn fetch_offset_limits_async(
-        &self,
-        offsets_before: impl Into<OffsetsBefore>,
-        max_offsets: i32,
-    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
-        let before = offsets_before.into().as_i64();
-        let pure = &self.client.pure;
-        pure.run(pure.fetch_offset_limits(&self.name, None, before, max_offsets))
-            .await
-    }
+        /// Offsets per partition before `offsets_before`, at most `max_offsets` each, newest first (PyKafka's
+        /// `fetch_offset_limits`). Several offsets need ListOffsets v0 (Kafka ≤ 3.9); Kafka 4.x gives one.
+        pub fn fetch_offset_limits / fetch_offset_limits_async(
+            &self,
+            offsets_before: impl Into<OffsetsBefore>,
+            max_offsets: i32,
+        ) -> Result<BTreeMap<i32, OffsetPartitionResponse>>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        {
+            let before = offsets_before.into().as_i64();
+            let pure = &self.client.pure;
+            pure.run(pure.fetch_offset_limits(&self.name, None, before, max_offsets)).await
+        }
 
-    /// The first offset of each partition. Blocking.
-    pub fn earliest_available_offsets(&self) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
-        self.fetch_offset_limits(OffsetsBefore::Earliest, 1)
-    }
+        /// The first offset of each partition.
+        pub fn earliest_available_offsets / earliest_available_offsets_async(
+            &self,
+        ) -> Result<BTreeMap<i32, OffsetPartitionResponse>>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        { self.fetch_offset_limits_async(OffsetsBefore::Earliest, 1).await }
 
-    /// The offset the next message will get, per partition. Blocking.
-    pub fn latest_available_offsets(&self) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
-        self.fetch_offset_limits(OffsetsBefore::Latest, 1)
-    }
-
-    /// [`Topic::earliest_available_offsets`] from async code.
-    pub async fn earliest_available_offsets_async(
-        &self,
-    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
-        self.fetch_offset_limits_async(OffsetsBefore::Earliest, 1)
-            .await
-    }
-
-    /// [`Topic::latest_available_offsets`] from async code.
-    pub async fn latest_available_offsets_async(
-        &self,
-    ) -> Result<BTreeMap<i32, OffsetPartitionResponse>> {
-        self.fetch_offset_limits_async(OffsetsBefore::Latest, 1)
-            .await
+        /// The offset the next message will get, per partition.
+        pub fn latest_available_offsets / latest_available_offsets_async(
+            &self,
+        ) -> Result<BTreeMap<i32, OffsetPartitionResponse>>;
+        context: Some(self.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        { self.fetch_offset_limits_async(OffsetsBefore::Latest, 1).await }
     }
 }
 
@@ -214,56 +206,51 @@ impl Partition {
         self.topic.client.pure.broker(self.leader)
     }
 
-    /// Offsets before `offsets_before`, newest first, at most `max_offsets`. Blocking.
-    pub fn fetch_offset_limit(
-        &self,
-        offsets_before: impl Into<OffsetsBefore>,
-        max_offsets: i32,
-    ) -> Result<Vec<i64>> {
-        let before = offsets_before.into().as_i64();
-        let pure = &self.topic.client.pure;
-        let mut map = pure.block_on(pure.fetch_offset_limits(
-            &self.topic.name,
-            Some(vec![self.id]),
-            before,
-            max_offsets,
-        ))?;
-        let ans = map.remove(&self.id).unwrap_or(PartitionOffsets {
-            offsets: Vec::new(),
-            error: None,
-        });
-        match ans.error {
-            Some(code) => Err(Error::kafka(
-                code,
-                ErrorContext::partition(&self.topic.name, self.id),
-            )),
-            None => Ok(ans.offsets),
+    twins! {
+        /// Offsets before `offsets_before`, newest first, at most `max_offsets`.
+        pub fn fetch_offset_limit / fetch_offset_limit_async(
+            &self,
+            offsets_before: impl Into<OffsetsBefore>,
+            max_offsets: i32,
+        ) -> Result<Vec<i64>>;
+        context: Some(self.topic.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        {
+            let before = offsets_before.into().as_i64();
+            let pure = &self.topic.client.pure;
+            let partitions = Some(vec![self.id]);
+            let mut map = pure
+                .run(pure.fetch_offset_limits(&self.topic.name, partitions, before, max_offsets))
+                .await?;
+            let ans = map.remove(&self.id).unwrap_or(PartitionOffsets {
+                offsets: Vec::new(),
+                error: None,
+            });
+            match ans.error {
+                Some(code) => Err(Error::kafka(
+                    code,
+                    ErrorContext::partition(&self.topic.name, self.id),
+                )),
+                None => Ok(ans.offsets),
+            }
         }
-    }
 
-    /// The offset the next message will get. Blocking.
-    pub fn latest_available_offset(&self) -> Result<i64> {
-        let pure = &self.topic.client.pure;
-        pure.block_on(pure.partition_offset(&self.topic.name, self.id, -1))
-    }
+        /// The offset the next message will get.
+        pub fn latest_available_offset / latest_available_offset_async(&self) -> Result<i64>;
+        context: Some(self.topic.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        {
+            let pure = &self.topic.client.pure;
+            pure.run(pure.partition_offset(&self.topic.name, self.id, -1)).await
+        }
 
-    /// The first available offset. Blocking.
-    pub fn earliest_available_offset(&self) -> Result<i64> {
-        let pure = &self.topic.client.pure;
-        pure.block_on(pure.partition_offset(&self.topic.name, self.id, -2))
-    }
-
-    /// [`Partition::latest_available_offset`] from async code.
-    pub async fn latest_available_offset_async(&self) -> Result<i64> {
-        let pure = &self.topic.client.pure;
-        pure.run(pure.partition_offset(&self.topic.name, self.id, -1))
-            .await
-    }
-
-    /// [`Partition::earliest_available_offset`] from async code.
-    pub async fn earliest_available_offset_async(&self) -> Result<i64> {
-        let pure = &self.topic.client.pure;
-        pure.run(pure.partition_offset(&self.topic.name, self.id, -2))
-            .await
+        /// The first available offset.
+        pub fn earliest_available_offset / earliest_available_offset_async(&self) -> Result<i64>;
+        context: Some(self.topic.handle());
+        cancel: "dropping it abandons the wait; nothing changes on the cluster.";
+        {
+            let pure = &self.topic.client.pure;
+            pure.run(pure.partition_offset(&self.topic.name, self.id, -2)).await
+        }
     }
 }

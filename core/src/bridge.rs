@@ -1,10 +1,33 @@
-//! The one way a blocking call becomes awaitable: it runs on a thread of its own and the caller awaits its
-//! answer. Works from any executor (no runtime needed). A dropped future leaves the call to finish on its
-//! own, so use it only for calls whose result may be lost harmlessly (flush, commit, stop, a build).
+//! The two bridges between blocking and async code.
+//!
+//! - [`wait`]: a blocking call drives its async twin to completion on the calling thread (the facade
+//!   generates every blocking method this way, so each operation is written once).
+//! - [`off_thread`]: a call that can only block (librdkafka's) becomes awaitable: it runs on a thread of its
+//!   own and the caller awaits its answer. A dropped future leaves the call to finish on its own, so use it
+//!   only for calls whose result may be lost harmlessly (flush, commit, stop, a build).
 
 use std::future::Future;
 
+use tokio::runtime::{Handle, RuntimeFlavor};
+
 use crate::error::{Error, Result};
+
+/// Block the calling thread until `fut` is done. With `context`, the future runs inside that runtime's
+/// context (so tokio timers and spawns inside it work from a plain thread). Safe from plain threads and
+/// inside a multi-thread runtime (the worker is moved aside with `block_in_place`); inside a current-thread
+/// runtime it blocks that runtime, which is what calling a blocking method there means.
+pub fn wait<F: Future>(context: Option<&Handle>, fut: F) -> F::Output {
+    let run = move || {
+        let _entered = context.map(Handle::enter);
+        futures::executor::block_on(fut)
+    };
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(run)
+        }
+        _ => run(),
+    }
+}
 
 /// Runs `f` on a new thread named `name`; the future resolves to its result.
 pub fn off_thread<T, F>(name: &str, f: F) -> impl Future<Output = Result<T>> + Send + 'static

@@ -22,6 +22,7 @@ pub mod message;
 pub mod offset_policy;
 pub mod options;
 pub mod partitioner;
+pub mod timeout;
 
 pub use admin::{
     BrokerInfo, GroupDescription, GroupListing, GroupMember, NewTopic, PartitionInfo,
@@ -36,6 +37,7 @@ pub use error_code::KafkaCode;
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{
     ClientOptions, ConsumerOptions, GroupOptions, MembershipProtocol, OffsetType,
-    PostRebalanceCallback, ProducerOptions, SaslConfig, SaslMechanism, SslConfig,
+    PostRebalanceCallback, ProducerOptions, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
 };
 pub use partitioner::Partitioner;
+pub use timeout::Timeout;

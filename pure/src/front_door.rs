@@ -72,14 +72,14 @@ fn topic_info(t: TopicMetadata) -> TopicInfo {
 impl PureCluster {
     /// Connect: bootstrap from `options.hosts` (or ZooKeeper), load brokers and topics. Blocking.
     pub fn connect(options: ClientOptions) -> Result<PureCluster> {
-        let runtime = BackgroundRuntime::new()?;
+        let runtime = BackgroundRuntime::new(&options)?;
         let cluster = runtime.block_on(Cluster::connect(options))??;
         Ok(Self::assemble(cluster, runtime))
     }
 
     /// [`connect`](Self::connect) from async code (any runtime).
     pub async fn connect_async(options: ClientOptions) -> Result<PureCluster> {
-        let runtime = BackgroundRuntime::new()?;
+        let runtime = BackgroundRuntime::new(&options)?;
         match runtime.run(Cluster::connect(options)).await {
             Ok(Ok(cluster)) => Ok(Self::assemble(cluster, runtime)),
             Ok(Err(e)) | Err(e) => Err(e),
@@ -124,8 +124,12 @@ impl PureCluster {
         &self.inner.cluster
     }
 
-    /// The background runtime's handle, for tests and tools.
-    #[cfg(feature = "unstable-internals")]
+    /// Whether this cluster started its own runtime (false when it runs on `ClientOptions::runtime`).
+    pub fn owns_runtime(&self) -> bool {
+        self.inner.runtime.is_owned()
+    }
+
+    /// The handle of the runtime this cluster's I/O runs on (its own, or the caller's).
     pub fn runtime_handle(&self) -> &tokio::runtime::Handle {
         self.inner.runtime.handle()
     }

@@ -9,7 +9,8 @@ use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 
 use ferrokafka_core::{Error, Result};
 
-/// Owns the runtime; shuts it down without blocking when the last client handle goes.
+/// Owns the runtime (or borrows the caller's, `ClientOptions::runtime`); shuts an owned one down without
+/// blocking when the last client handle goes.
 pub(crate) struct BackgroundRuntime {
     runtime: Option<Runtime>,
     handle: Handle,
@@ -22,7 +23,15 @@ impl std::fmt::Debug for BackgroundRuntime {
 }
 
 impl BackgroundRuntime {
-    pub(crate) fn new() -> Result<Self> {
+    /// The caller's runtime when `options.runtime` is set (nothing started), else a new one of ours.
+    pub(crate) fn new(options: &ferrokafka_core::ClientOptions) -> Result<Self> {
+        options.validate()?;
+        if let Some(caller) = &options.runtime {
+            return Ok(BackgroundRuntime {
+                runtime: None,
+                handle: caller.handle().clone(),
+            });
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("ferrokafka-io")
@@ -38,6 +47,11 @@ impl BackgroundRuntime {
 
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
+    }
+
+    /// Whether this client started (and owns) its runtime, as opposed to running on the caller's.
+    pub(crate) fn is_owned(&self) -> bool {
+        self.runtime.is_some()
     }
 
     /// Run `fut` on the background runtime and wait for it from async code (any runtime).

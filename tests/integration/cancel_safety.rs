@@ -137,3 +137,156 @@ engines! {
         assert_eq!(committed(client, &topic, &group), MESSAGES, "committed after stop");
     }
 }
+
+/// Polls `fut` once and drops it if it is not ready (a zero timeout): the cancellation a `select!` or a
+/// timeout causes. Returns whether it was still pending when dropped.
+async fn drop_pending<T>(fut: impl Future<Output = T>) -> bool {
+    tokio::time::timeout(Duration::ZERO, fut).await.is_err()
+}
+
+/// A multi-thread runtime of the test's own: the client runs on it (`ClientOptions::runtime`), so its
+/// alive-task count is exactly what the pure engine left running.
+fn own_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("cancel-test")
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Members of `group` as its coordinator reports them (0 for a group that is gone or empty).
+fn members(client: &KafkaClient, group: &str) -> usize {
+    client
+        .describe_groups(&[group])
+        .expect("describe groups")
+        .get(group)
+        .map_or(0, |d| d.members.len())
+}
+
+engines! {
+    /// Futures of every object kind (client, topic, partition, the three builders, producer, simple and
+    /// balanced consumer) are dropped mid-operation; then the same objects produce and consume: every
+    /// message arrives once, commits land, and once everything is dropped no task of the client is left
+    /// on the runtime and no member is left in either group (one of them joined by a dropped build).
+    fn every_kind_drops_pending_futures(cluster, checker, rdkafka) {
+        const N: i64 = 30;
+        let rt = own_runtime();
+        let name = new_topic(cluster);
+        let (g_simple, g_balanced, g_dropped) = (
+            unique_name("cancel-all-s"),
+            unique_name("cancel-all-b"),
+            unique_name("cancel-all-d"),
+        );
+        let mut dropped = 0;
+        rt.block_on(async {
+            let options = common::options(cluster).runtime(tokio::runtime::Handle::current());
+            let client = KafkaClient::connect(options).await.expect("client");
+            // Client, topic and partition calls dropped while their requests are in flight.
+            dropped += drop_pending(client.topic_async(&name)).await as usize;
+            dropped += drop_pending(client.update_cluster_async()).await as usize;
+            dropped += drop_pending(client.list_groups_async()).await as usize;
+            let topic = client.topic_async(&name).await.expect("topic");
+            dropped += drop_pending(topic.latest_available_offsets_async()).await as usize;
+            let partition = topic.partitions()[&0].clone();
+            dropped += drop_pending(partition.earliest_available_offset_async()).await as usize;
+            // Builds dropped mid-way: what they built stops in the background.
+            dropped += drop_pending(topic.producer().use_rdkafka(rdkafka).build_async()).await as usize;
+            let simple_build = topic.simple_consumer().use_rdkafka(rdkafka).consumer_group(g_simple.as_str());
+            dropped += drop_pending(simple_build.build_async()).await as usize;
+            let dropped_join = topic
+                .balanced_consumer(g_dropped.as_str())
+                .use_rdkafka(rdkafka)
+                .heartbeat_interval_ms(200)
+                .session_timeout_ms(10_000)
+                .build_async();
+            assert!(drop_pending(dropped_join).await, "a group join cannot finish in one poll");
+
+            let simple = topic
+                .simple_consumer()
+                .use_rdkafka(rdkafka)
+                .consumer_group(g_simple.as_str())
+                .auto_commit_enable(true)
+                .auto_commit_interval_ms(50)
+                .build_async()
+                .await
+                .expect("simple consumer");
+            let balanced = topic
+                .balanced_consumer(g_balanced.as_str())
+                .use_rdkafka(rdkafka)
+                .heartbeat_interval_ms(200)
+                .session_timeout_ms(10_000)
+                .rebalance_backoff_ms(200)
+                .build_async()
+                .await
+                .expect("balanced consumer");
+            // Consumes pending on an empty topic, dropped by a timeout.
+            for _ in 0..3 {
+                let t = Duration::from_millis(100);
+                assert!(tokio::time::timeout(t, simple.consume_async()).await.is_err(), "empty topic");
+                assert!(tokio::time::timeout(t, balanced.consume_async()).await.is_err(), "empty topic");
+            }
+            dropped += drop_pending(simple.fetch_offsets_async()).await as usize;
+            dropped += drop_pending(balanced.commit_offsets_async(None)).await as usize;
+            dropped += drop_pending(balanced.fetch_offsets_async()).await as usize;
+
+            let producer = topic
+                .producer()
+                .use_rdkafka(rdkafka)
+                .linger_ms(20)
+                .build_async()
+                .await
+                .expect("producer");
+            let sender = producer.clone();
+            for i in 0..N {
+                let value = format!("m{i}");
+                if i % 3 == 0 {
+                    // Dropped while it may wait: produce_async either returned (queued) or produced nothing,
+                    // so produce again only when it produced nothing.
+                    match tokio::time::timeout(Duration::ZERO, sender.produce_async(value.clone())).await {
+                        Ok(r) => drop(r.expect("produce")),
+                        Err(_) => drop(sender.produce_async(value).await.expect("produce")),
+                    }
+                } else {
+                    drop(sender.produce_async(value).await.expect("produce"));
+                }
+            }
+            dropped += drop_pending(producer.flush_async(Duration::from_secs(10))).await as usize;
+            producer.stop_async().await.expect("producer stop");
+
+            let mut simple_values = Vec::new();
+            let mut balanced_values = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while (simple_values.len() as i64) < N || (balanced_values.len() as i64) < N {
+                assert!(Instant::now() < deadline, "simple {simple_values:?} balanced {balanced_values:?}");
+                let t = Duration::from_millis(2);
+                if let Ok(m) = tokio::time::timeout(t, simple.consume_async()).await {
+                    simple_values.extend(m.expect("simple consume").and_then(|m| m.value));
+                }
+                if let Ok(m) = tokio::time::timeout(t, balanced.consume_async()).await {
+                    balanced_values.extend(m.expect("balanced consume").and_then(|m| m.value));
+                }
+            }
+            let expected: Vec<bytes::Bytes> = (0..N).map(|i| format!("m{i}").into()).collect();
+            assert_eq!(simple_values, expected, "simple consumer lost or repeated a message");
+            assert_eq!(balanced_values, expected, "balanced consumer lost or repeated a message");
+            simple.stop_async().await.expect("simple stop");
+            balanced.stop_async().await.expect("balanced stop");
+        });
+        assert!(dropped >= 6, "only {dropped} futures were pending when dropped: the test proved little");
+        assert_eq!(committed(checker, &name, &g_simple), N, "simple consumer's commit");
+        assert_eq!(committed(checker, &name, &g_balanced), N, "balanced consumer's commit");
+        let gone = common::eventually(Duration::from_secs(20), || {
+            (members(checker, &g_dropped) == 0 && members(checker, &g_balanced) == 0).then_some(())
+        });
+        assert!(gone.is_some(), "a member stayed in its group after its handle was dropped");
+        let idle = common::eventually(Duration::from_secs(20), || {
+            (rt.metrics().num_alive_tasks() == 0).then_some(())
+        });
+        assert!(
+            idle.is_some(),
+            "{} tasks of the dropped client still run on the caller's runtime",
+            rt.metrics().num_alive_tasks()
+        );
+    }
+}

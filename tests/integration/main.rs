@@ -1,6 +1,7 @@
 //! One integration-test binary: every test against real brokers (ferrokafka-testkit starts them, or
 //! `KAFKA_BOOTSTRAP` names an existing cluster).
 
+mod async_contract;
 mod balanced;
 mod balanced_support;
 mod cancel_safety;

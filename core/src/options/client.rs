@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::positive;
+use super::{positive, RuntimeHandle};
 use crate::error::{Error, Result};
 
 /// TLS settings (PyKafka's `SslConfig`). With TLS set, every host in `hosts` is an SSL port.
@@ -123,6 +123,9 @@ pub struct ClientOptions {
     pub broker_version: Option<String>,
     /// Client id sent in every request header.
     pub client_id: String,
+    /// Run the pure engine's I/O on this (multi-thread) tokio runtime instead of starting one of ferrokafka's
+    /// own (`None`, the default). Set it with [`ClientOptions::runtime`].
+    pub runtime: Option<RuntimeHandle>,
 }
 
 impl Default for ClientOptions {
@@ -138,6 +141,7 @@ impl Default for ClientOptions {
             sasl_config: None,
             broker_version: None,
             client_id: "ferrokafka".to_string(),
+            runtime: None,
         }
     }
 }
@@ -149,6 +153,15 @@ impl ClientOptions {
             hosts: hosts.into(),
             ..Default::default()
         }
+    }
+
+    /// Run on the caller's tokio runtime: no ferrokafka runtime is started, and the pure engine's tasks
+    /// (connections, fetchers, the producer's sender) are spawned on `handle`. It must be a multi-thread
+    /// runtime (blocking calls move their worker aside with `block_in_place`); a current-thread handle is
+    /// refused with a `Config` error by `KafkaClient::with_options` / `connect`.
+    pub fn runtime(mut self, handle: tokio::runtime::Handle) -> Self {
+        self.runtime = Some(RuntimeHandle::new(handle));
+        self
     }
 
     /// The bootstrap hosts as `(host, port)` pairs; an error names the bad entry.
@@ -170,6 +183,9 @@ impl ClientOptions {
         }
         if let Some(v) = &self.broker_version {
             parse_broker_version(v)?;
+        }
+        if let Some(r) = &self.runtime {
+            r.validate()?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ mod client;
 mod consumer;
 mod group;
 mod producer;
+mod runtime;
 
 pub use client::{
     parse_broker_version, parse_host_list, ClientOptions, SaslConfig, SaslMechanism, SslConfig,
@@ -14,6 +15,7 @@ pub use client::{
 pub use consumer::{ConsumerOptions, OffsetType};
 pub use group::{GroupOptions, MembershipProtocol, PostRebalanceCallback};
 pub use producer::ProducerOptions;
+pub use runtime::RuntimeHandle;
 
 use crate::error::{Error, Result};
 

@@ -75,6 +75,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(C, "sasl_config.password", "sasl.password", "string", "redacted in `Debug`"),
     row(C, "broker_version", "api.version.request, broker.version.fallback", "None or ≥ 0.10.0 → `api.version.request=true`; < 0.10.0 → `false` + fallback = the version", "as PyKafka"),
     row(C, "client_id", "client.id", "string", "PyKafka hard-codes `pykafka.rdkafka`"),
+    row(C, "runtime", "", "no effect", "the caller's tokio runtime runs ferrokafka's own tasks (metadata, group logic); librdkafka keeps its threads"),
     row(C, "-", "log.connection.close", "`false`", "as PyKafka: idle disconnects are not errors"),
     row(P, "compression", "compression.codec", "`none`/`gzip`/`snappy`/`lz4`/`zstd`", ""),
     row(P, "max_retries", "message.send.max.retries", "integer, 0..=2147483647", "attempts = max_retries + 1, as PyKafka"),

@@ -18,16 +18,29 @@ use crate::runtime::run_on;
 /// A consumer of some or all partitions of one topic, positions kept by the client, offsets optionally
 /// stored in a Kafka consumer group (no group membership: PyKafka's `SimpleConsumer`).
 ///
-/// Cloning is cheap and shares the consumer.
+/// Cloning is cheap and shares the consumer. Dropping the last clone stops it without waiting (as
+/// [`shutdown_in_background`](Self::shutdown_in_background)), so a consumer whose build was abandoned
+/// (a dropped `build_async`) leaves no fetcher running.
 pub struct PureSimpleConsumer<B: ConsumerBackend> {
     shared: Arc<Shared<B>>,
+    _last: Arc<StopWhenDropped<B>>,
 }
 
 impl<B: ConsumerBackend> Clone for PureSimpleConsumer<B> {
     fn clone(&self) -> Self {
         PureSimpleConsumer {
             shared: Arc::clone(&self.shared),
+            _last: Arc::clone(&self._last),
         }
+    }
+}
+
+/// Shared by every clone; its drop (the last clone's) stops the consumer in the background.
+struct StopWhenDropped<B: ConsumerBackend>(Arc<Shared<B>>);
+
+impl<B: ConsumerBackend> Drop for StopWhenDropped<B> {
+    fn drop(&mut self) {
+        shutdown_in_background(&self.0);
     }
 }
 
@@ -109,7 +122,10 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
             member,
             opts,
         });
-        let consumer = PureSimpleConsumer { shared };
+        let consumer = PureSimpleConsumer {
+            _last: Arc::new(StopWhenDropped(Arc::clone(&shared))),
+            shared,
+        };
         if consumer.shared.opts.auto_start {
             consumer.start_async().await?;
         }
@@ -212,31 +228,35 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
     /// Stops without waiting (for `Drop`): fetchers end, and with auto-commit a last commit is sent in the
     /// background.
     pub fn shutdown_in_background(&self) {
-        {
-            let mut st = self.shared.lock();
-            if !st.running {
-                return;
-            }
-            st.running = false;
-            st.run_gen += 1;
-            st.fetchers.clear();
-        }
-        self.shared.wake_consumers();
-        self.shared.space_notify.notify_waiters();
-        self.shared.refresh_notify.notify_one();
-        if self.shared.opts.auto_commit_enable && self.shared.member.is_some() {
-            let shared = Arc::clone(&self.shared);
-            self.shared.handle.spawn(async move {
-                if let Err(e) = shared.commit_offsets(None).await {
-                    tracing::warn!(topic = %shared.topic, error = %e, "final auto-commit failed");
-                }
-            });
-        }
+        shutdown_in_background(&self.shared);
     }
 
     /// Whether the consumer is running.
     pub fn is_running(&self) -> bool {
         self.shared.lock().running
+    }
+}
+
+fn shutdown_in_background<B: ConsumerBackend>(shared: &Arc<Shared<B>>) {
+    {
+        let mut st = shared.lock();
+        if !st.running {
+            return;
+        }
+        st.running = false;
+        st.run_gen += 1;
+        st.fetchers.clear();
+    }
+    shared.wake_consumers();
+    shared.space_notify.notify_waiters();
+    shared.refresh_notify.notify_one();
+    if shared.opts.auto_commit_enable && shared.member.is_some() {
+        let shared = Arc::clone(shared);
+        shared.handle.clone().spawn(async move {
+            if let Err(e) = shared.commit_offsets(None).await {
+                tracing::warn!(topic = %shared.topic, error = %e, "final auto-commit failed");
+            }
+        });
     }
 }
 
