@@ -34,7 +34,7 @@ impl<C: ConsumerApi> Iterator for Iter<'_, C> {
                 None
             }
             Err(e) => {
-                self.done = matches!(e, Error::ConsumerStopped { .. });
+                self.done = e.kind() == ErrorKind::ConsumerStopped;
                 Some(Err(e))
             }
         }
@@ -54,7 +54,7 @@ where
             Ok(Some(m)) => Some((Ok(m), (c, false))),
             Ok(None) => None,
             Err(e) => {
-                let stop = matches!(e, Error::ConsumerStopped { .. });
+                let stop = e.kind() == ErrorKind::ConsumerStopped;
                 Some((Err(e), (c, stop)))
             }
         }

@@ -49,7 +49,7 @@
 //! | feature | default | what |
 //! | --- | --- | --- |
 //! | `native` | on | the librdkafka engine (`.use_rdkafka(true)`); builds librdkafka from source, needs a C toolchain |
-//! | `pure-only` | off | marker for builds without librdkafka (`--no-default-features --features pure-only`); `use_rdkafka(true)` then fails with [`Error::EngineUnavailable`] |
+//! | `pure-only` | off | marker for builds without librdkafka (`--no-default-features --features pure-only`); `use_rdkafka(true)` then fails with [`ErrorKind::EngineUnavailable`] |
 //!
 //! ## Blocking or async
 //!

@@ -1,10 +1,10 @@
 //! librdkafka errors → ferrokafka's [`Error`], so callers see the same error for the same failure on either engine.
 //!
-//! Positive librdkafka codes are Kafka's own protocol codes and become `Error::Kafka`; the negative
+//! Positive librdkafka codes are Kafka's own protocol codes and become `ErrorKind::Kafka`; the negative
 //! (librdkafka-local) codes that have a ferrokafka meaning get that variant; the rest stay visible as
-//! `Error::Native` (PyKafka's `RdKafkaException`) rather than being guessed at.
+//! `ErrorKind::Native` (PyKafka's `RdKafkaException`) rather than being guessed at.
 
-use ferrokafka_core::{Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{ErrorKind, Error, ErrorContext, KafkaCode};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 /// What was being done when an error happened: everything a translated error may need to name.
@@ -68,52 +68,18 @@ pub fn translate_code(code: RDKafkaErrorCode, site: &ErrorSite) -> Error {
     let raw = code as i32;
     let reason = describe(code);
     match code {
-        RDKafkaErrorCode::QueueFull => Error::ProducerQueueFull {
-            topic: site.topic_name(),
-            queued: site.queued,
-        },
-        RDKafkaErrorCode::MessageSizeTooLarge => Error::MessageSizeTooLarge {
-            topic: site.topic_name(),
-            size: site.size,
-            max: site.max_size,
-        },
-        RDKafkaErrorCode::MessageTimedOut => Error::Timeout {
-            what: format!("delivery to {} (message.timeout.ms)", site.context),
-            after_ms: 0,
-        },
-        RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::TimedOutQueue => Error::Timeout {
-            what: format!("librdkafka request at {}", site.context),
-            after_ms: 0,
-        },
-        RDKafkaErrorCode::BrokerTransportFailure => Error::SocketDisconnected {
-            broker: site.broker(),
-            reason,
-        },
-        RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve => Error::NoBrokersAvailable {
-            hosts: site.hosts.clone(),
-            reason,
-        },
-        RDKafkaErrorCode::Authentication => Error::Authentication {
-            broker: site.broker(),
-            mechanism: site.mechanism.clone().unwrap_or_else(|| "SASL".into()),
-            reason,
-        },
-        RDKafkaErrorCode::SSL => Error::Tls {
-            broker: site.broker(),
-            reason,
-        },
-        RDKafkaErrorCode::UnknownTopic | RDKafkaErrorCode::UnknownPartition => Error::Kafka {
-            code: KafkaCode::UnknownTopicOrPartition,
-            message: Some(reason),
-            context: site.context.clone(),
-        },
+        RDKafkaErrorCode::QueueFull => Error::producer_queue_full(site.topic_name(), site.queued),
+        RDKafkaErrorCode::MessageSizeTooLarge => Error::message_size_too_large(site.topic_name(), site.size, site.max_size),
+        RDKafkaErrorCode::MessageTimedOut => Error::timeout(format!("delivery to {} (message.timeout.ms)", site.context), std::time::Duration::from_millis(0)),
+        RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::TimedOutQueue => Error::timeout(format!("librdkafka request at {}", site.context), std::time::Duration::from_millis(0)),
+        RDKafkaErrorCode::BrokerTransportFailure => Error::socket_disconnected(site.broker(), reason),
+        RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve => Error::no_brokers_available(site.hosts.clone(), reason),
+        RDKafkaErrorCode::Authentication => Error::authentication(site.broker(), site.mechanism.clone().unwrap_or_else(|| "SASL"), reason),
+        RDKafkaErrorCode::SSL => Error::tls(site.broker(), reason),
+        RDKafkaErrorCode::UnknownTopic | RDKafkaErrorCode::UnknownPartition => Error::kafka_with_message(KafkaCode::UnknownTopicOrPartition, Some(reason), site.context.clone()),
         // -1 is Kafka's UNKNOWN_SERVER_ERROR; positive codes are Kafka's protocol codes.
         _ if raw == -1 || raw > 0 => match i16::try_from(raw).ok().and_then(KafkaCode::from_i16) {
-            Some(code) => Error::Kafka {
-                code,
-                message: None,
-                context: site.context.clone(),
-            },
+            Some(code) => Error::kafka(code, site.context.clone()),
             None => native(code, reason),
         },
         _ => native(code, reason),
@@ -121,11 +87,7 @@ pub fn translate_code(code: RDKafkaErrorCode, site: &ErrorSite) -> Error {
 }
 
 fn native(code: RDKafkaErrorCode, reason: String) -> Error {
-    Error::Native {
-        code: code as i32,
-        name: format!("{code:?}"),
-        message: reason,
-    }
+    Error::native(code as i32, format!("{code:?}"), reason)
 }
 
 /// Translate any error the rdkafka crate returns.
@@ -134,14 +96,8 @@ pub fn translate(err: &KafkaError, site: &ErrorSite) -> Error {
         return translate_code(code, site);
     }
     match err {
-        KafkaError::ClientConfig(_, description, key, value) => Error::Config {
-            option: key.clone(),
-            reason: format!("librdkafka rejected {value:?}: {description}"),
-        },
-        KafkaError::ClientCreation(reason) => Error::Config {
-            option: "librdkafka".into(),
-            reason: format!("could not create the client: {reason}"),
-        },
+        KafkaError::ClientConfig(_, description, key, value) => Error::config(key.clone(), format!("librdkafka rejected {value:?}: {description}")),
+        KafkaError::ClientCreation(reason) => Error::config("librdkafka", format!("could not create the client: {reason}")),
         KafkaError::Nul(_) => Error::invalid_input("string", "contains a NUL byte"),
         other => Error::Other(format!("librdkafka: {other} at {}", site.context)),
     }
@@ -179,21 +135,14 @@ mod tests {
     fn queue_full_and_size() {
         assert_eq!(
             translate_code(RDKafkaErrorCode::QueueFull, &site()),
-            Error::ProducerQueueFull {
-                topic: "events".into(),
-                queued: 7
-            }
+            Error::producer_queue_full("events", 7)
         );
         assert_eq!(
             translate(
                 &KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge),
                 &site()
             ),
-            Error::MessageSizeTooLarge {
-                topic: "events".into(),
-                size: 2_000_000,
-                max: 1_000_012
-            }
+            Error::message_size_too_large("events", 2_000_000, 1_000_012)
         );
     }
 
@@ -255,11 +204,7 @@ mod tests {
     fn other_local_errors_stay_native() {
         let e = translate_code(RDKafkaErrorCode::BadCompression, &site());
         match e {
-            Error::Native {
-                code,
-                name,
-                message,
-            } => {
+            Error::native(code, name, message) => {
                 assert_eq!(code, -198);
                 assert_eq!(name, "BadCompression");
                 assert!(!message.is_empty() && !message.starts_with("BadCompression"));

@@ -37,7 +37,7 @@ fn use_rdkafka_selects_the_engine_or_says_how_to_enable_it() {
             ("balanced consumer", balanced.map(|_| ())),
         ] {
             match result {
-                Err(Error::EngineUnavailable(why)) => {
+                Err(Error::engine_unavailable(why)) => {
                     assert!(why.contains("`native` feature"), "{what}: {why}")
                 }
                 Ok(()) => panic!("{what}: use_rdkafka(true) built without the native engine"),

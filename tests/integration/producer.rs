@@ -33,7 +33,7 @@ fn topic(cluster: &KafkaCluster, prefix: &str, partitions: i32) -> (KafkaClient,
 fn build(builder: ProducerBuilder) -> Option<Producer> {
     match builder.build() {
         Ok(p) => Some(p),
-        Err(Error::EngineUnavailable(why)) => {
+        Err(Error::engine_unavailable(why)) => {
             eprintln!("skipped: {why}");
             None
         }
@@ -352,7 +352,7 @@ fn message_too_large_body(cluster: &KafkaCluster, rdkafka: bool) {
         .wait()
         .expect_err("too large");
     assert!(
-        matches!(e, Error::MessageSizeTooLarge { .. })
+        e.kind() == ErrorKind::MessageSizeTooLarge
             || e.code() == Some(KafkaCode::MessageSizeTooLarge),
         "{e}"
     );
@@ -363,7 +363,7 @@ fn message_too_large_body(cluster: &KafkaCluster, rdkafka: bool) {
         .wait()
         .expect_err("broker refuses");
     assert!(
-        matches!(e, Error::MessageSizeTooLarge { .. })
+        e.kind() == ErrorKind::MessageSizeTooLarge
             || matches!(
                 e.code(),
                 Some(KafkaCode::MessageSizeTooLarge | KafkaCode::RecordListTooLarge)

@@ -137,7 +137,7 @@ fn unreachable_zookeeper_is_a_typed_error_within_the_timeout() {
             .build();
         let took = started.elapsed();
         match got {
-            Err(Error::ZooKeeperUnavailable { hosts: h, reason }) => {
+            Err(Error::zookeeper_unavailable(h, reason)) => {
                 assert_eq!(h, hosts);
                 eprintln!("{hosts}: {reason} after {took:?}");
             }
@@ -305,12 +305,7 @@ fn a_partition_owned_by_another_fails_after_the_retries() {
         .build();
     let took = started.elapsed();
     match got {
-        Err(Error::PartitionOwned {
-            group: g,
-            topic: t,
-            partition,
-            owner,
-        }) => {
+        Err(Error::partition_owned(g, t, partition, owner)) => {
             assert_eq!((g.as_str(), t.as_str()), (group.as_str(), topic.as_str()));
             assert!(leaders.contains_key(&partition));
             assert_eq!(owner, squatter);

@@ -21,6 +21,14 @@ impl BrokerRef {
         }
     }
 
+    /// An id only, for code that knows no address (test transports); printed as the bare id.
+    pub fn id(id: i32) -> Self {
+        BrokerRef {
+            id: Some(id),
+            address: String::new(),
+        }
+    }
+
     /// An address only (a bootstrap host, or a broker whose id is not known).
     pub fn address(address: impl Into<String>) -> Self {
         BrokerRef {
@@ -33,6 +41,7 @@ impl BrokerRef {
 impl fmt::Display for BrokerRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.id {
+            Some(id) if self.address.is_empty() => write!(f, "{id}"),
             Some(id) => write!(f, "{id} ({})", self.address),
             None => f.write_str(&self.address),
         }
@@ -136,6 +145,7 @@ mod tests {
     fn brokers_print_id_and_address_or_address_alone() {
         assert_eq!(BrokerRef::new(1, "h", 9092).to_string(), "1 (h:9092)");
         assert_eq!(BrokerRef::address("h:9092").to_string(), "h:9092");
+        assert_eq!(BrokerRef::id(3).to_string(), "3");
     }
 
     #[test]

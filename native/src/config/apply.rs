@@ -1,8 +1,8 @@
 //! Applying the table: options → a [`NativeConfig`], row by row in [`super::MAPPING`]'s order, each value
-//! range-checked so a bad option fails with `Error::Config` naming the ferrokafka option.
+//! range-checked so a bad option fails with `ErrorKind::Config` naming the ferrokafka option.
 
 use ferrokafka_core::options::{ClientOptions, ConsumerOptions, OffsetType, ProducerOptions};
-use ferrokafka_core::{Error, Result};
+use ferrokafka_core::{ErrorKind, Error, Result};
 
 use super::NativeConfig;
 

@@ -174,10 +174,7 @@ impl Inner {
 
     /// The *last consumed* offset a target means (consumption resumes one after it).
     fn resolve(&self, p: i32, target: ResetTarget) -> Result<i64> {
-        let failed = |e: Error| Error::OffsetRequestFailed {
-            context: ErrorContext::partition(&self.topic, p),
-            reason: e.to_string(),
-        };
+        let failed = |e: Error| Error::offset_request_failed(ErrorContext::partition(&self.topic, p), e.to_string());
         let query = match resolve(target) {
             Resolved::LastConsumed(n) => return Ok(n),
             Resolved::Query(q) => q,

@@ -80,14 +80,7 @@ impl ProducerCtx {
         let code = err.rdkafka_error_code();
         match code {
             Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
-                return Error::ProduceFailure {
-                    context,
-                    attempts: 0,
-                    cause: Box::new(Error::Timeout {
-                        what: "delivery before the producer stopped (pending_timeout_ms)".into(),
-                        after_ms: self.pending_timeout_ms.max(0) as u64,
-                    }),
-                }
+                return Error::produce_failure(context, 0, Error::timeout("delivery before the producer stopped (pending_timeout_ms)", std::time::Duration::from_millis(self.pending_timeout_ms.max(0) as u64)))
             }
             Some(
                 RDKafkaErrorCode::UnknownPartition
@@ -103,11 +96,7 @@ impl ProducerCtx {
                 code: KafkaCode::MessageSizeTooLarge,
                 ..
             } => {
-                return Error::MessageSizeTooLarge {
-                    topic: self.topic.clone(),
-                    size,
-                    max: self.max_size,
-                }
+                return Error::message_size_too_large(self.topic.clone(), size, self.max_size)
             }
             e @ Error::MessageSizeTooLarge { .. } => return e,
             Error::Timeout { what, .. } if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
@@ -115,15 +104,11 @@ impl ProducerCtx {
                     Some((e, reason)) => format!("{what}; last client error: {e}: {reason}"),
                     None => what,
                 };
-                Error::Timeout { what, after_ms: 0 }
+                Error::timeout(what, std::time::Duration::from_millis(0))
             }
             other => other,
         };
-        Error::ProduceFailure {
-            context,
-            attempts: u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
-            cause: Box::new(cause),
-        }
+        Error::produce_failure(context, u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX), cause)
     }
 }
 

@@ -29,11 +29,7 @@ fn topic_error(
 ) -> Result<(), Error> {
     match KafkaCode::from_i16(code) {
         None => Ok(()),
-        Some(code) => Err(Error::Kafka {
-            code,
-            message,
-            context: ErrorContext::topic(topic).with_broker(broker.label()),
-        }),
+        Some(code) => Err(Error::kafka_with_message(code, message, ErrorContext::topic(topic).with_broker(broker.label()))),
     }
 }
 
@@ -46,10 +42,7 @@ impl Cluster {
         self.update().await?;
         self.controller()
             .or_else(|| self.brokers().into_values().next())
-            .ok_or_else(|| Error::NoBrokersAvailable {
-                hosts: self.options.hosts.clone(),
-                reason: "metadata lists no brokers".into(),
-            })
+            .ok_or_else(|| Error::no_brokers_available(self.options.hosts.clone(), "metadata lists no brokers"))
     }
 
     /// Create topics and wait up to `timeout_ms` for the controller. The first failure is returned, naming the

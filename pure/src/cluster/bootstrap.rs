@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rand::seq::SliceRandom;
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{BrokerRef, Error, ErrorKind};
 
 use super::metadata::MetadataSnapshot;
 use super::Cluster;
@@ -84,7 +84,7 @@ impl Cluster {
                             Connection::connect(
                                 host,
                                 *port,
-                                &format!("{host}:{port}"),
+                                &BrokerRef::address(format!("{host}:{port}")),
                                 &self.config,
                             )
                             .await?
@@ -98,17 +98,20 @@ impl Cluster {
                     Ok::<_, Error>(resp)
                 };
                 let label = match target {
-                    Target::Known(b) => b.label().to_string(),
-                    Target::Seed(h, p) => format!("{h}:{p}"),
+                    Target::Known(b) => b.label().clone(),
+                    Target::Seed(h, p) => BrokerRef::address(format!("{h}:{p}")),
                 };
                 match tokio::time::timeout(remaining, attempt).await {
                     Ok(Ok(resp)) => return Ok(MetadataSnapshot::from_response(resp)),
                     // Wrong credentials, CA or options fail the same way on every host: say so at once.
-                    Ok(Err(
-                        e @ (Error::Authentication { .. }
-                        | Error::Tls { .. }
-                        | Error::Config { .. }),
-                    )) => return Err(e),
+                    Ok(Err(e))
+                        if matches!(
+                            e.kind(),
+                            ErrorKind::Authentication | ErrorKind::Tls | ErrorKind::Config
+                        ) =>
+                    {
+                        return Err(e)
+                    }
                     Ok(Err(e)) => {
                         tracing::debug!(broker = %label, error = %e, "metadata request failed");
                         errors.push(e.to_string());
@@ -121,16 +124,13 @@ impl Cluster {
             }
         }
         errors.dedup();
-        Err(Error::NoBrokersAvailable {
-            hosts: self.options.hosts.clone(),
-            reason: if errors.is_empty() {
+        Err(Error::no_brokers_available(self.options.hosts.clone(), if errors.is_empty() {
                 format!(
                     "no answer within socket_timeout_ms ({} ms)",
                     budget.as_millis()
                 )
             } else {
                 errors.join("; ")
-            },
-        })
+            }))
     }
 }

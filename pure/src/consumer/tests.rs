@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use ferrokafka_core::{
+use ferrokafka_core::{BrokerRef, ErrorKind, 
     ConsumerApi, ConsumerOptions, Error, KafkaCode, OffsetType, ResetTarget, Result,
 };
 
@@ -99,10 +99,7 @@ impl ConsumerBackend for Fake {
             let mut i = self.inner();
             if i.fail_fetches > 0 {
                 i.fail_fetches -= 1;
-                return Err(Error::SocketDisconnected {
-                    broker: broker.to_string(),
-                    reason: "fake".into(),
-                });
+                return Err(Error::socket_disconnected(BrokerRef::id(broker), "fake"));
             }
             let mut out = Vec::new();
             for pf in &params.partitions {
@@ -420,7 +417,7 @@ fn timeouts_and_non_blocking() {
     c.stop().unwrap();
     assert!(matches!(
         c.consume(true),
-        Err(Error::ConsumerStopped { .. })
+        Err(ref e) if e.kind() == ErrorKind::ConsumerStopped
     ));
 }
 

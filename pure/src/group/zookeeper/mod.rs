@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{Error, ErrorKind};
 use zookeeper_client::{Acls, Client, CreateMode};
 
 use self::paths::{new_consumer_id, partition_of_slug, ZkPaths};
@@ -89,8 +89,9 @@ impl ZkMembership {
             match self.update_assignment(&client).await {
                 // The session ended in the middle (expired, or closed from outside): as at any other time,
                 // register again with a new session and rebalance, rather than failing the consumer.
-                Err(e @ Error::ZooKeeperUnavailable { .. })
-                    if sessions_lost < MAX_SESSIONS_LOST_IN_A_REBALANCE =>
+                Err(e)
+                    if e.kind() == ErrorKind::ZooKeeperUnavailable
+                        && sessions_lost < MAX_SESSIONS_LOST_IN_A_REBALANCE =>
                 {
                     // A lost connection (the client reconnects) or an ended session (a new one is made):
                     // either way, try the rebalance again shortly.
@@ -102,7 +103,7 @@ impl ZkMembership {
                         "ZooKeeper session ended during the rebalance; registering again");
                 }
                 Ok(parts) => return Ok(parts),
-                Err(e @ Error::PartitionOwned { .. }) => {
+                Err(e) if e.kind() == ErrorKind::PartitionOwned => {
                     attempt += 1;
                     if attempt >= attempts {
                         tracing::warn!(group = %self.config.group, error = %e, attempts, "giving up the rebalance");
@@ -296,12 +297,7 @@ impl ZkMembership {
                         .await
                         .map(|(d, _)| String::from_utf8_lossy(&d).into_owned())
                         .unwrap_or_default();
-                    return Err(Error::PartitionOwned {
-                        group: self.config.group.clone(),
-                        topic: self.config.topic.clone(),
-                        partition: *pid,
-                        owner,
-                    });
+                    return Err(Error::partition_owned(self.config.group.clone(), self.config.topic.clone(), *pid, owner));
                 }
                 Err(e) => {
                     return Err(unavailable(
