@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::{ErrorKind, Error, KafkaCode, Result};
+use ferrokafka_core::{Error, ErrorKind, KafkaCode, Result};
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::error::RDKafkaErrorCode;
 

@@ -6,8 +6,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
 
 use ferrokafka_core::{
-    Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, KafkaCode,
-    OutgoingMessage, Result,
+    Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, ErrorKind,
+    KafkaCode, OutgoingMessage, Result,
 };
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
@@ -80,7 +80,14 @@ impl ProducerCtx {
         let code = err.rdkafka_error_code();
         match code {
             Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
-                return Error::produce_failure(context, 0, Error::timeout("delivery before the producer stopped (pending_timeout_ms)", std::time::Duration::from_millis(self.pending_timeout_ms.max(0) as u64)))
+                return Error::produce_failure(
+                    context,
+                    0,
+                    Error::timeout(
+                        "delivery before the producer stopped (pending_timeout_ms)",
+                        std::time::Duration::from_millis(self.pending_timeout_ms.max(0) as u64),
+                    ),
+                )
             }
             Some(
                 RDKafkaErrorCode::UnknownPartition
@@ -91,24 +98,30 @@ impl ProducerCtx {
             }
             _ => {}
         }
-        let cause = match translate(err, &site) {
-            Error::Kafka {
-                code: KafkaCode::MessageSizeTooLarge,
-                ..
-            } => {
+        let translated = translate(err, &site);
+        let cause = match translated.kind() {
+            ErrorKind::Kafka if translated.code() == Some(KafkaCode::MessageSizeTooLarge) => {
                 return Error::message_size_too_large(self.topic.clone(), size, self.max_size)
+                    .with_source(err.clone());
             }
-            e @ Error::MessageSizeTooLarge { .. } => return e,
-            Error::Timeout { what, .. } if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
-                let what = match self.last_error.get() {
-                    Some((e, reason)) => format!("{what}; last client error: {e}: {reason}"),
-                    None => what,
-                };
-                Error::timeout(what, std::time::Duration::from_millis(0))
+            ErrorKind::MessageSizeTooLarge => return translated,
+            ErrorKind::Timeout if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
+                match self.last_error.get() {
+                    Some((e, reason)) => Error::timeout(
+                        format!("{}; last client error: {e}: {reason}", translated.reason()),
+                        translated.after().unwrap_or_default(),
+                    )
+                    .with_source(err.clone()),
+                    None => translated,
+                }
             }
-            other => other,
+            _ => translated,
         };
-        Error::produce_failure(context, u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX), cause)
+        Error::produce_failure(
+            context,
+            u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
+            cause,
+        )
     }
 }
 

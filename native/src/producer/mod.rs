@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use ferrokafka_core::api::ProducerApi;
 use ferrokafka_core::options::validate_topic_name;
-use ferrokafka_core::{ErrorKind, 
+use ferrokafka_core::{
     ClientOptions, Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext,
     KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, Result,
 };
@@ -340,7 +340,10 @@ impl Inner {
     }
 
     fn queue_full(&self) -> Error {
-        Error::producer_queue_full(self.topic.clone(), self.producer.in_flight_count().max(0) as usize)
+        Error::producer_queue_full(
+            self.topic.clone(),
+            self.producer.in_flight_count().max(0) as usize,
+        )
     }
 
     fn unknown_partition(&self, partition: i32) -> Error {
@@ -374,7 +377,14 @@ impl Inner {
     }
 
     fn sync_timeout_error(&self, partition: i32) -> Error {
-        Error::produce_failure(ErrorContext::partition(&self.topic, partition), 0, Error::timeout("the delivery report of a sync produce (pending_timeout_ms)", std::time::Duration::from_millis(self.opts.pending_timeout_ms.max(0) as u64)))
+        Error::produce_failure(
+            ErrorContext::partition(&self.topic, partition),
+            0,
+            Error::timeout(
+                "the delivery report of a sync produce (pending_timeout_ms)",
+                std::time::Duration::from_millis(self.opts.pending_timeout_ms.max(0) as u64),
+            ),
+        )
     }
 
     fn produce_blocking(&self, message: OutgoingMessage, explicit: bool) -> Result<DeliveryFuture> {
@@ -476,11 +486,14 @@ impl Inner {
             }
         };
         result.map_err(|e| match e.rdkafka_error_code() {
-            Some(RDKafkaErrorCode::OperationTimedOut) => Error::timeout(format!(
+            Some(RDKafkaErrorCode::OperationTimedOut) => Error::timeout(
+                format!(
                     "{} queued message(s) of topic {:?} to be delivered",
                     self.producer.in_flight_count(),
                     self.topic
-                ), std::time::Duration::from_millis(after_ms)),
+                ),
+                std::time::Duration::from_millis(after_ms),
+            ),
             _ => translate(&e, &ErrorSite::topic(&self.topic, None, &self.hosts)),
         })
     }
@@ -562,7 +575,11 @@ impl ProducerApi for NativeProducer {
                             tokio::task::spawn_blocking(move || i.refresh_partitions())
                                 .await
                                 .unwrap_or_else(|e| {
-                                    Err(Error::Other(format!("metadata refresh task failed: {e}")))
+                                    Err(Error::background_task_failed(
+                                        "metadata refresh",
+                                        "the task ended without an answer",
+                                    )
+                                    .with_source(e))
                                 });
                         match refreshed_ok.and_then(|()| inner.repartition(&mut message, explicit))
                         {
@@ -597,7 +614,7 @@ impl ProducerApi for NativeProducer {
         timeout: Option<Duration>,
     ) -> Result<Option<DeliveryReport>> {
         match &self.inner.reports {
-            None => Err(ref e) if e.kind() == ErrorKind::DeliveryReportsDisabled,
+            None => Err(Error::delivery_reports_disabled()),
             Some(r) => Ok(r.pop(block, timeout)),
         }
     }
