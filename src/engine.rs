@@ -42,8 +42,7 @@ macro_rules! dispatch {
 pub(crate) fn native_unavailable() -> Error {
     Error::engine_unavailable(
         "use_rdkafka(true) needs the librdkafka engine: build ferrokafka with the `native` feature \
-         (on by default; remove `default-features = false` or add `features = [\"native\"]`)"
-            .into(),
+         (on by default; remove `default-features = false` or add `features = [\"native\"]`)",
     )
 }
 

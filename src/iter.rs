@@ -1,6 +1,6 @@
 //! Iteration over any consumer kind: PyKafka's `__iter__` and its async stream.
 
-use ferrokafka_core::{ConsumerApi, Error, Message, Result};
+use ferrokafka_core::{ConsumerApi, ErrorKind, Message, Result};
 use futures::Stream;
 
 /// PyKafka's `__iter__`: `consume(block=True)` until it returns `None`. Fetch errors are yielded as `Err`

@@ -94,10 +94,10 @@ pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 
 pub use ferrokafka_core::{
-    BrokerInfo, ClientOptions, CommittedOffset, Compression, ConsumerApi, ConsumerOptions, Error,
-    ErrorContext, GroupDescription, GroupListing, GroupMember, GroupOptions, KafkaCode,
-    MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PostRebalanceCallback,
-    ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
+    BrokerInfo, BrokerRef, ClientOptions, CommittedOffset, Compression, ConsumerApi,
+    ConsumerOptions, Error, ErrorContext, ErrorKind, GroupDescription, GroupListing, GroupMember,
+    GroupOptions, KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo,
+    PostRebalanceCallback, ResetTarget, Result, SaslConfig, SaslMechanism, SslConfig,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

@@ -10,7 +10,7 @@ use ferrokafka_core::partitioner::{
     murmur2, sha1_hash, ConsistentRandomPartitioner, GroupHashingPartitioner, HashingPartitioner,
     KeyHash, Murmur2Partitioner, Partitioner, RandomPartitioner,
 };
-use ferrokafka_core::{Error, ErrorKind};
+use ferrokafka_core::ErrorKind;
 use proptest::prelude::*;
 use serde_json::Value;
 use sha1::{Digest, Sha1};

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ferrokafka::{
-    Error, KafkaClient, Message, OffsetType, ResetTarget, SimpleConsumer, SimpleConsumerBuilder,
+    ErrorKind, KafkaClient, Message, OffsetType, ResetTarget, SimpleConsumer, SimpleConsumerBuilder,
 };
 #[cfg(feature = "native")]
 use ferrokafka_native::rdkafka::{

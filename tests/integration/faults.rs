@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use ferrokafka::{ClientOptions, Error, KafkaClient};
+use ferrokafka::{ClientOptions, Error, ErrorKind, KafkaClient};
 
 /// A one-port server that runs `answer` on every connection.
 fn fake_server(answer: fn(std::net::TcpStream)) -> String {

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ferrokafka::{ClientOptions, Error, KafkaClient, KafkaCode, NewTopic};
+use ferrokafka::{ClientOptions, Error, ErrorKind, KafkaClient, KafkaCode, NewTopic};
 use ferrokafka_testkit::{
     shared_kafka39, shared_kafka39_zk, shared_kafka4, unique_name, KafkaCluster,
 };

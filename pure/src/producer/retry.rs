@@ -95,7 +95,7 @@ mod tests {
             classify(&kafka(KafkaCode::TopicAuthorizationFailed), 1),
             Action::Fail
         );
-        let gone = Error::socket_disconnected(&BrokerRef::id(1), "eof");
+        let gone = Error::socket_disconnected(BrokerRef::id(1), "eof");
         assert_eq!(classify(&gone, 3), Action::Retry { refresh: true });
     }
 }
