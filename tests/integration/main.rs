@@ -8,6 +8,7 @@ mod common;
 mod conformance;
 mod consumer;
 mod engines;
+mod errors;
 mod failover;
 mod faults;
 mod group_churn;

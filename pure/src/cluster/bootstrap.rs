@@ -64,6 +64,7 @@ impl Cluster {
         targets.shuffle(&mut rand::thread_rng());
         targets.extend(self.seeds.iter().map(|(h, p)| Target::Seed(h.clone(), *p)));
         let mut errors: Vec<String> = Vec::new();
+        let mut last: Option<Error> = None;
         for round in 0..ROUNDS {
             if round > 0 {
                 let pause = Duration::from_millis(200 * u64::from(round));
@@ -115,6 +116,7 @@ impl Cluster {
                     Ok(Err(e)) => {
                         tracing::debug!(broker = %label, error = %e, "metadata request failed");
                         errors.push(e.to_string());
+                        last = Some(e);
                     }
                     Err(_) => errors.push(format!(
                         "timed out after {} ms waiting for metadata from {label}",
@@ -124,13 +126,19 @@ impl Cluster {
             }
         }
         errors.dedup();
-        Err(Error::no_brokers_available(self.options.hosts.clone(), if errors.is_empty() {
-                format!(
-                    "no answer within socket_timeout_ms ({} ms)",
-                    budget.as_millis()
-                )
-            } else {
-                errors.join("; ")
-            }))
+        let reason = if errors.is_empty() {
+            format!(
+                "no answer within socket_timeout_ms ({} ms)",
+                budget.as_millis()
+            )
+        } else {
+            errors.join("; ")
+        };
+        let error = Error::no_brokers_available(self.options.hosts.clone(), reason);
+        // The last host's failure stays reachable through source() (its io error, for a refused connect).
+        Err(match last {
+            Some(e) => error.with_source(e),
+            None => error,
+        })
     }
 }
