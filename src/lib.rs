@@ -44,6 +44,27 @@
 //! options, partitioners, offset rules and errors are the same, and the cross-engine conformance tests hold
 //! them to it. The group protocol of a balanced consumer is always ferrokafka's own.
 //!
+//! ## Errors
+//!
+//! Every call returns [`Error`], one opaque type for both engines (an `Arc` inside: cheap to clone). Match on
+//! [`Error::kind`] (an [`ErrorKind`], named after PyKafka's exceptions), read the broker's code with
+//! [`Error::code`], ask [`Error::is_retriable`] whether trying again can help, and see where it happened in
+//! [`Error::context`]. The cause is [`std::error::Error::source`]: the io error of a refused connection, the
+//! rustls error of a failed handshake, librdkafka's `KafkaError`, a failed produce's last attempt.
+//!
+//! ```no_run
+//! use ferrokafka::{ErrorKind, KafkaClient, KafkaCode};
+//!
+//! match KafkaClient::new("127.0.0.1:9092").and_then(|c| c.topic("events")) {
+//!     Ok(topic) => println!("{} partitions", topic.partitions().len()),
+//!     Err(e) if e.code() == Some(KafkaCode::UnknownTopicOrPartition) => println!("no such topic"),
+//!     Err(e) if e.kind() == ErrorKind::NoBrokersAvailable => {
+//!         eprintln!("{e} (caused by: {:?})", std::error::Error::source(&e))
+//!     }
+//!     Err(e) => eprintln!("{e}; retry may help: {}", e.is_retriable()),
+//! }
+//! ```
+//!
 //! ## Features
 //!
 //! | feature | default | what |

@@ -37,7 +37,7 @@ pub use random::RandomPartitioner;
 /// Chooses a partition for a key. `partitions` are the topic's partition ids in metadata order.
 ///
 /// PyKafka's `BasePartitioner.__call__(partitions, key)`, returning the chosen id rather than a `Partition`.
-/// An empty `partitions` is an [`ErrorKind::InvalidInput`] (PyKafka would raise `ZeroDivisionError`).
+/// An empty `partitions` is an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) (PyKafka would raise `ZeroDivisionError`).
 pub trait Partitioner: Send + Sync + Debug {
     /// The partition id for `key` (`None` for a keyless message), one of `partitions`.
     fn partition(&self, partitions: &[i32], key: Option<&[u8]>) -> Result<i32>;
