@@ -4,7 +4,6 @@
 
 use std::error::Error as StdError;
 use std::net::TcpListener;
-use std::time::Duration;
 
 use ferrokafka::{
     ClientOptions, Error, ErrorKind, KafkaClient, KafkaCode, NewTopic, OutgoingMessage, SslConfig,
@@ -149,6 +148,7 @@ engines! {
 #[cfg(feature = "native")]
 mod native {
     use std::sync::Arc;
+    use std::time::Duration;
 
     use ferrokafka::partitioner::RandomPartitioner;
     use ferrokafka::ProducerOptions;

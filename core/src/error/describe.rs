@@ -72,6 +72,10 @@ impl fmt::Display for Error {
             Detail::NoBrokersAvailable { hosts, reason } => {
                 write!(f, "no brokers available among {hosts}: {reason}")?
             }
+            // librdkafka does not say which limit expired: no "after 0 ms" then.
+            Detail::Timeout { what, after } if after.is_zero() => {
+                write!(f, "timed out waiting for {what}")?
+            }
             Detail::Timeout { what, after } => write!(
                 f,
                 "timed out after {} ms waiting for {what}",

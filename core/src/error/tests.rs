@@ -71,6 +71,10 @@ fn timeouts_carry_their_limit_and_a_context_when_set() {
         e.to_string(),
         "timed out after 1500 ms waiting for metadata from broker 1 (h:1)"
     );
+    assert_eq!(
+        Error::timeout("a librdkafka request", Duration::ZERO).to_string(),
+        "timed out waiting for a librdkafka request"
+    );
     let e = e.with_context(ErrorContext::topic("t"));
     assert_eq!(
         e.to_string(),

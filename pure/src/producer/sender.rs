@@ -179,7 +179,11 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
         Ok(v) => v,
         Err(e) => return Err((request.batches, e)),
     };
-    if let Err(e) = check_codec(shared.opts.compression, version, broker) {
+    if let Err(e) = check_codec(
+        shared.opts.compression,
+        version,
+        &shared.transport.broker_ref(broker),
+    ) {
         return Err((request.batches, e));
     }
     let format = RecordFormat::for_produce_version(version);
