@@ -29,7 +29,11 @@ fn topic_error(
 ) -> Result<(), Error> {
     match KafkaCode::from_i16(code) {
         None => Ok(()),
-        Some(code) => Err(Error::kafka_with_message(code, message, ErrorContext::topic(topic).with_broker(broker.label()))),
+        Some(code) => Err(Error::kafka_with_message(
+            code,
+            message,
+            ErrorContext::topic(topic).with_broker(broker.label()),
+        )),
     }
 }
 
@@ -42,7 +46,9 @@ impl Cluster {
         self.update().await?;
         self.controller()
             .or_else(|| self.brokers().into_values().next())
-            .ok_or_else(|| Error::no_brokers_available(self.options.hosts.clone(), "metadata lists no brokers"))
+            .ok_or_else(|| {
+                Error::no_brokers_available(self.options.hosts.clone(), "metadata lists no brokers")
+            })
     }
 
     /// Create topics and wait up to `timeout_ms` for the controller. The first failure is returned, naming the

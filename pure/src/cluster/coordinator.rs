@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::options::validate_name;
-use ferrokafka_core::{ErrorKind, Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{Error, ErrorContext, ErrorKind, KafkaCode};
 
 use super::{Broker, Cluster};
 use crate::protocol::messages::FindCoordinatorRequest;
@@ -96,7 +96,8 @@ impl Cluster {
         if let Some(b) = self.broker(id) {
             return Ok(b);
         }
-        let port = u16::try_from(port).map_err(|_| Error::protocol(format!("coordinator port {port} out of range"), ctx))?;
+        let port = u16::try_from(port)
+            .map_err(|_| Error::protocol(format!("coordinator port {port} out of range"), ctx))?;
         Ok(Arc::new(Broker::new(
             id,
             &host,

@@ -236,14 +236,15 @@ impl Cluster {
             ErrorKind::Kafka => matches!(
                 e.code(),
                 Some(
-                KafkaCode::NotLeaderForPartition
-                    | KafkaCode::UnknownTopicOrPartition
-                    | KafkaCode::LeaderNotAvailable
-                    | KafkaCode::FencedLeaderEpoch
-                    | KafkaCode::UnknownLeaderEpoch
-                    | KafkaCode::NotCoordinatorForGroup
-                    | KafkaCode::GroupCoordinatorNotAvailable
-                    | KafkaCode::NotController)
+                    KafkaCode::NotLeaderForPartition
+                        | KafkaCode::UnknownTopicOrPartition
+                        | KafkaCode::LeaderNotAvailable
+                        | KafkaCode::FencedLeaderEpoch
+                        | KafkaCode::UnknownLeaderEpoch
+                        | KafkaCode::NotCoordinatorForGroup
+                        | KafkaCode::GroupCoordinatorNotAvailable
+                        | KafkaCode::NotController
+                )
             ),
             ErrorKind::SocketDisconnected | ErrorKind::LeaderNotFound => true,
             _ => false,

@@ -138,7 +138,15 @@ mod tests {
             pinned_versions: None,
             max_frame_size: 1024,
         });
-        let ch = BrokerChannel::new("127.0.0.1", port, &BrokerRef { id: Some(7), address: "127.0.0.1".into() }, config);
+        let ch = BrokerChannel::new(
+            "127.0.0.1",
+            port,
+            &BrokerRef {
+                id: Some(7),
+                address: "127.0.0.1".into(),
+            },
+            config,
+        );
         let first = ch.get().await.unwrap_err();
         assert!(first.to_string().contains("7 (127.0.0.1)"), "{first}");
         let started = Instant::now();

@@ -77,7 +77,12 @@ pub async fn write_all<W: AsyncWrite + Unpin>(
 
 /// Prefix `body` with its length.
 pub fn size_prefixed(body: &[u8]) -> Result<Bytes, Error> {
-    let len = i32::try_from(body.len()).map_err(|_| Error::protocol(format!("request of {} bytes exceeds i32::MAX", body.len()), ErrorContext::default()))?;
+    let len = i32::try_from(body.len()).map_err(|_| {
+        Error::protocol(
+            format!("request of {} bytes exceeds i32::MAX", body.len()),
+            ErrorContext::default(),
+        )
+    })?;
     let mut out = BytesMut::with_capacity(body.len() + 4);
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(body);
@@ -103,22 +108,42 @@ mod tests {
     async fn frames_round_trip_and_bad_lengths_are_typed_errors() {
         let framed = size_prefixed(b"hello").unwrap();
         let mut r: &[u8] = &framed;
-        assert_eq!(&read_frame(&mut r, 100, &BrokerRef::address("b")).await.unwrap()[..], b"hello");
+        assert_eq!(
+            &read_frame(&mut r, 100, &BrokerRef::address("b"))
+                .await
+                .unwrap()[..],
+            b"hello"
+        );
 
         let mut r: &[u8] = b"HTTP/1.1 400";
-        let e = read_frame(&mut r, 1024, &BrokerRef { id: Some(1), address: "h:1".into() }).await.unwrap_err();
+        let e = read_frame(
+            &mut r,
+            1024,
+            &BrokerRef {
+                id: Some(1),
+                address: "h:1".into(),
+            },
+        )
+        .await
+        .unwrap_err();
         assert!(e.kind() == ErrorKind::Protocol, "{e}");
         assert!(e.to_string().contains("1 (h:1)"), "{e}");
 
         let mut r: &[u8] = &[0, 0, 0, 10, 1, 2];
-        let e = read_frame(&mut r, 1024, &BrokerRef::address("b")).await.unwrap_err();
+        let e = read_frame(&mut r, 1024, &BrokerRef::address("b"))
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("mid-frame after 2 of 10"), "{e}");
 
         let mut r: &[u8] = &[0, 0];
-        let e = read_frame(&mut r, 1024, &BrokerRef::address("b")).await.unwrap_err();
+        let e = read_frame(&mut r, 1024, &BrokerRef::address("b"))
+            .await
+            .unwrap_err();
         assert!(e.kind() == ErrorKind::SocketDisconnected, "{e}");
 
         let mut r: &[u8] = &[0xff, 0xff, 0xff, 0xff];
-        assert!(read_frame(&mut r, 1024, &BrokerRef::address("b")).await.is_err());
+        assert!(read_frame(&mut r, 1024, &BrokerRef::address("b"))
+            .await
+            .is_err());
     }
 }

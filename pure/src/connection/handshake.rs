@@ -52,10 +52,13 @@ impl Handshaker<'_> {
             .await
             .map_err(|_| self.timeout_err(&what))??;
         if correlation_id(&frame) != Some(corr) {
-            return Err(Error::protocol(format!(
+            return Err(Error::protocol(
+                format!(
                     "{what}: correlation id {:?}, expected {corr}",
                     correlation_id(&frame)
-                ), ErrorContext::broker(self.broker)));
+                ),
+                ErrorContext::broker(self.broker),
+            ));
         }
         let body = wire::response_body(frame, R::response_header_version(version), self.broker)?;
         decode_body::<R>(body, version, self.broker)
@@ -91,7 +94,11 @@ impl Handshaker<'_> {
             Err(e) => return Err(e),
         };
         if let Some(code) = KafkaCode::from_i16(resp.error_code) {
-            return Err(Error::kafka_with_message(code, Some("ApiVersions v0 refused".into()), ErrorContext::broker(self.broker)));
+            return Err(Error::kafka_with_message(
+                code,
+                Some("ApiVersions v0 refused".into()),
+                ErrorContext::broker(self.broker),
+            ));
         }
         let ranges: Vec<ApiRange> = resp
             .api_keys

@@ -257,11 +257,14 @@ impl Connection {
             Ok(Err(_)) => Err(self.closed_error()),
             Err(_) => {
                 self.shared.lock().pending.remove(&corr);
-                Err(Error::timeout(format!(
+                Err(Error::timeout(
+                    format!(
                         "{} v{version} response from broker {}",
                         api_name(api_key),
                         self.broker()
-                    ), timeout))
+                    ),
+                    timeout,
+                ))
             }
         }
     }
@@ -354,10 +357,13 @@ async fn read_loop(mut r: ReadHalf<BoxStream>, max_frame_size: usize, shared: Ar
             }
         };
         let Some(corr) = wire::correlation_id(&frame) else {
-            shared.fail_all(Error::protocol(format!(
+            shared.fail_all(Error::protocol(
+                format!(
                     "response frame of {} bytes has no correlation id",
                     frame.len()
-                ), ferrokafka_core::ErrorContext::broker(&shared.broker)));
+                ),
+                ferrokafka_core::ErrorContext::broker(&shared.broker),
+            ));
             return;
         };
         let reply = shared.lock().pending.remove(&corr);
@@ -381,7 +387,10 @@ mod tests {
     fn conn(stream: tokio::io::DuplexStream, timeout_ms: u64) -> Arc<Connection> {
         Connection::start(
             Box::new(stream),
-            &BrokerRef { id: Some(1), address: "test:9092".into() },
+            &BrokerRef {
+                id: Some(1),
+                address: "test:9092".into(),
+            },
             ApiVersionTable::fallback_09(),
             1,
             "t".into(),
@@ -454,7 +463,10 @@ mod tests {
             .unwrap();
         let e = c.request(3, 0, 1, 0, b"").await.unwrap_err();
         assert!(
-            matches!(e.kind(), ErrorKind::Protocol | ErrorKind::SocketDisconnected),
+            matches!(
+                e.kind(),
+                ErrorKind::Protocol | ErrorKind::SocketDisconnected
+            ),
             "{e}"
         );
         assert!(c.is_closed());
@@ -513,8 +525,16 @@ mod tests {
             pinned_versions,
             max_frame_size: 1024,
         };
-        Connection::connect("127.0.0.1", port, &BrokerRef { id: Some(0), address: "old".into() }, &config)
-            .await
-            .unwrap()
+        Connection::connect(
+            "127.0.0.1",
+            port,
+            &BrokerRef {
+                id: Some(0),
+                address: "old".into(),
+            },
+            &config,
+        )
+        .await
+        .unwrap()
     }
 }

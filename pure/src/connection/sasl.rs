@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use ferrokafka_core::{ErrorKind, Error, KafkaCode, SaslConfig, SaslMechanism};
+use ferrokafka_core::{Error, ErrorKind, KafkaCode, SaslConfig, SaslMechanism};
 
 use super::handshake::Handshaker;
 use super::scram::{ScramClient, ScramHash};
@@ -125,12 +125,16 @@ impl Session {
         };
         let resp = hs.send(&request, self.auth_version).await?;
         if let Some(code) = KafkaCode::from_i16(resp.error_code) {
-            return Err(Error::authentication(hs.broker, self.mechanism.to_string(), format!(
+            return Err(Error::authentication(
+                hs.broker,
+                self.mechanism.to_string(),
+                format!(
                     "{code}{}",
                     resp.error_message
                         .map(|m| format!(": {m}"))
                         .unwrap_or_default()
-                )));
+                ),
+            ));
         }
         Ok(resp.auth_bytes)
     }
@@ -139,9 +143,9 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferrokafka_core::{BrokerRef, ErrorKind};
     use crate::connection::transport::BoxStream;
     use crate::connection::versions::ApiRange;
+    use ferrokafka_core::{BrokerRef, ErrorKind};
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -178,7 +182,10 @@ mod tests {
         let mut stream: BoxStream = Box::new(client);
         let mut hs = Handshaker {
             stream: &mut stream,
-            broker: &BrokerRef { id: Some(0), address: "old:9092".into() },
+            broker: &BrokerRef {
+                id: Some(0),
+                address: "old:9092".into(),
+            },
             client_id: "t",
             timeout: Duration::from_secs(2),
             max_frame_size: 1024,

@@ -21,7 +21,11 @@ fn config_err(option: &str, path: &Path, reason: impl std::fmt::Display) -> Erro
 }
 
 /// [`config_err`] keeping the io / PEM / rustls error as the source.
-fn config_cause<E: std::error::Error + Send + Sync + 'static>(option: &str, path: &Path, e: E) -> Error {
+fn config_cause<E: std::error::Error + Send + Sync + 'static>(
+    option: &str,
+    path: &Path,
+    e: E,
+) -> Error {
     config_err(option, path, &e).with_source(e)
 }
 
@@ -128,17 +132,19 @@ pub fn client_config(ssl: &SslConfig) -> Result<Arc<ClientConfig>, Error> {
 
 /// The server name to present and verify: an IP address or a DNS name.
 pub fn server_name(host: &str, broker: &BrokerRef) -> Result<ServerName<'static>, Error> {
-    ServerName::try_from(host.to_string()).map_err(|e| Error::tls(broker, format!("{host:?} is not a valid TLS server name: {e}")))
+    ServerName::try_from(host.to_string()).map_err(|e| {
+        Error::tls(
+            broker,
+            format!("{host:?} is not a valid TLS server name: {e}"),
+        )
+    })
 }
 
 /// A failed handshake with `broker`: a readable reason, and the rustls error (or the io error when rustls
 /// gave none) as the source.
 pub fn handshake_error(broker: &BrokerRef, e: std::io::Error) -> Error {
     let error = Error::tls(broker, explain_handshake_error(&e));
-    match e
-        .get_ref()
-        .and_then(|i| i.downcast_ref::<rustls::Error>())
-    {
+    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         Some(rustls_error) => error.with_source(rustls_error.clone()),
         None => error.with_source(e),
     }
@@ -292,7 +298,10 @@ mod tests {
         let mut s = super::super::transport::open(
             "127.0.0.1",
             port,
-            &BrokerRef { id: Some(1), address: "127.0.0.1".into() },
+            &BrokerRef {
+                id: Some(1),
+                address: "127.0.0.1".into(),
+            },
             std::time::Duration::from_secs(5),
             None,
             Some(&config),

@@ -39,7 +39,12 @@ pub async fn open(
     let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
     let stream = tokio::time::timeout(timeout, connector.connect(name, tcp))
         .await
-        .map_err(|_| Error::timeout(format!("TLS handshake with broker {broker} (is this port a TLS listener?)"), timeout))?
+        .map_err(|_| {
+            Error::timeout(
+                format!("TLS handshake with broker {broker} (is this port a TLS listener?)"),
+                timeout,
+            )
+        })?
         .map_err(|e| tls::handshake_error(broker, e))?;
     Ok(Box::new(stream))
 }

@@ -124,7 +124,13 @@ impl ApiVersionTable {
     /// the API, every range involved, the pin and the broker.
     pub fn choose(&self, api_key: i16, ours: (i16, i16), broker: &BrokerRef) -> Result<i16, Error> {
         let name = api_name(api_key);
-        let unsupported = |detail: String| Error::kafka_with_message(KafkaCode::UnsupportedVersion, Some(detail), ErrorContext::broker(broker));
+        let unsupported = |detail: String| {
+            Error::kafka_with_message(
+                KafkaCode::UnsupportedVersion,
+                Some(detail),
+                ErrorContext::broker(broker),
+            )
+        };
         let client = format!("this client speaks {name} v{}-v{}", ours.0, ours.1);
         let show = |r: Option<&(i16, i16)>| match r {
             Some((lo, hi)) => format!("v{lo}-v{hi}"),
@@ -199,7 +205,16 @@ mod tests {
         let t = table(&[(2, 1, 10), (3, 0, 13)]);
         assert_eq!(t.choose(3, (0, 12), &BrokerRef::address("b")).unwrap(), 12);
         assert_eq!(t.choose(2, (0, 20), &BrokerRef::address("b")).unwrap(), 10);
-        let e = t.choose(2, (0, 0), &BrokerRef { id: Some(1), address: "h:9".into() }).unwrap_err();
+        let e = t
+            .choose(
+                2,
+                (0, 0),
+                &BrokerRef {
+                    id: Some(1),
+                    address: "h:9".into(),
+                },
+            )
+            .unwrap_err();
         let s = e.to_string();
         assert!(
             s.contains("ListOffsets") && s.contains("v0-v0") && s.contains("v1-v10"),
@@ -217,7 +232,10 @@ mod tests {
         assert_eq!(t.choose(8, (0, 9), &BrokerRef::address("b")).unwrap(), 1);
         let t = ApiVersionTable::pinned((0, 8, 2), "0.8.2").unwrap();
         assert_eq!(t.choose(1, (0, 17), &BrokerRef::address("b")).unwrap(), 0);
-        let e = t.choose(11, (0, 9), &BrokerRef::address("b")).unwrap_err().to_string();
+        let e = t
+            .choose(11, (0, 9), &BrokerRef::address("b"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("JoinGroup") && e.contains("0.8.2"), "{e}");
         assert!(ApiVersionTable::pinned((0, 10, 1), "0.10.1").is_some());
         assert!(ApiVersionTable::pinned((0, 11, 0), "0.11").is_none());
@@ -231,7 +249,16 @@ mod tests {
             .unwrap()
             .with_broker_ranges(&kafka4);
         assert_eq!(t.choose(3, (0, 12), &BrokerRef::address("b")).unwrap(), 0);
-        let e = t.choose(2, (0, 10), &BrokerRef { id: Some(1), address: "h:9".into() }).unwrap_err();
+        let e = t
+            .choose(
+                2,
+                (0, 10),
+                &BrokerRef {
+                    id: Some(1),
+                    address: "h:9".into(),
+                },
+            )
+            .unwrap_err();
         assert_eq!(e.code(), Some(KafkaCode::UnsupportedVersion));
         let s = e.to_string();
         for part in [
@@ -257,7 +284,10 @@ mod tests {
         assert!(s.contains("Produce") && s.contains("broker v3-v13"), "{s}");
         assert_eq!(t.range(3), Some((0, 0)));
         // An API the broker lacks but the pin has.
-        let s = t.choose(8, (0, 8), &BrokerRef::address("b")).unwrap_err().to_string();
+        let s = t
+            .choose(8, (0, 8), &BrokerRef::address("b"))
+            .unwrap_err()
+            .to_string();
         assert!(
             s.contains("OffsetCommit") && s.contains("broker none"),
             "{s}"

@@ -53,7 +53,11 @@ pub fn encode_request(
 }
 
 /// Strips a response header (v0: correlation id; v1: plus tagged fields) and returns the body, zero-copy.
-pub fn response_body(frame: Bytes, header_version: i16, broker: &BrokerRef) -> Result<Bytes, Error> {
+pub fn response_body(
+    frame: Bytes,
+    header_version: i16,
+    broker: &BrokerRef,
+) -> Result<Bytes, Error> {
     let mut d = Decoder::new(frame);
     ResponseHeader::decode(&mut d, header_version).map_err(|e| {
         protocol_error(
@@ -93,8 +97,19 @@ mod tests {
     #[test]
     fn response_header_v1_skips_tags_and_garbage_is_an_error() {
         let frame = Bytes::from_static(&[0, 0, 0, 5, 1, 0, 2, 0xaa, 0xbb, 42]);
-        assert_eq!(&response_body(frame, 1, &BrokerRef::address("b")).unwrap()[..], &[42]);
-        let e = response_body(Bytes::from_static(&[0, 0]), 0, &BrokerRef { id: Some(7), address: "h:1".into() }).unwrap_err();
+        assert_eq!(
+            &response_body(frame, 1, &BrokerRef::address("b")).unwrap()[..],
+            &[42]
+        );
+        let e = response_body(
+            Bytes::from_static(&[0, 0]),
+            0,
+            &BrokerRef {
+                id: Some(7),
+                address: "h:1".into(),
+            },
+        )
+        .unwrap_err();
         assert!(
             e.kind() == ErrorKind::Protocol && e.to_string().contains("7 (h:1)"),
             "{e}"

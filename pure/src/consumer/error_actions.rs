@@ -4,7 +4,7 @@
 //! Here every code has an action: the table below for the known ones, and "surface on consume, back off,
 //! retry" for the rest, so a new broker code can never stop consumption silently.
 
-use ferrokafka_core::{KafkaCode};
+use ferrokafka_core::KafkaCode;
 
 /// The action for an error code in a Fetch response partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::{ErrorKind, Error, ErrorContext};
+use ferrokafka_core::{Error, ErrorContext, ErrorKind};
 
 use super::backend::{ConsumerBackend, FetchParams, PartitionFetch};
 use super::decode::decode_partition;

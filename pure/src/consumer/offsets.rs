@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrokafka_core::offset_policy::{
-    auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed, Resolved,
+    auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed,
+    Resolved,
 };
 use ferrokafka_core::{
     CommittedOffset, Error, ErrorContext, KafkaCode, OffsetType, ResetTarget, Result,
@@ -321,7 +322,10 @@ impl<B: ConsumerBackend> Shared<B> {
                         queries.insert(r.partition, OffsetType::Latest.as_i64());
                     }
                     (None, Listed::NoLatest) => {
-                        last_error = Some(Error::offset_request_failed(self.partition_ctx(r.partition), "the broker returned no latest offset"));
+                        last_error = Some(Error::offset_request_failed(
+                            self.partition_ctx(r.partition),
+                            "the broker returned no latest offset",
+                        ));
                     }
                     (Some(code), _) => {
                         if matches!(offset_action(code), OffsetAction::RefreshLeader) {
@@ -336,11 +340,14 @@ impl<B: ConsumerBackend> Shared<B> {
             return Ok(());
         }
         let first = queries.keys().next().copied().unwrap_or(-1);
-        Err(Error::offset_request_failed(self.partition_ctx(first), format!(
+        Err(Error::offset_request_failed(
+            self.partition_ctx(first),
+            format!(
                 "no offset for partitions {:?} after {} attempt(s){}",
                 queries.keys().collect::<Vec<_>>(),
                 self.attempts(),
                 last_error.map(|e| format!(": {e}")).unwrap_or_default()
-            )))
+            ),
+        ))
     }
 }

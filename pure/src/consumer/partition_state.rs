@@ -133,7 +133,11 @@ impl PartitionState {
             self.next_offset = self.next_offset.max(n);
         }
         if let Some(reason) = fetched.error {
-            return Applied::Failed(Error::message_set_decode_failure(ErrorContext::partition(topic, self.id), self.next_offset, reason));
+            return Applied::Failed(Error::message_set_decode_failure(
+                ErrorContext::partition(topic, self.id),
+                self.next_offset,
+                reason,
+            ));
         }
         if fetched.next_offset.is_some() || queued > 0 {
             self.empty_behind = 0;
@@ -206,7 +210,10 @@ mod tests {
     fn gaps_are_accepted_and_old_records_skipped() {
         let mut p = PartitionState::new(0, 1024);
         p.set_offset(2);
-        assert!(matches!(p.apply("t", fetch(&[1, 2, 3, 7, 9], Some(12)), MAX_FETCH_SIZE_CAP), Applied::Ok { queued: 3 }));
+        assert!(matches!(
+            p.apply("t", fetch(&[1, 2, 3, 7, 9], Some(12)), MAX_FETCH_SIZE_CAP),
+            Applied::Ok { queued: 3 }
+        ));
         assert_eq!(p.next_offset, 12);
         assert_eq!(p.pop().map(|m| m.offset), Some(3));
         assert_eq!(p.last_offset_consumed, 3);
@@ -220,7 +227,10 @@ mod tests {
             high_watermark: 10,
             ..Default::default()
         };
-        assert!(matches!(p.apply("t", big, 4096), Applied::Grew { to: 4096 }));
+        assert!(matches!(
+            p.apply("t", big, 4096),
+            Applied::Grew { to: 4096 }
+        ));
         let big = DecodedFetch {
             needed_size: Some(5000),
             high_watermark: 10,
@@ -242,12 +252,24 @@ mod tests {
             high_watermark: 10,
             ..Default::default()
         };
-        assert!(matches!(p.apply("t", empty(), 1 << 20), Applied::Ok { queued: 0 }));
-        assert!(matches!(p.apply("t", empty(), 1 << 20), Applied::Grew { to: 2000 }));
+        assert!(matches!(
+            p.apply("t", empty(), 1 << 20),
+            Applied::Ok { queued: 0 }
+        ));
+        assert!(matches!(
+            p.apply("t", empty(), 1 << 20),
+            Applied::Grew { to: 2000 }
+        ));
         // Caught up: empty is normal.
         p.next_offset = 10;
-        assert!(matches!(p.apply("t", empty(), 1 << 20), Applied::Ok { queued: 0 }));
-        assert!(matches!(p.apply("t", empty(), 1 << 20), Applied::Ok { queued: 0 }));
+        assert!(matches!(
+            p.apply("t", empty(), 1 << 20),
+            Applied::Ok { queued: 0 }
+        ));
+        assert!(matches!(
+            p.apply("t", empty(), 1 << 20),
+            Applied::Ok { queued: 0 }
+        ));
     }
 
     #[test]

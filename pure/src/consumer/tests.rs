@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use ferrokafka_core::{BrokerRef, ErrorKind, 
-    ConsumerApi, ConsumerOptions, Error, KafkaCode, OffsetType, ResetTarget, Result,
+use ferrokafka_core::{
+    BrokerRef, ConsumerApi, ConsumerOptions, Error, ErrorKind, KafkaCode, OffsetType, ResetTarget,
+    Result,
 };
 
 use super::backend::*;

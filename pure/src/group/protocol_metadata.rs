@@ -129,7 +129,10 @@ fn get_string(buf: &mut &[u8]) -> Option<String> {
 }
 
 fn malformed(group: &str, what: &str, detail: &str) -> Error {
-    Error::protocol(format!("malformed {what}: {detail}"), ErrorContext::group(group))
+    Error::protocol(
+        format!("malformed {what}: {detail}"),
+        ErrorContext::group(group),
+    )
 }
 
 #[cfg(test)]

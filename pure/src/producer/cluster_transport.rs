@@ -25,7 +25,9 @@ impl ClusterTransport {
     }
 
     fn broker(&self, id: i32) -> Result<Arc<Broker>> {
-        self.cluster.broker(id).ok_or(Error::leader_not_found(id, ErrorContext::default()))
+        self.cluster
+            .broker(id)
+            .ok_or(Error::leader_not_found(id, ErrorContext::default()))
     }
 }
 

@@ -190,7 +190,10 @@ impl PureProducer {
     }
 
     fn queue_full(&self) -> Error {
-        Error::producer_queue_full(self.shared.topic.clone(), self.shared.completion.outstanding())
+        Error::producer_queue_full(
+            self.shared.topic.clone(),
+            self.shared.completion.outstanding(),
+        )
     }
 
     /// In `sync` mode: wait for the message's delivery (bounded by `pending_timeout_ms`).
@@ -211,7 +214,16 @@ impl PureProducer {
     }
 
     fn report_timeout(&self) -> Error {
-        Error::produce_failure(ErrorContext::topic(self.shared.topic.clone()), 0, Error::timeout("a delivery report (pending_timeout_ms)", std::time::Duration::from_millis(u64::try_from(self.shared.opts.pending_timeout_ms).unwrap_or(0))))
+        Error::produce_failure(
+            ErrorContext::topic(self.shared.topic.clone()),
+            0,
+            Error::timeout(
+                "a delivery report (pending_timeout_ms)",
+                std::time::Duration::from_millis(
+                    u64::try_from(self.shared.opts.pending_timeout_ms).unwrap_or(0),
+                ),
+            ),
+        )
     }
 
     /// Send everything queued now and wait without blocking a tokio worker. Cancel-safe: a dropped future
@@ -224,11 +236,16 @@ impl PureProducer {
     }
 
     fn flush_timeout(&self, timeout: Duration) -> Error {
-        Error::timeout(format!(
+        Error::timeout(
+            format!(
                 "{} message(s) of topic {:?} to be delivered",
                 self.pending(),
                 self.shared.topic
-            ), std::time::Duration::from_millis(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)))
+            ),
+            std::time::Duration::from_millis(
+                u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            ),
+        )
     }
 }
 
@@ -252,7 +269,10 @@ impl ferrokafka_core::ProducerEngine for PureProducer {
     fn name(&self) -> &'static str {
         "pure"
     }
-    fn flush_async(&self, timeout: Duration) -> impl std::future::Future<Output = Result<()>> + Send {
+    fn flush_async(
+        &self,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<()>> + Send {
         PureProducer::flush_async(self, timeout)
     }
     fn pending(&self) -> usize {
@@ -373,7 +393,16 @@ impl ProducerApi for PureProducer {
                 unsent = leftover.len(),
                 "producer stopped with messages not sent within pending_timeout_ms: reporting them as failed"
             );
-            let error = Error::produce_failure(ErrorContext::topic(shared.topic.clone()), 0, Error::timeout("delivery before stop() (pending_timeout_ms)", std::time::Duration::from_millis(u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0))));
+            let error = Error::produce_failure(
+                ErrorContext::topic(shared.topic.clone()),
+                0,
+                Error::timeout(
+                    "delivery before stop() (pending_timeout_ms)",
+                    std::time::Duration::from_millis(
+                        u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0),
+                    ),
+                ),
+            );
             shared.completion.fail_all(leftover, &error);
         }
         if !idle {

@@ -143,10 +143,11 @@ fn handle_leaderless(shared: &Shared, partitions: &[i32], now: Instant) {
         }
     }
     for (p, attempts, messages) in failed {
-        let error = Error::produce_failure(shared.context(p, None), attempts, Error::kafka(
-                KafkaCode::LeaderNotAvailable,
-                shared.context(p, None),
-            ));
+        let error = Error::produce_failure(
+            shared.context(p, None),
+            attempts,
+            Error::kafka(KafkaCode::LeaderNotAvailable, shared.context(p, None)),
+        );
         shared.completion.fail_all(messages, &error);
     }
 }
@@ -221,7 +222,10 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
             Ok(Err(e)) => return Err((sending, e)),
             Err(_) => {
                 let e = Error::timeout(
-                    format!("a produce response from broker {}", shared.transport.broker_ref(broker)),
+                    format!(
+                        "a produce response from broker {}",
+                        shared.transport.broker_ref(broker)
+                    ),
                     limit,
                 );
                 return Err((sending, e));
@@ -240,7 +244,10 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
             continue;
         }
         let Some(outcome) = outcomes.iter().find(|o| o.partition == batch.partition) else {
-            let e = Error::protocol("produce response has no result for this partition", shared.context(batch.partition, Some(broker)));
+            let e = Error::protocol(
+                "produce response has no result for this partition",
+                shared.context(batch.partition, Some(broker)),
+            );
             settled.push(Settled::Failed(batch, e));
             continue;
         };
@@ -260,7 +267,11 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
                         .unwrap_or_default()
                 )),
             };
-            let e = Error::kafka_with_message(code, message, shared.context(batch.partition, Some(broker)));
+            let e = Error::kafka_with_message(
+                code,
+                message,
+                shared.context(batch.partition, Some(broker)),
+            );
             settled.push(Settled::Failed(batch, e));
         }
     }

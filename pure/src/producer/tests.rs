@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use ferrokafka_core::{BrokerRef, ErrorKind, 
-    Compression, Error, KafkaCode, OutgoingMessage, Partitioner, ProducerApi, ProducerOptions,
-    Result,
+use ferrokafka_core::{
+    BrokerRef, Compression, Error, ErrorKind, KafkaCode, OutgoingMessage, Partitioner, ProducerApi,
+    ProducerOptions, Result,
 };
 
 use super::*;
@@ -113,7 +113,10 @@ impl ProduceTransport for Fake {
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok()
             {
-                return Err(Error::socket_disconnected(BrokerRef::id(broker), "scripted"));
+                return Err(Error::socket_disconnected(
+                    BrokerRef::id(broker),
+                    "scripted",
+                ));
             }
             let mut out = Vec::new();
             for (p, records) in call.partitions {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::bridge::off_thread;
-use ferrokafka_core::{ErrorKind, 
-    CommittedOffset, ConsumerApi, ConsumerEngine, Error, Message, ResetTarget, Result,
+use ferrokafka_core::{
+    CommittedOffset, ConsumerApi, ConsumerEngine, Error, ErrorKind, Message, ResetTarget, Result,
 };
 
 use super::worker::{move_to_committed, Settings, Shared};

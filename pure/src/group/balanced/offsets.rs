@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
 use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{CommittedOffset, Error, ErrorContext, Result};
-use crate::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
 
 /// Commit `entries` `(partition, next offset)`, retrying as `backoff` says.
 /// The last error left (request or partition) is returned.

@@ -167,7 +167,10 @@ impl ZkMembership {
         drop(client);
         match first_error {
             None => Ok(()),
-            Some(why) => Err(unavailable(&self.config.hosts, format!("leaving the group: {why}"))),
+            Some(why) => Err(unavailable(
+                &self.config.hosts,
+                format!("leaving the group: {why}"),
+            )),
         }
     }
 
@@ -279,13 +282,17 @@ impl ZkMembership {
             if !new.contains(pid) {
                 delete(client, &self.paths.owner_slug_path(slug))
                     .await
-                    .map_err(|e| unavailable(&self.config.hosts, format!("releasing {slug}: {e}")))?;
+                    .map_err(|e| {
+                        unavailable(&self.config.hosts, format!("releasing {slug}: {e}"))
+                    })?;
             }
         }
         let leaders: BTreeMap<i32, i32> = partitions.iter().map(|p| (p.id, p.leader)).collect();
         let ephemeral = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
         for pid in new.iter().filter(|p| !held.contains_key(p)) {
-            let path = self.paths.owner(leaders.get(pid).copied().unwrap_or(-1), *pid);
+            let path = self
+                .paths
+                .owner(leaders.get(pid).copied().unwrap_or(-1), *pid);
             match client
                 .create(&path, self.consumer_id.as_bytes(), &ephemeral)
                 .await
@@ -297,7 +304,12 @@ impl ZkMembership {
                         .await
                         .map(|(d, _)| String::from_utf8_lossy(&d).into_owned())
                         .unwrap_or_default();
-                    return Err(Error::partition_owned(self.config.group.clone(), self.config.topic.clone(), *pid, owner));
+                    return Err(Error::partition_owned(
+                        self.config.group.clone(),
+                        self.config.topic.clone(),
+                        *pid,
+                        owner,
+                    ));
                 }
                 Err(e) => {
                     return Err(unavailable(

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrokafka_core::{Error};
+use ferrokafka_core::Error;
 use tokio::sync::watch;
 use zookeeper_client::{Client, EventType};
 
