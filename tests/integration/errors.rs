@@ -44,7 +44,7 @@ fn wrong_ca() -> ClientOptions {
     let hosts = cluster
         .listener_bootstrap(Listener::Ssl)
         .expect("SSL listener");
-    let mut o = quick(&hosts);
+    let mut o = quick(hosts);
     o.ssl_config = Some(SslConfig::new("/etc/ssl/certs/ca-certificates.crt"));
     o
 }
@@ -157,8 +157,10 @@ mod native {
     use super::*;
 
     fn native_producer(options: &ClientOptions) -> Result<(), Error> {
-        let mut opts = ProducerOptions::default();
-        opts.linger_ms = 0;
+        let opts = ProducerOptions {
+            linger_ms: 0,
+            ..Default::default()
+        };
         ferrokafka_native::NativeProducer::new(
             options,
             &unique_name("errors-native"),
