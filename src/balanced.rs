@@ -107,7 +107,7 @@ impl BalancedConsumerBuilder {
         /// (false; needs a ZooKeeper-mode cluster, so Kafka 3.x or older).
         managed: bool;
         /// How long an unmanaged group waits for ZooKeeper (6000 ms), then fails with
-        /// `Error::ZooKeeperUnavailable`.
+        /// `ErrorKind::ZooKeeperUnavailable`.
         zookeeper_connection_timeout_ms: i64;
     }}
 

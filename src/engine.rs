@@ -40,10 +40,9 @@ macro_rules! dispatch {
 /// What `use_rdkafka(true)` gives when the librdkafka engine is not compiled in.
 #[cfg_attr(feature = "native", allow(dead_code))]
 pub(crate) fn native_unavailable() -> Error {
-    Error::EngineUnavailable(
+    Error::engine_unavailable(
         "use_rdkafka(true) needs the librdkafka engine: build ferrokafka with the `native` feature \
-         (on by default; remove `default-features = false` or add `features = [\"native\"]`)"
-            .into(),
+         (on by default; remove `default-features = false` or add `features = [\"native\"]`)",
     )
 }
 

@@ -1,6 +1,6 @@
 //! Iteration over any consumer kind: PyKafka's `__iter__` and its async stream.
 
-use ferrokafka_core::{ConsumerApi, Error, Message, Result};
+use ferrokafka_core::{ConsumerApi, ErrorKind, Message, Result};
 use futures::Stream;
 
 /// PyKafka's `__iter__`: `consume(block=True)` until it returns `None`. Fetch errors are yielded as `Err`
@@ -34,7 +34,7 @@ impl<C: ConsumerApi> Iterator for Iter<'_, C> {
                 None
             }
             Err(e) => {
-                self.done = matches!(e, Error::ConsumerStopped { .. });
+                self.done = e.kind() == ErrorKind::ConsumerStopped;
                 Some(Err(e))
             }
         }
@@ -54,7 +54,7 @@ where
             Ok(Some(m)) => Some((Ok(m), (c, false))),
             Ok(None) => None,
             Err(e) => {
-                let stop = matches!(e, Error::ConsumerStopped { .. });
+                let stop = e.kind() == ErrorKind::ConsumerStopped;
                 Some((Err(e), (c, stop)))
             }
         }

@@ -44,12 +44,33 @@
 //! options, partitioners, offset rules and errors are the same, and the cross-engine conformance tests hold
 //! them to it. The group protocol of a balanced consumer is always ferrokafka's own.
 //!
+//! ## Errors
+//!
+//! Every call returns [`Error`], one opaque type for both engines (an `Arc` inside: cheap to clone). Match on
+//! [`Error::kind`] (an [`ErrorKind`], named after PyKafka's exceptions), read the broker's code with
+//! [`Error::code`], ask [`Error::is_retriable`] whether trying again can help, and see where it happened in
+//! [`Error::context`]. The cause is [`std::error::Error::source`]: the io error of a refused connection, the
+//! rustls error of a failed handshake, librdkafka's `KafkaError`, a failed produce's last attempt.
+//!
+//! ```no_run
+//! use ferrokafka::{ErrorKind, KafkaClient, KafkaCode};
+//!
+//! match KafkaClient::new("127.0.0.1:9092").and_then(|c| c.topic("events")) {
+//!     Ok(topic) => println!("{} partitions", topic.partitions().len()),
+//!     Err(e) if e.code() == Some(KafkaCode::UnknownTopicOrPartition) => println!("no such topic"),
+//!     Err(e) if e.kind() == ErrorKind::NoBrokersAvailable => {
+//!         eprintln!("{e} (caused by: {:?})", std::error::Error::source(&e))
+//!     }
+//!     Err(e) => eprintln!("{e}; retry may help: {}", e.is_retriable()),
+//! }
+//! ```
+//!
 //! ## Features
 //!
 //! | feature | default | what |
 //! | --- | --- | --- |
 //! | `native` | on | the librdkafka engine (`.use_rdkafka(true)`); builds librdkafka from source, needs a C toolchain |
-//! | `pure-only` | off | marker for builds without librdkafka (`--no-default-features --features pure-only`); `use_rdkafka(true)` then fails with [`Error::EngineUnavailable`] |
+//! | `pure-only` | off | marker for builds without librdkafka (`--no-default-features --features pure-only`); `use_rdkafka(true)` then fails with [`ErrorKind::EngineUnavailable`] |
 //!
 //! ## Blocking or async
 //!
@@ -110,10 +131,11 @@ pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 
 pub use ferrokafka_core::{
-    BrokerInfo, ClientOptions, CommittedOffset, Compression, ConsumerApi, ConsumerOptions, Error,
-    ErrorContext, GroupDescription, GroupListing, GroupMember, GroupOptions, KafkaCode,
-    MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PostRebalanceCallback,
-    ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
+    BrokerInfo, BrokerRef, ClientOptions, CommittedOffset, Compression, ConsumerApi,
+    ConsumerOptions, Error, ErrorContext, ErrorKind, GroupDescription, GroupListing, GroupMember,
+    GroupOptions, KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo,
+    PostRebalanceCallback, ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
+    Timeout,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

@@ -43,9 +43,12 @@ where
         });
     let what = name.to_string();
     async move {
-        spawned.map_err(|e| Error::Other(format!("cannot start thread {what}: {e}")))?;
-        rx.await
-            .map_err(|_| Error::Other(format!("thread {what} ended without an answer")))?
+        spawned.map_err(|e| {
+            Error::background_task_failed(format!("thread {what}"), "cannot start").with_source(e)
+        })?;
+        rx.await.map_err(|_| {
+            Error::background_task_failed(format!("thread {what}"), "ended without an answer")
+        })?
     }
 }
 
@@ -59,6 +62,11 @@ mod tests {
         assert_eq!(ok.ok(), Some(7));
         let panicked: Result<i32> =
             futures::executor::block_on(off_thread("t-panic", || panic!("boom")));
-        assert!(matches!(panicked, Err(Error::Other(m)) if m.contains("without an answer")));
+        let e = panicked.err();
+        assert_eq!(
+            e.as_ref().map(Error::kind),
+            Some(crate::ErrorKind::BackgroundTaskFailed)
+        );
+        assert!(e.is_some_and(|e| e.reason().contains("without an answer")));
     }
 }

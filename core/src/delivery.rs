@@ -136,8 +136,9 @@ impl Future for DeliveryFuture {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.0).poll(cx).map(|r| {
             r.unwrap_or_else(|_| {
-                Err(Error::Other(
-                    "producer dropped before reporting this message's delivery".into(),
+                Err(Error::background_task_failed(
+                    "delivery report",
+                    "the producer was dropped before reporting this message's delivery",
                 ))
             })
         })

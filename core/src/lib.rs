@@ -32,7 +32,7 @@ pub use api::{CommittedOffset, ConsumerApi, ProducerApi, ResetTarget};
 pub use compression::Compression;
 pub use delivery::{DeliveryFuture, DeliveryReports, DeliverySender};
 pub use engine::{ConsumerEngine, ProducerEngine};
-pub use error::{Error, ErrorContext, Result};
+pub use error::{BrokerRef, Error, ErrorContext, ErrorKind, Result};
 pub use error_code::KafkaCode;
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{

@@ -119,7 +119,7 @@ pub struct Delivery {
 }
 
 /// PyKafka's `(message, exception)` delivery report.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct DeliveryReport {
     /// The message as it was produced (partition filled in).
     pub message: OutgoingMessage,

@@ -28,17 +28,17 @@ pub fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
 #[derive(Debug, Default)]
 pub struct LastError {
     last: Mutex<Option<(KafkaError, String)>>,
-    security: Mutex<Option<(RDKafkaErrorCode, String)>>,
+    security: Mutex<Option<(KafkaError, String)>>,
 }
 
 impl LastError {
     pub fn record(&self, error: KafkaError, reason: &str) {
         tracing::warn!(target: "librdkafka", "{error}: {reason}");
-        if let Some(code @ (RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SSL)) =
+        if let Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SSL) =
             error.rdkafka_error_code()
         {
             *self.security.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((code, reason.to_string()));
+                Some((error.clone(), reason.to_string()));
         }
         *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some((error, reason.to_string()));
     }
@@ -48,7 +48,7 @@ impl LastError {
     }
 
     /// The last TLS or SASL failure, if any.
-    pub fn security(&self) -> Option<(RDKafkaErrorCode, String)> {
+    pub fn security(&self) -> Option<(KafkaError, String)> {
         self.security
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -80,36 +80,26 @@ pub fn explain_unreachable(
     last: &LastError,
     site: &crate::error::ErrorSite,
 ) -> ferrokafka_core::Error {
-    use ferrokafka_core::Error as E;
+    use ferrokafka_core::{Error as E, ErrorKind as K};
     use rdkafka::error::RDKafkaErrorCode as C;
     if !matches!(
-        err,
-        E::Timeout { .. }
-            | E::Native { .. }
-            | E::SocketDisconnected { .. }
-            | E::NoBrokersAvailable { .. }
+        err.kind(),
+        K::Timeout | K::Native | K::SocketDisconnected | K::NoBrokersAvailable
     ) {
         return err;
     }
-    if let Some((code, reason)) = last.security() {
-        return match crate::error::translate_code(code, site) {
-            E::Authentication {
-                broker, mechanism, ..
-            } => E::Authentication {
-                broker,
-                mechanism,
-                reason,
-            },
-            E::Tls { broker, .. } => E::Tls { broker, reason },
-            other => other,
+    if let Some((error, reason)) = last.security() {
+        let explained = match error.rdkafka_error_code() {
+            Some(C::Authentication) => {
+                E::authentication(site.broker(), site.mechanism_name(), reason)
+            }
+            _ => E::tls(site.broker(), reason),
         };
+        return explained.with_source(error);
     }
-    if let E::SocketDisconnected { reason, .. } = &err {
+    if err.kind() == K::SocketDisconnected {
         // No metadata came back at all: none of the bootstrap brokers answered.
-        return E::NoBrokersAvailable {
-            hosts: site.hosts.clone(),
-            reason: reason.clone(),
-        };
+        return E::no_brokers_available(site.hosts.clone(), err.reason()).with_source(err);
     }
     match last.get() {
         Some((e, reason))
@@ -118,10 +108,8 @@ pub fn explain_unreachable(
                 Some(C::AllBrokersDown | C::BrokerTransportFailure | C::Resolve)
             ) =>
         {
-            E::NoBrokersAvailable {
-                hosts: site.hosts.clone(),
-                reason: format!("{reason} (then: {err})"),
-            }
+            E::no_brokers_available(site.hosts.clone(), format!("{reason} (then: {err})"))
+                .with_source(e)
         }
         _ => err,
     }

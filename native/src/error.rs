@@ -1,10 +1,10 @@
 //! librdkafka errors → ferrokafka's [`Error`], so callers see the same error for the same failure on either engine.
 //!
-//! Positive librdkafka codes are Kafka's own protocol codes and become `Error::Kafka`; the negative
+//! Positive librdkafka codes are Kafka's own protocol codes and become `ErrorKind::Kafka`; the negative
 //! (librdkafka-local) codes that have a ferrokafka meaning get that variant; the rest stay visible as
-//! `Error::Native` (PyKafka's `RdKafkaException`) rather than being guessed at.
+//! `ErrorKind::Native` (PyKafka's `RdKafkaException`) rather than being guessed at.
 
-use ferrokafka_core::{Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{BrokerRef, Error, ErrorContext, KafkaCode};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 /// What was being done when an error happened: everything a translated error may need to name.
@@ -36,11 +36,17 @@ impl ErrorSite {
         }
     }
 
-    fn broker(&self) -> String {
+    /// The broker named in the context, else the bootstrap hosts as an address.
+    pub fn broker(&self) -> BrokerRef {
         self.context
             .broker
             .clone()
-            .unwrap_or_else(|| self.hosts.clone())
+            .unwrap_or_else(|| BrokerRef::address(self.hosts.clone()))
+    }
+
+    /// The SASL mechanism configured, `SASL` when unknown.
+    pub fn mechanism_name(&self) -> &str {
+        self.mechanism.as_deref().unwrap_or("SASL")
     }
 
     fn topic_name(&self) -> String {
@@ -63,57 +69,47 @@ pub fn describe(code: RDKafkaErrorCode) -> String {
         .unwrap_or(shown)
 }
 
-/// Translate one librdkafka error code.
+/// Translate one librdkafka error code; the code is kept as the source.
 pub fn translate_code(code: RDKafkaErrorCode, site: &ErrorSite) -> Error {
+    translate_code_only(code, site).with_source(code)
+}
+
+fn translate_code_only(code: RDKafkaErrorCode, site: &ErrorSite) -> Error {
     let raw = code as i32;
     let reason = describe(code);
     match code {
-        RDKafkaErrorCode::QueueFull => Error::ProducerQueueFull {
-            topic: site.topic_name(),
-            queued: site.queued,
-        },
-        RDKafkaErrorCode::MessageSizeTooLarge => Error::MessageSizeTooLarge {
-            topic: site.topic_name(),
-            size: site.size,
-            max: site.max_size,
-        },
-        RDKafkaErrorCode::MessageTimedOut => Error::Timeout {
-            what: format!("delivery to {} (message.timeout.ms)", site.context),
-            after_ms: 0,
-        },
-        RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::TimedOutQueue => Error::Timeout {
-            what: format!("librdkafka request at {}", site.context),
-            after_ms: 0,
-        },
-        RDKafkaErrorCode::BrokerTransportFailure => Error::SocketDisconnected {
-            broker: site.broker(),
-            reason,
-        },
-        RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve => Error::NoBrokersAvailable {
-            hosts: site.hosts.clone(),
-            reason,
-        },
-        RDKafkaErrorCode::Authentication => Error::Authentication {
-            broker: site.broker(),
-            mechanism: site.mechanism.clone().unwrap_or_else(|| "SASL".into()),
-            reason,
-        },
-        RDKafkaErrorCode::SSL => Error::Tls {
-            broker: site.broker(),
-            reason,
-        },
-        RDKafkaErrorCode::UnknownTopic | RDKafkaErrorCode::UnknownPartition => Error::Kafka {
-            code: KafkaCode::UnknownTopicOrPartition,
-            message: Some(reason),
-            context: site.context.clone(),
-        },
+        RDKafkaErrorCode::QueueFull => Error::producer_queue_full(site.topic_name(), site.queued),
+        RDKafkaErrorCode::MessageSizeTooLarge => {
+            Error::message_size_too_large(site.topic_name(), site.size, site.max_size)
+        }
+        RDKafkaErrorCode::MessageTimedOut => Error::timeout(
+            format!("delivery to {} (message.timeout.ms)", site.context),
+            std::time::Duration::from_millis(0),
+        ),
+        RDKafkaErrorCode::OperationTimedOut | RDKafkaErrorCode::TimedOutQueue => Error::timeout(
+            format!("librdkafka request at {}", site.context),
+            std::time::Duration::from_millis(0),
+        ),
+        RDKafkaErrorCode::BrokerTransportFailure => {
+            Error::socket_disconnected(site.broker(), reason)
+        }
+        RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve => {
+            Error::no_brokers_available(site.hosts.clone(), reason)
+        }
+        RDKafkaErrorCode::Authentication => {
+            Error::authentication(site.broker(), site.mechanism_name(), reason)
+        }
+        RDKafkaErrorCode::SSL => Error::tls(site.broker(), reason),
+        RDKafkaErrorCode::UnknownTopic | RDKafkaErrorCode::UnknownPartition => {
+            Error::kafka_with_message(
+                KafkaCode::UnknownTopicOrPartition,
+                Some(reason),
+                site.context.clone(),
+            )
+        }
         // -1 is Kafka's UNKNOWN_SERVER_ERROR; positive codes are Kafka's protocol codes.
         _ if raw == -1 || raw > 0 => match i16::try_from(raw).ok().and_then(KafkaCode::from_i16) {
-            Some(code) => Error::Kafka {
-                code,
-                message: None,
-                context: site.context.clone(),
-            },
+            Some(code) => Error::kafka(code, site.context.clone()),
             None => native(code, reason),
         },
         _ => native(code, reason),
@@ -121,35 +117,41 @@ pub fn translate_code(code: RDKafkaErrorCode, site: &ErrorSite) -> Error {
 }
 
 fn native(code: RDKafkaErrorCode, reason: String) -> Error {
-    Error::Native {
-        code: code as i32,
-        name: format!("{code:?}"),
-        message: reason,
-    }
+    Error::native(code as i32, format!("{code:?}"), reason)
 }
 
-/// Translate any error the rdkafka crate returns.
+/// Translate any error the rdkafka crate returns; the `KafkaError` is kept as the source.
 pub fn translate(err: &KafkaError, site: &ErrorSite) -> Error {
-    if let Some(code) = err.rdkafka_error_code() {
-        return translate_code(code, site);
-    }
+    let error = match err.rdkafka_error_code() {
+        Some(code) => translate_code_only(code, site),
+        None => translate_other(err, site),
+    };
+    error.with_source(err.clone())
+}
+
+fn translate_other(err: &KafkaError, site: &ErrorSite) -> Error {
     match err {
-        KafkaError::ClientConfig(_, description, key, value) => Error::Config {
-            option: key.clone(),
-            reason: format!("librdkafka rejected {value:?}: {description}"),
-        },
-        KafkaError::ClientCreation(reason) => Error::Config {
-            option: "librdkafka".into(),
-            reason: format!("could not create the client: {reason}"),
-        },
+        KafkaError::ClientConfig(_, description, key, value) => Error::config(
+            key.clone(),
+            format!("librdkafka rejected {value:?}: {description}"),
+        ),
+        KafkaError::ClientCreation(reason) => Error::config(
+            "librdkafka",
+            format!("could not create the client: {reason}"),
+        ),
         KafkaError::Nul(_) => Error::invalid_input("string", "contains a NUL byte"),
-        other => Error::Other(format!("librdkafka: {other} at {}", site.context)),
+        // Failures of the rdkafka crate's own calls (seek, pause, subscription…) carry no librdkafka code.
+        other => {
+            Error::native(0, "KafkaError", other.to_string()).with_context(site.context.clone())
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrokafka_core::ErrorKind;
+    use std::error::Error as _;
 
     fn site() -> ErrorSite {
         ErrorSite {
@@ -177,64 +179,56 @@ mod tests {
 
     #[test]
     fn queue_full_and_size() {
-        assert_eq!(
-            translate_code(RDKafkaErrorCode::QueueFull, &site()),
-            Error::ProducerQueueFull {
-                topic: "events".into(),
-                queued: 7
-            }
+        let e = translate_code(RDKafkaErrorCode::QueueFull, &site());
+        assert_eq!(e.kind(), ErrorKind::ProducerQueueFull);
+        assert_eq!(e.queued(), Some(7));
+        assert_eq!(e.context().topic.as_deref(), Some("events"));
+        let e = translate(
+            &KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge),
+            &site(),
         );
-        assert_eq!(
-            translate(
-                &KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge),
-                &site()
-            ),
-            Error::MessageSizeTooLarge {
-                topic: "events".into(),
-                size: 2_000_000,
-                max: 1_000_012
-            }
-        );
+        assert_eq!(e.size_and_max(), Some((2_000_000, 1_000_012)));
+        let source = e.source().and_then(|s| s.downcast_ref::<KafkaError>());
+        assert!(source.is_some(), "the KafkaError is the source: {e:?}");
     }
 
     #[test]
     fn timeouts() {
-        assert!(matches!(
-            translate_code(RDKafkaErrorCode::MessageTimedOut, &site()),
-            Error::Timeout { .. }
-        ));
-        assert!(matches!(
-            translate_code(RDKafkaErrorCode::OperationTimedOut, &site()),
-            Error::Timeout { .. }
-        ));
+        for code in [
+            RDKafkaErrorCode::MessageTimedOut,
+            RDKafkaErrorCode::OperationTimedOut,
+        ] {
+            assert_eq!(translate_code(code, &site()).kind(), ErrorKind::Timeout);
+        }
     }
 
     #[test]
     fn connection_failures() {
-        assert!(matches!(
-            translate_code(RDKafkaErrorCode::BrokerTransportFailure, &site()),
-            Error::SocketDisconnected { broker, .. } if broker == "k1:9092"
-        ));
-        assert!(matches!(
-            translate_code(RDKafkaErrorCode::AllBrokersDown, &site()),
-            Error::NoBrokersAvailable { hosts, .. } if hosts == "k1:9092"
-        ));
-        assert!(matches!(
-            translate_code(RDKafkaErrorCode::Resolve, &site()),
-            Error::NoBrokersAvailable { .. }
-        ));
+        let e = translate_code(RDKafkaErrorCode::BrokerTransportFailure, &site());
+        assert_eq!(e.kind(), ErrorKind::SocketDisconnected);
+        assert_eq!(
+            e.context().broker,
+            Some(BrokerRef::address("k1:9092")),
+            "{e}"
+        );
+        let e = translate_code(RDKafkaErrorCode::AllBrokersDown, &site());
+        assert_eq!(e.kind(), ErrorKind::NoBrokersAvailable);
+        assert_eq!(e.hosts(), Some("k1:9092"));
+        let e = translate_code(RDKafkaErrorCode::Resolve, &site());
+        assert_eq!(e.kind(), ErrorKind::NoBrokersAvailable);
+        let code = e
+            .source()
+            .and_then(|s| s.downcast_ref::<RDKafkaErrorCode>());
+        assert_eq!(code, Some(&RDKafkaErrorCode::Resolve));
     }
 
     #[test]
     fn security_failures() {
-        assert!(matches!(
-            translate_code(RDKafkaErrorCode::Authentication, &site()),
-            Error::Authentication { mechanism, .. } if mechanism == "PLAIN"
-        ));
-        assert!(matches!(
-            translate_code(RDKafkaErrorCode::SSL, &site()),
-            Error::Tls { .. }
-        ));
+        let e = translate_code(RDKafkaErrorCode::Authentication, &site());
+        assert_eq!(e.kind(), ErrorKind::Authentication);
+        assert_eq!(e.mechanism(), Some("PLAIN"));
+        let e = translate_code(RDKafkaErrorCode::SSL, &site());
+        assert_eq!(e.kind(), ErrorKind::Tls);
     }
 
     #[test]
@@ -254,18 +248,9 @@ mod tests {
     #[test]
     fn other_local_errors_stay_native() {
         let e = translate_code(RDKafkaErrorCode::BadCompression, &site());
-        match e {
-            Error::Native {
-                code,
-                name,
-                message,
-            } => {
-                assert_eq!(code, -198);
-                assert_eq!(name, "BadCompression");
-                assert!(!message.is_empty() && !message.starts_with("BadCompression"));
-            }
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(e.kind(), ErrorKind::Native);
+        assert_eq!(e.native_code(), Some((-198, "BadCompression")));
+        assert!(!e.reason().is_empty() && !e.reason().starts_with("BadCompression"));
     }
 
     #[test]
@@ -279,6 +264,6 @@ mod tests {
             ),
             &site(),
         );
-        assert!(matches!(e, Error::Config { option, .. } if option == "linger.ms"));
+        assert_eq!(e.option(), Some("linger.ms"));
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::{Error, KafkaCode, Result};
+use ferrokafka_core::{Error, ErrorKind, KafkaCode, Result};
 use rdkafka::client::{Client, ClientContext};
 use rdkafka::error::RDKafkaErrorCode;
 
@@ -49,7 +49,7 @@ pub fn partition_ids<C: ClientContext>(
             Ok(ids) => return Ok(ids),
             Err(e)
                 if Instant::now() < deadline
-                    && (e.is_retriable() || matches!(e, Error::Native { .. })) =>
+                    && (e.is_retriable() || e.kind() == ErrorKind::Native) =>
             {
                 std::thread::sleep(Duration::from_millis(100));
             }

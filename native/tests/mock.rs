@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::{producer, scenarios, Cluster};
 use ferrokafka_core::api::ProducerApi;
-use ferrokafka_core::{ClientOptions, Error, OutgoingMessage, ProducerOptions};
+use ferrokafka_core::{ClientOptions, Error, ErrorKind, OutgoingMessage, ProducerOptions};
 use ferrokafka_native::NativeProducer;
 
 macro_rules! on_mock {
@@ -67,7 +67,8 @@ fn broker_down_sync_timeout_and_stop_reports() {
     let t = Instant::now();
     let e = sync.produce(OutgoingMessage::new("x")).unwrap_err();
     assert!(
-        matches!(&e, Error::ProduceFailure { cause, .. } if matches!(**cause, Error::Timeout { .. })),
+        e.kind() == ErrorKind::ProduceFailure
+            && e.cause().map(Error::kind) == Some(ErrorKind::Timeout),
         "{e}"
     );
     assert!(t.elapsed() < Duration::from_secs(3));
@@ -82,7 +83,7 @@ fn broker_down_sync_timeout_and_stop_reports() {
         .expect("on")
         .expect("reported");
     assert!(
-        matches!(r.result, Err(Error::ProduceFailure { .. })),
+        matches!(r.result, Err(ref e) if e.kind() == ErrorKind::ProduceFailure),
         "{:?}",
         r.result
     );
@@ -101,5 +102,5 @@ fn unreachable_brokers() {
         &[],
     )
     .unwrap_err();
-    assert!(matches!(e, Error::NoBrokersAvailable { .. }), "{e:?}");
+    assert!(e.kind() == ErrorKind::NoBrokersAvailable, "{e:?}");
 }

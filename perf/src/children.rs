@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use ferrokafka_core::Error;
+use crate::error::Error;
 use serde::Deserialize;
 
 const LAUNCHER: &str = r#"
@@ -42,16 +42,16 @@ pub fn measure(cmd: &Command) -> Result<Measured, Error> {
     let what = format!("{:?}", cmd.get_program());
     let out = launcher
         .output()
-        .map_err(|e| Error::Other(format!("running python3 to measure {what}: {e}")))?;
+        .map_err(|e| Error::Harness(format!("running python3 to measure {what}: {e}")))?;
     let text = String::from_utf8_lossy(&out.stdout);
     let measured: Measured = serde_json::from_str(text.trim()).map_err(|e| {
-        Error::Other(format!(
+        Error::Harness(format!(
             "the launcher's report for {what} is not JSON ({e}): {text} {}",
             String::from_utf8_lossy(&out.stderr)
         ))
     })?;
     if measured.code != 0 {
-        return Err(Error::Other(format!(
+        return Err(Error::Harness(format!(
             "{what} exited with {}: {}{}",
             measured.code, measured.stdout, measured.stderr
         )));

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ferrokafka_core::Error;
+use crate::error::Error;
 
 use crate::children::{measure, Measured};
 use crate::report::Report;
@@ -103,7 +103,7 @@ pub fn ferrokafka(
     w: &Workload,
 ) -> Result<Row, Error> {
     let exe = std::env::current_exe()
-        .map_err(|e| Error::Other(format!("locating ferrokafka-perf itself: {e}")))?;
+        .map_err(|e| Error::Harness(format!("locating ferrokafka-perf itself: {e}")))?;
     let engine = if client == Client::Native {
         "native"
     } else {
@@ -126,7 +126,7 @@ pub fn ferrokafka(
     let m = measure(&cmd)?;
     let line = m.stdout.lines().last().unwrap_or_default();
     let report: Report = serde_json::from_str(line)
-        .map_err(|e| Error::Other(format!("ferrokafka-perf printed no report ({e}): {line}")))?;
+        .map_err(|e| Error::Harness(format!("ferrokafka-perf printed no report ({e}): {line}")))?;
     let mut row = Row::new(client, w, report.seconds, &m);
     row.p50_ms = report.latency_p50_ms;
     row.p99_ms = report.latency_p99_ms;
@@ -143,7 +143,7 @@ pub fn java_produce(
 ) -> Result<Row, Error> {
     let mut cmd =
         ferrokafka_testkit::kafka_tool_command("org.apache.kafka.tools.ProducerPerformance")
-            .map_err(|e| Error::Other(format!("Kafka's tools: {e}")))?;
+            .map_err(|e| Error::Harness(format!("Kafka's tools: {e}")))?;
     cmd.args(["--topic", topic, "--num-records", &w.messages.to_string()])
         .args(["--throughput", "-1", "--payload-file"])
         .arg(payload_file)
@@ -160,7 +160,7 @@ pub fn java_produce(
         .lines()
         .rfind(|l| l.contains("records sent"))
         .ok_or_else(|| {
-            Error::Other(format!(
+            Error::Harness(format!(
                 "ProducerPerformance printed no summary: {}",
                 m.stdout
             ))
@@ -172,7 +172,7 @@ pub fn java_produce(
             .and_then(|f| f.split_whitespace().next())
             .and_then(|n| n.parse().ok())
     };
-    let rate = number(1).ok_or_else(|| Error::Other(format!("no rate in: {line}")))?;
+    let rate = number(1).ok_or_else(|| Error::Harness(format!("no rate in: {line}")))?;
     let mut row = Row::new(Client::Java, w, w.messages as f64 / rate, &m);
     row.max_ms = number(3);
     row.p50_ms = number(4);
@@ -185,7 +185,7 @@ pub fn java_produce(
 pub fn java_consume(bootstrap: &str, topic: &str, w: &Workload) -> Result<Row, Error> {
     let mut cmd =
         ferrokafka_testkit::kafka_tool_command("org.apache.kafka.tools.ConsumerPerformance")
-            .map_err(|e| Error::Other(format!("Kafka's tools: {e}")))?;
+            .map_err(|e| Error::Harness(format!("Kafka's tools: {e}")))?;
     cmd.args(["--bootstrap-server", bootstrap, "--topic", topic])
         .args(["--messages", &w.messages.to_string(), "--timeout", "60000"]);
     let m = measure(&cmd)?;
@@ -196,7 +196,7 @@ pub fn java_consume(bootstrap: &str, topic: &str, w: &Workload) -> Result<Row, E
         .lines()
         .skip_while(|l| !l.starts_with("start.time"));
     let values = lines.nth(1).ok_or_else(|| {
-        Error::Other(format!(
+        Error::Harness(format!(
             "ConsumerPerformance printed no figures: {}",
             m.stdout
         ))
@@ -209,7 +209,7 @@ pub fn java_consume(bootstrap: &str, topic: &str, w: &Workload) -> Result<Row, E
         .last()
         .copied()
         .filter(|r| *r > 0.0)
-        .ok_or_else(|| Error::Other(format!("no fetch.nMsg.sec in: {values}")))?;
+        .ok_or_else(|| Error::Harness(format!("no fetch.nMsg.sec in: {values}")))?;
     Ok(Row::new(Client::Java, w, w.messages as f64 / rate, &m))
 }
 
@@ -232,12 +232,12 @@ pub fn pykafka(
     let m = measure(&cmd)?;
     let line = m.stdout.lines().last().unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(line)
-        .map_err(|e| Error::Other(format!("pykafka_perf.py printed no JSON ({e}): {line}")))?;
+        .map_err(|e| Error::Harness(format!("pykafka_perf.py printed no JSON ({e}): {line}")))?;
     let seconds = v["seconds"].as_f64().unwrap_or(0.0);
     Ok(Row::new(Client::PyKafka, w, seconds, &m))
 }
 
 /// A virtualenv with PyKafka 2.8.0 (from PyPI) under the build's target directory; its `python`.
 pub fn pykafka_python() -> Result<PathBuf, Error> {
-    ferrokafka_testkit::pykafka_python().map_err(|e| Error::Other(format!("PyKafka: {e}")))
+    ferrokafka_testkit::pykafka_python().map_err(|e| Error::Harness(format!("PyKafka: {e}")))
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use ferrokafka_core::Error;
+use crate::error::Error;
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 
 use crate::cli::CompareArgs;
@@ -20,7 +20,7 @@ struct Section {
 
 pub fn run(args: &CompareArgs) -> Result<(), Error> {
     let started = Instant::now();
-    let testkit = |e: ferrokafka_testkit::TestkitError| Error::Other(format!("testkit: {e}"));
+    let testkit = |e: ferrokafka_testkit::TestkitError| Error::Harness(format!("testkit: {e}"));
     let mut sections = Vec::new();
     let mut python_sections = Vec::new();
     {
@@ -34,7 +34,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Error> {
         for (size, messages) in [(100, args.small_messages), (1024, args.large_messages)] {
             let payload = payload_dir.join(format!("payload-{size}"));
             std::fs::write(&payload, payload_bytes(size))
-                .map_err(|e| Error::Other(format!("writing {}: {e}", payload.display())))?;
+                .map_err(|e| Error::Harness(format!("writing {}: {e}", payload.display())))?;
             for compression in ["none", "lz4", "zstd"] {
                 for acks in [1, -1] {
                     let w = Workload {
@@ -151,7 +151,7 @@ fn fresh_topic(kafka: &KafkaCluster, w: &Workload) -> Result<String, Error> {
     let topic = unique_name("perf");
     kafka
         .create_topic(&topic, w.partitions)
-        .map_err(|e| Error::Other(format!("creating {topic}: {e}")))?;
+        .map_err(|e| Error::Harness(format!("creating {topic}: {e}")))?;
     Ok(topic)
 }
 
@@ -267,17 +267,17 @@ const END: &str = "<!-- perf:end -->";
 
 fn write_between_markers(readme: &Path, markdown: &str) -> Result<(), Error> {
     let text = std::fs::read_to_string(readme)
-        .map_err(|e| Error::Other(format!("reading {}: {e}", readme.display())))?;
+        .map_err(|e| Error::Harness(format!("reading {}: {e}", readme.display())))?;
     let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
-        return Err(Error::Other(format!(
+        return Err(Error::Harness(format!(
             "{} has no {START} … {END} markers",
             readme.display()
         )));
     };
     if b < a {
-        return Err(Error::Other(format!("{END} comes before {START}")));
+        return Err(Error::Harness(format!("{END} comes before {START}")));
     }
     let new = format!("{}{START}\n{markdown}\n{}", &text[..a], &text[b..]);
     std::fs::write(readme, new)
-        .map_err(|e| Error::Other(format!("writing {}: {e}", readme.display())))
+        .map_err(|e| Error::Harness(format!("writing {}: {e}", readme.display())))
 }

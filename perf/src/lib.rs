@@ -5,6 +5,7 @@ pub mod children;
 pub mod cli;
 pub mod clients;
 pub mod compare;
+pub mod error;
 pub mod report;
 pub mod run;
 pub mod usage;

@@ -4,8 +4,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
 use ferrokafka::{DeliveryFuture, KafkaClient};
-use ferrokafka_core::Error;
 
 use crate::cli::{Engine, RunArgs};
 use crate::report::{quantile, Report};
@@ -65,7 +65,7 @@ pub fn produce(args: &RunArgs) -> Result<Report, Error> {
         let future = producer.produce(value.clone())?;
         if i % LATENCY_SAMPLE_EVERY == 0 {
             tx.send((Instant::now(), future))
-                .map_err(|_| Error::Other("the latency thread stopped".into()))?;
+                .map_err(|_| Error::Harness("the latency thread stopped".into()))?;
         }
     }
     producer.flush(FLUSH_TIMEOUT)?;
@@ -73,9 +73,9 @@ pub fn produce(args: &RunArgs) -> Result<Report, Error> {
     drop(tx);
     let (mut latencies, failure) = waiter
         .join()
-        .map_err(|_| Error::Other("the latency thread panicked".into()))?;
+        .map_err(|_| Error::Harness("the latency thread panicked".into()))?;
     if let Some(e) = failure {
-        return Err(e);
+        return Err(e.into());
     }
     latencies.sort_by(f64::total_cmp);
     Ok(Report {
@@ -110,7 +110,7 @@ pub fn consume(args: &RunArgs) -> Result<Report, Error> {
                 bytes += m.value.as_ref().map_or(0, |v| v.len() as u64);
             }
             None => {
-                return Err(Error::Other(format!(
+                return Err(Error::Harness(format!(
                     "topic {} ran dry after {count} of {} messages (10 s without one)",
                     args.topic, args.messages
                 )))

@@ -37,7 +37,7 @@ impl BackgroundRuntime {
             .thread_name("ferrokafka-io")
             .enable_all()
             .build()
-            .map_err(|e| Error::Other(format!("cannot start the background runtime: {e}")))?;
+            .map_err(|e| Error::background_task_failed("runtime", "cannot start").with_source(e))?;
         let handle = runtime.handle().clone();
         Ok(BackgroundRuntime {
             runtime: Some(runtime),
@@ -107,7 +107,12 @@ where
 }
 
 fn join_error(e: tokio::task::JoinError) -> Error {
-    Error::Other(format!("background task failed: {e}"))
+    let reason = if e.is_panic() {
+        "panicked"
+    } else {
+        "was cancelled"
+    };
+    Error::background_task_failed("task", reason).with_source(e)
 }
 
 impl Drop for BackgroundRuntime {

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ferrokafka::{
-    Error, KafkaClient, Message, OffsetType, ResetTarget, SimpleConsumer, SimpleConsumerBuilder,
+    ErrorKind, KafkaClient, Message, OffsetType, ResetTarget, SimpleConsumer, SimpleConsumerBuilder,
 };
 #[cfg(feature = "native")]
 use ferrokafka_native::rdkafka::{
@@ -283,7 +283,7 @@ engines! {
         c.stop().unwrap();
         assert!(matches!(
             c.consume(true),
-            Err(Error::ConsumerStopped { .. })
+            Err(ref e) if e.kind() == ErrorKind::ConsumerStopped
         ));
     }
 }

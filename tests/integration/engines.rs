@@ -1,7 +1,7 @@
 //! Engine selection: `use_rdkafka(true)` on a producer, simple consumer or balanced consumer gives the librdkafka engine when it is compiled in, and in a
 //! `pure-only` build a typed `EngineUnavailable` that says how to enable it.
 
-use ferrokafka::Error;
+use ferrokafka::ErrorKind;
 use ferrokafka_testkit::{shared_kafka4, unique_name};
 
 use crate::common;
@@ -37,8 +37,8 @@ fn use_rdkafka_selects_the_engine_or_says_how_to_enable_it() {
             ("balanced consumer", balanced.map(|_| ())),
         ] {
             match result {
-                Err(Error::EngineUnavailable(why)) => {
-                    assert!(why.contains("`native` feature"), "{what}: {why}")
+                Err(e) if e.kind() == ErrorKind::EngineUnavailable => {
+                    assert!(e.reason().contains("`native` feature"), "{what}: {e}")
                 }
                 Ok(()) => panic!("{what}: use_rdkafka(true) built without the native engine"),
                 Err(e) => panic!("{what}: expected EngineUnavailable, got {e}"),

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use ferrokafka::{ClientOptions, Error, KafkaClient};
+use ferrokafka::{ClientOptions, Error, ErrorKind, KafkaClient};
 
 /// A one-port server that runs `answer` on every connection.
 fn fake_server(answer: fn(std::net::TcpStream)) -> String {
@@ -52,10 +52,10 @@ fn an_unreachable_host_fails_within_socket_timeout() {
         .port();
     let refused = format!("127.0.0.1:{port}");
     let e = assert_fails_in_time(&refused, 2_000, Duration::from_millis(2_500));
-    assert!(matches!(e, Error::NoBrokersAvailable { .. }), "{e}");
+    assert!(e.kind() == ErrorKind::NoBrokersAvailable, "{e}");
     // A blackholed address: bounded by socket_timeout_ms overall.
     let e = assert_fails_in_time("10.255.255.1:9092", 1_500, Duration::from_millis(2_500));
-    assert!(matches!(e, Error::NoBrokersAvailable { .. }), "{e}");
+    assert!(e.kind() == ErrorKind::NoBrokersAvailable, "{e}");
     // A name that does not resolve.
     assert_fails_in_time("no-such-host.invalid:9092", 2_000, Duration::from_secs(10));
 }
@@ -96,5 +96,5 @@ fn a_malformed_zookeeper_connect_string_is_a_config_error() {
     let mut o = options("127.0.0.1:9092", 1_000);
     o.zookeeper_hosts = Some("127.0.0.1:notaport".into());
     let e = KafkaClient::with_options(o).unwrap_err();
-    assert!(matches!(e, Error::Config { .. }), "{e}");
+    assert!(e.kind() == ErrorKind::Config, "{e}");
 }

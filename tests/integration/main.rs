@@ -9,6 +9,7 @@ mod common;
 mod conformance;
 mod consumer;
 mod engines;
+mod errors;
 mod failover;
 mod faults;
 mod group_churn;

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ferrokafka::{ClientOptions, Error, KafkaClient, KafkaCode, NewTopic};
+use ferrokafka::{ClientOptions, Error, ErrorKind, KafkaClient, KafkaCode, NewTopic};
 use ferrokafka_testkit::{
     shared_kafka39, shared_kafka39_zk, shared_kafka4, unique_name, KafkaCluster,
 };
@@ -46,7 +46,7 @@ fn metadata_and_admin(cluster: &KafkaCluster) {
 
     // TopicDict: internal hidden, non-ASCII rejected, unknown auto-created
     assert!(!client.topics().contains("é"));
-    assert!(matches!(client.topic("é"), Err(Error::InvalidInput { .. })));
+    assert!(matches!(client.topic("é"), Err(ref e) if e.kind() == ErrorKind::InvalidInput));
     let auto = unique_name("client-auto");
     let t = client.topic(&auto).expect("auto-created");
     assert_eq!(t.partitions().len(), 1);
@@ -181,7 +181,7 @@ fn source_address_binds_outgoing_sockets() {
     o.source_address = "not-an-address".into();
     assert!(matches!(
         KafkaClient::with_options(o),
-        Err(Error::Config { .. })
+        Err(ref e) if e.kind() == ErrorKind::Config
     ));
 }
 
@@ -322,7 +322,7 @@ fn zookeeper_hosts_discovers_the_brokers() {
         ..Default::default()
     })
     .unwrap_err();
-    assert!(matches!(e, Error::NoBrokersAvailable { .. }), "{e}");
+    assert!(e.kind() == ErrorKind::NoBrokersAvailable, "{e}");
     assert!(e.to_string().contains("/brokers/ids"), "{e}");
 }
 
@@ -344,7 +344,7 @@ fn unreachable_zookeeper_fails_in_time() {
     let took = started.elapsed();
     // Bound: 1 host * 3 * 500 ms, plus slack for a busy machine.
     assert!(took < Duration::from_secs(5), "took {took:?}: {e}");
-    assert!(matches!(e, Error::NoBrokersAvailable { .. }), "{e}");
+    assert!(e.kind() == ErrorKind::NoBrokersAvailable, "{e}");
     assert!(
         e.to_string().contains(&zk),
         "names the ZooKeeper hosts: {e}"

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use ferrokafka::{ClientOptions, Error, KafkaClient, SaslConfig, SaslMechanism, SslConfig};
+use ferrokafka::{ClientOptions, ErrorKind, KafkaClient, SaslConfig, SaslMechanism, SslConfig};
 use ferrokafka_testkit::{shared_kafka4, unique_name, Listener};
 
 fn listener_options(listener: Listener) -> ClientOptions {
@@ -60,14 +60,14 @@ fn tls_with_the_wrong_ca_is_rejected_naming_the_broker() {
     o.ssl_config = Some(SslConfig::new("/etc/ssl/certs/ca-certificates.crt"));
     let started = Instant::now();
     let e = KafkaClient::with_options(o.clone()).unwrap_err();
-    assert!(matches!(e, Error::Tls { .. }), "{e}");
+    assert!(e.kind() == ErrorKind::Tls, "{e}");
     let s = e.to_string();
     assert!(s.contains("cafile") && s.contains(&o.hosts), "{s}");
     assert!(started.elapsed() < Duration::from_secs(10));
     o.ssl_config.as_mut().unwrap().check_hostname = false;
     assert!(matches!(
         KafkaClient::with_options(o),
-        Err(Error::Tls { .. })
+        Err(ref e) if e.kind() == ErrorKind::Tls
     ));
 }
 
@@ -78,7 +78,7 @@ fn tls_against_a_plaintext_port_fails_cleanly() {
     o.ssl_config = Some(ssl_config());
     let e = KafkaClient::with_options(o).unwrap_err();
     assert!(
-        matches!(e, Error::Tls { .. } | Error::NoBrokersAvailable { .. }),
+        matches!(e.kind(), ErrorKind::Tls | ErrorKind::NoBrokersAvailable),
         "{e}"
     );
 }
@@ -115,7 +115,7 @@ fn a_wrong_password_is_an_authentication_error_at_once() {
         o.sasl_config = Some(sasl(mech, "not-the-password"));
         let started = Instant::now();
         let e = KafkaClient::with_options(o.clone()).unwrap_err();
-        assert!(matches!(e, Error::Authentication { .. }), "{mech:?}: {e}");
+        assert!(e.kind() == ErrorKind::Authentication, "{mech:?}: {e}");
         assert!(e.to_string().contains(&o.hosts), "names the broker: {e}");
         assert!(
             started.elapsed() < Duration::from_secs(5),

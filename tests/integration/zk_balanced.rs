@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use ferrokafka::{Error, KafkaClient, MembershipProtocol};
+use ferrokafka::{ErrorKind, KafkaClient, MembershipProtocol};
 use ferrokafka_testkit::{shared_kafka39_zk, unique_name};
 
 use crate::balanced_support::{drain, engines, expected, filled_topic, settled};
@@ -137,9 +137,9 @@ fn unreachable_zookeeper_is_a_typed_error_within_the_timeout() {
             .build();
         let took = started.elapsed();
         match got {
-            Err(Error::ZooKeeperUnavailable { hosts: h, reason }) => {
-                assert_eq!(h, hosts);
-                eprintln!("{hosts}: {reason} after {took:?}");
+            Err(e) if e.kind() == ErrorKind::ZooKeeperUnavailable => {
+                assert_eq!(e.hosts(), Some(hosts.as_str()));
+                eprintln!("{hosts}: {} after {took:?}", e.reason());
             }
             other => panic!("{hosts}: expected ZooKeeperUnavailable, got {other:?}"),
         }
@@ -305,15 +305,14 @@ fn a_partition_owned_by_another_fails_after_the_retries() {
         .build();
     let took = started.elapsed();
     match got {
-        Err(Error::PartitionOwned {
-            group: g,
-            topic: t,
-            partition,
-            owner,
-        }) => {
-            assert_eq!((g.as_str(), t.as_str()), (group.as_str(), topic.as_str()));
-            assert!(leaders.contains_key(&partition));
-            assert_eq!(owner, squatter);
+        Err(e) if e.kind() == ErrorKind::PartitionOwned => {
+            let c = e.context();
+            assert_eq!(
+                (c.group.as_deref(), c.topic.as_deref()),
+                (Some(group.as_str()), Some(topic.as_str()))
+            );
+            assert!(c.partition.is_some_and(|p| leaders.contains_key(&p)));
+            assert_eq!(e.owner(), Some(squatter));
         }
         other => panic!("expected PartitionOwned, got {other:?}"),
     }

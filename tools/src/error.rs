@@ -33,10 +33,15 @@ impl CliError {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_)
-            | CliError::Kafka(
-                ferrokafka::Error::Config { .. } | ferrokafka::Error::InvalidInput { .. },
-            ) => 2,
+            CliError::Usage(_) => 2,
+            CliError::Kafka(e)
+                if matches!(
+                    e.kind(),
+                    ferrokafka::ErrorKind::Config | ferrokafka::ErrorKind::InvalidInput
+                ) =>
+            {
+                2
+            }
             _ => 1,
         }
     }

@@ -108,7 +108,7 @@ impl Default for ConsumerOptions {
 
 impl ConsumerOptions {
     /// The group offsets are committed to and fetched from. Both engines ask here, so a consumer without a
-    /// group fails the same way on either: `Error::Config` naming `consumer_group`.
+    /// group fails the same way on either: `ErrorKind::Config` naming `consumer_group`.
     pub fn offsets_group(&self) -> Result<&str> {
         self.consumer_group.as_deref().ok_or_else(|| {
             Error::config("consumer_group", "must be set to commit or fetch offsets")

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 /// `hash_func=None`). Pass [`sha1_hash`](super::sha1_hash) for the same hash as `HashingPartitioner`'s
 /// default (PyKafka users then pass `lambda k: int(sha1(k).hexdigest(), 16)`).
 ///
-/// Errors, all [`Error::InvalidInput`] like PyKafka's `ValueError`s: `group_size < 1` at construction; a `None`
+/// Errors, all [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) like PyKafka's `ValueError`s: `group_size < 1` at construction; a `None`
 /// key; `group_size` larger than the number of partitions (checked per call, since the count can change).
 #[derive(Clone)]
 pub struct GroupHashingPartitioner {

@@ -5,7 +5,7 @@
 //! Starts from PyKafka's own mapping (`pykafka/rdkafka/producer.py` / `simple_consumer.py`), fixes its
 //! drift (PyKafka passes Python bools as "True", computes `message.timeout.ms` = 0 for `max_retries=0`, and
 //! leaves librdkafka defaults that differ from PyKafka's, like `isolation.level=read_committed`), and range-checks
-//! every value so a bad option fails with `Error::Config` naming the *ferrokafka* option, not a librdkafka key.
+//! every value so a bad option fails with `ErrorKind::Config` naming the *ferrokafka* option, not a librdkafka key.
 //! Every option field is in the table: mapped, handled by ferrokafka's wrapper, without effect, or rejected.
 
 mod apply;

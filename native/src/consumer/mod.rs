@@ -174,9 +174,7 @@ impl Inner {
     }
 
     fn stopped(&self) -> Error {
-        Error::ConsumerStopped {
-            topic: self.topic.clone(),
-        }
+        Error::consumer_stopped(self.topic.clone())
     }
 
     /// Put every partition at last consumed + 1. Called with the `last` lock held.

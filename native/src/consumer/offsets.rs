@@ -38,7 +38,12 @@ impl Inner {
                 }
             }
         }
-        Err(last_err.unwrap_or_else(|| Error::Other("no attempt was made".into())))
+        Err(last_err.unwrap_or_else(|| {
+            Error::offset_request_failed(
+                ErrorContext::topic(self.topic.as_str()),
+                "not attempted (no attempts allowed)",
+            )
+        }))
     }
 
     fn group(&self) -> Result<&str> {
@@ -174,9 +179,8 @@ impl Inner {
 
     /// The *last consumed* offset a target means (consumption resumes one after it).
     fn resolve(&self, p: i32, target: ResetTarget) -> Result<i64> {
-        let failed = |e: Error| Error::OffsetRequestFailed {
-            context: ErrorContext::partition(&self.topic, p),
-            reason: e.to_string(),
+        let failed = |e: Error| {
+            Error::offset_request_failed(ErrorContext::partition(&self.topic, p), e.to_string())
         };
         let query = match resolve(target) {
             Resolved::LastConsumed(n) => return Ok(n),

@@ -6,8 +6,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
 
 use ferrokafka_core::{
-    Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, KafkaCode,
-    OutgoingMessage, Result,
+    Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, ErrorKind,
+    KafkaCode, OutgoingMessage, Result,
 };
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
@@ -80,14 +80,14 @@ impl ProducerCtx {
         let code = err.rdkafka_error_code();
         match code {
             Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
-                return Error::ProduceFailure {
+                return Error::produce_failure(
                     context,
-                    attempts: 0,
-                    cause: Box::new(Error::Timeout {
-                        what: "delivery before the producer stopped (pending_timeout_ms)".into(),
-                        after_ms: self.pending_timeout_ms.max(0) as u64,
-                    }),
-                }
+                    0,
+                    Error::timeout(
+                        "delivery before the producer stopped (pending_timeout_ms)",
+                        std::time::Duration::from_millis(self.pending_timeout_ms.max(0) as u64),
+                    ),
+                )
             }
             Some(
                 RDKafkaErrorCode::UnknownPartition
@@ -98,32 +98,30 @@ impl ProducerCtx {
             }
             _ => {}
         }
-        let cause = match translate(err, &site) {
-            Error::Kafka {
-                code: KafkaCode::MessageSizeTooLarge,
-                ..
-            } => {
-                return Error::MessageSizeTooLarge {
-                    topic: self.topic.clone(),
-                    size,
-                    max: self.max_size,
+        let translated = translate(err, &site);
+        let cause = match translated.kind() {
+            ErrorKind::Kafka if translated.code() == Some(KafkaCode::MessageSizeTooLarge) => {
+                return Error::message_size_too_large(self.topic.clone(), size, self.max_size)
+                    .with_source(err.clone());
+            }
+            ErrorKind::MessageSizeTooLarge => return translated,
+            ErrorKind::Timeout if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
+                match self.last_error.get() {
+                    Some((e, reason)) => Error::timeout(
+                        format!("{}; last client error: {e}: {reason}", translated.reason()),
+                        translated.after().unwrap_or_default(),
+                    )
+                    .with_source(err.clone()),
+                    None => translated,
                 }
             }
-            e @ Error::MessageSizeTooLarge { .. } => return e,
-            Error::Timeout { what, .. } if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
-                let what = match self.last_error.get() {
-                    Some((e, reason)) => format!("{what}; last client error: {e}: {reason}"),
-                    None => what,
-                };
-                Error::Timeout { what, after_ms: 0 }
-            }
-            other => other,
+            _ => translated,
         };
-        Error::ProduceFailure {
+        Error::produce_failure(
             context,
-            attempts: u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
-            cause: Box::new(cause),
-        }
+            u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
+            cause,
+        )
     }
 }
 

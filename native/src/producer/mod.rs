@@ -80,7 +80,7 @@ enum Enqueue {
 impl NativeProducer {
     /// A producer for `topic`. `extra` are raw librdkafka properties applied after the mapped options.
     ///
-    /// Fails with `Error::Config` for options librdkafka cannot honour, and with the metadata error when the
+    /// Fails with `ErrorKind::Config` for options librdkafka cannot honour, and with the metadata error when the
     /// topic's partitions cannot be read within `socket_timeout_ms`.
     pub fn new(
         client: &ClientOptions,
@@ -241,9 +241,7 @@ impl Inner {
     /// Checks, partition choice and bookkeeping shared by `produce` and `produce_async`.
     fn prepare(&self, mut message: OutgoingMessage) -> Result<Prepared> {
         if !self.running.load(Ordering::SeqCst) {
-            return Err(Error::ProducerStopped {
-                topic: self.topic.clone(),
-            });
+            return Err(Error::producer_stopped(self.topic.clone()));
         }
         if let Some(h) = message.headers.iter().find(|h| h.key.contains('\0')) {
             // librdkafka keeps header names NUL-terminated: the key would come back truncated.
@@ -274,11 +272,7 @@ impl Inner {
         let pending = if message.value.is_some() && size > max {
             // PyKafka reports an oversize message instead of raising; it is never sent.
             pending.complete(
-                Err(Error::MessageSizeTooLarge {
-                    topic: self.topic.clone(),
-                    size,
-                    max,
-                }),
+                Err(Error::message_size_too_large(self.topic.clone(), size, max)),
                 self.ctx().reports.as_deref(),
             );
             None
@@ -346,10 +340,10 @@ impl Inner {
     }
 
     fn queue_full(&self) -> Error {
-        Error::ProducerQueueFull {
-            topic: self.topic.clone(),
-            queued: self.producer.in_flight_count().max(0) as usize,
-        }
+        Error::producer_queue_full(
+            self.topic.clone(),
+            self.producer.in_flight_count().max(0) as usize,
+        )
     }
 
     fn unknown_partition(&self, partition: i32) -> Error {
@@ -383,14 +377,14 @@ impl Inner {
     }
 
     fn sync_timeout_error(&self, partition: i32) -> Error {
-        Error::ProduceFailure {
-            context: ErrorContext::partition(&self.topic, partition),
-            attempts: 0,
-            cause: Box::new(Error::Timeout {
-                what: "the delivery report of a sync produce (pending_timeout_ms)".into(),
-                after_ms: self.opts.pending_timeout_ms.max(0) as u64,
-            }),
-        }
+        Error::produce_failure(
+            ErrorContext::partition(&self.topic, partition),
+            0,
+            Error::timeout(
+                "the delivery report of a sync produce (pending_timeout_ms)",
+                std::time::Duration::from_millis(self.opts.pending_timeout_ms.max(0) as u64),
+            ),
+        )
     }
 
     fn produce_blocking(&self, message: OutgoingMessage, explicit: bool) -> Result<DeliveryFuture> {
@@ -411,9 +405,7 @@ impl Inner {
                         return Err(self.queue_full());
                     }
                     if !self.running.load(Ordering::SeqCst) {
-                        return Err(Error::ProducerStopped {
-                            topic: self.topic.clone(),
-                        });
+                        return Err(Error::producer_stopped(self.topic.clone()));
                     }
                     let (lock, cvar) = &*self.ctx().space;
                     let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -494,14 +486,14 @@ impl Inner {
             }
         };
         result.map_err(|e| match e.rdkafka_error_code() {
-            Some(RDKafkaErrorCode::OperationTimedOut) => Error::Timeout {
-                what: format!(
+            Some(RDKafkaErrorCode::OperationTimedOut) => Error::timeout(
+                format!(
                     "{} queued message(s) of topic {:?} to be delivered",
                     self.producer.in_flight_count(),
                     self.topic
                 ),
-                after_ms,
-            },
+                std::time::Duration::from_millis(after_ms),
+            ),
             _ => translate(&e, &ErrorSite::topic(&self.topic, None, &self.hosts)),
         })
     }
@@ -564,9 +556,7 @@ impl ProducerApi for NativeProducer {
                             return Err(inner.queue_full());
                         }
                         if !inner.running.load(Ordering::SeqCst) {
-                            return Err(Error::ProducerStopped {
-                                topic: inner.topic.clone(),
-                            });
+                            return Err(Error::producer_stopped(inner.topic.clone()));
                         }
                         // Never block a tokio worker: sleep and retry.
                         tokio::time::sleep(backoff).await;
@@ -585,7 +575,11 @@ impl ProducerApi for NativeProducer {
                             tokio::task::spawn_blocking(move || i.refresh_partitions())
                                 .await
                                 .unwrap_or_else(|e| {
-                                    Err(Error::Other(format!("metadata refresh task failed: {e}")))
+                                    Err(Error::background_task_failed(
+                                        "metadata refresh",
+                                        "the task ended without an answer",
+                                    )
+                                    .with_source(e))
                                 });
                         match refreshed_ok.and_then(|()| inner.repartition(&mut message, explicit))
                         {
@@ -620,7 +614,7 @@ impl ProducerApi for NativeProducer {
         timeout: Option<Duration>,
     ) -> Result<Option<DeliveryReport>> {
         match &self.inner.reports {
-            None => Err(Error::DeliveryReportsDisabled),
+            None => Err(Error::delivery_reports_disabled()),
             Some(r) => Ok(r.pop(block, timeout)),
         }
     }

@@ -29,11 +29,11 @@ fn topic_error(
 ) -> Result<(), Error> {
     match KafkaCode::from_i16(code) {
         None => Ok(()),
-        Some(code) => Err(Error::Kafka {
+        Some(code) => Err(Error::kafka_with_message(
             code,
             message,
-            context: ErrorContext::topic(topic).with_broker(broker.label()),
-        }),
+            ErrorContext::topic(topic).with_broker(broker.label()),
+        )),
     }
 }
 
@@ -46,9 +46,8 @@ impl Cluster {
         self.update().await?;
         self.controller()
             .or_else(|| self.brokers().into_values().next())
-            .ok_or_else(|| Error::NoBrokersAvailable {
-                hosts: self.options.hosts.clone(),
-                reason: "metadata lists no brokers".into(),
+            .ok_or_else(|| {
+                Error::no_brokers_available(self.options.hosts.clone(), "metadata lists no brokers")
             })
     }
 

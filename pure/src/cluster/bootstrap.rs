@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rand::seq::SliceRandom;
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{BrokerRef, Error, ErrorKind};
 
 use super::metadata::MetadataSnapshot;
 use super::Cluster;
@@ -64,6 +64,7 @@ impl Cluster {
         targets.shuffle(&mut rand::thread_rng());
         targets.extend(self.seeds.iter().map(|(h, p)| Target::Seed(h.clone(), *p)));
         let mut errors: Vec<String> = Vec::new();
+        let mut last: Option<Error> = None;
         for round in 0..ROUNDS {
             if round > 0 {
                 let pause = Duration::from_millis(200 * u64::from(round));
@@ -84,7 +85,7 @@ impl Cluster {
                             Connection::connect(
                                 host,
                                 *port,
-                                &format!("{host}:{port}"),
+                                &BrokerRef::address(format!("{host}:{port}")),
                                 &self.config,
                             )
                             .await?
@@ -98,20 +99,24 @@ impl Cluster {
                     Ok::<_, Error>(resp)
                 };
                 let label = match target {
-                    Target::Known(b) => b.label().to_string(),
-                    Target::Seed(h, p) => format!("{h}:{p}"),
+                    Target::Known(b) => b.label().clone(),
+                    Target::Seed(h, p) => BrokerRef::address(format!("{h}:{p}")),
                 };
                 match tokio::time::timeout(remaining, attempt).await {
                     Ok(Ok(resp)) => return Ok(MetadataSnapshot::from_response(resp)),
                     // Wrong credentials, CA or options fail the same way on every host: say so at once.
-                    Ok(Err(
-                        e @ (Error::Authentication { .. }
-                        | Error::Tls { .. }
-                        | Error::Config { .. }),
-                    )) => return Err(e),
+                    Ok(Err(e))
+                        if matches!(
+                            e.kind(),
+                            ErrorKind::Authentication | ErrorKind::Tls | ErrorKind::Config
+                        ) =>
+                    {
+                        return Err(e)
+                    }
                     Ok(Err(e)) => {
                         tracing::debug!(broker = %label, error = %e, "metadata request failed");
                         errors.push(e.to_string());
+                        last = Some(e);
                     }
                     Err(_) => errors.push(format!(
                         "timed out after {} ms waiting for metadata from {label}",
@@ -121,16 +126,19 @@ impl Cluster {
             }
         }
         errors.dedup();
-        Err(Error::NoBrokersAvailable {
-            hosts: self.options.hosts.clone(),
-            reason: if errors.is_empty() {
-                format!(
-                    "no answer within socket_timeout_ms ({} ms)",
-                    budget.as_millis()
-                )
-            } else {
-                errors.join("; ")
-            },
+        let reason = if errors.is_empty() {
+            format!(
+                "no answer within socket_timeout_ms ({} ms)",
+                budget.as_millis()
+            )
+        } else {
+            errors.join("; ")
+        };
+        let error = Error::no_brokers_available(self.options.hosts.clone(), reason);
+        // The last host's failure stays reachable through source() (its io error, for a refused connect).
+        Err(match last {
+            Some(e) => error.with_source(e),
+            None => error,
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{BrokerRef, Error};
 
 use crate::connection::{BrokerChannel, Connection, ConnectionConfig};
 use crate::protocol::{Request, VersionRange};
@@ -29,7 +29,7 @@ impl Broker {
         config: Arc<ConnectionConfig>,
         offsets_config: Arc<ConnectionConfig>,
     ) -> Self {
-        let label = format!("{id} ({host}:{port})");
+        let label = BrokerRef::new(id, host, port);
         Broker {
             id,
             host: host.to_string(),
@@ -53,7 +53,7 @@ impl Broker {
         self.rack.as_deref()
     }
     /// `id (host:port)`, as errors name it.
-    pub fn label(&self) -> &str {
+    pub fn label(&self) -> &BrokerRef {
         self.main.label()
     }
     /// Whether the main connection is open now.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::options::validate_name;
-use ferrokafka_core::{Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{Error, ErrorContext, ErrorKind, KafkaCode};
 
 use super::{Broker, Cluster};
 use crate::protocol::messages::FindCoordinatorRequest;
@@ -40,7 +40,7 @@ impl Cluster {
                 Ok(found) => return Ok(found),
                 Err(e) => {
                     let retry = e.is_retriable();
-                    if matches!(e, Error::SocketDisconnected { .. }) {
+                    if e.kind() == ErrorKind::SocketDisconnected {
                         let _ = self.update().await;
                     }
                     last = e;
@@ -86,11 +86,7 @@ impl Cluster {
         };
         let ctx = ErrorContext::group(group).with_broker(broker.label());
         if let Some(code) = KafkaCode::from_i16(code) {
-            return Err(Error::Kafka {
-                code,
-                message,
-                context: ctx,
-            });
+            return Err(Error::kafka_with_message(code, message, ctx));
         }
         if let Some(b) = self.broker(id) {
             return Ok(b);
@@ -100,10 +96,8 @@ impl Cluster {
         if let Some(b) = self.broker(id) {
             return Ok(b);
         }
-        let port = u16::try_from(port).map_err(|_| Error::Protocol {
-            detail: format!("coordinator port {port} out of range"),
-            context: ctx,
-        })?;
+        let port = u16::try_from(port)
+            .map_err(|_| Error::protocol(format!("coordinator port {port} out of range"), ctx))?;
         Ok(Arc::new(Broker::new(
             id,
             &host,

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use ferrokafka_core::{ClientOptions, Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{BrokerRef, ClientOptions, Error, ErrorContext, ErrorKind, KafkaCode};
 
 use crate::connection::ConnectionConfig;
 
@@ -171,6 +171,13 @@ impl Cluster {
         self.read().brokers.get(&id).cloned()
     }
 
+    /// How errors name broker `id`: `id (host:port)` when known, else the bare id.
+    pub fn broker_ref(&self, id: i32) -> BrokerRef {
+        self.broker(id)
+            .map(|b| b.label().clone())
+            .unwrap_or_else(|| BrokerRef::id(id))
+    }
+
     /// The controller (Metadata v1+), if known.
     pub fn controller(&self) -> Option<Arc<Broker>> {
         let st = self.read();
@@ -216,29 +223,30 @@ impl Cluster {
         st.brokers
             .get(&p.leader)
             .cloned()
-            .ok_or(Error::LeaderNotFound {
-                leader: p.leader,
-                context: ctx,
-            })
+            .ok_or(Error::leader_not_found(p.leader, ctx))
     }
 
     /// Whether an error means the metadata is stale: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION,
     /// LEADER_NOT_AVAILABLE (and friends), a lost connection, or an unknown leader.
     pub fn is_stale_metadata_error(e: &Error) -> bool {
-        match e {
-            Error::Kafka { code, .. } => matches!(
-                code,
-                KafkaCode::NotLeaderForPartition
-                    | KafkaCode::UnknownTopicOrPartition
-                    | KafkaCode::LeaderNotAvailable
-                    | KafkaCode::FencedLeaderEpoch
-                    | KafkaCode::UnknownLeaderEpoch
-                    | KafkaCode::NotCoordinatorForGroup
-                    | KafkaCode::GroupCoordinatorNotAvailable
-                    | KafkaCode::NotController
+        if let Some(cause) = e.cause() {
+            return Self::is_stale_metadata_error(cause);
+        }
+        match e.kind() {
+            ErrorKind::Kafka => matches!(
+                e.code(),
+                Some(
+                    KafkaCode::NotLeaderForPartition
+                        | KafkaCode::UnknownTopicOrPartition
+                        | KafkaCode::LeaderNotAvailable
+                        | KafkaCode::FencedLeaderEpoch
+                        | KafkaCode::UnknownLeaderEpoch
+                        | KafkaCode::NotCoordinatorForGroup
+                        | KafkaCode::GroupCoordinatorNotAvailable
+                        | KafkaCode::NotController
+                )
             ),
-            Error::SocketDisconnected { .. } | Error::LeaderNotFound { .. } => true,
-            Error::ProduceFailure { cause, .. } => Self::is_stale_metadata_error(cause),
+            ErrorKind::SocketDisconnected | ErrorKind::LeaderNotFound => true,
             _ => false,
         }
     }

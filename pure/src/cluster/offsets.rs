@@ -128,22 +128,19 @@ impl Cluster {
             .fetch_offset_limits(topic, Some(&[partition]), offsets_before, 1)
             .await?;
         let ctx = ErrorContext::partition(topic, partition);
-        let ans = map
-            .remove(&partition)
-            .ok_or_else(|| Error::OffsetRequestFailed {
-                context: ctx.clone(),
-                reason: "no answer for the partition".into(),
-            })?;
+        let ans = map.remove(&partition).ok_or_else(|| {
+            Error::offset_request_failed(ctx.clone(), "no answer for the partition")
+        })?;
         if let Some(code) = ans.error {
             return Err(Error::kafka(code, ctx));
         }
         ans.offsets
             .first()
             .copied()
-            .ok_or(Error::OffsetRequestFailed {
-                context: ctx,
-                reason: format!("no offset before {offsets_before}"),
-            })
+            .ok_or(Error::offset_request_failed(
+                ctx,
+                format!("no offset before {offsets_before}"),
+            ))
     }
 }
 

@@ -53,14 +53,14 @@ impl Cluster {
                 Some(code) => return Err(Error::kafka(code, ctx)),
             };
             if retry && Instant::now() + LEADER_WAIT_STEP > deadline {
-                return Err(Error::Kafka {
-                    code: last_error.unwrap_or(KafkaCode::LeaderNotAvailable),
-                    message: Some(format!(
+                return Err(Error::kafka_with_message(
+                    last_error.unwrap_or(KafkaCode::LeaderNotAvailable),
+                    Some(format!(
                         "no leader for every partition after {} ms",
                         budget.as_millis()
                     )),
-                    context: ctx,
-                });
+                    ctx,
+                ));
             }
             tokio::time::sleep(LEADER_WAIT_STEP).await;
         }

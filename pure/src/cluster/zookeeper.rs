@@ -42,10 +42,7 @@ pub async fn discover_brokers(
 }
 
 fn unavailable(zk_hosts: &str, reason: impl Into<String>) -> Error {
-    Error::NoBrokersAvailable {
-        hosts: format!("ZooKeeper {zk_hosts}"),
-        reason: reason.into(),
-    }
+    Error::no_brokers_available(format!("ZooKeeper {zk_hosts}"), reason.into())
 }
 
 async fn discover(zk_hosts: &str, budget: Duration) -> Result<Vec<(String, u16)>, Error> {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{BrokerRef, Error};
 
 use super::multiplex::Connection;
 use super::ConnectionConfig;
@@ -27,7 +27,7 @@ struct State {
 pub struct BrokerChannel {
     host: String,
     port: u16,
-    label: String,
+    label: BrokerRef,
     config: Arc<ConnectionConfig>,
     state: Mutex<State>,
 }
@@ -40,11 +40,11 @@ impl std::fmt::Debug for BrokerChannel {
 
 impl BrokerChannel {
     /// Nothing is opened until [`BrokerChannel::get`].
-    pub fn new(host: &str, port: u16, label: &str, config: Arc<ConnectionConfig>) -> Self {
+    pub fn new(host: &str, port: u16, label: &BrokerRef, config: Arc<ConnectionConfig>) -> Self {
         BrokerChannel {
             host: host.to_string(),
             port,
-            label: label.to_string(),
+            label: label.clone(),
             config,
             state: Mutex::new(State::default()),
         }
@@ -104,7 +104,7 @@ impl BrokerChannel {
         st.retry_at = None;
     }
 
-    pub fn label(&self) -> &str {
+    pub fn label(&self) -> &BrokerRef {
         &self.label
     }
 
@@ -138,12 +138,20 @@ mod tests {
             pinned_versions: None,
             max_frame_size: 1024,
         });
-        let ch = BrokerChannel::new("127.0.0.1", port, "7 (127.0.0.1)", config);
+        let ch = BrokerChannel::new(
+            "127.0.0.1",
+            port,
+            &BrokerRef {
+                id: Some(7),
+                address: "127.0.0.1".into(),
+            },
+            config,
+        );
         let first = ch.get().await.unwrap_err();
         assert!(first.to_string().contains("7 (127.0.0.1)"), "{first}");
         let started = Instant::now();
         let second = ch.get().await.unwrap_err();
-        assert_eq!(first, second);
+        assert_eq!(first.to_string(), second.to_string());
         assert!(started.elapsed() < Duration::from_millis(50));
         assert!(!ch.is_connected());
         ch.reset().await;

@@ -6,7 +6,7 @@
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use ferrokafka_core::{Error, ErrorContext};
+use ferrokafka_core::{BrokerRef, Error, ErrorContext};
 
 /// Default largest frame accepted from a broker: above Kafka's `fetch.max.bytes` default (50 MiB) with room.
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 * 1024 * 1024;
@@ -15,7 +15,7 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 * 1024 * 1024;
 pub async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     max_frame_size: usize,
-    broker: &str,
+    broker: &BrokerRef,
 ) -> Result<Bytes, Error> {
     let mut len = [0u8; 4];
     let mut got = 0;
@@ -23,7 +23,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
         let n = reader
             .read(&mut len[got..])
             .await
-            .map_err(|e| disconnected(broker, format!("read failed: {e}")))?;
+            .map_err(|e| io_failed(broker, "read", e))?;
         if n == 0 {
             let reason = if got == 0 {
                 "connection closed by the broker".to_string()
@@ -36,12 +36,9 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     }
     let size = i32::from_be_bytes(len);
     if size < 0 || size as usize > max_frame_size {
-        return Err(Error::Protocol {
-            detail: format!(
+        return Err(Error::protocol(format!(
                 "frame length {size} is outside 0..={max_frame_size} (bytes {len:02x?}; is this a Kafka port, and is TLS set the same on both sides?)"
-            ),
-            context: ErrorContext::broker(broker),
-        });
+            ), ErrorContext::broker(broker)));
     }
     let size = size as usize;
     let mut body = BytesMut::zeroed(size);
@@ -50,7 +47,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
         let n = reader
             .read(&mut body[filled..])
             .await
-            .map_err(|e| disconnected(broker, format!("read failed: {e}")))?;
+            .map_err(|e| io_failed(broker, "read", e))?;
         if n == 0 {
             return Err(disconnected(
                 broker,
@@ -66,23 +63,25 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
 pub async fn write_all<W: AsyncWrite + Unpin>(
     writer: &mut W,
     frame: &[u8],
-    broker: &str,
+    broker: &BrokerRef,
 ) -> Result<(), Error> {
     writer
         .write_all(frame)
         .await
-        .map_err(|e| disconnected(broker, format!("write failed: {e}")))?;
+        .map_err(|e| io_failed(broker, "write", e))?;
     writer
         .flush()
         .await
-        .map_err(|e| disconnected(broker, format!("flush failed: {e}")))
+        .map_err(|e| io_failed(broker, "flush", e))
 }
 
 /// Prefix `body` with its length.
 pub fn size_prefixed(body: &[u8]) -> Result<Bytes, Error> {
-    let len = i32::try_from(body.len()).map_err(|_| Error::Protocol {
-        detail: format!("request of {} bytes exceeds i32::MAX", body.len()),
-        context: ErrorContext::default(),
+    let len = i32::try_from(body.len()).map_err(|_| {
+        Error::protocol(
+            format!("request of {} bytes exceeds i32::MAX", body.len()),
+            ErrorContext::default(),
+        )
     })?;
     let mut out = BytesMut::with_capacity(body.len() + 4);
     out.extend_from_slice(&len.to_be_bytes());
@@ -91,37 +90,60 @@ pub fn size_prefixed(body: &[u8]) -> Result<Bytes, Error> {
 }
 
 /// The error for a broken or closed socket.
-pub fn disconnected(broker: &str, reason: impl Into<String>) -> Error {
-    Error::SocketDisconnected {
-        broker: broker.to_string(),
-        reason: reason.into(),
-    }
+pub fn disconnected(broker: &BrokerRef, reason: impl Into<String>) -> Error {
+    Error::socket_disconnected(broker, reason)
+}
+
+/// A failed socket operation (`read`, `write`, `connect`…), keeping the io error as the source.
+pub fn io_failed(broker: &BrokerRef, what: &str, e: std::io::Error) -> Error {
+    Error::socket_disconnected(broker, format!("{what} failed: {e}")).with_source(e)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrokafka_core::ErrorKind;
 
     #[tokio::test]
     async fn frames_round_trip_and_bad_lengths_are_typed_errors() {
         let framed = size_prefixed(b"hello").unwrap();
         let mut r: &[u8] = &framed;
-        assert_eq!(&read_frame(&mut r, 100, "b").await.unwrap()[..], b"hello");
+        assert_eq!(
+            &read_frame(&mut r, 100, &BrokerRef::address("b"))
+                .await
+                .unwrap()[..],
+            b"hello"
+        );
 
         let mut r: &[u8] = b"HTTP/1.1 400";
-        let e = read_frame(&mut r, 1024, "1 (h:1)").await.unwrap_err();
-        assert!(matches!(e, Error::Protocol { .. }), "{e}");
+        let e = read_frame(
+            &mut r,
+            1024,
+            &BrokerRef {
+                id: Some(1),
+                address: "h:1".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+        assert!(e.kind() == ErrorKind::Protocol, "{e}");
         assert!(e.to_string().contains("1 (h:1)"), "{e}");
 
         let mut r: &[u8] = &[0, 0, 0, 10, 1, 2];
-        let e = read_frame(&mut r, 1024, "b").await.unwrap_err();
+        let e = read_frame(&mut r, 1024, &BrokerRef::address("b"))
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("mid-frame after 2 of 10"), "{e}");
 
         let mut r: &[u8] = &[0, 0];
-        let e = read_frame(&mut r, 1024, "b").await.unwrap_err();
-        assert!(matches!(e, Error::SocketDisconnected { .. }), "{e}");
+        let e = read_frame(&mut r, 1024, &BrokerRef::address("b"))
+            .await
+            .unwrap_err();
+        assert!(e.kind() == ErrorKind::SocketDisconnected, "{e}");
 
         let mut r: &[u8] = &[0xff, 0xff, 0xff, 0xff];
-        assert!(read_frame(&mut r, 1024, "b").await.is_err());
+        assert!(read_frame(&mut r, 1024, &BrokerRef::address("b"))
+            .await
+            .is_err());
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use ferrokafka_core::{Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{BrokerRef, Error, ErrorContext, ErrorKind, KafkaCode};
 
 use super::framing::{read_frame, size_prefixed, write_all};
 use super::transport::BoxStream;
@@ -18,7 +18,7 @@ use crate::protocol::Request;
 /// One request at a time on a stream that is not yet shared.
 pub struct Handshaker<'a> {
     pub stream: &'a mut BoxStream,
-    pub broker: &'a str,
+    pub broker: &'a BrokerRef,
     pub client_id: &'a str,
     pub timeout: Duration,
     pub max_frame_size: usize,
@@ -27,10 +27,7 @@ pub struct Handshaker<'a> {
 
 impl Handshaker<'_> {
     fn timeout_err(&self, what: &str) -> Error {
-        Error::Timeout {
-            what: format!("{what} from broker {}", self.broker),
-            after_ms: self.timeout.as_millis() as u64,
-        }
+        Error::timeout(format!("{what} from broker {}", self.broker), self.timeout)
     }
 
     /// Sends `req` at `version` and decodes the response at the same version.
@@ -55,13 +52,13 @@ impl Handshaker<'_> {
             .await
             .map_err(|_| self.timeout_err(&what))??;
         if correlation_id(&frame) != Some(corr) {
-            return Err(Error::Protocol {
-                detail: format!(
+            return Err(Error::protocol(
+                format!(
                     "{what}: correlation id {:?}, expected {corr}",
                     correlation_id(&frame)
                 ),
-                context: ErrorContext::broker(self.broker),
-            });
+                ErrorContext::broker(self.broker),
+            ));
         }
         let body = wire::response_body(frame, R::response_header_version(version), self.broker)?;
         decode_body::<R>(body, version, self.broker)
@@ -88,19 +85,20 @@ impl Handshaker<'_> {
     pub async fn api_versions(&mut self) -> Result<Option<ApiVersionTable>, Error> {
         let resp = match self.send(&ApiVersionsRequest::default(), 0).await {
             Ok(r) => r,
-            Err(Error::SocketDisconnected { reason, .. })
-                if reason.starts_with("connection closed by the broker") =>
+            Err(e)
+                if e.kind() == ErrorKind::SocketDisconnected
+                    && e.reason().starts_with("connection closed by the broker") =>
             {
                 return Ok(None)
             }
             Err(e) => return Err(e),
         };
         if let Some(code) = KafkaCode::from_i16(resp.error_code) {
-            return Err(Error::Kafka {
+            return Err(Error::kafka_with_message(
                 code,
-                message: Some("ApiVersions v0 refused".into()),
-                context: ErrorContext::broker(self.broker),
-            });
+                Some("ApiVersions v0 refused".into()),
+                ErrorContext::broker(self.broker),
+            ));
         }
         let ranges: Vec<ApiRange> = resp
             .api_keys

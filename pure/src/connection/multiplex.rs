@@ -1,7 +1,7 @@
 //! One broker connection shared by many callers: requests are pipelined, each tagged with a correlation id;
 //! a writer task sends frames in order and a reader task hands each response to the caller waiting on that id.
 //!
-//! A request that times out gives `Error::Timeout` naming the broker (its late response, if any, is dropped).
+//! A request that times out gives `ErrorKind::Timeout` naming the broker (its late response, if any, is dropped).
 //! A broken connection fails every waiting request with `SocketDisconnected` naming the broker, and the
 //! connection stays closed: callers reconnect through [`super::BrokerChannel`].
 
@@ -15,7 +15,7 @@ use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{BrokerRef, Error};
 
 use super::framing::{disconnected, read_frame, write_all};
 use super::handshake::Handshaker;
@@ -34,7 +34,7 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
-    broker: String,
+    broker: BrokerRef,
 }
 
 impl Shared {
@@ -89,7 +89,7 @@ impl Connection {
     pub async fn connect(
         host: &str,
         port: u16,
-        broker: &str,
+        broker: &BrokerRef,
         config: &ConnectionConfig,
     ) -> Result<Arc<Connection>, Error> {
         let timeout = config.request_timeout;
@@ -115,7 +115,7 @@ impl Connection {
             (Some(table), None) => table,
             (None, pinned) => {
                 // A pre-0.10 broker closes the connection on ApiVersions: reconnect and speak the pin, else 0.9.
-                tracing::info!(broker, "no ApiVersions support: using 0.9 API versions");
+                tracing::info!(%broker, "no ApiVersions support: using 0.9 API versions");
                 stream = open().await?;
                 next_corr = 1;
                 pinned.clone().unwrap_or_else(ApiVersionTable::fallback_09)
@@ -140,7 +140,7 @@ impl Connection {
     /// Multiplex an already set-up stream (tests use this with in-memory streams).
     pub fn start(
         stream: BoxStream,
-        broker: &str,
+        broker: &BrokerRef,
         versions: ApiVersionTable,
         first_correlation_id: i32,
         client_id: String,
@@ -149,7 +149,7 @@ impl Connection {
     ) -> Arc<Connection> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
-            broker: broker.to_string(),
+            broker: broker.clone(),
         });
         let (read, write) = tokio::io::split(stream);
         let (tx, rx) = mpsc::channel(256);
@@ -175,7 +175,7 @@ impl Connection {
     }
 
     /// `id (host:port)` of the peer.
-    pub fn broker(&self) -> &str {
+    pub fn broker(&self) -> &BrokerRef {
         &self.shared.broker
     }
 
@@ -257,14 +257,14 @@ impl Connection {
             Ok(Err(_)) => Err(self.closed_error()),
             Err(_) => {
                 self.shared.lock().pending.remove(&corr);
-                Err(Error::Timeout {
-                    what: format!(
+                Err(Error::timeout(
+                    format!(
                         "{} v{version} response from broker {}",
                         api_name(api_key),
                         self.broker()
                     ),
-                    after_ms: timeout.as_millis() as u64,
-                })
+                    timeout,
+                ))
             }
         }
     }
@@ -320,7 +320,7 @@ impl Drop for Connection {
 
 fn handshaker<'a>(
     stream: &'a mut BoxStream,
-    broker: &'a str,
+    broker: &'a BrokerRef,
     config: &'a ConnectionConfig,
     next_corr: i32,
 ) -> Handshaker<'a> {
@@ -357,13 +357,13 @@ async fn read_loop(mut r: ReadHalf<BoxStream>, max_frame_size: usize, shared: Ar
             }
         };
         let Some(corr) = wire::correlation_id(&frame) else {
-            shared.fail_all(Error::Protocol {
-                detail: format!(
+            shared.fail_all(Error::protocol(
+                format!(
                     "response frame of {} bytes has no correlation id",
                     frame.len()
                 ),
-                context: ferrokafka_core::ErrorContext::broker(&shared.broker),
-            });
+                ferrokafka_core::ErrorContext::broker(&shared.broker),
+            ));
             return;
         };
         let reply = shared.lock().pending.remove(&corr);
@@ -381,12 +381,16 @@ async fn read_loop(mut r: ReadHalf<BoxStream>, max_frame_size: usize, shared: Ar
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrokafka_core::ErrorKind;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     fn conn(stream: tokio::io::DuplexStream, timeout_ms: u64) -> Arc<Connection> {
         Connection::start(
             Box::new(stream),
-            "1 (test:9092)",
+            &BrokerRef {
+                id: Some(1),
+                address: "test:9092".into(),
+            },
             ApiVersionTable::fallback_09(),
             1,
             "t".into(),
@@ -438,7 +442,7 @@ mod tests {
         drop(server);
         for t in [ta, tb] {
             let e = t.await.unwrap().unwrap_err();
-            assert!(matches!(e, Error::SocketDisconnected { .. }), "{e}");
+            assert!(e.kind() == ErrorKind::SocketDisconnected, "{e}");
             assert!(e.to_string().contains("1 (test:9092)"), "{e}");
         }
         assert!(c.is_closed());
@@ -450,7 +454,7 @@ mod tests {
         let (client, mut server) = tokio::io::duplex(4096);
         let c = conn(client, 100);
         let e = c.request(3, 0, 1, 0, b"").await.unwrap_err();
-        assert!(matches!(e, Error::Timeout { .. }), "{e}");
+        assert!(e.kind() == ErrorKind::Timeout, "{e}");
         assert!(e.to_string().contains("Metadata v0") && e.to_string().contains("1 (test:9092)"));
         assert!(!c.is_closed(), "a timeout alone keeps the connection");
         server
@@ -459,7 +463,10 @@ mod tests {
             .unwrap();
         let e = c.request(3, 0, 1, 0, b"").await.unwrap_err();
         assert!(
-            matches!(e, Error::Protocol { .. } | Error::SocketDisconnected { .. }),
+            matches!(
+                e.kind(),
+                ErrorKind::Protocol | ErrorKind::SocketDisconnected
+            ),
             "{e}"
         );
         assert!(c.is_closed());
@@ -518,8 +525,16 @@ mod tests {
             pinned_versions,
             max_frame_size: 1024,
         };
-        Connection::connect("127.0.0.1", port, "0 (old)", &config)
-            .await
-            .unwrap()
+        Connection::connect(
+            "127.0.0.1",
+            port,
+            &BrokerRef {
+                id: Some(0),
+                address: "old".into(),
+            },
+            &config,
+        )
+        .await
+        .unwrap()
     }
 }

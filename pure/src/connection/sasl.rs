@@ -1,9 +1,9 @@
 //! SASL PLAIN and SCRAM-SHA-256/512 over SaslHandshake v1 + SaslAuthenticate, or SaslHandshake v0 and raw
-//! size-prefixed tokens for brokers without SaslAuthenticate. Failures are `Error::Authentication`, at once.
+//! size-prefixed tokens for brokers without SaslAuthenticate. Failures are `ErrorKind::Authentication`, at once.
 
 use bytes::Bytes;
 
-use ferrokafka_core::{Error, KafkaCode, SaslConfig, SaslMechanism};
+use ferrokafka_core::{Error, ErrorKind, KafkaCode, SaslConfig, SaslMechanism};
 
 use super::handshake::Handshaker;
 use super::scram::{ScramClient, ScramHash};
@@ -18,11 +18,8 @@ pub async fn authenticate(
     versions: &ApiVersionTable,
 ) -> Result<(), Error> {
     let mechanism = sasl.mechanism.name();
-    let fail = |reason: String| Error::Authentication {
-        broker: hs.broker.to_string(),
-        mechanism: mechanism.to_string(),
-        reason,
-    };
+    let broker = hs.broker.clone();
+    let fail = |reason: String| Error::authentication(&broker, mechanism.to_string(), reason);
     let handshake_v = match versions.range(SaslHandshakeRequest::API_KEY) {
         Some((_, max)) if max >= 1 => 1,
         _ => 0,
@@ -72,12 +69,14 @@ pub async fn authenticate(
             format!("{mechanism} is not supported"),
         )),
     };
-    result.map_err(|e| match e {
-        Error::Authentication { .. } | Error::Config { .. } => e,
-        Error::SocketDisconnected { reason, .. } => fail(format!(
-            "the broker closed the connection during authentication ({reason}); wrong username or password?"
-        )),
-        other => fail(other.to_string()),
+    result.map_err(|e| match e.kind() {
+        ErrorKind::Authentication | ErrorKind::Config => e,
+        ErrorKind::SocketDisconnected => fail(format!(
+            "the broker closed the connection during authentication ({}); wrong username or password?",
+            e.reason()
+        ))
+        .with_source(e),
+        _ => fail(e.to_string()).with_source(e),
     })
 }
 
@@ -87,11 +86,8 @@ async fn scram(
     hash: ScramHash,
     sasl: &SaslConfig,
 ) -> Result<(), Error> {
-    let fail = |reason: String| Error::Authentication {
-        broker: hs.broker.to_string(),
-        mechanism: sasl.mechanism.name().to_string(),
-        reason,
-    };
+    let broker = hs.broker.clone();
+    let fail = |reason: String| Error::authentication(&broker, sasl.mechanism.name(), reason);
     let mut client = ScramClient::new(hash, &sasl.username, &sasl.password);
     let server_first = session
         .exchange(hs, client.client_first().as_bytes(), true)
@@ -129,16 +125,16 @@ impl Session {
         };
         let resp = hs.send(&request, self.auth_version).await?;
         if let Some(code) = KafkaCode::from_i16(resp.error_code) {
-            return Err(Error::Authentication {
-                broker: hs.broker.to_string(),
-                mechanism: self.mechanism.to_string(),
-                reason: format!(
+            return Err(Error::authentication(
+                hs.broker,
+                self.mechanism.to_string(),
+                format!(
                     "{code}{}",
                     resp.error_message
                         .map(|m| format!(": {m}"))
                         .unwrap_or_default()
                 ),
-            });
+            ));
         }
         Ok(resp.auth_bytes)
     }
@@ -149,6 +145,7 @@ mod tests {
     use super::*;
     use crate::connection::transport::BoxStream;
     use crate::connection::versions::ApiRange;
+    use ferrokafka_core::{BrokerRef, ErrorKind};
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -185,7 +182,10 @@ mod tests {
         let mut stream: BoxStream = Box::new(client);
         let mut hs = Handshaker {
             stream: &mut stream,
-            broker: "0 (old:9092)",
+            broker: &BrokerRef {
+                id: Some(0),
+                address: "old:9092".into(),
+            },
             client_id: "t",
             timeout: Duration::from_secs(2),
             max_frame_size: 1024,
@@ -208,7 +208,7 @@ mod tests {
     async fn sasl_handshake_v0_sends_raw_tokens() {
         run("pw").await.unwrap();
         let e = run("wrong").await.unwrap_err();
-        assert!(matches!(e, Error::Authentication { .. }), "{e}");
+        assert!(e.kind() == ErrorKind::Authentication, "{e}");
         assert!(e.to_string().contains("0 (old:9092)"), "{e}");
     }
 }

@@ -14,17 +14,26 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
-use ferrokafka_core::{Error, SslConfig};
+use ferrokafka_core::{BrokerRef, Error, SslConfig};
 
 fn config_err(option: &str, path: &Path, reason: impl std::fmt::Display) -> Error {
     Error::config(option, format!("{}: {reason}", path.display()))
 }
 
+/// [`config_err`] keeping the io / PEM / rustls error as the source.
+fn config_cause<E: std::error::Error + Send + Sync + 'static>(
+    option: &str,
+    path: &Path,
+    e: E,
+) -> Error {
+    config_err(option, path, &e).with_source(e)
+}
+
 fn read_certs(path: &Path, option: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let pem = fs::read(path).map_err(|e| config_err(option, path, e))?;
+    let pem = fs::read(path).map_err(|e| config_cause(option, path, e))?;
     let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<_, _>>()
-        .map_err(|e| config_err(option, path, e))?;
+        .map_err(|e| config_cause(option, path, e))?;
     if certs.is_empty() {
         return Err(config_err(option, path, "no PEM certificate found"));
     }
@@ -34,7 +43,7 @@ fn read_certs(path: &Path, option: &str) -> Result<Vec<CertificateDer<'static>>,
 /// The key in `path`: plain PKCS#8/PKCS#1/SEC1, or an `ENCRYPTED PRIVATE KEY` decrypted with `password`.
 fn read_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>, Error> {
     let option = "ssl_config.keyfile";
-    let pem = fs::read_to_string(path).map_err(|e| config_err(option, path, e))?;
+    let pem = fs::read_to_string(path).map_err(|e| config_cause(option, path, e))?;
     const BEGIN: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
     const END: &str = "-----END ENCRYPTED PRIVATE KEY-----";
     if let Some(start) = pem.find(BEGIN) {
@@ -67,22 +76,22 @@ fn read_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static
         )));
     }
     rustls_pemfile::private_key(&mut pem.as_bytes())
-        .map_err(|e| config_err(option, path, e))?
+        .map_err(|e| config_cause(option, path, e))?
         .ok_or_else(|| config_err(option, path, "no PEM private key found"))
 }
 
-/// A rustls client configuration for these settings. Errors are `Error::Config` naming the file.
+/// A rustls client configuration for these settings. Errors are `ErrorKind::Config` naming the file.
 pub fn client_config(ssl: &SslConfig) -> Result<Arc<ClientConfig>, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     for cert in read_certs(&ssl.cafile, "ssl_config.cafile")? {
         roots
             .add(cert)
-            .map_err(|e| config_err("ssl_config.cafile", &ssl.cafile, e))?;
+            .map_err(|e| config_cause("ssl_config.cafile", &ssl.cafile, e))?;
     }
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
-        .map_err(|e| config_err("ssl_config.cafile", &ssl.cafile, e))?;
+        .map_err(|e| config_cause("ssl_config.cafile", &ssl.cafile, e))?;
     let builder = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::config("ssl_config", e.to_string()))?;
@@ -99,7 +108,7 @@ pub fn client_config(ssl: &SslConfig) -> Result<Arc<ClientConfig>, Error> {
                 read_certs(cert, "ssl_config.certfile")?,
                 read_key(key, ssl.password.as_deref())?,
             )
-            .map_err(|e| config_err("ssl_config.keyfile", key, e))?,
+            .map_err(|e| config_cause("ssl_config.keyfile", key, e))?,
         (Some(cert), None) => {
             // PyKafka's load_cert_chain accepts a certfile holding the key too.
             builder
@@ -107,7 +116,7 @@ pub fn client_config(ssl: &SslConfig) -> Result<Arc<ClientConfig>, Error> {
                     read_certs(cert, "ssl_config.certfile")?,
                     read_key(cert, ssl.password.as_deref())?,
                 )
-                .map_err(|e| config_err("ssl_config.certfile", cert, e))?
+                .map_err(|e| config_cause("ssl_config.certfile", cert, e))?
         }
         (None, Some(key)) => {
             return Err(config_err(
@@ -122,11 +131,23 @@ pub fn client_config(ssl: &SslConfig) -> Result<Arc<ClientConfig>, Error> {
 }
 
 /// The server name to present and verify: an IP address or a DNS name.
-pub fn server_name(host: &str, broker: &str) -> Result<ServerName<'static>, Error> {
-    ServerName::try_from(host.to_string()).map_err(|e| Error::Tls {
-        broker: broker.to_string(),
-        reason: format!("{host:?} is not a valid TLS server name: {e}"),
+pub fn server_name(host: &str, broker: &BrokerRef) -> Result<ServerName<'static>, Error> {
+    ServerName::try_from(host.to_string()).map_err(|e| {
+        Error::tls(
+            broker,
+            format!("{host:?} is not a valid TLS server name: {e}"),
+        )
     })
+}
+
+/// A failed handshake with `broker`: a readable reason, and the rustls error (or the io error when rustls
+/// gave none) as the source.
+pub fn handshake_error(broker: &BrokerRef, e: std::io::Error) -> Error {
+    let error = Error::tls(broker, explain_handshake_error(&e));
+    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(rustls_error) => error.with_source(rustls_error.clone()),
+        None => error.with_source(e),
+    }
 }
 
 /// A readable reason for a handshake failure, with a hint for the common causes.
@@ -197,6 +218,7 @@ impl ServerCertVerifier for ChainOnlyVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrokafka_core::ErrorKind;
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -276,7 +298,10 @@ mod tests {
         let mut s = super::super::transport::open(
             "127.0.0.1",
             port,
-            "1 (127.0.0.1)",
+            &BrokerRef {
+                id: Some(1),
+                address: "127.0.0.1".into(),
+            },
             std::time::Duration::from_secs(5),
             None,
             Some(&config),
@@ -294,7 +319,7 @@ mod tests {
         let port = server(&pki).await;
         let mut ssl = SslConfig::new(&pki.ca);
         let e = handshake(&ssl, port).await.unwrap_err();
-        assert!(matches!(e, Error::Tls { .. }), "{e}");
+        assert!(e.kind() == ErrorKind::Tls, "{e}");
         assert!(e.to_string().contains("does not name this host"), "{e}");
         ssl.check_hostname = false;
         handshake(&ssl, port).await.unwrap();

@@ -7,8 +7,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{lookup_host, TcpSocket, TcpStream};
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{BrokerRef, Error};
 
+use super::framing::io_failed;
 use super::tls;
 
 /// A plain or TLS stream to a broker.
@@ -22,17 +23,14 @@ pub type BoxStream = Box<dyn Stream>;
 pub async fn open(
     host: &str,
     port: u16,
-    broker: &str,
+    broker: &BrokerRef,
     timeout: Duration,
     source: Option<SocketAddr>,
     tls_config: Option<&Arc<rustls::ClientConfig>>,
 ) -> Result<BoxStream, Error> {
     let tcp = tokio::time::timeout(timeout, tcp_connect(host, port, broker, source))
         .await
-        .map_err(|_| Error::Timeout {
-            what: format!("TCP connection to broker {broker}"),
-            after_ms: timeout.as_millis() as u64,
-        })??;
+        .map_err(|_| Error::timeout(format!("TCP connection to broker {broker}"), timeout))??;
     let _ = tcp.set_nodelay(true);
     let Some(config) = tls_config else {
         return Ok(Box::new(tcp));
@@ -41,54 +39,52 @@ pub async fn open(
     let connector = tokio_rustls::TlsConnector::from(Arc::clone(config));
     let stream = tokio::time::timeout(timeout, connector.connect(name, tcp))
         .await
-        .map_err(|_| Error::Timeout {
-            what: format!("TLS handshake with broker {broker} (is this port a TLS listener?)"),
-            after_ms: timeout.as_millis() as u64,
+        .map_err(|_| {
+            Error::timeout(
+                format!("TLS handshake with broker {broker} (is this port a TLS listener?)"),
+                timeout,
+            )
         })?
-        .map_err(|e| Error::Tls {
-            broker: broker.to_string(),
-            reason: tls::explain_handshake_error(&e),
-        })?;
+        .map_err(|e| tls::handshake_error(broker, e))?;
     Ok(Box::new(stream))
 }
 
 async fn tcp_connect(
     host: &str,
     port: u16,
-    broker: &str,
+    broker: &BrokerRef,
     source: Option<SocketAddr>,
 ) -> Result<TcpStream, Error> {
-    let disconnected = |reason: String| Error::SocketDisconnected {
-        broker: broker.to_string(),
-        reason,
-    };
     let addrs: Vec<SocketAddr> = lookup_host((host, port))
         .await
-        .map_err(|e| disconnected(format!("cannot resolve {host:?}: {e}")))?
+        .map_err(|e| io_failed(broker, &format!("resolving {host:?}"), e))?
         .collect();
-    let mut last = format!("{host:?} resolved to no address");
+    let mut last = Error::socket_disconnected(broker, format!("{host:?} resolved to no address"));
     for addr in addrs {
         let socket = if addr.is_ipv4() {
             TcpSocket::new_v4()
         } else {
             TcpSocket::new_v6()
         }
-        .map_err(|e| disconnected(format!("socket: {e}")))?;
+        .map_err(|e| io_failed(broker, "socket", e))?;
         if let Some(src) = source {
             if src.is_ipv4() != addr.is_ipv4() {
-                last = format!("source_address {src} and {addr} are different IP families");
+                last = Error::socket_disconnected(
+                    broker,
+                    format!("source_address {src} and {addr} are different IP families"),
+                );
                 continue;
             }
             socket
                 .bind(src)
-                .map_err(|e| disconnected(format!("cannot bind source_address {src}: {e}")))?;
+                .map_err(|e| io_failed(broker, &format!("binding source_address {src}"), e))?;
         }
         match socket.connect(addr).await {
             Ok(s) => return Ok(s),
-            Err(e) => last = format!("connect to {addr} failed: {e}"),
+            Err(e) => last = io_failed(broker, &format!("connect to {addr}"), e),
         }
     }
-    Err(disconnected(last))
+    Err(last)
 }
 
 /// Parse `source_address` (`host:port`, port 0 = any) to a socket address. Empty → `None`.

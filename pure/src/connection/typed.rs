@@ -2,24 +2,21 @@
 
 use bytes::{Bytes, BytesMut};
 
-use ferrokafka_core::{Error, ErrorContext};
+use ferrokafka_core::{BrokerRef, Error, ErrorContext};
 
 use super::Connection;
 use crate::protocol::{Decoder, Message, ProtocolError, Request, VersionRange};
 
-/// A protocol error as `Error::Protocol`, naming the broker and what was being done.
-pub fn protocol_error(e: ProtocolError, what: &str, broker: &str) -> Error {
-    Error::Protocol {
-        detail: format!("{what}: {e}"),
-        context: ErrorContext::broker(broker),
-    }
+/// A protocol error as `ErrorKind::Protocol`, naming the broker and what was being done.
+pub fn protocol_error(e: ProtocolError, what: &str, broker: &BrokerRef) -> Error {
+    Error::protocol(format!("{what}: {e}"), ErrorContext::broker(broker))
 }
 
 /// `req`'s body at `version`; an encode error names the request and the broker.
 pub(crate) fn encode_body<R: Request>(
     req: &R,
     version: i16,
-    broker: &str,
+    broker: &BrokerRef,
 ) -> Result<BytesMut, Error> {
     let mut body = BytesMut::new();
     req.encode(&mut body, version)
@@ -31,7 +28,7 @@ pub(crate) fn encode_body<R: Request>(
 pub(crate) fn decode_body<R: Request>(
     body: Bytes,
     version: i16,
-    broker: &str,
+    broker: &BrokerRef,
 ) -> Result<R::Response, Error> {
     let mut d = Decoder::new(body);
     R::Response::decode(&mut d, version).map_err(|e| {

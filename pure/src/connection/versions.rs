@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use ferrokafka_core::{Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{BrokerRef, Error, ErrorContext, KafkaCode};
 
 use super::pins::pinned_ranges;
 use crate::protocol::ApiKey;
@@ -122,12 +122,14 @@ impl ApiVersionTable {
 
     /// The version to send: the highest in `ours`, the pin's range and the broker's range. The error names
     /// the API, every range involved, the pin and the broker.
-    pub fn choose(&self, api_key: i16, ours: (i16, i16), broker: &str) -> Result<i16, Error> {
+    pub fn choose(&self, api_key: i16, ours: (i16, i16), broker: &BrokerRef) -> Result<i16, Error> {
         let name = api_name(api_key);
-        let unsupported = |detail: String| Error::Kafka {
-            code: KafkaCode::UnsupportedVersion,
-            message: Some(detail),
-            context: ErrorContext::broker(broker),
+        let unsupported = |detail: String| {
+            Error::kafka_with_message(
+                KafkaCode::UnsupportedVersion,
+                Some(detail),
+                ErrorContext::broker(broker),
+            )
         };
         let client = format!("this client speaks {name} v{}-v{}", ours.0, ours.1);
         let show = |r: Option<&(i16, i16)>| match r {
@@ -201,27 +203,39 @@ mod tests {
     #[test]
     fn choose_takes_the_highest_common_version_or_names_both_ranges() {
         let t = table(&[(2, 1, 10), (3, 0, 13)]);
-        assert_eq!(t.choose(3, (0, 12), "b").unwrap(), 12);
-        assert_eq!(t.choose(2, (0, 20), "b").unwrap(), 10);
-        let e = t.choose(2, (0, 0), "1 (h:9)").unwrap_err();
+        assert_eq!(t.choose(3, (0, 12), &BrokerRef::address("b")).unwrap(), 12);
+        assert_eq!(t.choose(2, (0, 20), &BrokerRef::address("b")).unwrap(), 10);
+        let e = t
+            .choose(
+                2,
+                (0, 0),
+                &BrokerRef {
+                    id: Some(1),
+                    address: "h:9".into(),
+                },
+            )
+            .unwrap_err();
         let s = e.to_string();
         assert!(
             s.contains("ListOffsets") && s.contains("v0-v0") && s.contains("v1-v10"),
             "{s}"
         );
         assert!(s.contains("1 (h:9)"), "{s}");
-        assert!(t.choose(19, (0, 7), "b").is_err());
+        assert!(t.choose(19, (0, 7), &BrokerRef::address("b")).is_err());
     }
 
     #[test]
     fn legacy_tables_match_pykafka() {
         let t = ApiVersionTable::pinned((0, 9, 0), "0.9.0").unwrap();
-        assert_eq!(t.choose(1, (0, 17), "b").unwrap(), 1);
-        assert_eq!(t.choose(3, (0, 12), "b").unwrap(), 0);
-        assert_eq!(t.choose(8, (0, 9), "b").unwrap(), 1);
+        assert_eq!(t.choose(1, (0, 17), &BrokerRef::address("b")).unwrap(), 1);
+        assert_eq!(t.choose(3, (0, 12), &BrokerRef::address("b")).unwrap(), 0);
+        assert_eq!(t.choose(8, (0, 9), &BrokerRef::address("b")).unwrap(), 1);
         let t = ApiVersionTable::pinned((0, 8, 2), "0.8.2").unwrap();
-        assert_eq!(t.choose(1, (0, 17), "b").unwrap(), 0);
-        let e = t.choose(11, (0, 9), "b").unwrap_err().to_string();
+        assert_eq!(t.choose(1, (0, 17), &BrokerRef::address("b")).unwrap(), 0);
+        let e = t
+            .choose(11, (0, 9), &BrokerRef::address("b"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("JoinGroup") && e.contains("0.8.2"), "{e}");
         assert!(ApiVersionTable::pinned((0, 10, 1), "0.10.1").is_some());
         assert!(ApiVersionTable::pinned((0, 11, 0), "0.11").is_none());
@@ -234,8 +248,17 @@ mod tests {
         let t = ApiVersionTable::pinned((0, 8, 2), "0.8.2")
             .unwrap()
             .with_broker_ranges(&kafka4);
-        assert_eq!(t.choose(3, (0, 12), "b").unwrap(), 0);
-        let e = t.choose(2, (0, 10), "1 (h:9)").unwrap_err();
+        assert_eq!(t.choose(3, (0, 12), &BrokerRef::address("b")).unwrap(), 0);
+        let e = t
+            .choose(
+                2,
+                (0, 10),
+                &BrokerRef {
+                    id: Some(1),
+                    address: "h:9".into(),
+                },
+            )
+            .unwrap_err();
         assert_eq!(e.code(), Some(KafkaCode::UnsupportedVersion));
         let s = e.to_string();
         for part in [
@@ -255,13 +278,16 @@ mod tests {
         let s = ApiVersionTable::pinned((0, 9, 0), "0.9.0")
             .unwrap()
             .with_broker_ranges(&kafka4)
-            .choose(0, (0, 13), "b")
+            .choose(0, (0, 13), &BrokerRef::address("b"))
             .unwrap_err()
             .to_string();
         assert!(s.contains("Produce") && s.contains("broker v3-v13"), "{s}");
         assert_eq!(t.range(3), Some((0, 0)));
         // An API the broker lacks but the pin has.
-        let s = t.choose(8, (0, 8), "b").unwrap_err().to_string();
+        let s = t
+            .choose(8, (0, 8), &BrokerRef::address("b"))
+            .unwrap_err()
+            .to_string();
         assert!(
             s.contains("OffsetCommit") && s.contains("broker none"),
             "{s}"

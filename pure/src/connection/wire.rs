@@ -3,7 +3,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{BrokerRef, Error};
 
 use super::typed::protocol_error;
 use crate::protocol::messages::{RequestHeader, ResponseHeader};
@@ -53,7 +53,11 @@ pub fn encode_request(
 }
 
 /// Strips a response header (v0: correlation id; v1: plus tagged fields) and returns the body, zero-copy.
-pub fn response_body(frame: Bytes, header_version: i16, broker: &str) -> Result<Bytes, Error> {
+pub fn response_body(
+    frame: Bytes,
+    header_version: i16,
+    broker: &BrokerRef,
+) -> Result<Bytes, Error> {
     let mut d = Decoder::new(frame);
     ResponseHeader::decode(&mut d, header_version).map_err(|e| {
         protocol_error(
@@ -73,6 +77,7 @@ pub fn correlation_id(frame: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrokafka_core::ErrorKind;
 
     #[test]
     fn request_header_layout() {
@@ -92,10 +97,21 @@ mod tests {
     #[test]
     fn response_header_v1_skips_tags_and_garbage_is_an_error() {
         let frame = Bytes::from_static(&[0, 0, 0, 5, 1, 0, 2, 0xaa, 0xbb, 42]);
-        assert_eq!(&response_body(frame, 1, "b").unwrap()[..], &[42]);
-        let e = response_body(Bytes::from_static(&[0, 0]), 0, "7 (h:1)").unwrap_err();
+        assert_eq!(
+            &response_body(frame, 1, &BrokerRef::address("b")).unwrap()[..],
+            &[42]
+        );
+        let e = response_body(
+            Bytes::from_static(&[0, 0]),
+            0,
+            &BrokerRef {
+                id: Some(7),
+                address: "h:1".into(),
+            },
+        )
+        .unwrap_err();
         assert!(
-            matches!(e, Error::Protocol { .. }) && e.to_string().contains("7 (h:1)"),
+            e.kind() == ErrorKind::Protocol && e.to_string().contains("7 (h:1)"),
             "{e}"
         );
         assert_eq!(correlation_id(&[0, 0, 1, 2, 9]), Some(258));

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use bytes::Bytes;
-use ferrokafka_core::{KafkaCode, Result};
+use ferrokafka_core::{BrokerRef, KafkaCode, Result};
 
 /// One partition of a fetch: where to read and how many bytes at most.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +101,11 @@ pub trait ConsumerBackend: Send + Sync + 'static {
         topic: &str,
         refresh: bool,
     ) -> impl Future<Output = Result<BTreeMap<i32, Option<i32>>>> + Send;
+
+    /// How errors name `broker`: id and address where the backend knows the address.
+    fn broker_ref(&self, broker: i32) -> BrokerRef {
+        BrokerRef::id(broker)
+    }
 
     /// One Fetch request to broker `broker`.
     fn fetch(

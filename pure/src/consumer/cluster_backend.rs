@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferrokafka_core::{Error, ErrorContext, KafkaCode, Result};
+use ferrokafka_core::{BrokerRef, Error, ErrorContext, KafkaCode, Result};
 
 use super::backend::*;
 use crate::cluster::{Broker, Cluster};
@@ -72,6 +72,10 @@ fn code(c: i16) -> Option<KafkaCode> {
 }
 
 impl ConsumerBackend for ClusterBackend {
+    fn broker_ref(&self, broker: i32) -> BrokerRef {
+        self.cluster.broker_ref(broker)
+    }
+
     async fn partition_leaders(
         &self,
         topic: &str,
@@ -101,10 +105,7 @@ impl ConsumerBackend for ClusterBackend {
         let b = self
             .cluster
             .broker(broker)
-            .ok_or_else(|| Error::LeaderNotFound {
-                leader: broker,
-                context: ErrorContext::topic(&params.topic),
-            })?;
+            .ok_or_else(|| Error::leader_not_found(broker, ErrorContext::topic(&params.topic)))?;
         let topic = params.topic.clone();
         let conn = b.connection().await?;
         let version = conn.version_of::<FetchRequest>(Some(FETCH_VERSIONS))?;

@@ -18,9 +18,7 @@ impl<B: ConsumerBackend> Shared<B> {
     /// One step of `consume`: `Some(result)` when the call can return now.
     fn take(&self, st: &mut State) -> Option<Result<Option<Message>>> {
         if !st.running {
-            return Some(Err(Error::ConsumerStopped {
-                topic: self.topic.clone(),
-            }));
+            return Some(Err(Error::consumer_stopped(self.topic.clone())));
         }
         if let Some(e) = st.errors.pop_front() {
             return Some(Err(e));

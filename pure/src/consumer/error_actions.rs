@@ -15,7 +15,7 @@ pub enum FetchAction {
     RefreshLeader,
     /// Transient: back off `fetch_error_backoff_ms`, refetch.
     Retry,
-    /// Not transient: report it on the next `consume()` as `Error::Kafka`, back off, keep retrying.
+    /// Not transient: report it on the next `consume()` as `ErrorKind::Kafka`, back off, keep retrying.
     Surface,
 }
 

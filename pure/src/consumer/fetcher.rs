@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::{Error, ErrorContext};
+use ferrokafka_core::{Error, ErrorContext, ErrorKind};
 
 use super::backend::{ConsumerBackend, FetchParams, PartitionFetch};
 use super::decode::decode_partition;
@@ -258,7 +258,7 @@ impl<B: ConsumerBackend> Shared<B> {
                             Some(Error::kafka(
                                 code,
                                 ErrorContext::partition(&self.topic, pid)
-                                    .with_broker(broker.to_string()),
+                                    .with_broker(self.backend.broker_ref(broker)),
                             ))
                         }
                     },
@@ -324,6 +324,6 @@ impl<B: ConsumerBackend> Shared<B> {
 
 /// A fetch failure no retry can fix: no common Fetch version, or an option the version cannot honour.
 fn unservable(e: &Error) -> bool {
-    matches!(e, Error::Config { .. })
+    e.kind() == ErrorKind::Config
         || e.code() == Some(ferrokafka_core::KafkaCode::UnsupportedVersion)
 }

@@ -17,7 +17,7 @@
 //!   size, doubling, up to 64 MiB) and is fetched first (KIP-74); past the cap `MessageSetDecodeFailure` says
 //!   what to raise. PyKafka raises `MessageSetDecodeFailure` with no growth;
 //! - every fetch error code has an action (`error_actions`); an unknown code is returned by `consume()` as
-//!   `Error::Kafka` and the partition retries after `fetch_error_backoff_ms` (PyKafka's KeyError kills the
+//!   `ErrorKind::Kafka` and the partition retries after `fetch_error_backoff_ms` (PyKafka's KeyError kills the
 //!   fetcher). UNKNOWN_TOPIC_OR_PARTITION refreshes leaders and retries instead of raising;
 //! - `fetch_error_backoff_ms` is used (PyKafka: only by the rdkafka consumer);
 //! - an empty ListOffsets answer (a timestamp after the last message) resets to LATEST (PyKafka uses -2 as

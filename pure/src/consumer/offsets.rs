@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrokafka_core::offset_policy::{
-    auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed, Resolved,
+    auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed,
+    Resolved,
 };
 use ferrokafka_core::{
     CommittedOffset, Error, ErrorContext, KafkaCode, OffsetType, ResetTarget, Result,
@@ -36,6 +37,14 @@ impl<B: ConsumerBackend> Shared<B> {
         if let Some(wait) = wait.filter(|w| !w.is_zero()) {
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// Offsets of a group consumer are asked before it joined (an internal ordering error).
+    fn no_member_identity(&self) -> Error {
+        Error::invalid_state(
+            "a group consumer without its member identity",
+            ErrorContext::topic(self.topic.as_str()),
+        )
     }
 
     fn partition_ctx(&self, partition: i32) -> ErrorContext {
@@ -59,7 +68,7 @@ impl<B: ConsumerBackend> Shared<B> {
     pub async fn commit_offsets(&self, explicit: Option<Vec<(i32, i64)>>) -> Result<()> {
         self.opts.offsets_group()?;
         let Some(member) = self.member.clone() else {
-            return Err(Error::Other("a group consumer without its member identity".into()));
+            return Err(self.no_member_identity());
         };
         let mut pending: BTreeMap<i32, i64> = match explicit {
             Some(list) => list.into_iter().collect(),
@@ -120,11 +129,13 @@ impl<B: ConsumerBackend> Shared<B> {
         match (pending.is_empty(), last_error) {
             (true, _) => Ok(()),
             (false, Some(e)) => Err(e),
-            (false, None) => Err(Error::Other(format!(
-                "offset commit for group {:?} got no answer for partitions {:?}",
-                member.group,
-                pending.keys().collect::<Vec<_>>()
-            ))),
+            (false, None) => Err(Error::offset_request_failed(
+                ErrorContext::topic(self.topic.as_str()).with_group(member.group.as_str()),
+                format!(
+                    "offset commit got no answer for partitions {:?}",
+                    pending.keys().collect::<Vec<_>>()
+                ),
+            )),
         }
     }
 
@@ -132,7 +143,7 @@ impl<B: ConsumerBackend> Shared<B> {
     pub async fn fetch_offsets(self: &Arc<Self>) -> Result<BTreeMap<i32, CommittedOffset>> {
         self.opts.offsets_group()?;
         let Some(member) = self.member.clone() else {
-            return Err(Error::Other("a group consumer without its member identity".into()));
+            return Err(self.no_member_identity());
         };
         let mut pending: Vec<i32> = self.lock().order.clone();
         let mut found = BTreeMap::new();
@@ -311,10 +322,10 @@ impl<B: ConsumerBackend> Shared<B> {
                         queries.insert(r.partition, OffsetType::Latest.as_i64());
                     }
                     (None, Listed::NoLatest) => {
-                        last_error = Some(Error::OffsetRequestFailed {
-                            context: self.partition_ctx(r.partition),
-                            reason: "the broker returned no latest offset".into(),
-                        });
+                        last_error = Some(Error::offset_request_failed(
+                            self.partition_ctx(r.partition),
+                            "the broker returned no latest offset",
+                        ));
                     }
                     (Some(code), _) => {
                         if matches!(offset_action(code), OffsetAction::RefreshLeader) {
@@ -329,14 +340,14 @@ impl<B: ConsumerBackend> Shared<B> {
             return Ok(());
         }
         let first = queries.keys().next().copied().unwrap_or(-1);
-        Err(Error::OffsetRequestFailed {
-            context: self.partition_ctx(first),
-            reason: format!(
+        Err(Error::offset_request_failed(
+            self.partition_ctx(first),
+            format!(
                 "no offset for partitions {:?} after {} attempt(s){}",
                 queries.keys().collect::<Vec<_>>(),
                 self.attempts(),
                 last_error.map(|e| format!(": {e}")).unwrap_or_default()
             ),
-        })
+        ))
     }
 }

@@ -80,7 +80,12 @@ impl<B: ConsumerBackend> Shared<B> {
     /// Queues an error for the next `consume()`. An identical pending error is not queued twice.
     pub fn report(&self, st: &mut State, error: Error) {
         tracing::warn!(topic = %self.topic, %error, "consumer error");
-        if st.errors.contains(&error) {
+        let text = error.to_string();
+        if st
+            .errors
+            .iter()
+            .any(|e| e.kind() == error.kind() && e.to_string() == text)
+        {
             return;
         }
         if st.errors.len() >= MAX_PENDING_ERRORS {

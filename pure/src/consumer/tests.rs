@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferrokafka_core::{
-    ConsumerApi, ConsumerOptions, Error, KafkaCode, OffsetType, ResetTarget, Result,
+    BrokerRef, ConsumerApi, ConsumerOptions, Error, ErrorKind, KafkaCode, OffsetType, ResetTarget,
+    Result,
 };
 
 use super::backend::*;
@@ -99,10 +100,7 @@ impl ConsumerBackend for Fake {
             let mut i = self.inner();
             if i.fail_fetches > 0 {
                 i.fail_fetches -= 1;
-                return Err(Error::SocketDisconnected {
-                    broker: broker.to_string(),
-                    reason: "fake".into(),
-                });
+                return Err(Error::socket_disconnected(BrokerRef::id(broker), "fake"));
             }
             let mut out = Vec::new();
             for pf in &params.partitions {
@@ -420,7 +418,7 @@ fn timeouts_and_non_blocking() {
     c.stop().unwrap();
     assert!(matches!(
         c.consume(true),
-        Err(Error::ConsumerStopped { .. })
+        Err(ref e) if e.kind() == ErrorKind::ConsumerStopped
     ));
 }
 

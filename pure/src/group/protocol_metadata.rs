@@ -129,15 +129,16 @@ fn get_string(buf: &mut &[u8]) -> Option<String> {
 }
 
 fn malformed(group: &str, what: &str, detail: &str) -> Error {
-    Error::Protocol {
-        detail: format!("malformed {what}: {detail}"),
-        context: ErrorContext::group(group),
-    }
+    Error::protocol(
+        format!("malformed {what}: {detail}"),
+        ErrorContext::group(group),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrokafka_core::ErrorKind;
 
     #[test]
     fn metadata_bytes_are_pykafkas() {
@@ -172,7 +173,7 @@ mod tests {
         let full = encode_assignment(&[("t", vec![0, 2])]);
         // Cut inside the partition list (the last 4 bytes are the user data).
         let err = decode_assignment(&full[..full.len() - 6], "g1").unwrap_err();
-        assert!(matches!(err, Error::Protocol { .. }), "{err}");
+        assert!(err.kind() == ErrorKind::Protocol, "{err}");
         assert!(err.to_string().contains("g1"), "{err}");
     }
 

@@ -18,7 +18,11 @@ pub enum RecordFormat {
 pub const ZSTD_MIN_PRODUCE_VERSION: i16 = 7;
 
 /// Whether `compression` can be sent at Produce `version`; the error names the codec and both versions.
-pub fn check_codec(compression: Compression, version: i16, broker: i32) -> Result<()> {
+pub fn check_codec(
+    compression: Compression,
+    version: i16,
+    broker: &ferrokafka_core::BrokerRef,
+) -> Result<()> {
     if compression == Compression::Zstd && version < ZSTD_MIN_PRODUCE_VERSION {
         return Err(ferrokafka_core::Error::config(
             "compression",

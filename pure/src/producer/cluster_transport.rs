@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use ferrokafka_core::{Error, ErrorContext, KafkaCode, Result};
+use ferrokafka_core::{BrokerRef, Error, ErrorContext, KafkaCode, Result};
 
 use super::transport::{BoxFuture, PartitionOutcome, ProduceCall, ProduceTransport, TopicLayout};
 use crate::cluster::{Broker, Cluster};
@@ -25,14 +25,17 @@ impl ClusterTransport {
     }
 
     fn broker(&self, id: i32) -> Result<Arc<Broker>> {
-        self.cluster.broker(id).ok_or(Error::LeaderNotFound {
-            leader: id,
-            context: ErrorContext::default(),
-        })
+        self.cluster
+            .broker(id)
+            .ok_or(Error::leader_not_found(id, ErrorContext::default()))
     }
 }
 
 impl ProduceTransport for ClusterTransport {
+    fn broker_ref(&self, broker: i32) -> BrokerRef {
+        self.cluster.broker_ref(broker)
+    }
+
     fn layout(&self, topic: &str) -> Result<TopicLayout> {
         let t = self.cluster.cached_topic(topic).ok_or_else(|| {
             Error::kafka(

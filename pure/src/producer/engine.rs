@@ -107,9 +107,7 @@ impl PureProducer {
     }
 
     fn stopped(&self) -> Error {
-        Error::ProducerStopped {
-            topic: self.shared.topic.clone(),
-        }
+        Error::producer_stopped(self.shared.topic.clone())
     }
 
     /// Choose the partition and fill the timestamp: everything that can fail before a queue slot is taken.
@@ -170,11 +168,7 @@ impl PureProducer {
         let max = shared.limits.max_request_size;
         if size > max {
             // PyKafka: reported as MessageSizeTooLarge, never sent.
-            let e = Error::MessageSizeTooLarge {
-                topic: shared.topic.clone(),
-                size,
-                max,
-            };
+            let e = Error::message_size_too_large(shared.topic.clone(), size, max);
             shared.completion.complete(pending, Err(e));
             return Ok((future, sync));
         }
@@ -196,10 +190,10 @@ impl PureProducer {
     }
 
     fn queue_full(&self) -> Error {
-        Error::ProducerQueueFull {
-            topic: self.shared.topic.clone(),
-            queued: self.shared.completion.outstanding(),
-        }
+        Error::producer_queue_full(
+            self.shared.topic.clone(),
+            self.shared.completion.outstanding(),
+        )
     }
 
     /// In `sync` mode: wait for the message's delivery (bounded by `pending_timeout_ms`).
@@ -220,14 +214,16 @@ impl PureProducer {
     }
 
     fn report_timeout(&self) -> Error {
-        Error::ProduceFailure {
-            context: ErrorContext::topic(self.shared.topic.clone()),
-            attempts: 0,
-            cause: Box::new(Error::Timeout {
-                what: "a delivery report (pending_timeout_ms)".into(),
-                after_ms: u64::try_from(self.shared.opts.pending_timeout_ms).unwrap_or(0),
-            }),
-        }
+        Error::produce_failure(
+            ErrorContext::topic(self.shared.topic.clone()),
+            0,
+            Error::timeout(
+                "a delivery report (pending_timeout_ms)",
+                std::time::Duration::from_millis(
+                    u64::try_from(self.shared.opts.pending_timeout_ms).unwrap_or(0),
+                ),
+            ),
+        )
     }
 
     /// Send everything queued now and wait without blocking a tokio worker. Cancel-safe: a dropped future
@@ -240,14 +236,16 @@ impl PureProducer {
     }
 
     fn flush_timeout(&self, timeout: Duration) -> Error {
-        Error::Timeout {
-            what: format!(
+        Error::timeout(
+            format!(
                 "{} message(s) of topic {:?} to be delivered",
                 self.pending(),
                 self.shared.topic
             ),
-            after_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-        }
+            std::time::Duration::from_millis(
+                u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            ),
+        )
     }
 }
 
@@ -271,7 +269,10 @@ impl ferrokafka_core::ProducerEngine for PureProducer {
     fn name(&self) -> &'static str {
         "pure"
     }
-    fn flush_async(&self, timeout: Duration) -> impl std::future::Future<Output = Result<()>> + Send {
+    fn flush_async(
+        &self,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = Result<()>> + Send {
         PureProducer::flush_async(self, timeout)
     }
     fn pending(&self) -> usize {
@@ -340,7 +341,7 @@ impl ProducerApi for PureProducer {
     ) -> Result<Option<DeliveryReport>> {
         match &self.shared.completion.reports {
             Some(reports) => Ok(reports.pop(block, timeout)),
-            None => Err(Error::DeliveryReportsDisabled),
+            None => Err(Error::delivery_reports_disabled()),
         }
     }
 
@@ -392,14 +393,16 @@ impl ProducerApi for PureProducer {
                 unsent = leftover.len(),
                 "producer stopped with messages not sent within pending_timeout_ms: reporting them as failed"
             );
-            let error = Error::ProduceFailure {
-                context: ErrorContext::topic(shared.topic.clone()),
-                attempts: 0,
-                cause: Box::new(Error::Timeout {
-                    what: "delivery before stop() (pending_timeout_ms)".into(),
-                    after_ms: u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0),
-                }),
-            };
+            let error = Error::produce_failure(
+                ErrorContext::topic(shared.topic.clone()),
+                0,
+                Error::timeout(
+                    "delivery before stop() (pending_timeout_ms)",
+                    std::time::Duration::from_millis(
+                        u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0),
+                    ),
+                ),
+            );
             shared.completion.fail_all(leftover, &error);
         }
         if !idle {

@@ -13,10 +13,7 @@ use crate::records::{BatchOptions, Header, MessageSetBuilder, RecordBatchBuilder
 pub struct RecordsEncoder;
 
 fn encode_error(e: ProtocolError) -> Error {
-    Error::Protocol {
-        detail: format!("encoding records: {e}"),
-        context: ErrorContext::default(),
-    }
+    Error::protocol(format!("encoding records: {e}"), ErrorContext::default())
 }
 
 impl RecordEncoder for RecordsEncoder {

@@ -1,6 +1,6 @@
 //! What to do with a batch the broker (or the connection) did not accept: PyKafka's §2.7 table, kept in order.
 
-use ferrokafka_core::{Error, KafkaCode};
+use ferrokafka_core::{Error, ErrorKind, KafkaCode};
 
 /// The fate of a failed batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +31,8 @@ fn leader_moved(code: KafkaCode) -> bool {
 
 /// Classify a failure. `batch_len` decides between splitting and failing on size errors.
 pub(crate) fn classify(error: &Error, batch_len: usize) -> Action {
-    match error {
-        Error::Kafka { code, .. } => match code {
+    match error.kind() {
+        ErrorKind::Kafka => match error.code().unwrap_or(KafkaCode::UnknownError) {
             // PyKafka: never retried. A batch of several is split instead (the broker's limit is per batch).
             KafkaCode::MessageSizeTooLarge | KafkaCode::RecordListTooLarge if batch_len > 1 => {
                 Action::Split
@@ -41,16 +41,16 @@ pub(crate) fn classify(error: &Error, batch_len: usize) -> Action {
             | KafkaCode::RecordListTooLarge
             | KafkaCode::InvalidMessageSize
             | KafkaCode::InvalidRecord => Action::Fail,
-            c if leader_moved(*c) => Action::Retry { refresh: true },
+            c if leader_moved(c) => Action::Retry { refresh: true },
             c if c.is_retriable() => Action::Retry { refresh: false },
             _ => Action::Fail,
         },
         // Connection loss or an undecodable response: the broker may be gone; PyKafka's `_update()`.
-        Error::SocketDisconnected { .. }
-        | Error::NoBrokersAvailable { .. }
-        | Error::Timeout { .. }
-        | Error::Protocol { .. }
-        | Error::LeaderNotFound { .. } => Action::Retry { refresh: true },
+        ErrorKind::SocketDisconnected
+        | ErrorKind::NoBrokersAvailable
+        | ErrorKind::Timeout
+        | ErrorKind::Protocol
+        | ErrorKind::LeaderNotFound => Action::Retry { refresh: true },
         _ => Action::Fail,
     }
 }
@@ -58,6 +58,7 @@ pub(crate) fn classify(error: &Error, batch_len: usize) -> Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferrokafka_core::BrokerRef;
     use ferrokafka_core::ErrorContext;
 
     fn kafka(code: KafkaCode) -> Error {
@@ -94,10 +95,7 @@ mod tests {
             classify(&kafka(KafkaCode::TopicAuthorizationFailed), 1),
             Action::Fail
         );
-        let gone = Error::SocketDisconnected {
-            broker: "1".into(),
-            reason: "eof".into(),
-        };
+        let gone = Error::socket_disconnected(BrokerRef::id(1), "eof");
         assert_eq!(classify(&gone, 3), Action::Retry { refresh: true });
     }
 }

@@ -75,7 +75,7 @@ impl Shared {
     fn context(&self, partition: i32, broker: Option<i32>) -> ErrorContext {
         let c = ErrorContext::partition(self.topic.clone(), partition);
         match broker {
-            Some(b) => c.with_broker(b.to_string()),
+            Some(b) => c.with_broker(self.transport.broker_ref(b)),
             None => c,
         }
     }
@@ -143,14 +143,11 @@ fn handle_leaderless(shared: &Shared, partitions: &[i32], now: Instant) {
         }
     }
     for (p, attempts, messages) in failed {
-        let error = Error::ProduceFailure {
-            context: shared.context(p, None),
+        let error = Error::produce_failure(
+            shared.context(p, None),
             attempts,
-            cause: Box::new(Error::kafka(
-                KafkaCode::LeaderNotAvailable,
-                shared.context(p, None),
-            )),
-        };
+            Error::kafka(KafkaCode::LeaderNotAvailable, shared.context(p, None)),
+        );
         shared.completion.fail_all(messages, &error);
     }
 }
@@ -183,7 +180,11 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
         Ok(v) => v,
         Err(e) => return Err((request.batches, e)),
     };
-    if let Err(e) = check_codec(shared.opts.compression, version, broker) {
+    if let Err(e) = check_codec(
+        shared.opts.compression,
+        version,
+        &shared.transport.broker_ref(broker),
+    ) {
         return Err((request.batches, e));
     }
     let format = RecordFormat::for_produce_version(version);
@@ -220,10 +221,13 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
             Ok(Ok(outcomes)) => outcomes,
             Ok(Err(e)) => return Err((sending, e)),
             Err(_) => {
-                let e = Error::Timeout {
-                    what: format!("a produce response from broker {broker}"),
-                    after_ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-                };
+                let e = Error::timeout(
+                    format!(
+                        "a produce response from broker {}",
+                        shared.transport.broker_ref(broker)
+                    ),
+                    limit,
+                );
                 return Err((sending, e));
             }
         };
@@ -240,10 +244,10 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
             continue;
         }
         let Some(outcome) = outcomes.iter().find(|o| o.partition == batch.partition) else {
-            let e = Error::Protocol {
-                detail: "produce response has no result for this partition".into(),
-                context: shared.context(batch.partition, Some(broker)),
-            };
+            let e = Error::protocol(
+                "produce response has no result for this partition",
+                shared.context(batch.partition, Some(broker)),
+            );
             settled.push(Settled::Failed(batch, e));
             continue;
         };
@@ -263,11 +267,11 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
                         .unwrap_or_default()
                 )),
             };
-            let e = Error::Kafka {
+            let e = Error::kafka_with_message(
                 code,
                 message,
-                context: shared.context(batch.partition, Some(broker)),
-            };
+                shared.context(batch.partition, Some(broker)),
+            );
             settled.push(Settled::Failed(batch, e));
         }
     }
@@ -319,11 +323,7 @@ fn settle(shared: &Arc<Shared>, broker: i32, settled: Vec<Settled>) {
                     let n = batch.messages.len();
                     let context = shared.context(partition, Some(broker));
                     let fail = |p: Pending, attempts: u32| {
-                        let e = Error::ProduceFailure {
-                            context: context.clone(),
-                            attempts,
-                            cause: Box::new(error.clone()),
-                        };
+                        let e = Error::produce_failure(context.clone(), attempts, error.clone());
                         (p, Err(e))
                     };
                     match classify(&error, n) {

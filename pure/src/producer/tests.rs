@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use ferrokafka_core::{
-    Compression, Error, KafkaCode, OutgoingMessage, Partitioner, ProducerApi, ProducerOptions,
-    Result,
+    BrokerRef, Compression, Error, ErrorKind, KafkaCode, OutgoingMessage, Partitioner, ProducerApi,
+    ProducerOptions, Result,
 };
 
 use super::*;
@@ -113,10 +113,10 @@ impl ProduceTransport for Fake {
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok()
             {
-                return Err(Error::SocketDisconnected {
-                    broker: broker.to_string(),
-                    reason: "scripted".into(),
-                });
+                return Err(Error::socket_disconnected(
+                    BrokerRef::id(broker),
+                    "scripted",
+                ));
             }
             let mut out = Vec::new();
             for (p, records) in call.partitions {
@@ -332,15 +332,13 @@ fn gives_up_after_max_retries_with_the_cause() {
         },
     );
     let f = p.produce(msg(0)).unwrap();
-    match f.wait().unwrap_err() {
-        Error::ProduceFailure {
-            attempts, cause, ..
-        } => {
-            assert_eq!(attempts, 3);
-            assert_eq!(cause.code(), Some(KafkaCode::RequestTimedOut));
-        }
-        e => panic!("unexpected {e}"),
-    }
+    let e = f.wait().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ProduceFailure, "{e}");
+    assert_eq!(e.attempts(), Some(3));
+    assert_eq!(
+        e.cause().and_then(Error::code),
+        Some(KafkaCode::RequestTimedOut)
+    );
     assert_eq!(fake.calls.load(Ordering::SeqCst), 3);
     // The future resolves just before the slot is released: flush waits for that release.
     p.flush(Duration::from_secs(5)).unwrap();
@@ -380,7 +378,7 @@ fn oversize_message_is_reported_without_sending() {
     );
     let f = p.produce(OutgoingMessage::new(vec![0u8; 2000])).unwrap();
     assert!(
-        matches!(f.wait(), Err(Error::MessageSizeTooLarge { size, max: 1000, .. }) if size > 2000)
+        matches!(f.wait().map_err(|e| e.size_and_max()), Err(Some((size, 1000))) if size > 2000)
     );
     let r = p.get_delivery_report(false, None).unwrap().unwrap();
     assert!(r.result.is_err());
@@ -444,7 +442,7 @@ fn queue_full_fails_or_blocks() {
     }
     assert!(matches!(
         p.produce(msg(3)),
-        Err(Error::ProducerQueueFull { queued: 3, .. })
+        Err(ref e) if e.kind() == ErrorKind::ProducerQueueFull && e.queued() == Some(3)
     ));
     // A leader appears: the queue drains and a blocked producer proceeds.
     fake.layout.lock().unwrap().leaders.insert(0, 1);
@@ -469,7 +467,7 @@ fn stop_reports_what_it_could_not_send() {
     let futures: Vec<_> = (0..5).map(|i| p.produce(msg(i)).unwrap()).collect();
     p.stop().unwrap();
     for f in futures {
-        assert!(matches!(f.wait(), Err(Error::ProduceFailure { .. })));
+        assert!(matches!(f.wait(), Err(ref e) if e.kind() == ErrorKind::ProduceFailure));
     }
     let mut failed = 0;
     while let Some(r) = p.get_delivery_report(false, None).unwrap() {
@@ -479,7 +477,7 @@ fn stop_reports_what_it_could_not_send() {
     assert_eq!(failed, 5);
     assert!(matches!(
         p.produce(msg(9)),
-        Err(Error::ProducerStopped { .. })
+        Err(ref e) if e.kind() == ErrorKind::ProducerStopped
     ));
     p.start().unwrap();
     fake.layout.lock().unwrap().leaders.insert(0, 1);
@@ -526,7 +524,7 @@ fn sync_produce_returns_the_delivery_or_error() {
     assert_eq!(e.code(), Some(KafkaCode::TopicAuthorizationFailed));
     assert!(matches!(
         p.get_delivery_report(false, None),
-        Err(Error::DeliveryReportsDisabled)
+        Err(ref e) if e.kind() == ErrorKind::DeliveryReportsDisabled
     ));
 }
 

@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use ferrokafka_core::Result;
+use ferrokafka_core::{BrokerRef, Result};
 
 /// A boxed, sendable future: the trait stays object-safe so the producer can hold `Arc<dyn ProduceTransport>`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -78,4 +78,9 @@ pub trait ProduceTransport: Send + Sync + Debug + 'static {
         version: i16,
         call: ProduceCall,
     ) -> BoxFuture<'_, Result<Vec<PartitionOutcome>>>;
+
+    /// How errors name `broker`: id and address where the transport knows the address.
+    fn broker_ref(&self, broker: i32) -> BrokerRef {
+        BrokerRef::id(broker)
+    }
 }

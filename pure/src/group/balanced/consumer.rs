@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ferrokafka_core::bridge::off_thread;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, Error, Message, ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, Error, ErrorKind, Message, ResetTarget, Result,
 };
 
 use super::worker::{move_to_committed, Settings, Shared};
@@ -137,7 +137,7 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
             Ok(None) if deadline.is_some_and(|d| Instant::now() >= d) => Some(Ok(None)),
             Ok(None) => None,
             // The internal consumer was replaced (rebalance) or stopped under us: look again.
-            Err(Error::ConsumerStopped { .. }) => None,
+            Err(ref e) if e.kind() == ErrorKind::ConsumerStopped => None,
             Err(e) => Some(Err(e)),
         }
     }
@@ -235,7 +235,9 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
         std::thread::Builder::new()
             .name("ferrokafka-group".into())
             .spawn(move || Shared::run_worker(shared, epoch))
-            .map_err(|e| Error::Other(format!("cannot start the group thread: {e}")))?;
+            .map_err(|e| {
+                Error::background_task_failed("group thread", "cannot start").with_source(e)
+            })?;
         Ok(())
     }
 

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
 use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{CommittedOffset, Error, ErrorContext, Result};
-use crate::consumer::{ClusterBackend, CommitEntry, ConsumerBackend, GroupMember};
 
 /// Commit `entries` `(partition, next offset)`, retrying as `backoff` says.
 /// The last error left (request or partition) is returned.
@@ -58,7 +58,7 @@ pub(crate) async fn commit(
             }
         }
     }
-    Err(last.unwrap_or_else(|| Error::Other("commit failed".into())))
+    Err(last.unwrap_or_else(|| no_attempt("commit", &member.group, topic)))
 }
 
 /// The group's committed offsets of `partitions` (offset = next to consume, -1 = none).
@@ -110,12 +110,17 @@ pub(crate) async fn fetch(
             }
         }
     }
-    Err(last.unwrap_or_else(|| Error::Other("offset fetch failed".into())))
+    Err(last.unwrap_or_else(|| no_attempt("offset fetch", group, topic)))
 }
 
 fn where_(group: &str, topic: &str, partition: i32) -> ErrorContext {
-    ErrorContext {
-        group: Some(group.to_string()),
-        ..ErrorContext::partition(topic, partition)
-    }
+    ErrorContext::partition(topic, partition).with_group(group)
+}
+
+/// The backoff allowed no attempt at all (zero offsets retries).
+fn no_attempt(what: &str, group: &str, topic: &str) -> Error {
+    Error::offset_request_failed(
+        ErrorContext::topic(topic).with_group(group),
+        format!("{what} was not attempted (no attempts allowed)"),
+    )
 }

@@ -307,9 +307,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
     }
 
     pub(crate) fn stopped(&self) -> Error {
-        Error::ConsumerStopped {
-            topic: self.settings.topic.clone(),
-        }
+        Error::consumer_stopped(self.settings.topic.clone())
     }
 
     /// Heartbeats every `heartbeat_interval_ms`, rebalances when told to, auto-commits; ends at `stop`.

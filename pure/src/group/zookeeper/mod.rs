@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrokafka_core::Error;
+use ferrokafka_core::{Error, ErrorKind};
 use zookeeper_client::{Acls, Client, CreateMode};
 
 use self::paths::{new_consumer_id, partition_of_slug, ZkPaths};
@@ -89,8 +89,9 @@ impl ZkMembership {
             match self.update_assignment(&client).await {
                 // The session ended in the middle (expired, or closed from outside): as at any other time,
                 // register again with a new session and rebalance, rather than failing the consumer.
-                Err(e @ Error::ZooKeeperUnavailable { .. })
-                    if sessions_lost < MAX_SESSIONS_LOST_IN_A_REBALANCE =>
+                Err(e)
+                    if e.kind() == ErrorKind::ZooKeeperUnavailable
+                        && sessions_lost < MAX_SESSIONS_LOST_IN_A_REBALANCE =>
                 {
                     // A lost connection (the client reconnects) or an ended session (a new one is made):
                     // either way, try the rebalance again shortly.
@@ -102,7 +103,7 @@ impl ZkMembership {
                         "ZooKeeper session ended during the rebalance; registering again");
                 }
                 Ok(parts) => return Ok(parts),
-                Err(e @ Error::PartitionOwned { .. }) => {
+                Err(e) if e.kind() == ErrorKind::PartitionOwned => {
                     attempt += 1;
                     if attempt >= attempts {
                         tracing::warn!(group = %self.config.group, error = %e, attempts, "giving up the rebalance");
@@ -166,7 +167,10 @@ impl ZkMembership {
         drop(client);
         match first_error {
             None => Ok(()),
-            Some(why) => Err(unavailable(&self.config.hosts, format!("leaving the group: {why}"))),
+            Some(why) => Err(unavailable(
+                &self.config.hosts,
+                format!("leaving the group: {why}"),
+            )),
         }
     }
 
@@ -278,13 +282,17 @@ impl ZkMembership {
             if !new.contains(pid) {
                 delete(client, &self.paths.owner_slug_path(slug))
                     .await
-                    .map_err(|e| unavailable(&self.config.hosts, format!("releasing {slug}: {e}")))?;
+                    .map_err(|e| {
+                        unavailable(&self.config.hosts, format!("releasing {slug}: {e}"))
+                    })?;
             }
         }
         let leaders: BTreeMap<i32, i32> = partitions.iter().map(|p| (p.id, p.leader)).collect();
         let ephemeral = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
         for pid in new.iter().filter(|p| !held.contains_key(p)) {
-            let path = self.paths.owner(leaders.get(pid).copied().unwrap_or(-1), *pid);
+            let path = self
+                .paths
+                .owner(leaders.get(pid).copied().unwrap_or(-1), *pid);
             match client
                 .create(&path, self.consumer_id.as_bytes(), &ephemeral)
                 .await
@@ -296,12 +304,12 @@ impl ZkMembership {
                         .await
                         .map(|(d, _)| String::from_utf8_lossy(&d).into_owned())
                         .unwrap_or_default();
-                    return Err(Error::PartitionOwned {
-                        group: self.config.group.clone(),
-                        topic: self.config.topic.clone(),
-                        partition: *pid,
+                    return Err(Error::partition_owned(
+                        self.config.group.clone(),
+                        self.config.topic.clone(),
+                        *pid,
                         owner,
-                    });
+                    ));
                 }
                 Err(e) => {
                     return Err(unavailable(

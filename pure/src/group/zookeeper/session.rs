@@ -30,7 +30,7 @@ pub struct Session {
 
 impl Session {
     /// Connects to `hosts` (`host:port[,…][/chroot]`) within `timeout`, or fails with
-    /// [`Error::ZooKeeperUnavailable`] (or [`Error::Config`] for a malformed host string).
+    /// [`ErrorKind::ZooKeeperUnavailable`] (or [`ErrorKind::Config`] for a malformed host string).
     pub async fn connect(hosts: &str, timeout: Duration) -> Result<Session, Error> {
         let connecting = Client::connector()
             .with_connection_timeout(timeout)
@@ -146,8 +146,5 @@ async fn watch_children(
 }
 
 pub fn unavailable(hosts: &str, reason: impl Into<String>) -> Error {
-    Error::ZooKeeperUnavailable {
-        hosts: hosts.to_string(),
-        reason: reason.into(),
-    }
+    Error::zookeeper_unavailable(hosts.to_string(), reason.into())
 }
