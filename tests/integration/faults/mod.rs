@@ -1,0 +1,6 @@
+//! The fault suite: hostile servers, a fault-injecting proxy in front of a real broker, head-of-line blocking,
+//! input validation and time bounds. Short by default; long variants run only with `FERROKAFKA_SOAK=1`.
+
+mod fake_servers;
+mod proxy_faults;
+mod support;
