@@ -385,10 +385,11 @@ async fn read_loop(mut r: ReadHalf<BoxStream>, max_frame_size: usize, shared: Ar
             None => {
                 // A timed-out request retires the connection, so no late answer can arrive here: this is a
                 // duplicated or corrupted frame, and later frames cannot be trusted either.
-                shared.fail_all(Error::Protocol {
-                    detail: format!("response with correlation id {corr} that no request is waiting for"),
-                    context: ferrokafka_core::ErrorContext::broker(&shared.broker),
-                });
+                // Retriable: whoever waits lost its answer to a broken stream, not to a refusal.
+                shared.fail_all(disconnected(
+                    &shared.broker,
+                    format!("connection retired: a response with correlation id {corr} nobody waits for"),
+                ));
                 return;
             }
         }
@@ -512,7 +513,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_response_nobody_waits_for_is_a_protocol_error() {
+    async fn a_response_nobody_waits_for_retires_the_connection() {
         let (client, mut server) = tokio::io::duplex(4096);
         let c = conn(client, 2000);
         let c2 = c.clone();
@@ -522,7 +523,7 @@ mod tests {
         f.extend_from_slice(&(corr + 1000).to_be_bytes());
         server.write_all(&f).await.unwrap();
         let e = t.await.unwrap().unwrap_err();
-        assert!(matches!(e, Error::Protocol { .. }), "{e}");
+        assert!(matches!(e, Error::SocketDisconnected { .. }), "{e}");
         assert!(e.to_string().contains("correlation id"), "{e}");
         assert!(c.is_closed());
     }
