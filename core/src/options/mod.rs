@@ -11,7 +11,7 @@ mod producer;
 pub use client::{
     parse_broker_version, parse_host_list, ClientOptions, SaslConfig, SaslMechanism, SslConfig,
 };
-pub use consumer::{ConsumerOptions, OffsetType};
+pub use consumer::{fetch_wait_cap_ms, ConsumerOptions, OffsetType};
 pub use group::{GroupOptions, MembershipProtocol, PostRebalanceCallback};
 pub use producer::ProducerOptions;
 

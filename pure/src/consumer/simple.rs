@@ -177,6 +177,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
             st.run_gen += 1;
             st.fetchers.clear();
         }
+        self.shared.backend.close_fetch_connections();
         self.shared.wake_consumers();
         self.shared.space_notify.notify_waiters();
         self.shared.refresh_notify.notify_one();
@@ -221,6 +222,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
             st.run_gen += 1;
             st.fetchers.clear();
         }
+        self.shared.backend.close_fetch_connections();
         self.shared.wake_consumers();
         self.shared.space_notify.notify_waiters();
         self.shared.refresh_notify.notify_one();

@@ -13,7 +13,7 @@ mod frames;
 mod relay;
 
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -64,6 +64,8 @@ pub(crate) struct Shared {
     rules: Mutex<Rules>,
     stopping: AtomicBool,
     sockets: Mutex<Vec<TcpStream>>,
+    /// Relayed connections still open.
+    pub(crate) live: AtomicUsize,
     /// `host` bytes and big-endian upstream port as the broker advertises them, and the proxy's port.
     pub(crate) rewrite: (Vec<u8>, [u8; 4], [u8; 4]),
 }
@@ -126,6 +128,7 @@ impl FaultProxy {
             rules: Mutex::new(Rules::default()),
             stopping: AtomicBool::new(false),
             sockets: Mutex::new(Vec::new()),
+            live: AtomicUsize::new(0),
             rewrite: (
                 host.as_bytes().to_vec(),
                 i32::from(port).to_be_bytes(),
@@ -166,6 +169,11 @@ impl FaultProxy {
     /// Remove every rule (faults already applied stay applied: a silenced connection stays silent).
     pub fn clear(&self) {
         self.shared.rules().rules.clear();
+    }
+
+    /// How many client connections are open through the proxy now (until the client closes its side).
+    pub fn open_connections(&self) -> usize {
+        self.shared.live.load(Ordering::Relaxed)
     }
 
     /// How many responses a fault was applied to so far.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use super::frames::{
@@ -29,8 +30,12 @@ pub(crate) fn spawn(client: TcpStream, upstream: &str, shared: Arc<Shared>) {
         return;
     };
     let requests = Arc::clone(&in_flight);
+    shared.live.fetch_add(1, Ordering::Relaxed);
+    let counter = Arc::clone(&shared);
     std::thread::spawn(move || {
         let _ = copy_requests(client, broker, &requests);
+        // The client closed its side (or broke it): the connection no longer counts as open.
+        counter.live.fetch_sub(1, Ordering::Relaxed);
     });
     std::thread::spawn(move || {
         let _ = copy_responses(broker2, client2, &in_flight, &shared);

@@ -2,5 +2,6 @@
 //! input validation and time bounds. Short by default; long variants run only with `FERROKAFKA_SOAK=1`.
 
 mod fake_servers;
+mod head_of_line;
 mod proxy_faults;
 mod support;

@@ -61,9 +61,9 @@ fn produce_all(client: &KafkaClient, topic: &str, rdkafka: bool, count: usize) -
     Some(out)
 }
 
-/// Read the topic through the proxied client until `consumer_timeout_ms` passes with nothing new; every
-/// offset at most once.
-fn consume_all(client: &KafkaClient, topic: &str, rdkafka: bool) -> BTreeSet<String> {
+/// Read the topic through the proxied client until all `in_log` records came or `consumer_timeout_ms` passed
+/// with nothing new; every offset at most once.
+fn consume_all(client: &KafkaClient, topic: &str, rdkafka: bool, in_log: usize) -> BTreeSet<String> {
     let consumer = client
         .topic(topic)
         .expect("topic")
@@ -83,6 +83,12 @@ fn consume_all(client: &KafkaClient, topic: &str, rdkafka: bool) -> BTreeSet<Str
             Ok(Some(m)) => {
                 assert!(offsets.insert(m.offset), "offset {} delivered twice", m.offset);
                 values.insert(String::from_utf8_lossy(m.value.as_deref().unwrap_or_default()).into_owned());
+                if offsets.len() == in_log {
+                    // Everything came: anything more now would be a second delivery.
+                    let extra = consumer.consume(false).ok().flatten();
+                    assert!(extra.is_none(), "delivered past the log: {extra:?}");
+                    break;
+                }
             }
             Ok(None) => break,
             Err(e) => eprintln!("consume: {e} (retrying)"),
@@ -109,9 +115,9 @@ fn scenario(api: i16, fault: Fault, rdkafka: bool, forged_content: bool) {
     if api != PRODUCE {
         proxy.inject(api, fault, Some(1));
     }
-    let consumed = consume_all(&client, &topic, rdkafka);
-    assert!(proxy.fired() >= 1, "{fault:?} on api {api} never applied");
     let log = log_counts(cluster, &topic);
+    let consumed = consume_all(&client, &topic, rdkafka, log.values().sum());
+    assert!(proxy.fired() >= 1, "{fault:?} on api {api} never applied");
     for v in &out.delivered {
         assert!(log.contains_key(v), "{v} reported delivered but not in the log");
         assert!(consumed.contains(v), "{v} reported delivered but not consumed");
