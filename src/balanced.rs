@@ -276,6 +276,7 @@ impl BalancedConsumer {
     /// Commit `(partition, offset)` pairs verbatim, or with `None` every held partition at last consumed
     /// + 1 — as this generation's member, whatever the engine.
     pub fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        ferrokafka_core::options::check_commit_offsets(partition_offsets)?;
         self.group.commit_offsets(partition_offsets)
     }
 

@@ -259,6 +259,7 @@ impl SimpleConsumer {
 
     /// Commit `(partition, offset)` pairs verbatim, or every partition at last consumed + 1 with `None`.
     pub fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+        ferrokafka_core::options::check_commit_offsets(partition_offsets)?;
         self.inner.engine.commit_offsets(partition_offsets)
     }
 

@@ -9,6 +9,7 @@ macro_rules! consumer_async_forms {
             &self,
             partition_offsets: Option<Vec<(i32, i64)>>,
         ) -> Result<()> {
+            ferrokafka_core::options::check_commit_offsets(partition_offsets.as_deref())?;
             ferrokafka_core::ConsumerEngine::commit_offsets_async(&self.$($path).+, partition_offsets)
                 .await
         }

@@ -106,6 +106,20 @@ impl Default for ConsumerOptions {
     }
 }
 
+/// Offsets a caller may commit: a position (≥ 0), or -1 / -2 (PyKafka's "latest" / "earliest" markers,
+/// stored as given). Anything below -2 is refused, naming the partition.
+pub fn check_commit_offsets(partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+    for (partition, offset) in partition_offsets.unwrap_or_default() {
+        if *offset < -2 {
+            return Err(Error::config(
+                "commit_offsets",
+                format!("offset {offset} for partition {partition} is below -2"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The longest a fetch may wait on the broker given the request timeout: `max(socket_timeout_ms - 1000,
 /// socket_timeout_ms / 2)`. A long poll that outlives its own request timeout would be cut and retried forever,
 /// and librdkafka asks for the same 1 s of room (`fetch.wait.max.ms` + 1000 ≤ `socket.timeout.ms`).

@@ -54,7 +54,12 @@ impl Drop for BlackHole {
     fn drop(&mut self) {
         self.stopping.store(true, Ordering::Relaxed);
         let _ = TcpStream::connect(&self.addr);
-        for s in self.held.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        for s in self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
             let _ = s.shutdown(Shutdown::Both);
         }
     }

@@ -81,7 +81,12 @@ mod tests {
     #[test]
     fn the_advertised_port_is_rewritten_in_place() {
         let mut body = b"xx\x00\x09127.0.0.1\x00\x00\x23\x84yy".to_vec();
-        let n = rewrite_port(&mut body, b"127.0.0.1", 9092i32.to_be_bytes(), 5555i32.to_be_bytes());
+        let n = rewrite_port(
+            &mut body,
+            b"127.0.0.1",
+            9092i32.to_be_bytes(),
+            5555i32.to_be_bytes(),
+        );
         assert_eq!(n, 1);
         assert_eq!(&body[13..17], &5555i32.to_be_bytes());
         assert_eq!(body.len(), 19);

@@ -78,9 +78,10 @@ impl Shared {
     /// The fault for a response to `api_key`, counting it down.
     pub(crate) fn take_fault(&self, api_key: i16) -> Option<Fault> {
         let mut r = self.rules();
-        let i = r.rules.iter().position(|rule| {
-            rule.api_key == api_key && rule.remaining.map_or(true, |n| n > 0)
-        })?;
+        let i = r
+            .rules
+            .iter()
+            .position(|rule| rule.api_key == api_key && rule.remaining.map_or(true, |n| n > 0))?;
         let rule = &mut r.rules[i];
         if let Some(n) = rule.remaining.as_mut() {
             *n -= 1;
@@ -118,8 +119,11 @@ impl FaultProxy {
         let (host, port) = upstream
             .rsplit_once(':')
             .and_then(|(h, p)| Some((h.to_string(), p.parse::<u16>().ok()?)))
-            .ok_or_else(|| crate::TestkitError::Config(format!("proxy upstream {upstream:?} is not host:port")))?;
-        let listener = TcpListener::bind("127.0.0.1:0").ctx(|| "binding the fault proxy".to_string())?;
+            .ok_or_else(|| {
+                crate::TestkitError::Config(format!("proxy upstream {upstream:?} is not host:port"))
+            })?;
+        let listener =
+            TcpListener::bind("127.0.0.1:0").ctx(|| "binding the fault proxy".to_string())?;
         let own_port = listener
             .local_addr()
             .ctx(|| "reading the proxy's port".to_string())?

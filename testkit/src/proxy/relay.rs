@@ -42,7 +42,11 @@ pub(crate) fn spawn(client: TcpStream, upstream: &str, shared: Arc<Shared>) {
     });
 }
 
-fn copy_requests(mut client: TcpStream, mut broker: TcpStream, in_flight: &InFlight) -> io::Result<()> {
+fn copy_requests(
+    mut client: TcpStream,
+    mut broker: TcpStream,
+    in_flight: &InFlight,
+) -> io::Result<()> {
     while let Some(body) = read_frame(&mut client)? {
         if let Some((key, corr)) = request_key(&body) {
             in_flight
@@ -68,8 +72,12 @@ fn copy_responses(
         if silent || shared.stopping() {
             continue;
         }
-        let key = response_correlation_id(&body)
-            .and_then(|corr| in_flight.lock().unwrap_or_else(|e| e.into_inner()).remove(&corr));
+        let key = response_correlation_id(&body).and_then(|corr| {
+            in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&corr)
+        });
         let (host, from, to) = &shared.rewrite;
         rewrite_port(&mut body, host, *from, *to);
         match key.and_then(|k| shared.take_fault(k)) {

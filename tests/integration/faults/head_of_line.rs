@@ -66,13 +66,22 @@ fn a_long_poll_fetch_blocks_no_produce_metadata_or_offsets_call() {
         for i in 0..3 {
             let (r, took) = timed(|| producer.produce(format!("during-{i}")));
             r.expect("produce during a long poll");
-            assert!(took < QUICK, "rdkafka={rdkafka}: produce took {took:?} behind a long poll");
+            assert!(
+                took < QUICK,
+                "rdkafka={rdkafka}: produce took {took:?} behind a long poll"
+            );
             let (r, took) = timed(|| client.update_cluster());
             r.expect("update_cluster");
-            assert!(took < QUICK, "rdkafka={rdkafka}: update_cluster took {took:?}");
+            assert!(
+                took < QUICK,
+                "rdkafka={rdkafka}: update_cluster took {took:?}"
+            );
             let (r, took) = timed(|| consumer.fetch_offsets());
             r.expect("fetch_offsets");
-            assert!(took < QUICK, "rdkafka={rdkafka}: fetch_offsets took {took:?}");
+            assert!(
+                took < QUICK,
+                "rdkafka={rdkafka}: fetch_offsets took {took:?}"
+            );
         }
         let (r, took) = timed(|| consumer.stop());
         r.expect("stop");
@@ -130,8 +139,13 @@ fn fetch_wait_is_capped_below_the_socket_timeout() {
         .build()
         .expect("second consumer");
     let (m, took) = timed(|| second.consume(true));
-    let m = m.expect("consume").expect("the message within consumer_timeout_ms");
+    let m = m
+        .expect("consume")
+        .expect("the message within consumer_timeout_ms");
     assert_eq!(m.value.as_deref(), Some(&b"late"[..]));
-    assert!(took < Duration::from_secs(3), "a later consumer waited {took:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "a later consumer waited {took:?}"
+    );
     second.stop().expect("stop");
 }

@@ -5,3 +5,4 @@ mod fake_servers;
 mod head_of_line;
 mod proxy_faults;
 mod support;
+mod validation;

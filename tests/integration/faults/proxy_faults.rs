@@ -46,7 +46,10 @@ fn produce_all(client: &KafkaClient, topic: &str, rdkafka: bool, count: usize) -
     for i in 0..count {
         let value = format!("m{i}");
         let (result, took) = timed(|| producer.produce(value.clone()).and_then(|f| f.wait()));
-        assert!(took < PRODUCE_BOUND, "produce {value} took {took:?}: {result:?}");
+        assert!(
+            took < PRODUCE_BOUND,
+            "produce {value} took {took:?}: {result:?}"
+        );
         match result {
             Ok(_) => out.delivered.insert(value),
             Err(e) => {
@@ -63,7 +66,12 @@ fn produce_all(client: &KafkaClient, topic: &str, rdkafka: bool, count: usize) -
 
 /// Read the topic through the proxied client until all `in_log` records came or `consumer_timeout_ms` passed
 /// with nothing new; every offset at most once.
-fn consume_all(client: &KafkaClient, topic: &str, rdkafka: bool, in_log: usize) -> BTreeSet<String> {
+fn consume_all(
+    client: &KafkaClient,
+    topic: &str,
+    rdkafka: bool,
+    in_log: usize,
+) -> BTreeSet<String> {
     let consumer = client
         .topic(topic)
         .expect("topic")
@@ -81,8 +89,14 @@ fn consume_all(client: &KafkaClient, topic: &str, rdkafka: bool, in_log: usize) 
         assert!(took < PRODUCE_BOUND, "consume took {took:?}");
         match next {
             Ok(Some(m)) => {
-                assert!(offsets.insert(m.offset), "offset {} delivered twice", m.offset);
-                values.insert(String::from_utf8_lossy(m.value.as_deref().unwrap_or_default()).into_owned());
+                assert!(
+                    offsets.insert(m.offset),
+                    "offset {} delivered twice",
+                    m.offset
+                );
+                values.insert(
+                    String::from_utf8_lossy(m.value.as_deref().unwrap_or_default()).into_owned(),
+                );
                 if offsets.len() == in_log {
                     // Everything came: anything more now would be a second delivery.
                     let extra = consumer.consume(false).ok().flatten();
@@ -119,12 +133,21 @@ fn scenario(api: i16, fault: Fault, rdkafka: bool, forged_content: bool) {
     let consumed = consume_all(&client, &topic, rdkafka, log.values().sum());
     assert!(proxy.fired() >= 1, "{fault:?} on api {api} never applied");
     for v in &out.delivered {
-        assert!(log.contains_key(v), "{v} reported delivered but not in the log");
-        assert!(consumed.contains(v), "{v} reported delivered but not consumed");
+        assert!(
+            log.contains_key(v),
+            "{v} reported delivered but not in the log"
+        );
+        assert!(
+            consumed.contains(v),
+            "{v} reported delivered but not consumed"
+        );
     }
     if !forged_content {
         for v in &out.failed {
-            assert!(!log.contains_key(v), "{v} reported failed but is in the log {log:?}");
+            assert!(
+                !log.contains_key(v),
+                "{v} reported failed but is in the log {log:?}"
+            );
         }
     }
     // After one fault the connection is replaced: the later messages all go through.
@@ -159,7 +182,11 @@ fn a_truncated_fetch_response_does_not_starve_the_consumer() {
 #[test]
 fn a_black_holed_or_delayed_response_times_out_and_is_retried() {
     every_engine(PRODUCE, Fault::BlackHole, false);
-    every_engine(FETCH, Fault::Delay(Duration::from_millis(3 * SOCKET_TIMEOUT_MS as u64)), false);
+    every_engine(
+        FETCH,
+        Fault::Delay(Duration::from_millis(3 * SOCKET_TIMEOUT_MS as u64)),
+        false,
+    );
 }
 
 #[test]
