@@ -13,13 +13,25 @@ mod frames;
 mod relay;
 
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::error::{IoContext, Result};
 
 pub use black_hole::BlackHole;
+
+/// What the whole proxy does, whatever the rules say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Mode {
+    /// Relay, applying the rules.
+    Relay = 0,
+    /// A broker that is up but makes no progress: connections are accepted and kept, nothing is answered.
+    BlackHole = 1,
+    /// A dead broker: every connection is closed and new ones are closed at once.
+    Dead = 2,
+}
 
 /// What to do to a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +76,7 @@ pub(crate) struct Shared {
     rules: Mutex<Rules>,
     stopping: AtomicBool,
     sockets: Mutex<Vec<TcpStream>>,
+    mode: AtomicU8,
     /// Relayed connections still open.
     pub(crate) live: AtomicUsize,
     /// `host` bytes and big-endian upstream port as the broker advertises them, and the proxy's port.
@@ -89,6 +102,25 @@ impl Shared {
         let fault = rule.fault;
         r.fired += 1;
         Some(fault)
+    }
+
+    pub(crate) fn mode(&self) -> Mode {
+        match self.mode.load(Ordering::Relaxed) {
+            1 => Mode::BlackHole,
+            2 => Mode::Dead,
+            _ => Mode::Relay,
+        }
+    }
+
+    fn close_all(&self) {
+        for s in self
+            .sockets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            let _ = s.shutdown(Shutdown::Both);
+        }
     }
 
     pub(crate) fn stopping(&self) -> bool {
@@ -133,6 +165,7 @@ impl FaultProxy {
             stopping: AtomicBool::new(false),
             sockets: Mutex::new(Vec::new()),
             live: AtomicUsize::new(0),
+            mode: AtomicU8::new(Mode::Relay as u8),
             rewrite: (
                 host.as_bytes().to_vec(),
                 i32::from(port).to_be_bytes(),
@@ -147,7 +180,11 @@ impl FaultProxy {
                     return;
                 }
                 let Ok(client) = client else { continue };
-                relay::spawn(client, &upstream, Arc::clone(&accept_shared));
+                match accept_shared.mode() {
+                    Mode::Relay => relay::spawn(client, &upstream, Arc::clone(&accept_shared)),
+                    Mode::BlackHole => accept_shared.track(&client),
+                    Mode::Dead => drop(client),
+                }
             }
         });
         Ok(FaultProxy {
@@ -175,6 +212,14 @@ impl FaultProxy {
         self.shared.rules().rules.clear();
     }
 
+    /// Switch the whole proxy to `mode`. [`Mode::Dead`] closes every open connection now.
+    pub fn set_mode(&self, mode: Mode) {
+        self.shared.mode.store(mode as u8, Ordering::Relaxed);
+        if mode == Mode::Dead {
+            self.shared.close_all();
+        }
+    }
+
     /// How many client connections are open through the proxy now (until the client closes its side).
     pub fn open_connections(&self) -> usize {
         self.shared.live.load(Ordering::Relaxed)
@@ -191,14 +236,6 @@ impl Drop for FaultProxy {
         self.shared.stopping.store(true, Ordering::Relaxed);
         // Wake the accept loop so it sees the flag.
         let _ = TcpStream::connect(&self.addr);
-        for s in self
-            .shared
-            .sockets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-        {
-            let _ = s.shutdown(Shutdown::Both);
-        }
+        self.shared.close_all();
     }
 }

@@ -11,7 +11,7 @@ use super::frames::{
     flip_bytes, read_frame, request_key, response_correlation_id, rewrite_port, write_frame,
     write_partial,
 };
-use super::{Fault, Shared};
+use super::{Fault, Mode, Shared};
 
 type InFlight = Arc<Mutex<HashMap<i32, i16>>>;
 
@@ -69,7 +69,7 @@ fn copy_responses(
     // Once silenced (truncate, black hole), later responses are read and dropped: the socket stays open.
     let mut silent = false;
     while let Some(mut body) = read_frame(&mut broker)? {
-        if silent || shared.stopping() {
+        if silent || shared.stopping() || shared.mode() != Mode::Relay {
             continue;
         }
         let key = response_correlation_id(&body).and_then(|corr| {
