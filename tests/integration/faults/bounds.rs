@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use ferrokafka::{ClientOptions, Error, KafkaClient, OffsetType};
-use ferrokafka_testkit::{shared_kafka4, unique_name, FaultProxy, Mode};
+use ferrokafka_testkit::{shared_kafka4, unique_name, FaultProxy, KafkaCluster, KafkaConfig, Mode};
 
 use super::support::timed;
 use crate::balanced_support::{engines, member};
@@ -53,21 +53,26 @@ fn options(addr: &str) -> ClientOptions {
     o
 }
 
-fn check(what: &str, mode: Mode, rdkafka: bool, took: Duration, bound: Duration, outcome: String) {
-    eprintln!("{mode:?} rdkafka={rdkafka} {what}: {took:?} (bound {bound:?}): {outcome}");
+fn check(what: &str, mode: &str, rdkafka: bool, took: Duration, bound: Duration, outcome: String) {
+    eprintln!("{mode} rdkafka={rdkafka} {what}: {took:?} (bound {bound:?}): {outcome}");
     assert!(
         took <= bound,
-        "{mode:?} rdkafka={rdkafka}: {what} took {took:?} > {bound:?}: {outcome}"
+        "{mode} rdkafka={rdkafka}: {what} took {took:?} > {bound:?}: {outcome}"
     );
 }
 
-fn one_broker_gone(mode: Mode, rdkafka: bool) {
-    let cluster = shared_kafka4();
+/// Set up every object on `cluster` through `addr`, call `gone` (the only broker stops answering), and time
+/// every blocking call against its bound.
+fn one_broker_gone(
+    cluster: &KafkaCluster,
+    addr: &str,
+    mode: &str,
+    rdkafka: bool,
+    gone: impl FnOnce(),
+) {
     let topic = unique_name("bound");
     cluster.create_topic(&topic, 1).expect("create");
-    let proxy =
-        FaultProxy::start(cluster.bootstrap().split(',').next().expect("broker")).expect("proxy");
-    let client = KafkaClient::with_options(options(proxy.addr())).expect("client");
+    let client = KafkaClient::with_options(options(addr)).expect("client");
     let t = client.topic(&topic).expect("topic");
     let producer = match t.sync_producer().use_rdkafka(rdkafka).build() {
         Ok(p) => p,
@@ -92,7 +97,7 @@ fn one_broker_gone(mode: Mode, rdkafka: bool) {
         .build()
         .expect("balanced");
     let _ = balanced.consume(true);
-    proxy.set_mode(mode);
+    gone();
     if !rdkafka {
         // librdkafka's own commit waits for a coordinator without a bound (236 s measured): not ours yet.
         let (r, took) = timed(|| consumer.commit_offsets(Some(&[(0, 1)])));
@@ -151,7 +156,7 @@ fn one_broker_gone(mode: Mode, rdkafka: bool) {
         Bounds::producer_stop(),
         format!("{r:?}"),
     );
-    let (r, took) = timed(|| KafkaClient::with_options(options(proxy.addr())).map(drop));
+    let (r, took) = timed(|| KafkaClient::with_options(options(addr)).map(drop));
     assert!(r.is_err(), "a client cannot start on a gone broker");
     check(
         "KafkaClient::new",
@@ -163,16 +168,45 @@ fn one_broker_gone(mode: Mode, rdkafka: bool) {
     );
 }
 
-#[test]
-fn every_call_is_bounded_with_the_broker_dead() {
+fn through_proxy(mode: Mode) {
+    let cluster = shared_kafka4();
     for rdkafka in engines() {
-        one_broker_gone(Mode::Dead, rdkafka);
+        let proxy = FaultProxy::start(cluster.bootstrap().split(',').next().expect("broker"))
+            .expect("proxy");
+        one_broker_gone(cluster, proxy.addr(), &format!("{mode:?}"), rdkafka, || {
+            proxy.set_mode(mode)
+        });
     }
 }
 
 #[test]
+fn every_call_is_bounded_with_the_broker_dead() {
+    through_proxy(Mode::Dead);
+}
+
+#[test]
 fn every_call_is_bounded_with_the_broker_black_holed() {
+    through_proxy(Mode::BlackHole);
+}
+
+fn signal(pid: u32, sig: &str) {
+    let status = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill {sig} {pid}");
+}
+
+/// A private broker frozen with SIGSTOP (its sockets stay open, nothing answers), thawed after each engine.
+#[test]
+fn every_call_is_bounded_with_the_broker_sigstopped() {
+    let cluster = KafkaCluster::start(KafkaConfig::kafka4()).expect("private broker");
+    let pid = cluster.node_pid(0).expect("node").expect("running");
     for rdkafka in engines() {
-        one_broker_gone(Mode::BlackHole, rdkafka);
+        one_broker_gone(&cluster, cluster.bootstrap(), "SIGSTOP", rdkafka, || {
+            signal(pid, "-STOP")
+        });
+        signal(pid, "-CONT");
+        cluster.wait_ready().expect("broker back after SIGCONT");
     }
 }
