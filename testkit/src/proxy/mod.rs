@@ -94,7 +94,7 @@ impl Shared {
         let i = r
             .rules
             .iter()
-            .position(|rule| rule.api_key == api_key && rule.remaining.map_or(true, |n| n > 0))?;
+            .position(|rule| rule.api_key == api_key && rule.remaining.is_none_or(|n| n > 0))?;
         let rule = &mut r.rules[i];
         if let Some(n) = rule.remaining.as_mut() {
             *n -= 1;

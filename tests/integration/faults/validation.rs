@@ -30,15 +30,16 @@ fn max_queued_messages_zero_is_refused() {
     cluster.create_topic(&topic, 1).expect("create");
     let client = KafkaClient::new(cluster.bootstrap()).expect("client");
     for rdkafka in engines() {
-        let e = client
+        let built = client
             .topic(&topic)
             .expect("topic")
             .producer()
             .use_rdkafka(rdkafka)
             .max_queued_messages(0)
-            .build()
-            .err()
-            .expect("max_queued_messages(0) must be refused");
+            .build();
+        let Err(e) = built else {
+            panic!("max_queued_messages(0) must be refused");
+        };
         config_error(e, "max_queued_messages", "");
     }
 }
@@ -104,7 +105,9 @@ fn a_pin_kafka_4_cannot_serve_says_the_version_is_unsupported() {
         .max_retries(0)
         .build()
         .expect("producer");
-    let e = producer.produce("x").err().expect("Produce v0 is refused");
+    let Err(e) = producer.produce("x") else {
+        panic!("Produce v0 is refused");
+    };
     let text = e.to_string();
     eprintln!("{text}");
     assert!(!text.contains("connection closed"), "{text}");
@@ -121,9 +124,9 @@ fn a_pin_kafka_4_cannot_serve_says_the_version_is_unsupported() {
         .consumer_timeout_ms(3_000)
         .build()
         .and_then(|c| c.consume(true));
-    let e = consumed
-        .err()
-        .expect("a pinned consumer cannot read from Kafka 4");
+    let Err(e) = consumed else {
+        panic!("a pinned consumer cannot read from Kafka 4");
+    };
     let text = e.to_string();
     eprintln!("{text}");
     assert!(!text.contains("connection closed"), "{text}");
