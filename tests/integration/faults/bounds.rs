@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use ferrokafka::{ClientOptions, Error, KafkaClient, OffsetType};
-use ferrokafka_testkit::{shared_kafka4, unique_name, FaultProxy, KafkaCluster, KafkaConfig, Mode};
+use ferrokafka_testkit::{shared_kafka4, unique_name, KafkaCluster, KafkaConfig, Mode};
 
-use super::support::timed;
+use super::support::{new_topic, proxy_for, timed};
 use crate::balanced_support::{engines, member};
 
 /// `socket_timeout_ms` and `offsets_channel_socket_timeout_ms` of these clients.
@@ -70,8 +70,7 @@ fn one_broker_gone(
     rdkafka: bool,
     gone: impl FnOnce(),
 ) {
-    let topic = unique_name("bound");
-    cluster.create_topic(&topic, 1).expect("create");
+    let topic = new_topic(cluster, "bound");
     let client = KafkaClient::with_options(options(addr)).expect("client");
     let t = client.topic(&topic).expect("topic");
     let producer = match t.sync_producer().use_rdkafka(rdkafka).build() {
@@ -171,8 +170,7 @@ fn one_broker_gone(
 fn through_proxy(mode: Mode) {
     let cluster = shared_kafka4();
     for rdkafka in engines() {
-        let proxy = FaultProxy::start(cluster.bootstrap().split(',').next().expect("broker"))
-            .expect("proxy");
+        let proxy = proxy_for(cluster);
         one_broker_gone(cluster, proxy.addr(), &format!("{mode:?}"), rdkafka, || {
             proxy.set_mode(mode)
         });

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ferrokafka::{ClientOptions, Error, KafkaClient, OffsetType};
 use ferrokafka_testkit::{shared_kafka4, unique_name, FaultProxy};
 
-use super::support::timed;
+use super::support::{new_topic, proxy_for, timed};
 use crate::balanced_support::engines;
 use crate::common::eventually;
 
@@ -27,11 +27,11 @@ fn client_through(proxy: &FaultProxy) -> KafkaClient {
 fn a_long_poll_fetch_blocks_no_produce_metadata_or_offsets_call() {
     let cluster = shared_kafka4();
     for rdkafka in engines() {
-        let (empty, busy) = (unique_name("hol-empty"), unique_name("hol-busy"));
-        cluster.create_topic(&empty, 1).expect("create");
-        cluster.create_topic(&busy, 1).expect("create");
-        let proxy = FaultProxy::start(cluster.bootstrap().split(',').next().expect("broker"))
-            .expect("proxy");
+        let (empty, busy) = (
+            new_topic(cluster, "hol-empty"),
+            new_topic(cluster, "hol-busy"),
+        );
+        let proxy = proxy_for(cluster);
         let client = client_through(&proxy);
         let producer = match client
             .topic(&busy)
@@ -114,8 +114,7 @@ fn fetch_wait_is_capped_below_the_socket_timeout() {
     assert_eq!(fetch_wait_cap_ms(1_000), 500);
     // A consumer asking for i32::MAX ms answers consume(false)/stop promptly: its fetch returns within the cap.
     let cluster = shared_kafka4();
-    let topic = unique_name("hol-cap");
-    cluster.create_topic(&topic, 1).expect("create");
+    let topic = new_topic(cluster, "hol-cap");
     let mut o = ClientOptions::new(cluster.bootstrap());
     o.socket_timeout_ms = 2_000;
     let client = KafkaClient::with_options(o).expect("client");

@@ -18,12 +18,23 @@ pub fn soak() -> bool {
     std::env::var("FERROKAFKA_SOAK").is_ok_and(|v| v == "1")
 }
 
-/// A fresh one-partition topic, a proxy in front of the cluster's (single) broker, and a client through it.
-pub fn proxied(cluster: &KafkaCluster, prefix: &str) -> (String, FaultProxy, KafkaClient) {
+/// A fresh one-partition topic named after `prefix`.
+pub fn new_topic(cluster: &KafkaCluster, prefix: &str) -> String {
     let topic = unique_name(prefix);
     cluster.create_topic(&topic, 1).expect("create topic");
+    topic
+}
+
+/// A proxy in front of the cluster's first (only) broker.
+pub fn proxy_for(cluster: &KafkaCluster) -> FaultProxy {
     let first = cluster.bootstrap().split(',').next().expect("a broker");
-    let proxy = FaultProxy::start(first).expect("proxy");
+    FaultProxy::start(first).expect("proxy")
+}
+
+/// A fresh one-partition topic, a proxy in front of the cluster's (single) broker, and a client through it.
+pub fn proxied(cluster: &KafkaCluster, prefix: &str) -> (String, FaultProxy, KafkaClient) {
+    let topic = new_topic(cluster, prefix);
+    let proxy = proxy_for(cluster);
     let mut o = ClientOptions::new(proxy.addr());
     o.socket_timeout_ms = SOCKET_TIMEOUT_MS;
     o.offsets_channel_socket_timeout_ms = SOCKET_TIMEOUT_MS;

@@ -4,7 +4,18 @@
 use ferrokafka::{ClientOptions, Error, KafkaClient, NewTopic};
 use ferrokafka_testkit::{shared_kafka4, unique_name};
 
+use super::support::new_topic;
 use crate::balanced_support::engines;
+
+/// A fresh topic on Kafka 4 and a client straight to the broker.
+fn direct(prefix: &str) -> (String, KafkaClient) {
+    let cluster = shared_kafka4();
+    let topic = new_topic(cluster, prefix);
+    (
+        topic,
+        KafkaClient::new(cluster.bootstrap()).expect("client"),
+    )
+}
 
 fn config_error(e: Error, option: &str, mentions: &str) {
     assert!(
@@ -25,10 +36,7 @@ fn malformed_ipv6_hosts_are_refused() {
 
 #[test]
 fn max_queued_messages_zero_is_refused() {
-    let cluster = shared_kafka4();
-    let topic = unique_name("val-queue");
-    cluster.create_topic(&topic, 1).expect("create");
-    let client = KafkaClient::new(cluster.bootstrap()).expect("client");
+    let (topic, client) = direct("val-queue");
     for rdkafka in engines() {
         let built = client
             .topic(&topic)
@@ -46,10 +54,7 @@ fn max_queued_messages_zero_is_refused() {
 
 #[test]
 fn a_commit_below_minus_two_is_refused() {
-    let cluster = shared_kafka4();
-    let topic = unique_name("val-commit");
-    cluster.create_topic(&topic, 1).expect("create");
-    let client = KafkaClient::new(cluster.bootstrap()).expect("client");
+    let (topic, client) = direct("val-commit");
     for rdkafka in engines() {
         let consumer = client
             .topic(&topic)
@@ -91,8 +96,7 @@ fn create_topics_with_a_negative_timeout_is_refused() {
 #[test]
 fn a_pin_kafka_4_cannot_serve_says_the_version_is_unsupported() {
     let cluster = shared_kafka4();
-    let topic = unique_name("val-pin");
-    cluster.create_topic(&topic, 1).expect("create");
+    let topic = new_topic(cluster, "val-pin");
     let mut o = ClientOptions::new(cluster.bootstrap());
     o.broker_version = Some("0.8.2".into());
     o.socket_timeout_ms = 5_000;
