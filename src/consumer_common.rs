@@ -46,9 +46,13 @@ macro_rules! consumer_twins {
                 &self,
                 partition_offsets: Option<&[(i32, i64)]>,
             ) -> Result<()>;
-            blocking: ferrokafka_core::ConsumerApi::commit_offsets(&self.$($path).+, partition_offsets);
+            blocking: {
+                ferrokafka_core::options::check_commit_offsets(partition_offsets)?;
+                ferrokafka_core::ConsumerApi::commit_offsets(&self.$($path).+, partition_offsets)
+            };
             cancel: "the commit may still land (it runs to its end in the background); no message is lost.";
             {
+                ferrokafka_core::options::check_commit_offsets(partition_offsets)?;
                 let owned = partition_offsets.map(<[_]>::to_vec);
                 ferrokafka_core::ConsumerEngine::commit_offsets_async(&self.$($path).+, owned).await
             }

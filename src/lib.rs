@@ -134,8 +134,8 @@ pub use ferrokafka_core::{
     BrokerInfo, BrokerRef, ClientOptions, CommittedOffset, Compression, ConsumerApi,
     ConsumerOptions, Error, ErrorContext, ErrorKind, GroupDescription, GroupListing, GroupMember,
     GroupOptions, KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo,
-    PostRebalanceCallback, ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
-    Timeout,
+    PostRebalanceCallback, ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism,
+    SslConfig, Timeout,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

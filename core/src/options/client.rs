@@ -196,10 +196,7 @@ pub fn parse_host_list(hosts: &str) -> Result<Vec<(String, u16)>> {
     let mut out = Vec::new();
     for entry in hosts.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let entry = entry.split('/').next().unwrap_or(entry);
-        let (host, port) = entry
-            .rsplit_once(':')
-            .ok_or_else(|| Error::config("hosts", format!("{entry:?} is not host:port")))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let (host, port) = split_host_port(entry).map_err(|why| Error::config("hosts", why))?;
         if host.is_empty() {
             return Err(Error::config("hosts", format!("{entry:?} has no host")));
         }
@@ -215,6 +212,29 @@ pub fn parse_host_list(hosts: &str) -> Result<Vec<(String, u16)>> {
         return Err(Error::config("hosts", format!("{hosts:?} names no broker")));
     }
     Ok(out)
+}
+
+/// `host:port` or `[ipv6]:port` → `(host, port)` as text; the error says what is wrong with `entry`. A bracket
+/// must be closed right before `:port`, and an IPv6 address needs its brackets (else the port is ambiguous).
+pub fn split_host_port(entry: &str) -> std::result::Result<(&str, &str), String> {
+    if let Some(rest) = entry.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("{entry:?}: '[' is never closed by ']'"))?;
+        let port = after
+            .strip_prefix(':')
+            .ok_or_else(|| format!("{entry:?}: expected :port right after ']'"))?;
+        return Ok((host, port));
+    }
+    let (host, port) = entry
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{entry:?} is not host:port"))?;
+    if host.contains(':') || host.contains(']') {
+        return Err(format!(
+            "{entry:?}: an IPv6 address needs brackets, as in [::1]:9092"
+        ));
+    }
+    Ok((host, port))
 }
 
 /// `"0.10.2"` → `(0, 10, 2)`; the error names the bad value.
@@ -243,6 +263,11 @@ mod tests {
             o.parse_hosts().unwrap(),
             vec![("a".into(), 1), ("b".into(), 2), ("::1".into(), 9092)]
         );
+        for bad in ["[::1", "[::1:9092", "::1:9092", "[::1]9092", "a]:1"] {
+            let e = ClientOptions::new(bad).validate().unwrap_err();
+            assert!(e.kind() == crate::ErrorKind::Config, "{bad}: {e}");
+            assert!(e.to_string().contains(bad), "{bad}: {e}");
+        }
         let e = ClientOptions::new("a:1,b").validate().unwrap_err();
         assert!(e.to_string().contains("\"b\" is not host:port"), "{e}");
         assert!(ClientOptions::new("a:99999").validate().is_err());

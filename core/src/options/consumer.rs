@@ -106,7 +106,37 @@ impl Default for ConsumerOptions {
     }
 }
 
+/// Offsets a caller may commit: a position (≥ 0), or -1 / -2 (PyKafka's "latest" / "earliest" markers,
+/// stored as given). Anything below -2 is refused, naming the partition.
+pub fn check_commit_offsets(partition_offsets: Option<&[(i32, i64)]>) -> Result<()> {
+    for (partition, offset) in partition_offsets.unwrap_or_default() {
+        if *offset < -2 {
+            return Err(Error::config(
+                "commit_offsets",
+                format!("offset {offset} for partition {partition} is below -2"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The longest a fetch may wait on the broker given the request timeout: `max(socket_timeout_ms - 1000,
+/// socket_timeout_ms / 2)`. A long poll that outlives its own request timeout would be cut and retried forever,
+/// and librdkafka asks for the same 1 s of room (`fetch.wait.max.ms` + 1000 ≤ `socket.timeout.ms`).
+pub fn fetch_wait_cap_ms(socket_timeout_ms: i64) -> i64 {
+    socket_timeout_ms
+        .saturating_sub(1000)
+        .max(socket_timeout_ms / 2)
+        .max(0)
+}
+
 impl ConsumerOptions {
+    /// `fetch_wait_max_ms`, capped by [`fetch_wait_cap_ms`] for this `socket_timeout_ms`: what both engines send.
+    pub fn effective_fetch_wait_ms(&self, socket_timeout_ms: i64) -> i64 {
+        self.fetch_wait_max_ms
+            .min(fetch_wait_cap_ms(socket_timeout_ms))
+    }
+
     /// The group offsets are committed to and fetched from. Both engines ask here, so a consumer without a
     /// group fails the same way on either: `ErrorKind::Config` naming `consumer_group`.
     pub fn offsets_group(&self) -> Result<&str> {

@@ -10,9 +10,10 @@ mod producer;
 mod runtime;
 
 pub use client::{
-    parse_broker_version, parse_host_list, ClientOptions, SaslConfig, SaslMechanism, SslConfig,
+    parse_broker_version, parse_host_list, split_host_port, ClientOptions, SaslConfig,
+    SaslMechanism, SslConfig,
 };
-pub use consumer::{ConsumerOptions, OffsetType};
+pub use consumer::{check_commit_offsets, fetch_wait_cap_ms, ConsumerOptions, OffsetType};
 pub use group::{GroupOptions, MembershipProtocol, PostRebalanceCallback};
 pub use producer::ProducerOptions;
 pub use runtime::RuntimeHandle;

@@ -79,7 +79,8 @@ impl ProducerOptions {
         if self.ack_timeout_ms > i32::MAX as i64 {
             return Err(Error::config("ack_timeout_ms", "must fit in 32 bits"));
         }
-        non_negative("max_queued_messages", self.max_queued_messages)?;
+        // 0 would accept nothing (PyKafka blocks or raises on the first message): refuse it up front.
+        positive("max_queued_messages", self.max_queued_messages)?;
         if !self.sync {
             positive("min_queued_messages", self.min_queued_messages)?;
         }
@@ -138,6 +139,10 @@ mod tests {
             ("linger_ms", Box::new(|o| o.linger_ms = -1)),
             ("required_acks", Box::new(|o| o.required_acks = -2)),
             ("retry_backoff_ms", Box::new(|o| o.retry_backoff_ms = 0)),
+            (
+                "max_queued_messages",
+                Box::new(|o| o.max_queued_messages = 0),
+            ),
             ("max_request_size", Box::new(|o| o.max_request_size = 0)),
             (
                 "queue_empty_timeout_ms",

@@ -273,7 +273,7 @@ pub fn consumer_config(
         "fetch.wait.max.ms",
         ranged(
             "fetch_wait_max_ms",
-            opts.fetch_wait_max_ms,
+            opts.effective_fetch_wait_ms(client.socket_timeout_ms),
             0,
             300_000,
             "fetch.wait.max.ms",

@@ -104,7 +104,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(K, "queued_max_messages", "queued.min.messages, queued.max.messages.kbytes", "min.messages = value, 1..=10000000; kbytes = value × fetch_message_max_bytes / 1024, capped at max(65536, one fetch)", "bounded prefetch per partition"),
     row(K, "fetch_min_bytes", "fetch.min.bytes", "integer, 1..=100000000", ""),
     row(K, "fetch_error_backoff_ms", "fetch.error.backoff.ms", "integer, 0..=300000", ""),
-    row(K, "fetch_wait_max_ms", "fetch.wait.max.ms", "integer, 0..=300000", ""),
+    row(K, "fetch_wait_max_ms", "fetch.wait.max.ms", "integer, 0..=300000", "capped at `max(socket_timeout_ms − 1000, socket_timeout_ms / 2)` (both engines)"),
     row(K, "offsets_channel_backoff_ms", "", "ferrokafka", "sleep i × this before retry i of commit / fetch / reset"),
     row(K, "offsets_commit_max_retries", "", "ferrokafka", "attempts of commit / fetch / reset"),
     row(K, "auto_offset_reset", "auto.offset.reset", "EARLIEST → `smallest`, LATEST → `largest`", "librdkafka resets out-of-range positions itself (not committed at once, unlike PyKafka); also ferrokafka's target for partitions without a committed offset"),

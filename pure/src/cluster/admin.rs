@@ -54,6 +54,7 @@ impl Cluster {
     /// Create topics and wait up to `timeout_ms` for the controller. The first failure is returned, naming the
     /// topic (`TOPIC_ALREADY_EXISTS`, `INVALID_REPLICATION_FACTOR`, ...).
     pub async fn create_topics(&self, topics: &[NewTopic], timeout_ms: i32) -> Result<(), Error> {
+        check_admin_timeout(timeout_ms)?;
         for t in topics {
             validate_topic_name(&t.name)?;
         }
@@ -111,6 +112,7 @@ impl Cluster {
 
     /// Delete topics, waiting up to `timeout_ms`. The first failure is returned, naming the topic.
     pub async fn delete_topics(&self, names: &[&str], timeout_ms: i32) -> Result<(), Error> {
+        check_admin_timeout(timeout_ms)?;
         for attempt in 0..2 {
             let broker = self.admin_broker().await?;
             let (_, resp) = broker
@@ -309,4 +311,15 @@ impl Cluster {
         }
         Ok(out)
     }
+}
+
+/// An admin call's broker-side wait must be ≥ 0 (a negative one would be sent as is and mean nothing defined).
+fn check_admin_timeout(timeout_ms: i32) -> Result<(), Error> {
+    if timeout_ms < 0 {
+        return Err(Error::config(
+            "timeout_ms",
+            format!("must be >= 0, got {timeout_ms}"),
+        ));
+    }
+    Ok(())
 }

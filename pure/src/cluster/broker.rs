@@ -1,5 +1,7 @@
-//! A broker of the cluster: its id and address, a main connection, and a separate offsets channel so offset
-//! commits and fetches never queue behind long fetches (PyKafka's `offsets_channel`).
+//! A broker of the cluster: its id and address, and one connection per traffic class so no class waits
+//! behind another: produce, control (metadata, group membership, coordinator lookups, ListOffsets, admin), and
+//! the offsets channel (PyKafka's `offsets_channel`: OffsetCommit, OffsetFetch). Fetches do not use these:
+//! each consumer opens its own (see `consumer::cluster_backend`), so a long poll blocks nobody else.
 
 use std::sync::Arc;
 
@@ -16,6 +18,7 @@ pub struct Broker {
     port: u16,
     rack: Option<String>,
     main: BrokerChannel,
+    produce: BrokerChannel,
     offsets: BrokerChannel,
 }
 
@@ -35,7 +38,8 @@ impl Broker {
             host: host.to_string(),
             port,
             rack,
-            main: BrokerChannel::new(host, port, &label, config),
+            main: BrokerChannel::new(host, port, &label, Arc::clone(&config)),
+            produce: BrokerChannel::new(host, port, &label, config),
             offsets: BrokerChannel::new(host, port, &label, offsets_config),
         }
     }
@@ -65,9 +69,20 @@ impl Broker {
         self.offsets.is_connected()
     }
 
-    /// The main connection (Produce, Fetch, Metadata, ListOffsets, admin, group membership).
+    /// The control connection (Metadata, ListOffsets, admin, group membership, FindCoordinator).
     pub async fn connection(&self) -> Result<Arc<Connection>, Error> {
         self.main.get().await
+    }
+
+    /// The produce connection: a slow Produce (acks=-1) never holds up metadata or coordinator calls.
+    pub async fn produce_connection(&self) -> Result<Arc<Connection>, Error> {
+        self.produce.get().await
+    }
+
+    /// A new, unopened channel to this broker with the main config, for a caller that wants a connection of
+    /// its own (a consumer's fetches).
+    pub fn private_channel(&self) -> BrokerChannel {
+        BrokerChannel::new(&self.host, self.port, self.label(), self.main.config())
     }
 
     /// The offsets channel (OffsetCommit, OffsetFetch), with its own timeout.
@@ -96,9 +111,10 @@ impl Broker {
             .await
     }
 
-    /// Close both connections (they reopen on next use).
+    /// Close every connection (they reopen on next use).
     pub async fn disconnect(&self) {
         self.main.reset().await;
+        self.produce.reset().await;
         self.offsets.reset().await;
     }
 }

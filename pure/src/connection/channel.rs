@@ -104,6 +104,16 @@ impl BrokerChannel {
         st.retry_at = None;
     }
 
+    /// Close the current connection without waiting (its waiting requests fail). A connect in progress is
+    /// left to finish; its connection closes when the last user drops it.
+    pub fn close_now(&self) {
+        if let Ok(mut st) = self.state.try_lock() {
+            if let Some(c) = st.conn.take() {
+                c.close();
+            }
+        }
+    }
+
     pub fn label(&self) -> &BrokerRef {
         &self.label
     }
@@ -114,6 +124,11 @@ impl BrokerChannel {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The config connections are opened with.
+    pub fn config(&self) -> Arc<ConnectionConfig> {
+        Arc::clone(&self.config)
     }
 }
 

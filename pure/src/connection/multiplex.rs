@@ -1,9 +1,11 @@
 //! One broker connection shared by many callers: requests are pipelined, each tagged with a correlation id;
 //! a writer task sends frames in order and a reader task hands each response to the caller waiting on that id.
 //!
-//! A request that times out gives `ErrorKind::Timeout` naming the broker (its late response, if any, is dropped).
-//! A broken connection fails every waiting request with `SocketDisconnected` naming the broker, and the
-//! connection stays closed: callers reconnect through [`super::BrokerChannel`].
+//! A request that times out gives `ErrorKind::Timeout` naming the broker, and *retires* the connection: a broker that
+//! left one response unfinished (a truncated frame, a stall) cannot be trusted to answer the next, so every other
+//! waiting request fails at once with a retriable `SocketDisconnected` and the next request opens a new
+//! connection. A frame that cannot be parsed (bad length, unknown correlation id, undecodable body) does the same.
+//! A closed connection stays closed: callers reconnect through [`super::BrokerChannel`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -252,17 +254,16 @@ impl Connection {
             return Err(self.closed_error());
         }
         match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(Ok(frame))) => wire::response_body(frame, response_header, self.broker()),
+            Ok(Ok(Ok(frame))) => wire::response_body(frame, response_header, self.broker())
+                .inspect_err(|e| self.retire(&format!("unparsable response: {e}"))),
             Ok(Ok(Err(e))) => Err(e),
             Ok(Err(_)) => Err(self.closed_error()),
             Err(_) => {
                 self.shared.lock().pending.remove(&corr);
+                let what = format!("{} v{version} response", api_name(api_key));
+                self.retire(&format!("{what} timed out after {} ms", timeout.as_millis()));
                 Err(Error::timeout(
-                    format!(
-                        "{} v{version} response from broker {}",
-                        api_name(api_key),
-                        self.broker()
-                    ),
+                    format!("{what} from broker {}", self.broker()),
                     timeout,
                 ))
             }
@@ -301,6 +302,15 @@ impl Connection {
             self.broker(),
             "connection closed by the client",
         ));
+    }
+
+    /// Take this connection out of service because it can no longer be trusted to make progress: every other
+    /// waiting request fails now with a retriable `SocketDisconnected` saying `why`, and the owning channel
+    /// opens a fresh connection on next use.
+    pub fn retire(&self, why: &str) {
+        tracing::debug!(broker = %self.broker(), why, "retiring connection");
+        self.shared
+            .fail_all(disconnected(self.broker(), format!("connection retired: {why}")));
     }
 
     fn closed_error(&self) -> Error {
@@ -372,7 +382,14 @@ async fn read_loop(mut r: ReadHalf<BoxStream>, max_frame_size: usize, shared: Ar
                 let _ = reply.send(Ok(frame));
             }
             None => {
-                tracing::debug!(broker = %shared.broker, corr, "dropping a response nobody waits for (timed out?)")
+                // A timed-out request retires the connection, so no late answer can arrive here: this is a
+                // duplicated or corrupted frame, and later frames cannot be trusted either.
+                // Retriable: whoever waits lost its answer to a broken stream, not to a refusal.
+                shared.fail_all(disconnected(
+                    &shared.broker,
+                    format!("connection retired: a response with correlation id {corr} nobody waits for"),
+                ));
+                return;
             }
         }
     }
@@ -451,12 +468,14 @@ mod tests {
 
     #[tokio::test]
     async fn garbage_is_a_protocol_error_and_silence_a_timeout() {
-        let (client, mut server) = tokio::io::duplex(4096);
+        let (client, _server) = tokio::io::duplex(4096);
         let c = conn(client, 100);
         let e = c.request(3, 0, 1, 0, b"").await.unwrap_err();
         assert!(e.kind() == ErrorKind::Timeout, "{e}");
         assert!(e.to_string().contains("Metadata v0") && e.to_string().contains("1 (test:9092)"));
-        assert!(!c.is_closed(), "a timeout alone keeps the connection");
+
+        let (client, mut server) = tokio::io::duplex(4096);
+        let c = conn(client, 2000);
         server
             .write_all(b"HTTP/1.1 400 Bad Request\r\n")
             .await
@@ -469,6 +488,49 @@ mod tests {
             ),
             "{e}"
         );
+        assert!(c.is_closed());
+    }
+
+    #[tokio::test]
+    async fn a_truncated_response_retires_the_connection_and_fails_the_others_at_once() {
+        let (client, mut server) = tokio::io::duplex(4096);
+        let first = conn(client, 300);
+        let (a, b) = (first.clone(), first.clone());
+        let ta = tokio::spawn(async move { a.request(3, 0, 1, 0, b"a").await });
+        let corr = read_request(&mut server).await;
+        // Another request, with a longer timeout, queued behind the first on the same connection.
+        let tb = tokio::spawn(async move {
+            b.request_with_timeout(1, 0, 1, 0, b"b", Duration::from_secs(30))
+                .await
+        });
+        read_request(&mut server).await;
+        // Right length prefix, fewer bytes, socket kept open.
+        let mut f = vec![0, 0, 0, 20];
+        f.extend_from_slice(&corr.to_be_bytes());
+        server.write_all(&f).await.unwrap();
+        let started = std::time::Instant::now();
+        let e = ta.await.unwrap().unwrap_err();
+        assert!(e.kind() == ErrorKind::Timeout, "{e}");
+        let e = tb.await.unwrap().unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "{e}");
+        assert!(e.kind() == ErrorKind::SocketDisconnected, "{e}");
+        assert!(e.is_retriable() && e.to_string().contains("retired"), "{e}");
+        assert!(first.is_closed(), "a timed-out connection is not reused");
+    }
+
+    #[tokio::test]
+    async fn a_response_nobody_waits_for_retires_the_connection() {
+        let (client, mut server) = tokio::io::duplex(4096);
+        let c = conn(client, 2000);
+        let c2 = c.clone();
+        let t = tokio::spawn(async move { c2.request(3, 0, 1, 0, b"").await });
+        let corr = read_request(&mut server).await;
+        let mut f = vec![0, 0, 0, 4];
+        f.extend_from_slice(&(corr + 1000).to_be_bytes());
+        server.write_all(&f).await.unwrap();
+        let e = t.await.unwrap().unwrap_err();
+        assert!(e.kind() == ErrorKind::SocketDisconnected, "{e}");
+        assert!(e.to_string().contains("correlation id"), "{e}");
         assert!(c.is_closed());
     }
 

@@ -93,8 +93,8 @@ pub fn parse_source_address(source: &str) -> Result<Option<SocketAddr>, Error> {
         return Ok(None);
     }
     let bad = || Error::config("source_address", format!("{source:?} is not host:port"));
-    let (host, port) = source.trim().rsplit_once(':').ok_or_else(bad)?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let (host, port) = ferrokafka_core::options::split_host_port(source.trim())
+        .map_err(|why| Error::config("source_address", why))?;
     let port: u16 = port.parse().map_err(|_| bad())?;
     let ip: std::net::IpAddr = host.parse().map_err(|_| {
         Error::config(

@@ -65,7 +65,9 @@ impl Connection {
                 timeout,
             )
             .await?;
+        // A body that does not decode leaves us unsure where the broker's stream stands: retire the connection.
         decode_body::<R>(resp, version, self.broker())
+            .inspect_err(|e| self.retire(&format!("undecodable response: {e}")))
     }
 
     /// Send a request the broker does not answer (Produce with acks=0).

@@ -140,4 +140,7 @@ pub trait ConsumerBackend: Send + Sync + 'static {
 
     /// Forget the group's coordinator so the next offset request looks it up again (codes 15, 16).
     fn refresh_coordinator(&self, group: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Close this consumer's own fetch connections (on `stop`); a later fetch opens new ones.
+    fn close_fetch_connections(&self) {}
 }

@@ -1,5 +1,10 @@
-//! [`ConsumerBackend`] over the real [`Cluster`]: Fetch to leaders, ListOffsets through the cluster's
-//! helper, OffsetCommit / OffsetFetch on the coordinator's offsets channel.
+//! [`ConsumerBackend`] over the real [`Cluster`]: Fetch to leaders on this consumer's own connections (a long
+//! poll blocks no other consumer, producer or metadata call; closed on `stop`), ListOffsets through the
+//! cluster's helper, OffsetCommit / OffsetFetch on the coordinator's offsets channel.
+//!
+//! A Fetch waits on the broker at most `fetch_wait_cap_ms(socket_timeout_ms)` (`socket_timeout_ms` − 1 s, or
+//! half of it when that is shorter), whatever `fetch_wait_max_ms` asks, so a long poll never outlives its own
+//! request timeout.
 //!
 //! Versions: Fetch 0–12 (v13+ address topics by id only; v0–v3 are the pre-0.11 forms: message formats v0/v1,
 //! no isolation level, no aborted-transaction list, v0–v2 no response size cap), OffsetCommit 0–8 and
@@ -10,10 +15,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use ferrokafka_core::options::fetch_wait_cap_ms;
 use ferrokafka_core::{BrokerRef, Error, ErrorContext, KafkaCode, Result};
 
 use super::backend::*;
 use crate::cluster::{Broker, Cluster};
+use crate::connection::{BrokerChannel, Connection};
 use crate::protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use crate::protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
@@ -38,6 +45,8 @@ const MAX_RESPONSE_BYTES: i32 = 128 * 1024 * 1024;
 pub struct ClusterBackend {
     cluster: Arc<Cluster>,
     coordinator: Mutex<Option<Arc<Broker>>>,
+    /// This consumer's fetch connection per broker id.
+    fetch_channels: Mutex<BTreeMap<i32, Arc<BrokerChannel>>>,
 }
 
 impl ClusterBackend {
@@ -45,7 +54,23 @@ impl ClusterBackend {
         ClusterBackend {
             cluster,
             coordinator: Mutex::new(None),
+            fetch_channels: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// This consumer's own connection to `broker` for Fetch (a new one if the broker moved).
+    async fn fetch_connection(&self, broker: &Broker) -> Result<Arc<Connection>> {
+        let channel = {
+            let mut channels = self.fetch_channels.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = channels
+                .entry(broker.id())
+                .or_insert_with(|| Arc::new(broker.private_channel()));
+            if entry.host() != broker.host() || entry.port() != broker.port() {
+                *entry = Arc::new(broker.private_channel());
+            }
+            Arc::clone(entry)
+        };
+        channel.get().await
     }
 
     async fn coordinator(&self, group: &str) -> Result<Arc<Broker>> {
@@ -107,7 +132,9 @@ impl ConsumerBackend for ClusterBackend {
             .broker(broker)
             .ok_or_else(|| Error::leader_not_found(broker, ErrorContext::topic(&params.topic)))?;
         let topic = params.topic.clone();
-        let conn = b.connection().await?;
+        let conn = self.fetch_connection(&b).await?;
+        let max_wait_cap = fetch_wait_cap_ms(self.cluster.options().socket_timeout_ms);
+        let max_wait_ms = i64::from(params.max_wait_ms).min(max_wait_cap) as i32;
         let version = conn.version_of::<FetchRequest>(Some(FETCH_VERSIONS))?;
         if params.isolation_level > 0 && version < FETCH_READ_COMMITTED {
             // An older Fetch would silently hand out aborted transactions.
@@ -124,7 +151,7 @@ impl ConsumerBackend for ClusterBackend {
         let resp = conn
             .send(
                 &FetchRequest {
-                    max_wait_ms: params.max_wait_ms,
+                    max_wait_ms,
                     min_bytes: params.min_bytes,
                     max_bytes: params.max_bytes.clamp(1, MAX_RESPONSE_BYTES),
                     isolation_level: params.isolation_level,
@@ -294,5 +321,12 @@ impl ConsumerBackend for ClusterBackend {
     async fn refresh_coordinator(&self, _group: &str) -> Result<()> {
         self.forget_coordinator();
         Ok(())
+    }
+
+    fn close_fetch_connections(&self) {
+        let channels = std::mem::take(&mut *self.fetch_channels.lock().unwrap_or_else(|e| e.into_inner()));
+        for channel in channels.values() {
+            channel.close_now();
+        }
     }
 }

@@ -193,6 +193,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
             st.run_gen += 1;
             st.fetchers.clear();
         }
+        self.shared.backend.close_fetch_connections();
         self.shared.wake_consumers();
         self.shared.space_notify.notify_waiters();
         self.shared.refresh_notify.notify_one();
@@ -247,6 +248,7 @@ fn shutdown_in_background<B: ConsumerBackend>(shared: &Arc<Shared<B>>) {
         st.run_gen += 1;
         st.fetchers.clear();
     }
+    shared.backend.close_fetch_connections();
     shared.wake_consumers();
     shared.space_notify.notify_waiters();
     shared.refresh_notify.notify_one();

@@ -64,7 +64,7 @@ impl ProduceTransport for ClusterTransport {
 
     fn produce_version(&self, broker: i32) -> BoxFuture<'_, Result<i16>> {
         Box::pin(async move {
-            let conn = self.broker(broker)?.connection().await?;
+            let conn = self.broker(broker)?.produce_connection().await?;
             conn.version_of::<ProduceRequest>(None)
         })
     }
@@ -76,7 +76,7 @@ impl ProduceTransport for ClusterTransport {
         call: ProduceCall,
     ) -> BoxFuture<'_, Result<Vec<PartitionOutcome>>> {
         Box::pin(async move {
-            let conn = self.broker(broker)?.connection().await?;
+            let conn = self.broker(broker)?.produce_connection().await?;
             let acks = call.acks;
             let request = ProduceRequest {
                 transactional_id: None,
