@@ -119,9 +119,18 @@ impl ProducerBuilder {
         pending_timeout_ms: i64;
         /// Start in `build()` (default true); otherwise call `start()`.
         auto_start: bool;
+        /// Idempotent producer (default false): the broker drops resent duplicates, so retries after a
+        /// timeout or a lost connection never write a message twice. Needs `required_acks(-1)`.
+        /// Native: librdkafka's `enable.idempotence`.
+        enable_idempotence: bool;
     }
 
-    /// Choose partitions with this (default: PyKafka's `RandomPartitioner`, a round-robin counter).
+    /// Choose partitions with this. Default: on the pure engine the [`StickyPartitioner`] (KIP-480: keyless
+    /// messages stay on one partition until its batch is sent; keyed ones round-robin like PyKafka's);
+    /// on librdkafka PyKafka's `RandomPartitioner`, a round-robin counter. Pass `RandomPartitioner::new()`
+    /// for PyKafka's exact placement on both.
+    ///
+    /// [`StickyPartitioner`]: ferrokafka_core::partitioner::StickyPartitioner
     pub fn partitioner(mut self, partitioner: impl Partitioner + 'static) -> Self {
         self.partitioner = Some(Arc::new(partitioner));
         self
@@ -154,12 +163,15 @@ impl ProducerBuilder {
     /// Validate the options and build the producer (started unless `auto_start(false)`).
     pub fn build(self) -> Result<Producer> {
         self.options.validate()?;
-        let partitioner = self
-            .partitioner
-            .unwrap_or_else(|| Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new()));
         let engine = if self.use_rdkafka {
+            let partitioner = self.partitioner.unwrap_or_else(|| {
+                Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new())
+            });
             native_engine(&self.topic, self.options, partitioner)?
         } else {
+            let partitioner = self.partitioner.unwrap_or_else(|| {
+                Arc::new(ferrokafka_core::partitioner::StickyPartitioner::new())
+            });
             let pure = &self.topic.client.pure;
             AnyProducer::Pure(pure.producer(self.topic.name(), self.options, partitioner)?)
         };

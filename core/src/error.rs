@@ -214,6 +214,22 @@ pub enum Error {
         /// The last attempt's error.
         cause: Box<Error>,
     },
+    /// A message whose fate is unknown: a request carrying it was sent and no answer came (a timeout, a lost
+    /// connection), or the broker timed out after writing it. It may be in the log, possibly more than once
+    /// without idempotence. Never reported for a message that certainly was not written (that is
+    /// [`Error::ProduceFailure`]); `enable_idempotence` makes the retries that lead here safe.
+    #[error(
+        "delivery to {context} has an unknown outcome after {attempts} attempt(s): the message may have been \
+         written. Last error: {cause}"
+    )]
+    DeliveryOutcomeUnknown {
+        /// The topic partition the message was for.
+        context: ErrorContext,
+        /// How many times it was sent.
+        attempts: u32,
+        /// The error that left the outcome open (or the last attempt's error).
+        cause: Box<Error>,
+    },
     /// A fetched message set could not be decoded (PyKafka's `MessageSetDecodeFailure`).
     #[error("message set decode failure at {context}, offset {offset}: {reason}")]
     MessageSetDecodeFailure {
@@ -279,7 +295,9 @@ impl Error {
     pub fn code(&self) -> Option<KafkaCode> {
         match self {
             Error::Kafka { code, .. } => Some(*code),
-            Error::ProduceFailure { cause, .. } => cause.code(),
+            Error::ProduceFailure { cause, .. } | Error::DeliveryOutcomeUnknown { cause, .. } => {
+                cause.code()
+            }
             _ => None,
         }
     }
@@ -302,6 +320,20 @@ impl Error {
             message: None,
             context,
         }
+    }
+
+    /// A message that may or may not have been written (see [`Error::DeliveryOutcomeUnknown`]).
+    pub fn delivery_outcome_unknown(context: ErrorContext, attempts: u32, cause: Error) -> Error {
+        Error::DeliveryOutcomeUnknown {
+            context,
+            attempts,
+            cause: Box::new(cause),
+        }
+    }
+
+    /// Whether this is a delivery whose outcome is unknown (the message may be in the log).
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::DeliveryOutcomeUnknown { .. })
     }
 
     /// An invalid option.

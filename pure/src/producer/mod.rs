@@ -9,6 +9,7 @@ mod accumulator;
 pub mod batch;
 mod cluster_transport;
 mod engine;
+mod idempotence;
 mod pending;
 mod records_encoder;
 mod retry;
@@ -18,7 +19,7 @@ pub mod transport;
 #[cfg(test)]
 mod tests;
 
-pub use batch::{RecordEncoder, RecordFormat};
+pub use batch::{BatchIdentity, RecordEncoder, RecordFormat};
 pub use cluster_transport::ClusterTransport;
 pub use engine::{ProducerParts, PureProducer};
 pub use records_encoder::RecordsEncoder;

@@ -67,6 +67,9 @@ pub(crate) struct Pending {
     pub future: Option<DeliverySender>,
     pub sync: Option<Arc<SyncSlot>>,
     pub enqueued: Instant,
+    /// A request carrying it was sent and its outcome never learned (timeout, lost connection): it may be in
+    /// the log, so a later failure is reported as an unknown outcome, never as a plain failure.
+    pub in_doubt: bool,
 }
 
 /// Completes messages and keeps the producer's accounting (queue slots, outstanding count, idle wake-ups).

@@ -22,6 +22,7 @@ impl RecordEncoder for FakeEncoder {
         &self,
         _: RecordFormat,
         _: Compression,
+        _: Option<BatchIdentity>,
         messages: &[&OutgoingMessage],
     ) -> Result<Bytes> {
         let mut out = BytesMut::new();
@@ -55,6 +56,8 @@ struct Fake {
     max_batch: Mutex<Option<usize>>,
     /// Connection failures to return for the next calls.
     disconnects: AtomicUsize,
+    /// Calls to write to the log and then answer with a timeout (the answer is lost).
+    lost_answers: AtomicUsize,
     calls: AtomicUsize,
     refreshes: AtomicUsize,
     /// Move leaders here on the next refresh.
@@ -118,6 +121,10 @@ impl ProduceTransport for Fake {
                     reason: "scripted".into(),
                 });
             }
+            let lose_answer = self
+                .lost_answers
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
             let mut out = Vec::new();
             for (p, records) in call.partitions {
                 let values = decode(&records);
@@ -153,6 +160,12 @@ impl ProduceTransport for Fake {
             }
             if call.acks == 0 {
                 out.clear();
+            }
+            if lose_answer {
+                return Err(Error::Timeout {
+                    what: "scripted lost answer".into(),
+                    after_ms: 1,
+                });
             }
             Ok(out)
         })
@@ -321,7 +334,7 @@ fn gives_up_after_max_retries_with_the_cause() {
     fake.script
         .lock()
         .unwrap()
-        .insert(0, VecDeque::from(vec![7; 10]));
+        .insert(0, VecDeque::from(vec![19; 10]));
     let p = producer(
         &rt,
         &fake,
@@ -337,7 +350,7 @@ fn gives_up_after_max_retries_with_the_cause() {
             attempts, cause, ..
         } => {
             assert_eq!(attempts, 3);
-            assert_eq!(cause.code(), Some(KafkaCode::RequestTimedOut));
+            assert_eq!(cause.code(), Some(KafkaCode::NotEnoughReplicas));
         }
         e => panic!("unexpected {e}"),
     }
@@ -487,20 +500,84 @@ fn stop_reports_what_it_could_not_send() {
 }
 
 #[test]
-fn leaderless_partition_fails_after_retries() {
+fn leaderless_partition_fails_after_pending_timeout_not_retries() {
     let rt = runtime();
     let fake = Fake::new(&[(0, -1)]);
     let p = producer(
         &rt,
         &fake,
         ProducerOptions {
-            max_retries: 2,
+            max_retries: 0,
+            linger_ms: 0,
+            pending_timeout_ms: 300,
+            ..fast()
+        },
+    );
+    let started = std::time::Instant::now();
+    let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
+    assert_eq!(e.code(), Some(KafkaCode::LeaderNotAvailable));
+    assert!(matches!(e, Error::ProduceFailure { .. }), "{e}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+}
+
+#[test]
+fn not_leader_waits_without_spending_retries() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.script
+        .lock()
+        .unwrap()
+        .insert(0, VecDeque::from(vec![6, 6, 6, 3, 5]));
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_retries: 0,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    assert_eq!(p.produce(msg(0)).unwrap().wait().unwrap().offset, 0);
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn a_lost_answer_is_an_unknown_outcome_never_a_plain_failure() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.lost_answers.store(1, Ordering::SeqCst);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_retries: 0,
             linger_ms: 0,
             ..fast()
         },
     );
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
-    assert_eq!(e.code(), Some(KafkaCode::LeaderNotAvailable));
+    assert!(e.is_outcome_unknown(), "{e}");
+    assert_eq!(fake.log(0).len(), 1, "it was written");
+    // With retries, a lost answer is resent (without idempotence the log then holds it twice), and a
+    // later definite failure is still reported as unknown: the first attempt may be in the log.
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_retries: 1,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    fake.lost_answers.store(1, Ordering::SeqCst);
+    fake.script.lock().unwrap().insert(0, VecDeque::from(vec![0, 29]));
+    let e = p.produce(msg(1)).unwrap().wait().unwrap_err();
+    assert!(e.is_outcome_unknown(), "{e}");
+    assert_eq!(e.code(), Some(KafkaCode::TopicAuthorizationFailed));
 }
 
 #[test]

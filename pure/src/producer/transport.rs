@@ -70,6 +70,16 @@ pub trait ProduceTransport: Send + Sync + Debug + 'static {
     /// MessageSet v0 for Produce v0–1, v1 for v2, RecordBatch v2 for v3+.
     fn produce_version(&self, broker: i32) -> BoxFuture<'_, Result<i16>>;
 
+    /// A producer id and epoch for an idempotent producer (InitProducerId with no transactional id).
+    fn init_producer_id(&self) -> BoxFuture<'_, Result<(i64, i16)>> {
+        Box::pin(async {
+            Err(ferrokafka_core::Error::config(
+                "enable_idempotence",
+                "this transport cannot allocate producer ids",
+            ))
+        })
+    }
+
     /// Send `call` to `broker` at `version`. With `acks == 0` the broker does not answer: return
     /// `Ok(vec![])` once the request is written. A connection failure is an `Err` for the whole call.
     fn produce(
