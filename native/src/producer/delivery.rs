@@ -59,6 +59,8 @@ pub struct ProducerCtx {
     pub max_retries: i64,
     pub max_size: usize,
     pub pending_timeout_ms: i64,
+    /// The `message.timeout.ms` given to librdkafka, named in its timeout errors.
+    pub message_timeout_ms: u64,
     /// Reports are filed here when `delivery_reports` is on (and not sync: sync produce reads its own).
     pub reports: Option<Arc<DeliveryReports>>,
     /// Set when a delivery failed for an unknown partition: metadata must be refreshed.
@@ -115,7 +117,10 @@ impl ProducerCtx {
                     Some((e, reason)) => format!("{what}; last client error: {e}: {reason}"),
                     None => what,
                 };
-                Error::Timeout { what, after_ms: 0 }
+                Error::Timeout {
+                    what,
+                    after_ms: self.message_timeout_ms,
+                }
             }
             other => other,
         };

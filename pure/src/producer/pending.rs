@@ -10,7 +10,7 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::{
-    Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, OutgoingMessage, Result,
+    Delivery, DeliveryReport, DeliveryReports, DeliverySender, OutgoingMessage, Result,
 };
 use tokio::sync::{Notify, Semaphore};
 
@@ -134,13 +134,6 @@ impl Completion {
             let _guard = self.idle_lock.lock().unwrap_or_else(|e| e.into_inner());
             self.idle.notify_all();
             self.idle_async.notify_waiters();
-        }
-    }
-
-    /// Fail every message of `batch` with the same error.
-    pub fn fail_all(&self, batch: impl IntoIterator<Item = Pending>, error: &Error) {
-        for p in batch {
-            self.complete(p, Err(error.clone()));
         }
     }
 
