@@ -115,7 +115,8 @@ impl ProducerBuilder {
         sync: bool;
         /// Keep per-thread delivery reports for `get_delivery_report` (default false; unused when sync).
         delivery_reports: bool;
-        /// How long `stop()` and a sync `produce` wait for delivery; -1 forever (default 5000).
+        /// How long `stop()` and a sync `produce` wait for delivery, and (pure engine) how long a partition
+        /// waits for a leader before its messages fail; -1 forever (default 5000).
         pending_timeout_ms: i64;
         /// Start in `build()` (default true); otherwise call `start()`.
         auto_start: bool;

@@ -295,3 +295,53 @@ fn fresh_thousand_partition_topic_pure() {
 fn fresh_thousand_partition_topic_native() {
     fresh_thousand_partitions(true);
 }
+
+/// 5 MiB messages when `max_request_size` and the topic's `max.message.bytes` allow them, on each engine;
+/// read back whole.
+fn big_messages(rdkafka: bool) {
+    const SIZE: usize = 5 << 20;
+    let cluster = shared_kafka4();
+    let name = unique_name(if rdkafka { "big-native" } else { "big-pure" });
+    cluster
+        .create_topic_with(&name, 1, None, &[("max.message.bytes", "12582912")])
+        .expect("topic");
+    let client = KafkaClient::new(cluster.bootstrap()).expect("client");
+    let topic = client.topic(&name).expect("topic");
+    let Some(producer) = build(
+        topic
+            .producer()
+            .use_rdkafka(rdkafka)
+            .max_request_size(12 << 20)
+            .linger_ms(0)
+            .min_queued_messages(1)
+            .pending_timeout_ms(60_000),
+    ) else {
+        return;
+    };
+    let values: Vec<Bytes> = (0..3u8).map(|i| Bytes::from(vec![b'a' + i; SIZE])).collect();
+    let futures: Vec<_> = values
+        .iter()
+        .map(|v| producer.produce(v.clone()).expect("accepted"))
+        .collect();
+    for f in futures {
+        f.wait().expect("5 MiB delivered");
+    }
+    let got: Vec<Bytes> = read_all(&client, &topic)
+        .into_iter()
+        .map(|r| r.value.unwrap_or_default())
+        .collect();
+    assert_eq!(got.len(), values.len());
+    assert!(got.iter().all(|v| v.len() == SIZE));
+    assert_eq!(got, values, "read back whole, in order");
+}
+
+#[test]
+fn five_mib_messages_pure() {
+    big_messages(false);
+}
+
+#[cfg(feature = "native")]
+#[test]
+fn five_mib_messages_native() {
+    big_messages(true);
+}

@@ -33,7 +33,8 @@ pub struct ProducerOptions {
     pub sync: bool,
     /// Keep per-thread delivery reports for `get_delivery_report`. Ignored (implied) when `sync`.
     pub delivery_reports: bool,
-    /// Client-side wait for reports in sync produce and in stop(); -1 = forever.
+    /// Client-side wait for reports in sync produce and in stop(), and the longest a partition waits for a
+    /// leader (pure engine; librdkafka's `message.timeout.ms` plays that part); -1 = forever.
     pub pending_timeout_ms: i64,
     /// Start in `build()`.
     pub auto_start: bool,

@@ -6,8 +6,9 @@
 //! broker may have a few requests in flight at once.
 //!
 //! Readiness follows PyKafka's per-broker rule: a broker's messages go out once it holds
-//! `min_queued_messages`, or a full request's worth of bytes, or its oldest message has waited `linger_ms`,
-//! or someone called `flush()` / `stop()`.
+//! `min_queued_messages`, or a full request's worth of bytes, or someone called `flush()` / `stop()`. Linger is
+//! per partition: when it expires for one partition, only the partitions whose oldest message has also waited
+//! `linger_ms` go out, so a young batch is not cut short. Backpressure per broker counts bytes in flight.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -17,8 +18,9 @@ use super::idempotence::{next_sequence, ProducerIdentity};
 use super::pending::Pending;
 use super::transport::TopicLayout;
 
-/// Requests a broker may have in flight at once (each partition still has at most one batch in flight).
-pub(crate) const MAX_IN_FLIGHT_PER_BROKER: usize = 5;
+/// Bytes a broker may have in flight, in requests of `max_request_size` (each partition still has at most one
+/// batch in flight). Counting bytes, not requests, lets many small requests go out while big ones queue.
+pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 5;
 
 /// One partition's queue.
 #[derive(Debug, Default)]
@@ -76,6 +78,8 @@ pub(crate) struct PartitionBatch {
 pub(crate) struct DrainedRequest {
     pub broker: i32,
     pub batches: Vec<PartitionBatch>,
+    /// Sum of the messages' size hints: what the request holds in the broker's in-flight budget.
+    pub bytes: usize,
 }
 
 /// The result of one drain pass.
@@ -94,6 +98,7 @@ pub(crate) struct Accumulator {
     pub partitions: BTreeMap<i32, PartitionQueue>,
     /// Messages queued (not in flight).
     pub queued: usize,
+    /// Bytes in flight per broker.
     pub broker_in_flight: HashMap<i32, usize>,
     /// While > 0, linger and min_queued are ignored: everything queued is sendable now.
     pub flushing: usize,
@@ -135,15 +140,15 @@ impl Accumulator {
         q.retry_at = retry_at;
     }
 
-    /// Mark a sent batch as settled (success or failure), freeing the partition and a broker slot.
-    pub fn settle(&mut self, broker: i32, partitions: impl IntoIterator<Item = i32>) {
+    /// Mark a sent request as settled (success or failure), freeing its partitions and its in-flight bytes.
+    pub fn settle(&mut self, broker: i32, bytes: usize, partitions: impl IntoIterator<Item = i32>) {
         for p in partitions {
             if let Some(q) = self.partitions.get_mut(&p) {
                 q.in_flight = false;
             }
         }
         if let Some(n) = self.broker_in_flight.get_mut(&broker) {
-            *n = n.saturating_sub(1);
+            *n = n.saturating_sub(bytes);
         }
     }
 
@@ -234,15 +239,30 @@ impl Accumulator {
             s.partitions.push(id);
         }
         for (broker, mut stats) in brokers {
-            let ready = self.flushing > 0
+            let full = self.flushing > 0
                 || stats.count >= limits.min_queued
-                || stats.bytes >= limits.max_request_size
-                || stats.oldest.is_some_and(|t| now >= t + limits.linger);
-            if !ready {
+                || stats.bytes >= limits.max_request_size;
+            let lingered = stats.oldest.is_some_and(|t| now >= t + limits.linger);
+            if !full && !lingered {
                 if let Some(t) = stats.oldest {
                     out.next_wake = min_instant(out.next_wake, t + limits.linger);
                 }
                 continue;
+            }
+            if !full {
+                // Only the partitions whose own linger is over: another partition's expiry does not cut a
+                // younger batch short.
+                let young = |p: &i32| {
+                    self.partitions
+                        .get(p)
+                        .and_then(|q| q.messages.front())
+                        .map(|m| m.enqueued + limits.linger)
+                        .filter(|due| *due > now)
+                };
+                for due in stats.partitions.iter().filter_map(young) {
+                    out.next_wake = min_instant(out.next_wake, due);
+                }
+                stats.partitions.retain(|p| young(p).is_none());
             }
             // Oldest partitions first, so a busy partition cannot starve the others of request space.
             stats.partitions.sort_by_key(|p| {
@@ -252,9 +272,11 @@ impl Accumulator {
                     .map(|m| m.enqueued)
             });
             let mut remaining = stats.partitions;
+            let budget = limits
+                .max_request_size
+                .saturating_mul(MAX_IN_FLIGHT_REQUESTS_WORTH);
             while !remaining.is_empty()
-                && self.broker_in_flight.get(&broker).copied().unwrap_or(0)
-                    < MAX_IN_FLIGHT_PER_BROKER
+                && self.broker_in_flight.get(&broker).copied().unwrap_or(0) < budget
             {
                 let (request, rest) =
                     self.take_request(broker, remaining, limits.max_request_size, identity);
@@ -262,7 +284,7 @@ impl Accumulator {
                 if request.batches.is_empty() {
                     break;
                 }
-                *self.broker_in_flight.entry(broker).or_default() += 1;
+                *self.broker_in_flight.entry(broker).or_default() += request.bytes;
                 out.requests.push(request);
             }
         }
@@ -281,6 +303,7 @@ impl Accumulator {
         let mut request = DrainedRequest {
             broker,
             batches: Vec::new(),
+            bytes: 0,
         };
         let mut used = 0usize;
         let mut rest = Vec::new();
@@ -350,6 +373,7 @@ impl Accumulator {
                 identity,
             });
         }
+        request.bytes = used;
         (request, rest)
     }
 }
@@ -426,6 +450,24 @@ mod tests {
     }
 
     #[test]
+    fn one_partitions_linger_does_not_cut_anothers_batch_short() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1), (1, 1)]);
+        let lim = limits(1000, 100, 1 << 20);
+        acc.push(pending(0, 1, t0));
+        let t1 = t0 + Duration::from_millis(60);
+        acc.push(pending(1, 2, t1));
+        let d = acc.drain(t0 + Duration::from_millis(100), &l, &lim, None);
+        assert_eq!(d.requests.len(), 1);
+        assert_eq!(d.requests[0].batches.len(), 1, "only partition 0 lingered");
+        assert_eq!(d.requests[0].batches[0].partition, 0);
+        assert_eq!(d.next_wake, Some(t1 + Duration::from_millis(100)));
+        let d = acc.drain(t1 + Duration::from_millis(100), &l, &lim, None);
+        assert_eq!(d.requests[0].batches[0].partition, 1);
+    }
+
+    #[test]
     fn one_batch_in_flight_per_partition_and_retries_go_first() {
         let t0 = Instant::now();
         let mut acc = Accumulator::default();
@@ -441,7 +483,7 @@ mod tests {
             "partition is in flight"
         );
         // The batch failed: back to the front, with backoff.
-        acc.settle(1, [0]);
+        acc.settle(1, 0, [0]);
         let later = t0 + Duration::from_millis(100);
         acc.requeue_front(0, batch.messages, Some(later));
         let d = acc.drain(t0, &l, &lim, None);
@@ -461,9 +503,10 @@ mod tests {
             acc.push(pending(p, p as u8, t0));
         }
         let one = pending(0, 0, t0).size;
-        // Room for exactly two messages per request: one partition's batch each.
+        // Room for exactly two messages per request: one partition's batch each, and five requests' worth
+        // of bytes in flight.
         let d = acc.drain(t0, &l, &limits(1, 0, 2 * one), None);
-        assert_eq!(d.requests.len(), MAX_IN_FLIGHT_PER_BROKER);
+        assert_eq!(d.requests.len(), MAX_IN_FLIGHT_REQUESTS_WORTH);
         assert!(d
             .requests
             .iter()

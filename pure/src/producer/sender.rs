@@ -1,5 +1,5 @@
 //! The background side: one dispatcher task drains the accumulator into per-broker requests, and each request
-//! runs as its own task (at most `MAX_IN_FLIGHT_PER_BROKER` per broker). A finished request settles its batches:
+//! runs as its own task (a broker's in-flight bytes are capped, see [`super::accumulator`]). A finished request settles its batches:
 //! delivered, re-queued at the front of their partitions for a retry, split, or failed.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -220,6 +220,7 @@ enum Settled {
 /// Send one request and settle its batches.
 async fn send_request(shared: Arc<Shared>, request: DrainedRequest) {
     let broker = request.broker;
+    let bytes = request.bytes;
     let settled = match send(&shared, request).await {
         Ok(settled) => settled,
         Err((batches, e, doubt)) => batches
@@ -227,7 +228,7 @@ async fn send_request(shared: Arc<Shared>, request: DrainedRequest) {
             .map(|b| Settled::Failed(b, e.clone(), doubt))
             .collect(),
     };
-    settle(&shared, broker, settled);
+    settle(&shared, broker, bytes, settled);
     shared.wake.notify_one();
 }
 
@@ -336,7 +337,7 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
 }
 
 /// Apply the outcomes: complete delivered and failed messages, re-queue retries at the front.
-fn settle(shared: &Arc<Shared>, broker: i32, settled: Vec<Settled>) {
+fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>) {
     let now = Instant::now();
     let mut completed: Vec<(Pending, Result<Delivery>)> = Vec::new();
     let mut refresh = false;
@@ -344,6 +345,7 @@ fn settle(shared: &Arc<Shared>, broker: i32, settled: Vec<Settled>) {
         let mut acc = shared.lock();
         acc.settle(
             broker,
+            bytes,
             settled.iter().map(|s| match s {
                 Settled::Delivered(b, _) | Settled::Failed(b, _, _) => b.partition,
             }),
