@@ -155,7 +155,11 @@ fn leader_kill_with_idempotence_loses_nothing_and_duplicates_nothing() {
     o.socket_timeout_ms = 3_000;
     let client = KafkaClient::with_options(o).expect("client");
     for idempotent in [true, false] {
-        let name = unique_name(if idempotent { "kill-idem" } else { "kill-plain" });
+        let name = unique_name(if idempotent {
+            "kill-idem"
+        } else {
+            "kill-plain"
+        });
         client
             .create_topics(&[NewTopic::new(&name, 3, 3)], 30_000)
             .expect("topic");
@@ -183,9 +187,7 @@ fn leader_kill_with_idempotence_loses_nothing_and_duplicates_nothing() {
             if i == total / 3 {
                 cluster.kill_node(victim).expect("kill -9");
             }
-            producer
-                .produce(format!("{name}-{i}"))
-                .expect("accepted");
+            producer.produce(format!("{name}-{i}")).expect("accepted");
             if i % 200 == 199 {
                 std::thread::sleep(Duration::from_millis(10));
                 reports.drain_nonblocking(&producer);
@@ -217,7 +219,10 @@ fn leader_kill_with_idempotence_loses_nothing_and_duplicates_nothing() {
 
 impl Reports {
     fn drain_nonblocking(&mut self, producer: &Producer) {
-        while let Some(r) = producer.get_delivery_report(false, None).expect("reports on") {
+        while let Some(r) = producer
+            .get_delivery_report(false, None)
+            .expect("reports on")
+        {
             self.file(r.message.value.clone().unwrap_or_default(), &r.result);
         }
     }
@@ -227,7 +232,11 @@ impl Reports {
 /// holds exactly what was sent (no duplicate), on each engine.
 fn fresh_thousand_partitions(rdkafka: bool) {
     let cluster = shared_kafka4();
-    let name = unique_name(if rdkafka { "fresh1000-native" } else { "fresh1000-pure" });
+    let name = unique_name(if rdkafka {
+        "fresh1000-native"
+    } else {
+        "fresh1000-pure"
+    });
     let client = KafkaClient::new(cluster.bootstrap()).expect("client");
     client
         .create_topics(&[NewTopic::new(&name, 1000, 1)], 60_000)
@@ -318,7 +327,9 @@ fn big_messages(rdkafka: bool) {
     ) else {
         return;
     };
-    let values: Vec<Bytes> = (0..3u8).map(|i| Bytes::from(vec![b'a' + i; SIZE])).collect();
+    let values: Vec<Bytes> = (0..3u8)
+        .map(|i| Bytes::from(vec![b'a' + i; SIZE]))
+        .collect();
     let futures: Vec<_> = values
         .iter()
         .map(|v| producer.produce(v.clone()).expect("accepted"))

@@ -93,7 +93,11 @@ mod tests {
         let first = p.partition(&ids, None).unwrap();
         assert!((0..1000).all(|_| p.partition(&ids, None).unwrap() == first));
         p.on_batch_sent(first + 1);
-        assert_eq!(p.partition(&ids, None).unwrap(), first, "another partition's batch");
+        assert_eq!(
+            p.partition(&ids, None).unwrap(),
+            first,
+            "another partition's batch"
+        );
         // After its batch is sent it picks again at random: over many batches, more than one partition.
         let mut seen = std::collections::BTreeSet::new();
         for _ in 0..50 {
@@ -113,7 +117,10 @@ mod tests {
         assert_eq!(got, vec![1, 2, 0, 1]);
         let first = p.partition(&[7], None).unwrap();
         assert_eq!(first, 7);
-        assert_eq!(p.partition(&[3, 4], None).map(|x| x == 3 || x == 4), Ok(true));
+        assert_eq!(
+            p.partition(&[3, 4], None).map(|x| x == 3 || x == 4),
+            Ok(true)
+        );
         assert!(p.partition(&[], None).is_err());
     }
 }
