@@ -22,16 +22,36 @@ impl RecordEncoder for FakeEncoder {
         &self,
         _: RecordFormat,
         _: Compression,
-        _: Option<BatchIdentity>,
+        identity: Option<BatchIdentity>,
         messages: &[&OutgoingMessage],
     ) -> Result<Bytes> {
         let mut out = BytesMut::new();
+        if let Some(id) = identity {
+            out.put_slice(IDENTITY_MARK);
+            out.put_i64(id.producer_id);
+            out.put_i32(id.base_sequence);
+        }
         for m in messages {
             let v = m.value.clone().unwrap_or_default();
             out.put_u32(v.len() as u32);
             out.put_slice(&v);
         }
         Ok(out.freeze())
+    }
+}
+
+/// Starts the fake encoding of an idempotent batch: then producer id (i64) and base sequence (i32).
+const IDENTITY_MARK: &[u8] = b"IDEM";
+
+/// The (producer id, base sequence) of a fake-encoded batch, and the rest.
+fn split_identity(b: &[u8]) -> (Option<(i64, i32)>, &[u8]) {
+    match b.strip_prefix(IDENTITY_MARK) {
+        Some(rest) if rest.len() >= 12 => {
+            let pid = i64::from_be_bytes(rest[..8].try_into().unwrap());
+            let seq = i32::from_be_bytes(rest[8..12].try_into().unwrap());
+            (Some((pid, seq)), &rest[12..])
+        }
+        _ => (None, b),
     }
 }
 
@@ -62,6 +82,10 @@ struct Fake {
     refreshes: AtomicUsize,
     /// Move leaders here on the next refresh.
     next_layout: Mutex<Option<TopicLayout>>,
+    /// Idempotence, as a broker keeps it: per partition the last (producer id, base sequence) written.
+    last_batch: Mutex<HashMap<i32, (i64, i32)>>,
+    /// Base sequences seen, per partition, in order.
+    sequences: Mutex<HashMap<i32, Vec<i32>>>,
 }
 
 impl Fake {
@@ -103,6 +127,10 @@ impl ProduceTransport for Fake {
         Box::pin(async { Ok(9) })
     }
 
+    fn init_producer_id(&self) -> BoxFuture<'_, Result<(i64, i16)>> {
+        Box::pin(async { Ok((7, 0)) })
+    }
+
     fn produce(
         &self,
         broker: i32,
@@ -127,7 +155,24 @@ impl ProduceTransport for Fake {
                 .is_ok();
             let mut out = Vec::new();
             for (p, records) in call.partitions {
-                let values = decode(&records);
+                let (identity, records) = split_identity(&records);
+                let values = decode(records);
+                if let Some((pid, seq)) = identity {
+                    self.sequences.lock().unwrap().entry(p).or_default().push(seq);
+                    let mut last = self.last_batch.lock().unwrap();
+                    if last.get(&p) == Some(&(pid, seq)) {
+                        // A resend of the last batch: the broker acknowledges it without writing it again.
+                        out.push(PartitionOutcome {
+                            partition: p,
+                            error_code: 0,
+                            base_offset: -1,
+                            log_append_time_ms: -1,
+                            error_message: None,
+                        });
+                        continue;
+                    }
+                    last.insert(p, (pid, seq));
+                }
                 let scripted = self
                     .script
                     .lock()
@@ -660,4 +705,32 @@ fn async_produce_waits_for_slots_without_blocking_the_runtime() {
     });
     assert_eq!(offsets, 500);
     assert_eq!(fake.log(0).len() + fake.log(1).len(), 500);
+}
+
+#[test]
+fn idempotent_resend_after_a_lost_answer_is_not_written_twice() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            enable_idempotence: true,
+            required_acks: -1,
+            max_retries: 3,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    fake.lost_answers.store(1, Ordering::SeqCst);
+    p.produce(msg(0)).unwrap().wait().unwrap();
+    p.produce(msg(1)).unwrap().wait().unwrap();
+    p.produce(msg(2)).unwrap().wait().unwrap();
+    assert_eq!(
+        fake.log(0),
+        vec![Bytes::from("m0"), Bytes::from("m1"), Bytes::from("m2")],
+        "the resend was recognised"
+    );
+    // Sent, resent with the same sequence, then the next batches continue the sequence.
+    assert_eq!(fake.sequences.lock().unwrap()[&0], vec![0, 0, 1, 2]);
 }
