@@ -82,14 +82,19 @@ impl ProducerCtx {
         let code = err.rdkafka_error_code();
         match code {
             Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
+                let cause = Error::Timeout {
+                    what: "delivery before the producer stopped (pending_timeout_ms)".into(),
+                    after_ms: self.pending_timeout_ms.max(0) as u64,
+                };
+                // A purged in-flight message was sent: it may be in the log.
+                if code == Some(RDKafkaErrorCode::PurgeInflight) {
+                    return Error::delivery_outcome_unknown(context, 1, cause);
+                }
                 return Error::ProduceFailure {
                     context,
                     attempts: 0,
-                    cause: Box::new(Error::Timeout {
-                        what: "delivery before the producer stopped (pending_timeout_ms)".into(),
-                        after_ms: self.pending_timeout_ms.max(0) as u64,
-                    }),
-                }
+                    cause: Box::new(cause),
+                };
             }
             Some(
                 RDKafkaErrorCode::UnknownPartition
@@ -158,5 +163,56 @@ impl ProducerContext for ProducerCtx {
         let (lock, cvar) = &*self.space;
         drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
         cvar.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> ProducerCtx {
+        ProducerCtx {
+            topic: "t".into(),
+            hosts: "h:9092".into(),
+            max_retries: 3,
+            max_size: 1000,
+            pending_timeout_ms: 5000,
+            message_timeout_ms: 45_400,
+            reports: None,
+            stale_metadata: Arc::new(AtomicBool::new(false)),
+            space: Arc::new((Mutex::new(()), Condvar::new())),
+            last_error: LastError::default(),
+        }
+    }
+
+    #[test]
+    fn message_timeout_names_the_real_timeout() {
+        let e = ctx().failure(
+            &KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
+            0,
+            10,
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("45400 ms") && text.contains("message.timeout.ms"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn purged_in_flight_is_an_unknown_outcome_purged_queued_a_failure() {
+        let c = ctx();
+        let inflight = c.failure(
+            &KafkaError::MessageProduction(RDKafkaErrorCode::PurgeInflight),
+            0,
+            10,
+        );
+        assert!(inflight.is_outcome_unknown(), "{inflight}");
+        let queued = c.failure(
+            &KafkaError::MessageProduction(RDKafkaErrorCode::PurgeQueue),
+            0,
+            10,
+        );
+        assert!(matches!(queued, Error::ProduceFailure { .. }), "{queued}");
     }
 }
