@@ -246,6 +246,15 @@ fn fast() -> ProducerOptions {
     }
 }
 
+/// `fast()` with no linger and `max_retries` retries.
+fn eager(max_retries: i64) -> ProducerOptions {
+    ProducerOptions {
+        max_retries,
+        linger_ms: 0,
+        ..fast()
+    }
+}
+
 fn producer(
     rt: &tokio::runtime::Runtime,
     fake: &Arc<Fake>,
@@ -383,11 +392,7 @@ fn gives_up_after_max_retries_with_the_cause() {
     let p = producer(
         &rt,
         &fake,
-        ProducerOptions {
-            max_retries: 2,
-            linger_ms: 0,
-            ..fast()
-        },
+        eager(2),
     );
     let f = p.produce(msg(0)).unwrap();
     match f.wait().unwrap_err() {
@@ -580,11 +585,7 @@ fn not_leader_waits_without_spending_retries() {
     let p = producer(
         &rt,
         &fake,
-        ProducerOptions {
-            max_retries: 0,
-            linger_ms: 0,
-            ..fast()
-        },
+        eager(0),
     );
     assert_eq!(p.produce(msg(0)).unwrap().wait().unwrap().offset, 0);
     assert_eq!(fake.calls.load(Ordering::SeqCst), 6);
@@ -598,11 +599,7 @@ fn a_lost_answer_is_an_unknown_outcome_never_a_plain_failure() {
     let p = producer(
         &rt,
         &fake,
-        ProducerOptions {
-            max_retries: 0,
-            linger_ms: 0,
-            ..fast()
-        },
+        eager(0),
     );
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
     assert!(e.is_outcome_unknown(), "{e}");
@@ -612,11 +609,7 @@ fn a_lost_answer_is_an_unknown_outcome_never_a_plain_failure() {
     let p = producer(
         &rt,
         &fake,
-        ProducerOptions {
-            max_retries: 1,
-            linger_ms: 0,
-            ..fast()
-        },
+        eager(1),
     );
     fake.lost_answers.store(1, Ordering::SeqCst);
     fake.script.lock().unwrap().insert(0, VecDeque::from(vec![0, 29]));
