@@ -157,6 +157,7 @@ impl Accumulator {
         match self.partitions.get_mut(&partition) {
             Some(q) => {
                 q.bytes = 0;
+                q.waiting_since = None;
                 self.queued -= q.messages.len();
                 if !q.in_flight {
                     // A sequenced batch given up: the broker never took it (or the producer id is replaced).

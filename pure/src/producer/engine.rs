@@ -118,7 +118,14 @@ impl PureProducer {
         if !self.running.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
-        let partitions = self.shared.transport.partition_ids(&self.shared.topic)?;
+        let shared = &self.shared;
+        let mut layout = shared.layout.get(shared.transport.as_ref(), &shared.topic)?;
+        if message.partition.is_some_and(|p| !layout.partitions.contains(&p)) {
+            // Perhaps a partition newer than our copy: look again before refusing it.
+            shared.layout.invalidate();
+            layout = shared.layout.get(shared.transport.as_ref(), &shared.topic)?;
+        }
+        let partitions = &layout.partitions;
         if partitions.is_empty() {
             return Err(Error::kafka(
                 KafkaCode::UnknownTopicOrPartition,
@@ -138,7 +145,7 @@ impl PureProducer {
             }
             None => self
                 .partitioner
-                .partition(&partitions, message.partition_key.as_deref())?,
+                .partition(partitions, message.partition_key.as_deref())?,
         };
         message.partition = Some(partition);
         if message.timestamp.is_none() {

@@ -10,6 +10,7 @@ pub mod batch;
 mod cluster_transport;
 mod engine;
 mod idempotence;
+mod layout_cache;
 mod pending;
 mod records_encoder;
 mod retry;

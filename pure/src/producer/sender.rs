@@ -16,6 +16,7 @@ use super::accumulator::{Accumulator, DrainedRequest, Limits, PartitionBatch};
 use super::batch::{check_codec, BatchIdentity, RecordEncoder, RecordFormat};
 use super::pending::{Completion, Pending};
 use super::idempotence::Identities;
+use super::layout_cache::LayoutCache;
 use super::retry::{classify, in_doubt, Action};
 use super::transport::{PartitionOutcome, ProduceCall, ProduceTransport};
 
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub partitioner: Arc<dyn Partitioner>,
     /// The idempotent producer's id, when `enable_idempotence`.
     pub identities: Option<Identities>,
+    /// The topic's partitions and leaders, re-read at most every few milliseconds.
+    pub layout: LayoutCache,
     pub acc: Mutex<Accumulator>,
     pub completion: Completion,
     /// Wakes the dispatcher: new messages, a settled request, a flush, fresh metadata.
@@ -66,6 +69,7 @@ impl Shared {
             encoder,
             partitioner,
             identities,
+            layout: LayoutCache::default(),
             acc: Mutex::new(Accumulator::default()),
             completion,
             wake: Notify::new(),
@@ -130,6 +134,7 @@ impl Shared {
             if let Err(e) = shared.transport.refresh_metadata(&shared.topic).await {
                 tracing::warn!(topic = %shared.topic, error = %e, "producer metadata refresh failed");
             }
+            shared.layout.invalidate();
             shared.refreshing.store(false, Ordering::Release);
             shared.wake.notify_one();
         });
@@ -153,7 +158,10 @@ pub(crate) async fn dispatch(shared: Arc<Shared>) {
                 }
             },
         };
-        let layout = shared.transport.layout(&shared.topic).unwrap_or_default();
+        let layout = shared
+            .layout
+            .get(shared.transport.as_ref(), &shared.topic)
+            .unwrap_or_default();
         let drain = shared
             .lock()
             .drain(now, &layout, &shared.limits, identity);
