@@ -3,7 +3,8 @@
 //!
 //! File map: [`engine`] the handle (`produce`, `flush`, `stop`); [`accumulator`] per-partition queues and the
 //! per-broker drain; [`sender`] the dispatcher and request tasks; [`retry`] error classification;
-//! [`pending`] message completion and accounting; [`batch`] record formats; [`transport`] the cluster seam.
+//! [`pending`] message completion and accounting; [`batch`] record formats; [`transport`] the cluster seam;
+//! `idempotence` the producer id and sequence restarts; `layout_cache` the topic layout shared for a moment.
 
 mod accumulator;
 pub mod batch;

@@ -57,8 +57,8 @@ pub trait ProduceTransport: Send + Sync + Debug + 'static {
     /// The topic's cached layout (no I/O).
     fn layout(&self, topic: &str) -> Result<TopicLayout>;
 
-    /// Only the topic's partition ids, in layout order (no I/O). Called for every message to partition it, so
-    /// implementations should avoid building the whole layout.
+    /// Only the topic's partition ids, in layout order (no I/O). The producer itself partitions from a
+    /// short-lived copy of [`ProduceTransport::layout`] (see the layout cache), so this is not on its hot path.
     fn partition_ids(&self, topic: &str) -> Result<Vec<i32>> {
         self.layout(topic).map(|l| l.partitions)
     }
