@@ -121,13 +121,23 @@ impl ProducerBuilder {
         sync: bool;
         /// Keep per-thread delivery reports for `get_delivery_report` (default false; unused when sync).
         delivery_reports: bool;
-        /// How long `stop()` and a sync `produce` wait for delivery; -1 forever (default 5000).
+        /// How long `stop()` and a sync `produce` wait for delivery, and (pure engine) how long a partition
+        /// waits for a leader before its messages fail; -1 forever (default 5000).
         pending_timeout_ms: i64;
         /// Start in `build()` (default true); otherwise call `start()`.
         auto_start: bool;
+        /// Idempotent producer (default false): the broker drops resent duplicates, so retries after a
+        /// timeout or a lost connection never write a message twice. Needs `required_acks(-1)`.
+        /// Native: librdkafka's `enable.idempotence`.
+        enable_idempotence: bool;
     }
 
-    /// Choose partitions with this (default: PyKafka's `RandomPartitioner`, a round-robin counter).
+    /// Choose partitions with this. Default: on the pure engine the [`StickyPartitioner`] (KIP-480: keyless
+    /// messages stay on one partition until its batch is sent; keyed ones round-robin like PyKafka's);
+    /// on librdkafka PyKafka's `RandomPartitioner`, a round-robin counter. Pass `RandomPartitioner::new()`
+    /// for PyKafka's exact placement on both.
+    ///
+    /// [`StickyPartitioner`]: ferrokafka_core::partitioner::StickyPartitioner
     pub fn partitioner(mut self, partitioner: impl Partitioner + 'static) -> Self {
         self.partitioner = Some(Arc::new(partitioner));
         self
@@ -166,10 +176,10 @@ impl ProducerBuilder {
         cancel: "dropping it drops the producer being built when the build ends (it stops in the background).";
         {
             self.options.validate()?;
-            let partitioner = self
-                .partitioner
-                .unwrap_or_else(|| Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new()));
             let engine = if self.use_rdkafka {
+                let partitioner = self.partitioner.unwrap_or_else(|| {
+                    Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new())
+                });
                 let (topic, options, extra) =
                     (self.topic.clone(), self.options, self.rdkafka_properties);
                 ferrokafka_core::bridge::off_thread("ferrokafka-build", move || {
@@ -178,6 +188,9 @@ impl ProducerBuilder {
                 .await?
             } else {
                 crate::engine::refuse_rdkafka_properties(&self.rdkafka_properties)?;
+                let partitioner = self.partitioner.unwrap_or_else(|| {
+                    Arc::new(ferrokafka_core::partitioner::StickyPartitioner::new())
+                });
                 let pure = &self.topic.client.pure;
                 AnyProducer::Pure(pure.producer(self.topic.name(), self.options, partitioner)?)
             };

@@ -88,6 +88,10 @@ pub struct RunArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Produce with PyKafka's round-robin `RandomPartitioner` instead of the engine's default (the pure
+    /// engine's default is sticky, KIP-480).
+    #[arg(long)]
+    pub round_robin: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -39,13 +39,16 @@ fn base_report(args: &RunArgs, mode: &str) -> Report {
 pub fn produce(args: &RunArgs) -> Result<Report, Error> {
     let client = KafkaClient::new(&args.bootstrap)?;
     let topic = client.topic(&args.topic)?;
-    let producer = topic
+    let mut builder = topic
         .producer()
         .compression(args.compression.compression())
         .required_acks(args.acks)
         .linger_ms(args.linger_ms)
-        .use_rdkafka(args.engine == Engine::Native)
-        .build()?;
+        .use_rdkafka(args.engine == Engine::Native);
+    if args.round_robin {
+        builder = builder.partitioner(ferrokafka::partitioner::RandomPartitioner::new());
+    }
+    let producer = builder.build()?;
     let value = bytes_value(args.size);
     // A bounded channel: a slow latency thread slows the producer down instead of growing memory.
     let (tx, rx) = mpsc::sync_channel::<(Instant, DeliveryFuture)>(100_000);

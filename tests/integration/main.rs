@@ -23,6 +23,7 @@ mod mixed_groups;
 mod mixed_support;
 mod offsets;
 mod producer;
+mod producer_reliability;
 mod security;
 mod zk_balanced;
 mod zk_mixed;

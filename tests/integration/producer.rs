@@ -31,7 +31,7 @@ fn topic(cluster: &KafkaCluster, prefix: &str, partitions: i32) -> (KafkaClient,
 }
 
 /// Build, or `None` when this build lacks the engine (the caller skips).
-fn build(builder: ProducerBuilder) -> Option<Producer> {
+pub(super) fn build(builder: ProducerBuilder) -> Option<Producer> {
     match builder.build() {
         Ok(p) => Some(p),
         Err(e) if e.kind() == ErrorKind::EngineUnavailable => {
@@ -95,7 +95,7 @@ fn read_partition(client: &KafkaClient, topic: &str, partition: i32) -> Vec<Reco
     futures::executor::block_on(task).expect("read task")
 }
 
-fn read_all(client: &KafkaClient, topic: &Topic) -> Vec<Record> {
+pub(super) fn read_all(client: &KafkaClient, topic: &Topic) -> Vec<Record> {
     topic
         .partitions()
         .keys()

@@ -49,6 +49,13 @@ impl fmt::Display for Error {
                     "produce to {ctx} failed after {attempts} attempt(s): {cause}"
                 )
             }
+            Detail::DeliveryOutcomeUnknown { attempts, cause } => {
+                return write!(
+                    f,
+                    "delivery to {ctx} has an unknown outcome after {attempts} attempt(s): the message may \
+                     have been written. Last error: {cause}"
+                )
+            }
             Detail::MessageSetDecodeFailure { offset, reason } => {
                 return write!(
                     f,

@@ -40,6 +40,11 @@ pub enum ErrorKind {
     /// A message could not be delivered after all retries (PyKafka's `ProduceFailureError`); the last
     /// attempt's error is [`Error::cause`](super::Error::cause) and `source()`.
     ProduceFailure,
+    /// A message whose fate is unknown: a request carrying it was sent and no answer came (a timeout, a lost
+    /// connection), or the broker timed out after writing it. It may be in the log, possibly more than once
+    /// without idempotence. Never reported for a message that certainly was not written (that is
+    /// `ProduceFailure`); `enable_idempotence` makes the retries that lead here safe.
+    DeliveryOutcomeUnknown,
     /// A fetched message set could not be decoded (PyKafka's `MessageSetDecodeFailure`).
     MessageSetDecodeFailure,
     /// Offsets could not be listed, fetched or committed after the allowed attempts (PyKafka's

@@ -89,6 +89,10 @@ enum Detail {
         attempts: u32,
         cause: Error,
     },
+    DeliveryOutcomeUnknown {
+        attempts: u32,
+        cause: Error,
+    },
     MessageSetDecodeFailure {
         offset: i64,
         reason: String,
@@ -284,6 +288,17 @@ impl Error {
         Error::new(Detail::ProduceFailure { attempts, cause }, context)
     }
 
+    /// A message sent `attempts` times whose fate is unknown (see [`ErrorKind::DeliveryOutcomeUnknown`]);
+    /// `cause` is the error that left the outcome open.
+    pub fn delivery_outcome_unknown(context: ErrorContext, attempts: u32, cause: Error) -> Error {
+        Error::new(Detail::DeliveryOutcomeUnknown { attempts, cause }, context)
+    }
+
+    /// Whether this is a delivery whose outcome is unknown (the message may be in the log).
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.kind() == ErrorKind::DeliveryOutcomeUnknown
+    }
+
     /// The data fetched at `offset` of `context` cannot be decoded.
     pub fn message_set_decode_failure(
         context: ErrorContext,
@@ -417,6 +432,7 @@ impl Error {
             Detail::ConsumerStopped => ErrorKind::ConsumerStopped,
             Detail::MessageSizeTooLarge { .. } => ErrorKind::MessageSizeTooLarge,
             Detail::ProduceFailure { .. } => ErrorKind::ProduceFailure,
+            Detail::DeliveryOutcomeUnknown { .. } => ErrorKind::DeliveryOutcomeUnknown,
             Detail::MessageSetDecodeFailure { .. } => ErrorKind::MessageSetDecodeFailure,
             Detail::OffsetRequestFailed { .. } => ErrorKind::OffsetRequestFailed,
             Detail::DeliveryReportsDisabled => ErrorKind::DeliveryReportsDisabled,
@@ -432,7 +448,9 @@ impl Error {
     pub fn code(&self) -> Option<KafkaCode> {
         match &self.0.detail {
             Detail::Kafka { code, .. } => Some(*code),
-            Detail::ProduceFailure { cause, .. } => cause.code(),
+            Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
+                cause.code()
+            }
             _ => None,
         }
     }
@@ -473,7 +491,8 @@ impl Error {
     /// For a failed produce, how many times the message was sent (`max_retries + 1` when retries ran out).
     pub fn attempts(&self) -> Option<u32> {
         match &self.0.detail {
-            Detail::ProduceFailure { attempts, .. } => Some(*attempts),
+            Detail::ProduceFailure { attempts, .. }
+            | Detail::DeliveryOutcomeUnknown { attempts, .. } => Some(*attempts),
             _ => None,
         }
     }
@@ -481,7 +500,9 @@ impl Error {
     /// For a failed produce, the last attempt's error (also its `source()`).
     pub fn cause(&self) -> Option<&Error> {
         match &self.0.detail {
-            Detail::ProduceFailure { cause, .. } => Some(cause),
+            Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
+                Some(cause)
+            }
             _ => None,
         }
     }
@@ -569,7 +590,9 @@ impl Error {
             Detail::Timeout { what, .. } | Detail::InvalidState { what } => what,
             Detail::Protocol { detail } => detail,
             Detail::Native { message, .. } => message,
-            Detail::ProduceFailure { cause, .. } => cause.reason(),
+            Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
+                cause.reason()
+            }
             Detail::LeaderNotFound { .. }
             | Detail::ProducerQueueFull { .. }
             | Detail::ProducerStopped

@@ -33,10 +33,15 @@ pub struct ProducerOptions {
     pub sync: bool,
     /// Keep per-thread delivery reports for `get_delivery_report`. Ignored (implied) when `sync`.
     pub delivery_reports: bool,
-    /// Client-side wait for reports in sync produce and in stop(); -1 = forever.
+    /// Client-side wait for reports in sync produce and in stop(), and the longest a partition waits for a
+    /// leader (pure engine; librdkafka's `message.timeout.ms` plays that part); -1 = forever.
     pub pending_timeout_ms: i64,
     /// Start in `build()`.
     pub auto_start: bool,
+    /// Idempotent producer (KIP-98): the broker drops resent duplicates, so retries after a timeout or a
+    /// lost connection cannot write a message twice and per-partition order holds. Needs `required_acks`
+    /// -1 and a broker of 0.11 or newer. Off by default (PyKafka has no such option).
+    pub enable_idempotence: bool,
 }
 
 impl Default for ProducerOptions {
@@ -57,6 +62,7 @@ impl Default for ProducerOptions {
             delivery_reports: false,
             pending_timeout_ms: 5_000,
             auto_start: true,
+            enable_idempotence: false,
         }
     }
 }
@@ -91,6 +97,15 @@ impl ProducerOptions {
             return Err(Error::config("max_request_size", "must fit in 32 bits"));
         }
         at_least_minus_one("pending_timeout_ms", self.pending_timeout_ms)?;
+        if self.enable_idempotence && self.wire_acks() != -1 {
+            return Err(Error::config(
+                "enable_idempotence",
+                format!(
+                    "needs required_acks = -1 (all in-sync replicas), got {}",
+                    self.required_acks
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -152,6 +167,10 @@ mod tests {
                 "min_queued_messages",
                 Box::new(|o| o.min_queued_messages = 0),
             ),
+            (
+                "enable_idempotence",
+                Box::new(|o| o.enable_idempotence = true),
+            ),
         ];
         for (name, set) in cases {
             let mut o = ProducerOptions::default();
@@ -166,6 +185,12 @@ mod tests {
         };
         assert!(o.validate().is_ok());
         assert_eq!(o.effective_min_queued(), 1);
+        let idempotent = ProducerOptions {
+            enable_idempotence: true,
+            required_acks: -1,
+            ..Default::default()
+        };
+        assert!(idempotent.validate().is_ok());
         assert_eq!(
             ProducerOptions {
                 required_acks: 2,

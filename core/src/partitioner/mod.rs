@@ -4,6 +4,7 @@
 //!
 //! | partitioner | places a key like | null key |
 //! |---|---|---|
+//! | [`StickyPartitioner`] (the pure engine's default) | ignores the key: round-robin | one partition until its batch is sent (KIP-480) |
 //! | [`RandomPartitioner`] (PyKafka's default) | ignores the key: round-robin | round-robin |
 //! | [`HashingPartitioner`] | PyKafka's `HashingPartitioner` (SHA-1) | error |
 //! | [`GroupHashingPartitioner`] | PyKafka's `GroupHashingPartitioner` | error |
@@ -27,12 +28,14 @@ mod group_hashing;
 mod hashing;
 mod murmur2;
 mod random;
+mod sticky;
 
 pub use consistent::ConsistentRandomPartitioner;
 pub use group_hashing::GroupHashingPartitioner;
 pub use hashing::{sha1_hash, HashFn, HashingPartitioner, KeyHash};
 pub use murmur2::{murmur2, to_positive, Murmur2Partitioner};
 pub use random::RandomPartitioner;
+pub use sticky::StickyPartitioner;
 
 /// Chooses a partition for a key. `partitions` are the topic's partition ids in metadata order.
 ///
@@ -41,17 +44,26 @@ pub use random::RandomPartitioner;
 pub trait Partitioner: Send + Sync + Debug {
     /// The partition id for `key` (`None` for a keyless message), one of `partitions`.
     fn partition(&self, partitions: &[i32], key: Option<&[u8]>) -> Result<i32>;
+
+    /// The producer just sent a batch of `partition`: a sticky partitioner moves on. Others ignore it.
+    fn on_batch_sent(&self, _partition: i32) {}
 }
 
 impl<P: Partitioner + ?Sized> Partitioner for Box<P> {
     fn partition(&self, partitions: &[i32], key: Option<&[u8]>) -> Result<i32> {
         (**self).partition(partitions, key)
     }
+    fn on_batch_sent(&self, partition: i32) {
+        (**self).on_batch_sent(partition)
+    }
 }
 
 impl<P: Partitioner + ?Sized> Partitioner for Arc<P> {
     fn partition(&self, partitions: &[i32], key: Option<&[u8]>) -> Result<i32> {
         (**self).partition(partitions, key)
+    }
+    fn on_batch_sent(&self, partition: i32) {
+        (**self).on_batch_sent(partition)
     }
 }
 

@@ -209,6 +209,9 @@ pub fn producer_config(
     );
     c.set("message.timeout.ms", message_timeout_ms(opts).to_string());
     c.set("delivery.report.only.error", "false");
+    if opts.enable_idempotence {
+        c.set("enable.idempotence", "true");
+    }
     c.apply_extra(extra)?;
     Ok(c)
 }

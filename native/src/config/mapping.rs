@@ -92,6 +92,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(P, "delivery_reports", "", "ferrokafka", "per-thread `DeliveryReports`, capacity `max_queued_messages`"),
     row(P, "pending_timeout_ms", "", "ferrokafka", "bounds sync waits and `stop()`'s flush; unsent messages are then purged and reported failed"),
     row(P, "auto_start", "", "ferrokafka", ""),
+    row(P, "enable_idempotence", "enable.idempotence", "`true` when set (default: not set, librdkafka's false)", "needs `required_acks` -1, checked before librdkafka sees it"),
     row(P, "-", "message.timeout.ms", "`linger_ms + (max_retries + 1) × (ack_timeout_ms + retry_backoff_ms)`, capped at 2147483647", "PyKafka: `1.2 × max_retries × (ack + backoff)`, which is 0 (= forever) for max_retries 0 and can undercut linger"),
     row(P, "-", "delivery.report.only.error", "`false`", "every message gets a report"),
     row(P, "partitioner (builder)", "", "ferrokafka", "ferrokafka's `Partitioner` picks the partition; librdkafka gets an explicit id"),

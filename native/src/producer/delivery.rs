@@ -59,6 +59,8 @@ pub struct ProducerCtx {
     pub max_retries: i64,
     pub max_size: usize,
     pub pending_timeout_ms: i64,
+    /// The `message.timeout.ms` given to librdkafka, named in its timeout errors.
+    pub message_timeout_ms: u64,
     /// Reports are filed here when `delivery_reports` is on (and not sync: sync produce reads its own).
     pub reports: Option<Arc<DeliveryReports>>,
     /// Set when a delivery failed for an unknown partition: metadata must be refreshed.
@@ -80,14 +82,15 @@ impl ProducerCtx {
         let code = err.rdkafka_error_code();
         match code {
             Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
-                return Error::produce_failure(
-                    context,
-                    0,
-                    Error::timeout(
-                        "delivery before the producer stopped (pending_timeout_ms)",
-                        std::time::Duration::from_millis(self.pending_timeout_ms.max(0) as u64),
-                    ),
-                )
+                let cause = Error::timeout(
+                    "delivery before the producer stopped (pending_timeout_ms)",
+                    std::time::Duration::from_millis(self.pending_timeout_ms.max(0) as u64),
+                );
+                // A purged in-flight message was sent: it may be in the log.
+                if code == Some(RDKafkaErrorCode::PurgeInflight) {
+                    return Error::delivery_outcome_unknown(context, 1, cause);
+                }
+                return Error::produce_failure(context, 0, cause);
             }
             Some(
                 RDKafkaErrorCode::UnknownPartition
@@ -106,14 +109,17 @@ impl ProducerCtx {
             }
             ErrorKind::MessageSizeTooLarge => return translated,
             ErrorKind::Timeout if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
-                match self.last_error.get() {
-                    Some((e, reason)) => Error::timeout(
-                        format!("{}; last client error: {e}: {reason}", translated.reason()),
-                        translated.after().unwrap_or_default(),
-                    )
-                    .with_source(err.clone()),
-                    None => translated,
-                }
+                let what = match self.last_error.get() {
+                    Some((e, reason)) => {
+                        format!("{}; last client error: {e}: {reason}", translated.reason())
+                    }
+                    None => translated.reason().to_string(),
+                };
+                Error::timeout(
+                    what,
+                    std::time::Duration::from_millis(self.message_timeout_ms),
+                )
+                .with_source(err.clone())
             }
             _ => translated,
         };
@@ -151,5 +157,56 @@ impl ProducerContext for ProducerCtx {
         let (lock, cvar) = &*self.space;
         drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
         cvar.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> ProducerCtx {
+        ProducerCtx {
+            topic: "t".into(),
+            hosts: "h:9092".into(),
+            max_retries: 3,
+            max_size: 1000,
+            pending_timeout_ms: 5000,
+            message_timeout_ms: 45_400,
+            reports: None,
+            stale_metadata: Arc::new(AtomicBool::new(false)),
+            space: Arc::new((Mutex::new(()), Condvar::new())),
+            last_error: LastError::default(),
+        }
+    }
+
+    #[test]
+    fn message_timeout_names_the_real_timeout() {
+        let e = ctx().failure(
+            &KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
+            0,
+            10,
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("45400 ms") && text.contains("message.timeout.ms"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn purged_in_flight_is_an_unknown_outcome_purged_queued_a_failure() {
+        let c = ctx();
+        let inflight = c.failure(
+            &KafkaError::MessageProduction(RDKafkaErrorCode::PurgeInflight),
+            0,
+            10,
+        );
+        assert!(inflight.is_outcome_unknown(), "{inflight}");
+        let queued = c.failure(
+            &KafkaError::MessageProduction(RDKafkaErrorCode::PurgeQueue),
+            0,
+            10,
+        );
+        assert_eq!(queued.kind(), ErrorKind::ProduceFailure, "{queued}");
     }
 }

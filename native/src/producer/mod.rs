@@ -102,6 +102,8 @@ impl NativeProducer {
             max_retries: opts.max_retries,
             max_size: opts.max_request_size as usize,
             pending_timeout_ms: opts.pending_timeout_ms,
+            message_timeout_ms: u64::try_from(crate::config::message_timeout_ms(&opts))
+                .unwrap_or(0),
             // Sync produce reads its own report, as PyKafka's does; only async reports are filed.
             reports: reports.as_ref().filter(|_| !opts.sync).cloned(),
             stale_metadata: Arc::new(AtomicBool::new(false)),
@@ -377,7 +379,8 @@ impl Inner {
     }
 
     fn sync_timeout_error(&self, partition: i32) -> Error {
-        Error::produce_failure(
+        // librdkafka still holds the message and may yet write it: not a plain failure.
+        Error::delivery_outcome_unknown(
             ErrorContext::partition(&self.topic, partition),
             0,
             Error::timeout(

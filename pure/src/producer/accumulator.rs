@@ -6,17 +6,21 @@
 //! broker may have a few requests in flight at once.
 //!
 //! Readiness follows PyKafka's per-broker rule: a broker's messages go out once it holds
-//! `min_queued_messages`, or a full request's worth of bytes, or its oldest message has waited `linger_ms`,
-//! or someone called `flush()` / `stop()`.
+//! `min_queued_messages`, or a full request's worth of bytes, or someone called `flush()` / `stop()`. Linger is
+//! per partition: when it expires for one partition, only the partitions whose oldest message has also waited
+//! `linger_ms` go out, so a young batch is not cut short. Backpressure per broker counts bytes in flight.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use super::batch::BatchIdentity;
+use super::idempotence::{next_sequence, ProducerIdentity};
 use super::pending::Pending;
 use super::transport::TopicLayout;
 
-/// Requests a broker may have in flight at once (each partition still has at most one batch in flight).
-pub(crate) const MAX_IN_FLIGHT_PER_BROKER: usize = 5;
+/// Bytes a broker may have in flight, in requests of `max_request_size` (each partition still has at most one
+/// batch in flight). Counting bytes, not requests, lets many small requests go out while big ones queue.
+pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 5;
 
 /// One partition's queue.
 #[derive(Debug, Default)]
@@ -29,8 +33,21 @@ pub(crate) struct PartitionQueue {
     pub retry_at: Option<Instant>,
     /// After MESSAGE_TOO_LARGE for a batch of n > 1, batches are capped at n/2 until one succeeds.
     pub split_limit: Option<usize>,
-    /// Consecutive drains that found no leader for this partition.
-    pub leaderless_attempts: u32,
+    /// Since when this partition has waited for a leader (none in metadata, or NOT_LEADER and the like).
+    /// Such waits do not spend the retry budget; they are bounded by `pending_timeout_ms`.
+    pub waiting_since: Option<Instant>,
+    /// Idempotence: the sequenced batch in flight, or at the front of the queue waiting to be resent as is.
+    pub sequenced: Option<SequencedBatch>,
+    /// Idempotence: the sequence of the next new batch, valid for `generation`.
+    pub next_sequence: i32,
+    pub generation: u64,
+}
+
+/// A batch that has been given sequence numbers: resends must carry exactly these messages and this identity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SequencedBatch {
+    pub identity: BatchIdentity,
+    pub count: usize,
 }
 
 impl PartitionQueue {
@@ -52,6 +69,8 @@ pub(crate) struct Limits {
 pub(crate) struct PartitionBatch {
     pub partition: i32,
     pub messages: Vec<Pending>,
+    /// Set for an idempotent producer.
+    pub identity: Option<BatchIdentity>,
 }
 
 /// What one broker's request will carry.
@@ -59,6 +78,8 @@ pub(crate) struct PartitionBatch {
 pub(crate) struct DrainedRequest {
     pub broker: i32,
     pub batches: Vec<PartitionBatch>,
+    /// Sum of the messages' size hints: what the request holds in the broker's in-flight budget.
+    pub bytes: usize,
 }
 
 /// The result of one drain pass.
@@ -77,6 +98,7 @@ pub(crate) struct Accumulator {
     pub partitions: BTreeMap<i32, PartitionQueue>,
     /// Messages queued (not in flight).
     pub queued: usize,
+    /// Bytes in flight per broker.
     pub broker_in_flight: HashMap<i32, usize>,
     /// While > 0, linger and min_queued are ignored: everything queued is sendable now.
     pub flushing: usize,
@@ -118,15 +140,15 @@ impl Accumulator {
         q.retry_at = retry_at;
     }
 
-    /// Mark a sent batch as settled (success or failure), freeing the partition and a broker slot.
-    pub fn settle(&mut self, broker: i32, partitions: impl IntoIterator<Item = i32>) {
+    /// Mark a sent request as settled (success or failure), freeing its partitions and its in-flight bytes.
+    pub fn settle(&mut self, broker: i32, bytes: usize, partitions: impl IntoIterator<Item = i32>) {
         for p in partitions {
             if let Some(q) = self.partitions.get_mut(&p) {
                 q.in_flight = false;
             }
         }
         if let Some(n) = self.broker_in_flight.get_mut(&broker) {
-            *n = n.saturating_sub(1);
+            *n = n.saturating_sub(bytes);
         }
     }
 
@@ -135,7 +157,14 @@ impl Accumulator {
         match self.partitions.get_mut(&partition) {
             Some(q) => {
                 q.bytes = 0;
+                q.waiting_since = None;
                 self.queued -= q.messages.len();
+                if !q.in_flight {
+                    // A sequenced batch given up: the broker never took it (or the producer id is replaced).
+                    if let Some(s) = q.sequenced.take() {
+                        q.next_sequence = s.identity.base_sequence;
+                    }
+                }
                 q.messages.drain(..).collect()
             }
             None => Vec::new(),
@@ -150,8 +179,37 @@ impl Accumulator {
             .collect()
     }
 
-    /// Build the requests that are ready now, marking their partitions in flight.
-    pub fn drain(&mut self, now: Instant, layout: &TopicLayout, limits: &Limits) -> Drain {
+    /// Take the queued message whose sync slot is `slot`, if it can be withdrawn: never sent in a way that
+    /// may have written it, and not part of a sequenced batch waiting to be resent.
+    pub fn withdraw(
+        &mut self,
+        partition: i32,
+        is_it: impl Fn(&Pending) -> bool,
+    ) -> Option<Pending> {
+        let q = self.partitions.get_mut(&partition)?;
+        let locked = match (&q.sequenced, q.in_flight) {
+            (Some(s), false) => s.count,
+            _ => 0,
+        };
+        let index = q.messages.iter().position(is_it)?;
+        if index < locked || q.messages[index].in_doubt {
+            return None;
+        }
+        let p = q.messages.remove(index)?;
+        q.bytes -= p.size;
+        self.queued -= 1;
+        Some(p)
+    }
+
+    /// Build the requests that are ready now, marking their partitions in flight. `identity` is the
+    /// idempotent producer's (batches get sequence numbers), `None` without idempotence.
+    pub fn drain(
+        &mut self,
+        now: Instant,
+        layout: &TopicLayout,
+        limits: &Limits,
+        identity: Option<ProducerIdentity>,
+    ) -> Drain {
         let mut out = Drain::default();
         let mut brokers: BTreeMap<i32, BrokerStats> = BTreeMap::new();
         for (&id, q) in &self.partitions {
@@ -182,15 +240,30 @@ impl Accumulator {
             s.partitions.push(id);
         }
         for (broker, mut stats) in brokers {
-            let ready = self.flushing > 0
+            let full = self.flushing > 0
                 || stats.count >= limits.min_queued
-                || stats.bytes >= limits.max_request_size
-                || stats.oldest.is_some_and(|t| now >= t + limits.linger);
-            if !ready {
+                || stats.bytes >= limits.max_request_size;
+            let lingered = stats.oldest.is_some_and(|t| now >= t + limits.linger);
+            if !full && !lingered {
                 if let Some(t) = stats.oldest {
                     out.next_wake = min_instant(out.next_wake, t + limits.linger);
                 }
                 continue;
+            }
+            if !full {
+                // Only the partitions whose own linger is over: another partition's expiry does not cut a
+                // younger batch short.
+                let young = |p: &i32| {
+                    self.partitions
+                        .get(p)
+                        .and_then(|q| q.messages.front())
+                        .map(|m| m.enqueued + limits.linger)
+                        .filter(|due| *due > now)
+                };
+                for due in stats.partitions.iter().filter_map(young) {
+                    out.next_wake = min_instant(out.next_wake, due);
+                }
+                stats.partitions.retain(|p| young(p).is_none());
             }
             // Oldest partitions first, so a busy partition cannot starve the others of request space.
             stats.partitions.sort_by_key(|p| {
@@ -200,16 +273,19 @@ impl Accumulator {
                     .map(|m| m.enqueued)
             });
             let mut remaining = stats.partitions;
+            let budget = limits
+                .max_request_size
+                .saturating_mul(MAX_IN_FLIGHT_REQUESTS_WORTH);
             while !remaining.is_empty()
-                && self.broker_in_flight.get(&broker).copied().unwrap_or(0)
-                    < MAX_IN_FLIGHT_PER_BROKER
+                && self.broker_in_flight.get(&broker).copied().unwrap_or(0) < budget
             {
-                let (request, rest) = self.take_request(broker, remaining, limits.max_request_size);
+                let (request, rest) =
+                    self.take_request(broker, remaining, limits.max_request_size, identity);
                 remaining = rest;
                 if request.batches.is_empty() {
                     break;
                 }
-                *self.broker_in_flight.entry(broker).or_default() += 1;
+                *self.broker_in_flight.entry(broker).or_default() += request.bytes;
                 out.requests.push(request);
             }
         }
@@ -223,10 +299,12 @@ impl Accumulator {
         broker: i32,
         partitions: Vec<i32>,
         max_bytes: usize,
+        identity: Option<ProducerIdentity>,
     ) -> (DrainedRequest, Vec<i32>) {
         let mut request = DrainedRequest {
             broker,
             batches: Vec::new(),
+            bytes: 0,
         };
         let mut used = 0usize;
         let mut rest = Vec::new();
@@ -234,11 +312,15 @@ impl Accumulator {
             let Some(q) = self.partitions.get_mut(&id) else {
                 continue;
             };
-            let limit = q.split_limit.unwrap_or(usize::MAX);
+            // A sequenced batch is resent whole (its size fitted a request before), or not at all.
+            let resend = q.sequenced.map(|s| s.count);
+            let limit = resend.or(q.split_limit).unwrap_or(usize::MAX);
             let mut messages = Vec::new();
             while let Some(front) = q.messages.front() {
                 // Always take at least one message per request: oversize messages never get this far.
-                let fits = used + front.size <= max_bytes || (used == 0 && messages.is_empty());
+                let fits = used + front.size <= max_bytes
+                    || (used == 0 && messages.is_empty())
+                    || resend.is_some();
                 if !fits || messages.len() >= limit {
                     break;
                 }
@@ -252,14 +334,47 @@ impl Accumulator {
                 rest.push(id);
                 continue;
             }
+            if resend.is_some() && used > max_bytes && !request.batches.is_empty() {
+                // Not room for the whole resend in this request: put it back for the next one.
+                for p in messages.into_iter().rev() {
+                    used -= p.size;
+                    q.bytes += p.size;
+                    q.messages.push_front(p);
+                }
+                rest.push(id);
+                continue;
+            }
             self.queued -= messages.len();
             q.in_flight = true;
             q.retry_at = None;
+            let identity = match (q.sequenced, identity) {
+                (Some(s), _) => Some(s.identity),
+                (None, Some(producer)) => {
+                    if q.generation != producer.generation {
+                        q.generation = producer.generation;
+                        q.next_sequence = 0;
+                    }
+                    let batch = BatchIdentity {
+                        producer_id: producer.producer_id,
+                        producer_epoch: producer.epoch,
+                        base_sequence: q.next_sequence,
+                    };
+                    q.next_sequence = next_sequence(q.next_sequence, messages.len());
+                    q.sequenced = Some(SequencedBatch {
+                        identity: batch,
+                        count: messages.len(),
+                    });
+                    Some(batch)
+                }
+                (None, None) => None,
+            };
             request.batches.push(PartitionBatch {
                 partition: id,
                 messages,
+                identity,
             });
         }
+        request.bytes = used;
         (request, rest)
     }
 }
@@ -284,6 +399,7 @@ mod tests {
             future: None,
             sync: None,
             enqueued,
+            in_doubt: false,
         }
     }
 
@@ -315,12 +431,12 @@ mod tests {
         let mut acc = Accumulator::default();
         let l = layout(&[(0, 1), (1, 2)]);
         acc.push(pending(0, 1, t0));
-        let d = acc.drain(t0, &l, &limits(3, 100, 1 << 20));
+        let d = acc.drain(t0, &l, &limits(3, 100, 1 << 20), None);
         assert!(d.requests.is_empty());
         assert_eq!(d.next_wake, Some(t0 + Duration::from_millis(100)));
         acc.push(pending(0, 2, t0));
         acc.push(pending(0, 3, t0));
-        let d = acc.drain(t0, &l, &limits(3, 100, 1 << 20));
+        let d = acc.drain(t0, &l, &limits(3, 100, 1 << 20), None);
         assert_eq!(d.requests.len(), 1);
         assert_eq!(values(&d.requests[0].batches[0]), vec![1, 2, 3]);
         acc.push(pending(1, 4, t0));
@@ -328,9 +444,28 @@ mod tests {
             t0 + Duration::from_millis(100),
             &l,
             &limits(3, 100, 1 << 20),
+            None,
         );
         assert_eq!(d.requests[0].broker, 2);
         assert_eq!(acc.queued, 0);
+    }
+
+    #[test]
+    fn one_partitions_linger_does_not_cut_anothers_batch_short() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1), (1, 1)]);
+        let lim = limits(1000, 100, 1 << 20);
+        acc.push(pending(0, 1, t0));
+        let t1 = t0 + Duration::from_millis(60);
+        acc.push(pending(1, 2, t1));
+        let d = acc.drain(t0 + Duration::from_millis(100), &l, &lim, None);
+        assert_eq!(d.requests.len(), 1);
+        assert_eq!(d.requests[0].batches.len(), 1, "only partition 0 lingered");
+        assert_eq!(d.requests[0].batches[0].partition, 0);
+        assert_eq!(d.next_wake, Some(t1 + Duration::from_millis(100)));
+        let d = acc.drain(t1 + Duration::from_millis(100), &l, &lim, None);
+        assert_eq!(d.requests[0].batches[0].partition, 1);
     }
 
     #[test]
@@ -341,21 +476,21 @@ mod tests {
         let lim = limits(1, 0, 1 << 20);
         acc.push(pending(0, 1, t0));
         acc.push(pending(0, 2, t0));
-        let mut d = acc.drain(t0, &l, &lim);
+        let mut d = acc.drain(t0, &l, &lim, None);
         let batch = d.requests.pop().unwrap().batches.pop().unwrap();
         acc.push(pending(0, 3, t0));
         assert!(
-            acc.drain(t0, &l, &lim).requests.is_empty(),
+            acc.drain(t0, &l, &lim, None).requests.is_empty(),
             "partition is in flight"
         );
         // The batch failed: back to the front, with backoff.
-        acc.settle(1, [0]);
+        acc.settle(1, 0, [0]);
         let later = t0 + Duration::from_millis(100);
         acc.requeue_front(0, batch.messages, Some(later));
-        let d = acc.drain(t0, &l, &lim);
+        let d = acc.drain(t0, &l, &lim, None);
         assert!(d.requests.is_empty());
         assert_eq!(d.next_wake, Some(later));
-        let d = acc.drain(later, &l, &lim);
+        let d = acc.drain(later, &l, &lim, None);
         assert_eq!(values(&d.requests[0].batches[0]), vec![1, 2, 3]);
     }
 
@@ -369,9 +504,10 @@ mod tests {
             acc.push(pending(p, p as u8, t0));
         }
         let one = pending(0, 0, t0).size;
-        // Room for exactly two messages per request: one partition's batch each.
-        let d = acc.drain(t0, &l, &limits(1, 0, 2 * one));
-        assert_eq!(d.requests.len(), MAX_IN_FLIGHT_PER_BROKER);
+        // Room for exactly two messages per request: one partition's batch each, and five requests' worth
+        // of bytes in flight.
+        let d = acc.drain(t0, &l, &limits(1, 0, 2 * one), None);
+        assert_eq!(d.requests.len(), MAX_IN_FLIGHT_REQUESTS_WORTH);
         assert!(d
             .requests
             .iter()
@@ -384,7 +520,7 @@ mod tests {
         let t0 = Instant::now();
         let mut acc = Accumulator::default();
         acc.push(pending(0, 1, t0));
-        let d = acc.drain(t0, &layout(&[(0, -1)]), &limits(1, 0, 1 << 20));
+        let d = acc.drain(t0, &layout(&[(0, -1)]), &limits(1, 0, 1 << 20), None);
         assert_eq!(d.leaderless, vec![0]);
         assert!(d.requests.is_empty());
     }

@@ -45,14 +45,24 @@ impl RecordFormat {
     }
 }
 
+/// The idempotence fields of one RecordBatch (KIP-98): who wrote it and its first sequence number. A resent
+/// batch carries the same identity, so the broker recognises (and drops) a duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchIdentity {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
 /// Encodes (and compresses, once per batch) one partition's messages.
 pub trait RecordEncoder: Send + Sync + Debug + 'static {
     /// `messages` have their timestamps set. Errors for what the format cannot carry (zstd or headers in a
-    /// MessageSet, for example).
+    /// MessageSet, for example). `identity` is set for an idempotent producer (RecordBatch only).
     fn encode(
         &self,
         format: RecordFormat,
         compression: Compression,
+        identity: Option<BatchIdentity>,
         messages: &[&OutgoingMessage],
     ) -> Result<Bytes>;
 }

@@ -10,7 +10,7 @@ use super::transport::{BoxFuture, PartitionOutcome, ProduceCall, ProduceTranspor
 use crate::cluster::{Broker, Cluster};
 use crate::connection::protocol_error;
 use crate::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use crate::protocol::messages::ProduceRequest;
+use crate::protocol::messages::{InitProducerIdRequest, ProduceRequest};
 use crate::protocol::{Message, Request};
 
 /// The producer's view of a real cluster.
@@ -66,6 +66,35 @@ impl ProduceTransport for ClusterTransport {
         Box::pin(async move {
             let conn = self.broker(broker)?.produce_connection().await?;
             conn.version_of::<ProduceRequest>(None)
+        })
+    }
+
+    fn init_producer_id(&self) -> BoxFuture<'_, Result<(i64, i16)>> {
+        Box::pin(async move {
+            // Any broker allocates ids for a producer without a transactional id; try each once.
+            let mut last = Error::no_brokers_available(
+                "the cluster's brokers",
+                "none known to send InitProducerId to",
+            );
+            for broker in self.cluster.brokers().into_values() {
+                let answer = broker
+                    .request(None, |_| InitProducerIdRequest {
+                        transactional_id: None,
+                        transaction_timeout_ms: 60_000,
+                        ..Default::default()
+                    })
+                    .await;
+                match answer {
+                    Ok((_, r)) => match KafkaCode::from_i16(r.error_code) {
+                        None => return Ok((r.producer_id, r.producer_epoch)),
+                        Some(code) => {
+                            last = Error::kafka(code, ErrorContext::default().with_broker(broker.label()))
+                        }
+                    },
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
         })
     }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ferrokafka_core::{
-    DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext, KafkaCode,
+    Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext, KafkaCode,
     OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, Result,
 };
 use tokio::runtime::Handle;
@@ -72,6 +72,7 @@ impl PureProducer {
             opts,
             parts.transport,
             parts.encoder,
+            Arc::clone(&parts.partitioner),
             completion,
         ));
         let producer = PureProducer {
@@ -115,7 +116,14 @@ impl PureProducer {
         if !self.running.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
-        let partitions = self.shared.transport.partition_ids(&self.shared.topic)?;
+        let shared = &self.shared;
+        let mut layout = shared.layout.get(shared.transport.as_ref(), &shared.topic)?;
+        if message.partition.is_some_and(|p| !layout.partitions.contains(&p)) {
+            // Perhaps a partition newer than our copy: look again before refusing it.
+            shared.layout.invalidate();
+            layout = shared.layout.get(shared.transport.as_ref(), &shared.topic)?;
+        }
+        let partitions = &layout.partitions;
         if partitions.is_empty() {
             return Err(Error::kafka(
                 KafkaCode::UnknownTopicOrPartition,
@@ -135,7 +143,7 @@ impl PureProducer {
             }
             None => self
                 .partitioner
-                .partition(&partitions, message.partition_key.as_deref())?,
+                .partition(partitions, message.partition_key.as_deref())?,
         };
         message.partition = Some(partition);
         if message.timestamp.is_none() {
@@ -163,6 +171,7 @@ impl PureProducer {
             future: Some(tx),
             sync: sync.clone(),
             enqueued: std::time::Instant::now(),
+            in_doubt: false,
         };
         shared.completion.accept();
         let max = shared.limits.max_request_size;
@@ -201,6 +210,7 @@ impl PureProducer {
         &self,
         future: DeliveryFuture,
         slot: Option<Arc<SyncSlot>>,
+        partition: i32,
     ) -> Result<DeliveryFuture> {
         let Some(slot) = slot else {
             return Ok(future);
@@ -209,21 +219,34 @@ impl PureProducer {
         match slot.wait(timeout) {
             Some(Ok(_)) => Ok(future),
             Some(Err(e)) => Err(e),
-            None => Err(self.report_timeout()),
+            None => self.sync_timed_out(&slot, partition).map(|_| future),
         }
     }
 
-    fn report_timeout(&self) -> Error {
-        Error::produce_failure(
-            ErrorContext::topic(self.shared.topic.clone()),
-            0,
-            Error::timeout(
-                "a delivery report (pending_timeout_ms)",
-                std::time::Duration::from_millis(
-                    u64::try_from(self.shared.opts.pending_timeout_ms).unwrap_or(0),
-                ),
-            ),
-        )
+    /// A sync produce waited `pending_timeout_ms`. A message still queued and never possibly written is taken
+    /// back and failed (it will not be written later); one in flight or in doubt gets the unknown-outcome
+    /// error, since it may yet be written.
+    fn sync_timed_out(&self, slot: &Arc<SyncSlot>, partition: i32) -> Result<Delivery> {
+        let shared = &self.shared;
+        let mine = |p: &Pending| p.sync.as_ref().is_some_and(|s| Arc::ptr_eq(s, slot));
+        let withdrawn = shared.lock().withdraw(partition, mine);
+        let context = ErrorContext::partition(shared.topic.clone(), partition);
+        let timeout = Error::timeout(
+            "a delivery report (pending_timeout_ms)",
+            Duration::from_millis(u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0)),
+        );
+        match withdrawn {
+            Some(p) => {
+                let e = shared.give_up_error(&p, context, timeout);
+                shared.completion.complete(p, Err(e.clone()));
+                Err(e)
+            }
+            // Settled while we looked: its own result.
+            None => match slot.wait(Some(Duration::ZERO)) {
+                Some(result) => result,
+                None => Err(Error::delivery_outcome_unknown(context, 1, timeout)),
+            },
+        }
     }
 
     /// Send everything queued now and wait without blocking a tokio worker. Cancel-safe: a dropped future
@@ -306,7 +329,7 @@ impl ProducerApi for PureProducer {
             }
         }
         let (future, slot) = self.enqueue(message, partition)?;
-        self.finish_sync(future, slot)
+        self.finish_sync(future, slot, partition)
     }
 
     async fn produce_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
@@ -318,14 +341,15 @@ impl ProducerApi for PureProducer {
             Err(_) => slots.acquire().await.map_err(|_| self.stopped())?.forget(),
         }
         let (future, slot) = self.enqueue(message, partition)?;
-        if slot.is_none() {
+        let Some(slot) = slot else {
             return Ok(future);
-        }
+        };
         // sync: await the future itself, bounded by pending_timeout_ms.
         let result = match pending_timeout(&self.shared.opts) {
-            Some(t) => tokio::time::timeout(t, future)
-                .await
-                .map_err(|_| self.report_timeout())?,
+            Some(t) => match tokio::time::timeout(t, future).await {
+                Ok(result) => result,
+                Err(_) => self.sync_timed_out(&slot, partition),
+            },
             None => future.await,
         };
         let delivery = result?;
@@ -393,17 +417,15 @@ impl ProducerApi for PureProducer {
                 unsent = leftover.len(),
                 "producer stopped with messages not sent within pending_timeout_ms: reporting them as failed"
             );
-            let error = Error::produce_failure(
-                ErrorContext::topic(shared.topic.clone()),
-                0,
-                Error::timeout(
-                    "delivery before stop() (pending_timeout_ms)",
-                    std::time::Duration::from_millis(
-                        u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0),
-                    ),
-                ),
+            let cause = Error::timeout(
+                "delivery before stop() (pending_timeout_ms)",
+                Duration::from_millis(u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0)),
             );
-            shared.completion.fail_all(leftover, &error);
+            for p in leftover {
+                let context = ErrorContext::partition(shared.topic.clone(), p.partition);
+                let e = shared.give_up_error(&p, context, cause.clone());
+                shared.completion.complete(p, Err(e));
+            }
         }
         if !idle {
             tracing::warn!(

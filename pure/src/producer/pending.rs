@@ -10,7 +10,7 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::{
-    Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, OutgoingMessage, Result,
+    Delivery, DeliveryReport, DeliveryReports, DeliverySender, OutgoingMessage, Result,
 };
 use tokio::sync::{Notify, Semaphore};
 
@@ -67,6 +67,9 @@ pub(crate) struct Pending {
     pub future: Option<DeliverySender>,
     pub sync: Option<Arc<SyncSlot>>,
     pub enqueued: Instant,
+    /// A request carrying it was sent and its outcome never learned (timeout, lost connection): it may be in
+    /// the log, so a later failure is reported as an unknown outcome, never as a plain failure.
+    pub in_doubt: bool,
 }
 
 /// Completes messages and keeps the producer's accounting (queue slots, outstanding count, idle wake-ups).
@@ -131,13 +134,6 @@ impl Completion {
             let _guard = self.idle_lock.lock().unwrap_or_else(|e| e.into_inner());
             self.idle.notify_all();
             self.idle_async.notify_waiters();
-        }
-    }
-
-    /// Fail every message of `batch` with the same error.
-    pub fn fail_all(&self, batch: impl IntoIterator<Item = Pending>, error: &Error) {
-        for p in batch {
-            self.complete(p, Err(error.clone()));
         }
     }
 

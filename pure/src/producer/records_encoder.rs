@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use ferrokafka_core::{Compression, Error, ErrorContext, OutgoingMessage, Result};
 
-use super::batch::{RecordEncoder, RecordFormat};
+use super::batch::{BatchIdentity, RecordEncoder, RecordFormat};
 use crate::protocol::ProtocolError;
 use crate::records::{BatchOptions, Header, MessageSetBuilder, RecordBatchBuilder};
 
@@ -21,15 +21,21 @@ impl RecordEncoder for RecordsEncoder {
         &self,
         format: RecordFormat,
         compression: Compression,
+        identity: Option<BatchIdentity>,
         messages: &[&OutgoingMessage],
     ) -> Result<Bytes> {
         let bytes: usize = messages.iter().map(|m| m.encoded_size_hint()).sum();
         match format {
             RecordFormat::RecordBatch => {
-                let opts = BatchOptions {
+                let mut opts = BatchOptions {
                     compression,
                     ..Default::default()
                 };
+                if let Some(id) = identity {
+                    opts.producer_id = id.producer_id;
+                    opts.producer_epoch = id.producer_epoch;
+                    opts.base_sequence = id.base_sequence;
+                }
                 let mut b = RecordBatchBuilder::with_capacity(opts, bytes);
                 let mut headers = Vec::new();
                 for m in messages {
@@ -48,6 +54,10 @@ impl RecordEncoder for RecordsEncoder {
                 }
                 b.finish().map_err(encode_error)
             }
+            RecordFormat::MessageSet { .. } if identity.is_some() => Err(Error::config(
+                "enable_idempotence",
+                "this broker speaks only Produce v0-2 (MessageSet); idempotence needs Kafka 0.11+",
+            )),
             RecordFormat::MessageSet { magic } => {
                 if messages.iter().any(|m| !m.headers.is_empty()) {
                     return Err(Error::invalid_input(

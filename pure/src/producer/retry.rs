@@ -7,14 +7,22 @@ use ferrokafka_core::{Error, ErrorKind, KafkaCode};
 pub(crate) enum Action {
     /// Retry after `retry_backoff_ms`; `refresh` = refresh metadata first (the leader may have moved).
     Retry { refresh: bool },
+    /// The leader is missing or moved: refresh metadata and wait for it. Does not spend the retry budget;
+    /// bounded by `pending_timeout_ms`, as librdkafka bounds it by `message.timeout.ms`.
+    WaitForLeader,
+    /// Idempotence: the broker lost or rejected our producer state (the batch was not written). Retry under
+    /// a new producer id.
+    NewProducerId,
+    /// Idempotence: the broker already has this batch (an earlier attempt was written).
+    AlreadyWritten,
     /// The batch is too large for the broker: resend it in halves (a single message fails instead).
     Split,
     /// Report the failure for every message now.
     Fail,
 }
 
-/// Codes that mean "your idea of the leader is stale": refresh metadata before retrying.
-fn leader_moved(code: KafkaCode) -> bool {
+/// Codes that mean "there is no leader where you sent it (yet)": wait for fresh metadata.
+fn leader_missing(code: KafkaCode) -> bool {
     matches!(
         code,
         KafkaCode::NotLeaderForPartition
@@ -22,11 +30,32 @@ fn leader_moved(code: KafkaCode) -> bool {
             | KafkaCode::LeaderNotAvailable
             | KafkaCode::FencedLeaderEpoch
             | KafkaCode::UnknownLeaderEpoch
-            | KafkaCode::UnknownTopicId
+    )
+}
+
+/// Other codes where a metadata refresh may help before retrying.
+fn leader_moved(code: KafkaCode) -> bool {
+    matches!(
+        code,
+        KafkaCode::UnknownTopicId
             | KafkaCode::InconsistentTopicId
             | KafkaCode::NotEnoughReplicas
             | KafkaCode::KafkaStorageError
     )
+}
+
+/// Whether the batch may have been written although this attempt failed: the request was sent and no
+/// verdict came back (timeout, lost connection, unreadable answer), or the broker wrote it and then timed
+/// out waiting for replicas. A later give-up must then be reported as an unknown outcome.
+pub(crate) fn in_doubt(error: &Error) -> bool {
+    match error.kind() {
+        ErrorKind::Kafka => matches!(
+            error.code(),
+            Some(KafkaCode::RequestTimedOut | KafkaCode::NotEnoughReplicasAfterAppend)
+        ),
+        ErrorKind::SocketDisconnected | ErrorKind::Timeout | ErrorKind::Protocol => true,
+        _ => false,
+    }
 }
 
 /// Classify a failure. `batch_len` decides between splitting and failing on size errors.
@@ -41,6 +70,11 @@ pub(crate) fn classify(error: &Error, batch_len: usize) -> Action {
             | KafkaCode::RecordListTooLarge
             | KafkaCode::InvalidMessageSize
             | KafkaCode::InvalidRecord => Action::Fail,
+            KafkaCode::DuplicateSequenceNumber => Action::AlreadyWritten,
+            KafkaCode::OutOfOrderSequenceNumber
+            | KafkaCode::UnknownProducerId
+            | KafkaCode::InvalidProducerEpoch => Action::NewProducerId,
+            c if leader_missing(c) => Action::WaitForLeader,
             c if leader_moved(c) => Action::Retry { refresh: true },
             c if c.is_retriable() => Action::Retry { refresh: false },
             _ => Action::Fail,
@@ -49,8 +83,8 @@ pub(crate) fn classify(error: &Error, batch_len: usize) -> Action {
         ErrorKind::SocketDisconnected
         | ErrorKind::NoBrokersAvailable
         | ErrorKind::Timeout
-        | ErrorKind::Protocol
-        | ErrorKind::LeaderNotFound => Action::Retry { refresh: true },
+        | ErrorKind::Protocol => Action::Retry { refresh: true },
+        ErrorKind::LeaderNotFound => Action::WaitForLeader,
         _ => Action::Fail,
     }
 }
@@ -69,12 +103,26 @@ mod tests {
     fn pykafka_table() {
         assert_eq!(
             classify(&kafka(KafkaCode::NotLeaderForPartition), 1),
-            Action::Retry { refresh: true }
+            Action::WaitForLeader
         );
         assert_eq!(
             classify(&kafka(KafkaCode::UnknownTopicOrPartition), 1),
+            Action::WaitForLeader
+        );
+        assert_eq!(
+            classify(&kafka(KafkaCode::NotEnoughReplicas), 1),
             Action::Retry { refresh: true }
         );
+        assert_eq!(
+            classify(&kafka(KafkaCode::OutOfOrderSequenceNumber), 1),
+            Action::NewProducerId
+        );
+        assert_eq!(
+            classify(&kafka(KafkaCode::DuplicateSequenceNumber), 1),
+            Action::AlreadyWritten
+        );
+        assert!(in_doubt(&kafka(KafkaCode::RequestTimedOut)));
+        assert!(!in_doubt(&kafka(KafkaCode::NotLeaderForPartition)));
         assert_eq!(
             classify(&kafka(KafkaCode::RequestTimedOut), 1),
             Action::Retry { refresh: false }

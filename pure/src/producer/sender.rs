@@ -1,5 +1,5 @@
 //! The background side: one dispatcher task drains the accumulator into per-broker requests, and each request
-//! runs as its own task (at most `MAX_IN_FLIGHT_PER_BROKER` per broker). A finished request settles its batches:
+//! runs as its own task (a broker's in-flight bytes are capped, see [`super::accumulator`]). A finished request settles its batches:
 //! delivered, re-queued at the front of their partitions for a retry, split, or failed.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,14 +7,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::{
-    Delivery, Error, ErrorContext, KafkaCode, OutgoingMessage, ProducerOptions, Result,
+    Delivery, Error, ErrorContext, KafkaCode, OutgoingMessage, Partitioner, ProducerOptions,
+    Result,
 };
 use tokio::sync::Notify;
 
 use super::accumulator::{Accumulator, DrainedRequest, Limits, PartitionBatch};
-use super::batch::{check_codec, RecordEncoder, RecordFormat};
+use super::batch::{check_codec, BatchIdentity, RecordEncoder, RecordFormat};
 use super::pending::{Completion, Pending};
-use super::retry::{classify, Action};
+use super::idempotence::Identities;
+use super::layout_cache::LayoutCache;
+use super::retry::{classify, in_doubt, Action};
 use super::transport::{PartitionOutcome, ProduceCall, ProduceTransport};
 
 /// Extra time on top of `ack_timeout_ms` before a request with no answer counts as lost.
@@ -28,6 +31,12 @@ pub(crate) struct Shared {
     pub limits: Limits,
     pub transport: Arc<dyn ProduceTransport>,
     pub encoder: Arc<dyn RecordEncoder>,
+    /// Told when a partition's batch is sent (the sticky partitioner moves on).
+    pub partitioner: Arc<dyn Partitioner>,
+    /// The idempotent producer's id, when `enable_idempotence`.
+    pub identities: Option<Identities>,
+    /// The topic's partitions and leaders, re-read at most every few milliseconds.
+    pub layout: LayoutCache,
     pub acc: Mutex<Accumulator>,
     pub completion: Completion,
     /// Wakes the dispatcher: new messages, a settled request, a flush, fresh metadata.
@@ -41,6 +50,7 @@ impl Shared {
         opts: ProducerOptions,
         transport: Arc<dyn ProduceTransport>,
         encoder: Arc<dyn RecordEncoder>,
+        partitioner: Arc<dyn Partitioner>,
         completion: Completion,
     ) -> Self {
         let limits = Limits {
@@ -50,12 +60,16 @@ impl Shared {
             linger: Duration::from_millis(u64::try_from(opts.linger_ms).unwrap_or(0)),
             max_request_size: usize::try_from(opts.max_request_size).unwrap_or(1).max(1),
         };
+        let identities = opts.enable_idempotence.then(Identities::default);
         Shared {
             topic,
             opts,
             limits,
             transport,
             encoder,
+            partitioner,
+            identities,
+            layout: LayoutCache::default(),
             acc: Mutex::new(Accumulator::default()),
             completion,
             wake: Notify::new(),
@@ -70,6 +84,32 @@ impl Shared {
 
     fn backoff(&self) -> Duration {
         Duration::from_millis(u64::try_from(self.opts.retry_backoff_ms).unwrap_or(100))
+    }
+
+    /// How long a partition may wait for a leader: `pending_timeout_ms` (`None` = forever).
+    fn leader_wait_bound(&self) -> Option<Duration> {
+        u64::try_from(self.opts.pending_timeout_ms)
+            .ok()
+            .map(Duration::from_millis)
+    }
+
+    /// The report for a message given up on: a plain failure only if it cannot have been written.
+    pub(crate) fn give_up_error(&self, p: &Pending, context: ErrorContext, cause: Error) -> Error {
+        let attempts = p.attempts.max(1);
+        if p.in_doubt {
+            Error::delivery_outcome_unknown(context, attempts, cause)
+        } else {
+            Error::produce_failure(context, attempts, cause)
+        }
+    }
+
+    /// Idempotence: a message given up on in doubt leaves the broker's sequence unknown: take a new id.
+    fn forget_sequences_after(&self, given_up: &[Pending], batch: Option<BatchIdentity>) {
+        if let (Some(ids), Some(b)) = (&self.identities, batch) {
+            if given_up.iter().any(|p| p.in_doubt) {
+                ids.replace(b.producer_id);
+            }
+        }
     }
 
     fn context(&self, partition: i32, broker: Option<i32>) -> ErrorContext {
@@ -90,6 +130,7 @@ impl Shared {
             if let Err(e) = shared.transport.refresh_metadata(&shared.topic).await {
                 tracing::warn!(topic = %shared.topic, error = %e, "producer metadata refresh failed");
             }
+            shared.layout.invalidate();
             shared.refreshing.store(false, Ordering::Release);
             shared.wake.notify_one();
         });
@@ -101,8 +142,25 @@ impl Shared {
 pub(crate) async fn dispatch(shared: Arc<Shared>) {
     loop {
         let now = Instant::now();
-        let layout = shared.transport.layout(&shared.topic).unwrap_or_default();
-        let drain = shared.lock().drain(now, &layout, &shared.limits);
+        let identity = match &shared.identities {
+            None => None,
+            Some(ids) => match ids.current() {
+                Some(identity) => Some(identity),
+                None => {
+                    // Nothing is sent without a producer id; the fetch wakes us when it ends.
+                    Identities::fetch(&shared, ids);
+                    let _ = tokio::time::timeout(shared.backoff(), shared.wake.notified()).await;
+                    continue;
+                }
+            },
+        };
+        let layout = shared
+            .layout
+            .get(shared.transport.as_ref(), &shared.topic)
+            .unwrap_or_default();
+        let drain = shared
+            .lock()
+            .drain(now, &layout, &shared.limits, identity);
         let mut next_wake = drain.next_wake;
         if !drain.leaderless.is_empty() {
             handle_leaderless(&shared, &drain.leaderless, now);
@@ -111,6 +169,9 @@ pub(crate) async fn dispatch(shared: Arc<Shared>) {
             next_wake = Some(next_wake.map_or(retry, |t| t.min(retry)));
         }
         for request in drain.requests {
+            for batch in &request.batches {
+                shared.partitioner.on_batch_sent(batch.partition);
+            }
             tokio::spawn(send_request(Arc::clone(&shared), request));
         }
         let woken = shared.wake.notified();
@@ -123,9 +184,10 @@ pub(crate) async fn dispatch(shared: Arc<Shared>) {
     }
 }
 
-/// Partitions with no leader: back off, and after `max_retries` passes fail their messages.
+/// Partitions with no leader: refresh and back off; after waiting `pending_timeout_ms` for one, fail their
+/// messages. The wait spends no retry budget.
 fn handle_leaderless(shared: &Shared, partitions: &[i32], now: Instant) {
-    let max_retries = u32::try_from(shared.opts.max_retries).unwrap_or(u32::MAX);
+    let bound = shared.leader_wait_bound();
     let mut failed = Vec::new();
     {
         let mut acc = shared.lock();
@@ -133,59 +195,62 @@ fn handle_leaderless(shared: &Shared, partitions: &[i32], now: Instant) {
             let Some(q) = acc.partitions.get_mut(&p) else {
                 continue;
             };
-            q.leaderless_attempts += 1;
+            let since = *q.waiting_since.get_or_insert(now);
             q.retry_at = Some(now + shared.backoff());
-            if q.leaderless_attempts > max_retries {
-                let attempts = q.leaderless_attempts;
-                q.leaderless_attempts = 0;
-                failed.push((p, attempts, acc.take_partition(p)));
+            if bound.is_some_and(|b| now.duration_since(since) > b) {
+                q.waiting_since = None;
+                let batch = q.sequenced.map(|s| s.identity);
+                failed.push((p, batch, acc.take_partition(p)));
             }
         }
     }
-    for (p, attempts, messages) in failed {
-        let error = Error::produce_failure(
-            shared.context(p, None),
-            attempts,
-            Error::kafka(KafkaCode::LeaderNotAvailable, shared.context(p, None)),
-        );
-        shared.completion.fail_all(messages, &error);
+    for (p, batch, messages) in failed {
+        shared.forget_sequences_after(&messages, batch);
+        for m in messages {
+            let cause = Error::kafka(KafkaCode::LeaderNotAvailable, shared.context(p, None));
+            let e = shared.give_up_error(&m, shared.context(p, None), cause);
+            shared.completion.complete(m, Err(e));
+        }
     }
 }
 
 /// How one partition's batch ended.
 enum Settled {
     Delivered(PartitionBatch, PartitionOutcome),
-    Failed(PartitionBatch, Error),
+    /// The error, and whether the batch may have been written anyway.
+    Failed(PartitionBatch, Error, bool),
 }
 
 /// Send one request and settle its batches.
 async fn send_request(shared: Arc<Shared>, request: DrainedRequest) {
     let broker = request.broker;
+    let bytes = request.bytes;
     let settled = match send(&shared, request).await {
         Ok(settled) => settled,
-        Err((batches, e)) => batches
+        Err((batches, e, doubt)) => batches
             .into_iter()
-            .map(|b| Settled::Failed(b, e.clone()))
+            .map(|b| Settled::Failed(b, e.clone(), doubt))
             .collect(),
     };
-    settle(&shared, broker, settled);
+    settle(&shared, broker, bytes, settled);
     shared.wake.notify_one();
 }
 
-type SendResult = std::result::Result<Vec<Settled>, (Vec<PartitionBatch>, Error)>;
+/// `Err` fails every batch of the request; its flag says whether they may have been written.
+type SendResult = std::result::Result<Vec<Settled>, (Vec<PartitionBatch>, Error, bool)>;
 
 async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
     let broker = request.broker;
     let version = match shared.transport.produce_version(broker).await {
         Ok(v) => v,
-        Err(e) => return Err((request.batches, e)),
+        Err(e) => return Err((request.batches, e, false)),
     };
     if let Err(e) = check_codec(
         shared.opts.compression,
         version,
         &shared.transport.broker_ref(broker),
     ) {
-        return Err((request.batches, e));
+        return Err((request.batches, e, false));
     }
     let format = RecordFormat::for_produce_version(version);
     let mut settled = Vec::new();
@@ -195,13 +260,13 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
         let messages: Vec<&OutgoingMessage> = batch.messages.iter().map(|p| &p.message).collect();
         match shared
             .encoder
-            .encode(format, shared.opts.compression, &messages)
+            .encode(format, shared.opts.compression, batch.identity, &messages)
         {
             Ok(bytes) => {
                 records.push((batch.partition, bytes));
                 sending.push(batch);
             }
-            Err(e) => settled.push(Settled::Failed(batch, e)),
+            Err(e) => settled.push(Settled::Failed(batch, e, false)),
         }
     }
     if sending.is_empty() {
@@ -219,7 +284,10 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
     let outcomes =
         match tokio::time::timeout(limit, shared.transport.produce(broker, version, call)).await {
             Ok(Ok(outcomes)) => outcomes,
-            Ok(Err(e)) => return Err((sending, e)),
+            Ok(Err(e)) => {
+                let doubt = in_doubt(&e);
+                return Err((sending, e, doubt));
+            }
             Err(_) => {
                 let e = Error::timeout(
                     format!(
@@ -228,7 +296,7 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
                     ),
                     limit,
                 );
-                return Err((sending, e));
+                return Err((sending, e, true));
             }
         };
     for batch in sending {
@@ -248,7 +316,7 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
                 "produce response has no result for this partition",
                 shared.context(batch.partition, Some(broker)),
             );
-            settled.push(Settled::Failed(batch, e));
+            settled.push(Settled::Failed(batch, e, true));
             continue;
         };
         if outcome.error_code == 0 {
@@ -272,96 +340,39 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
                 message,
                 shared.context(batch.partition, Some(broker)),
             );
-            settled.push(Settled::Failed(batch, e));
+            let doubt = in_doubt(&e);
+            settled.push(Settled::Failed(batch, e, doubt));
         }
     }
     Ok(settled)
 }
 
 /// Apply the outcomes: complete delivered and failed messages, re-queue retries at the front.
-fn settle(shared: &Arc<Shared>, broker: i32, settled: Vec<Settled>) {
+fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>) {
     let now = Instant::now();
-    let max_retries = u32::try_from(shared.opts.max_retries).unwrap_or(u32::MAX);
     let mut completed: Vec<(Pending, Result<Delivery>)> = Vec::new();
     let mut refresh = false;
     {
         let mut acc = shared.lock();
         acc.settle(
             broker,
+            bytes,
             settled.iter().map(|s| match s {
-                Settled::Delivered(b, _) | Settled::Failed(b, _) => b.partition,
+                Settled::Delivered(b, _) | Settled::Failed(b, _, _) => b.partition,
             }),
         );
         for s in settled {
             match s {
                 Settled::Delivered(batch, outcome) => {
-                    if let Some(q) = acc.partitions.get_mut(&batch.partition) {
-                        q.split_limit = None;
-                        q.leaderless_attempts = 0;
-                    }
-                    for (i, p) in batch.messages.into_iter().enumerate() {
-                        let offset = if outcome.base_offset < 0 {
-                            -1
-                        } else {
-                            outcome.base_offset + i as i64
-                        };
-                        let timestamp = if outcome.log_append_time_ms >= 0 {
-                            Some(outcome.log_append_time_ms)
-                        } else {
-                            p.message.timestamp
-                        };
-                        let delivery = Delivery {
-                            partition_id: batch.partition,
-                            offset,
-                            timestamp,
-                        };
-                        completed.push((p, Ok(delivery)));
-                    }
+                    delivered(&mut acc, batch, &outcome, &mut completed);
                 }
-                Settled::Failed(batch, error) => {
-                    let partition = batch.partition;
-                    let n = batch.messages.len();
-                    let context = shared.context(partition, Some(broker));
-                    let fail = |p: Pending, attempts: u32| {
-                        let e = Error::produce_failure(context.clone(), attempts, error.clone());
-                        (p, Err(e))
-                    };
-                    match classify(&error, n) {
-                        Action::Split if !acc.closed => {
-                            tracing::debug!(
-                                partition,
-                                n,
-                                "batch too large for the broker: splitting"
-                            );
-                            acc.requeue_front(partition, batch.messages, None);
-                            if let Some(q) = acc.partitions.get_mut(&partition) {
-                                q.split_limit = Some((n / 2).max(1));
-                            }
-                        }
-                        Action::Retry { refresh: r } if !acc.closed => {
-                            refresh |= r;
-                            let mut again = Vec::with_capacity(n);
-                            for mut p in batch.messages {
-                                p.attempts += 1;
-                                if p.attempts > max_retries {
-                                    let attempts = p.attempts;
-                                    completed.push(fail(p, attempts));
-                                } else {
-                                    again.push(p);
-                                }
-                            }
-                            if !again.is_empty() {
-                                tracing::debug!(partition, error = %error, "produce failed, retrying");
-                                acc.requeue_front(partition, again, Some(now + shared.backoff()));
-                            }
-                        }
-                        _ => {
-                            for p in batch.messages {
-                                let attempts = p.attempts + 1;
-                                completed.push(fail(p, attempts));
-                            }
+                Settled::Failed(mut batch, error, doubt) => {
+                    if doubt {
+                        for p in &mut batch.messages {
+                            p.in_doubt = true;
                         }
                     }
+                    refresh |= failed(shared, &mut acc, broker, batch, error, now, &mut completed);
                 }
             }
         }
@@ -371,5 +382,144 @@ fn settle(shared: &Arc<Shared>, broker: i32, settled: Vec<Settled>) {
     }
     for (p, result) in completed {
         shared.completion.complete(p, result);
+    }
+}
+
+/// A batch the broker took: free its partition for the next batch and report every message.
+fn delivered(
+    acc: &mut Accumulator,
+    batch: PartitionBatch,
+    outcome: &PartitionOutcome,
+    completed: &mut Vec<(Pending, Result<Delivery>)>,
+) {
+    if let Some(q) = acc.partitions.get_mut(&batch.partition) {
+        q.split_limit = None;
+        q.waiting_since = None;
+        q.sequenced = None;
+    }
+    for (i, p) in batch.messages.into_iter().enumerate() {
+        let offset = if outcome.base_offset < 0 {
+            -1
+        } else {
+            outcome.base_offset + i as i64
+        };
+        let timestamp = if outcome.log_append_time_ms >= 0 {
+            Some(outcome.log_append_time_ms)
+        } else {
+            p.message.timestamp
+        };
+        let delivery = Delivery {
+            partition_id: batch.partition,
+            offset,
+            timestamp,
+        };
+        completed.push((p, Ok(delivery)));
+    }
+}
+
+/// A batch that failed: split, wait for a leader, retry, or give up. Returns whether metadata should be
+/// refreshed.
+fn failed(
+    shared: &Shared,
+    acc: &mut Accumulator,
+    broker: i32,
+    batch: PartitionBatch,
+    error: Error,
+    now: Instant,
+    completed: &mut Vec<(Pending, Result<Delivery>)>,
+) -> bool {
+    let partition = batch.partition;
+    let n = batch.messages.len();
+    let max_retries = u32::try_from(shared.opts.max_retries).unwrap_or(u32::MAX);
+    let backoff = Some(now + shared.backoff());
+    let action = if acc.closed {
+        Action::Fail
+    } else {
+        classify(&error, n)
+    };
+    let mut give_up = Vec::new();
+    let mut refresh = false;
+    match action {
+        Action::AlreadyWritten => {
+            let outcome = PartitionOutcome {
+                partition,
+                error_code: 0,
+                base_offset: -1,
+                log_append_time_ms: -1,
+                error_message: None,
+            };
+            delivered(acc, batch, &outcome, completed);
+            return false;
+        }
+        Action::Split => {
+            tracing::debug!(partition, n, "batch too large for the broker: splitting");
+            unsequence(acc, partition);
+            acc.requeue_front(partition, batch.messages, None);
+            if let Some(q) = acc.partitions.get_mut(&partition) {
+                q.split_limit = Some((n / 2).max(1));
+            }
+        }
+        Action::WaitForLeader => {
+            refresh = true;
+            let bound = shared.leader_wait_bound();
+            let q = acc.partitions.entry(partition).or_default();
+            let since = *q.waiting_since.get_or_insert(now);
+            if bound.is_some_and(|b| now.duration_since(since) > b) {
+                q.waiting_since = None;
+                give_up = batch.messages;
+            } else {
+                tracing::debug!(partition, error = %error, "waiting for the partition's leader");
+                acc.requeue_front(partition, batch.messages, backoff);
+            }
+        }
+        Action::Retry { .. } | Action::NewProducerId => {
+            refresh = matches!(action, Action::Retry { refresh: true });
+            if action == Action::NewProducerId {
+                if let (Some(ids), Some(b)) = (&shared.identities, batch.identity) {
+                    ids.replace(b.producer_id);
+                }
+                unsequence(acc, partition);
+            }
+            let mut again = Vec::with_capacity(n);
+            for mut p in batch.messages {
+                p.attempts += 1;
+                if p.attempts > max_retries {
+                    give_up.push(p);
+                } else {
+                    again.push(p);
+                }
+            }
+            if !again.is_empty() {
+                tracing::debug!(partition, error = %error, "produce failed, retrying");
+                acc.requeue_front(partition, again, backoff);
+            }
+        }
+        Action::Fail => {
+            give_up = batch.messages;
+            for p in &mut give_up {
+                p.attempts += 1;
+            }
+        }
+    }
+    if !give_up.is_empty() {
+        // The batch will not be resent as it was (if it may be in the log, a new producer id follows).
+        unsequence(acc, partition);
+        shared.forget_sequences_after(&give_up, batch.identity);
+        let context = shared.context(partition, Some(broker));
+        for p in give_up {
+            let e = shared.give_up_error(&p, context.clone(), error.clone());
+            completed.push((p, Err(e)));
+        }
+    }
+    refresh
+}
+
+/// Idempotence: the partition's sequenced batch was not written and will not be resent as is; its sequence
+/// numbers go to the next batch.
+fn unsequence(acc: &mut Accumulator, partition: i32) {
+    if let Some(q) = acc.partitions.get_mut(&partition) {
+        if let Some(s) = q.sequenced.take() {
+            q.next_sequence = s.identity.base_sequence;
+        }
     }
 }

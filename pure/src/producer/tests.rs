@@ -22,15 +22,36 @@ impl RecordEncoder for FakeEncoder {
         &self,
         _: RecordFormat,
         _: Compression,
+        identity: Option<BatchIdentity>,
         messages: &[&OutgoingMessage],
     ) -> Result<Bytes> {
         let mut out = BytesMut::new();
+        if let Some(id) = identity {
+            out.put_slice(IDENTITY_MARK);
+            out.put_i64(id.producer_id);
+            out.put_i32(id.base_sequence);
+        }
         for m in messages {
             let v = m.value.clone().unwrap_or_default();
             out.put_u32(v.len() as u32);
             out.put_slice(&v);
         }
         Ok(out.freeze())
+    }
+}
+
+/// Starts the fake encoding of an idempotent batch: then producer id (i64) and base sequence (i32).
+const IDENTITY_MARK: &[u8] = b"IDEM";
+
+/// The (producer id, base sequence) of a fake-encoded batch, and the rest.
+fn split_identity(b: &[u8]) -> (Option<(i64, i32)>, &[u8]) {
+    match b.strip_prefix(IDENTITY_MARK) {
+        Some(rest) if rest.len() >= 12 => {
+            let pid = i64::from_be_bytes(rest[..8].try_into().unwrap());
+            let seq = i32::from_be_bytes(rest[8..12].try_into().unwrap());
+            (Some((pid, seq)), &rest[12..])
+        }
+        _ => (None, b),
     }
 }
 
@@ -55,10 +76,16 @@ struct Fake {
     max_batch: Mutex<Option<usize>>,
     /// Connection failures to return for the next calls.
     disconnects: AtomicUsize,
+    /// Calls to write to the log and then answer with a timeout (the answer is lost).
+    lost_answers: AtomicUsize,
     calls: AtomicUsize,
     refreshes: AtomicUsize,
     /// Move leaders here on the next refresh.
     next_layout: Mutex<Option<TopicLayout>>,
+    /// Idempotence, as a broker keeps it: per partition the last (producer id, base sequence) written.
+    last_batch: Mutex<HashMap<i32, (i64, i32)>>,
+    /// Base sequences seen, per partition, in order.
+    sequences: Mutex<HashMap<i32, Vec<i32>>>,
 }
 
 impl Fake {
@@ -100,6 +127,10 @@ impl ProduceTransport for Fake {
         Box::pin(async { Ok(9) })
     }
 
+    fn init_producer_id(&self) -> BoxFuture<'_, Result<(i64, i16)>> {
+        Box::pin(async { Ok((7, 0)) })
+    }
+
     fn produce(
         &self,
         broker: i32,
@@ -118,9 +149,30 @@ impl ProduceTransport for Fake {
                     "scripted",
                 ));
             }
+            let lose_answer = self
+                .lost_answers
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
             let mut out = Vec::new();
             for (p, records) in call.partitions {
-                let values = decode(&records);
+                let (identity, records) = split_identity(&records);
+                let values = decode(records);
+                if let Some((pid, seq)) = identity {
+                    self.sequences.lock().unwrap().entry(p).or_default().push(seq);
+                    let mut last = self.last_batch.lock().unwrap();
+                    if last.get(&p) == Some(&(pid, seq)) {
+                        // A resend of the last batch: the broker acknowledges it without writing it again.
+                        out.push(PartitionOutcome {
+                            partition: p,
+                            error_code: 0,
+                            base_offset: -1,
+                            log_append_time_ms: -1,
+                            error_message: None,
+                        });
+                        continue;
+                    }
+                    last.insert(p, (pid, seq));
+                }
                 let scripted = self
                     .script
                     .lock()
@@ -154,6 +206,12 @@ impl ProduceTransport for Fake {
             if call.acks == 0 {
                 out.clear();
             }
+            if lose_answer {
+                return Err(Error::timeout(
+                    "scripted lost answer",
+                    Duration::from_millis(1),
+                ));
+            }
             Ok(out)
         })
     }
@@ -185,6 +243,15 @@ fn fast() -> ProducerOptions {
         retry_backoff_ms: 5,
         pending_timeout_ms: 5000,
         ..Default::default()
+    }
+}
+
+/// `fast()` with no linger and `max_retries` retries.
+fn eager(max_retries: i64) -> ProducerOptions {
+    ProducerOptions {
+        max_retries,
+        linger_ms: 0,
+        ..fast()
     }
 }
 
@@ -321,15 +388,11 @@ fn gives_up_after_max_retries_with_the_cause() {
     fake.script
         .lock()
         .unwrap()
-        .insert(0, VecDeque::from(vec![7; 10]));
+        .insert(0, VecDeque::from(vec![19; 10]));
     let p = producer(
         &rt,
         &fake,
-        ProducerOptions {
-            max_retries: 2,
-            linger_ms: 0,
-            ..fast()
-        },
+        eager(2),
     );
     let f = p.produce(msg(0)).unwrap();
     let e = f.wait().unwrap_err();
@@ -337,7 +400,7 @@ fn gives_up_after_max_retries_with_the_cause() {
     assert_eq!(e.attempts(), Some(3));
     assert_eq!(
         e.cause().and_then(Error::code),
-        Some(KafkaCode::RequestTimedOut)
+        Some(KafkaCode::NotEnoughReplicas)
     );
     assert_eq!(fake.calls.load(Ordering::SeqCst), 3);
     // The future resolves just before the slot is released: flush waits for that release.
@@ -485,20 +548,72 @@ fn stop_reports_what_it_could_not_send() {
 }
 
 #[test]
-fn leaderless_partition_fails_after_retries() {
+fn leaderless_partition_fails_after_pending_timeout_not_retries() {
     let rt = runtime();
     let fake = Fake::new(&[(0, -1)]);
     let p = producer(
         &rt,
         &fake,
         ProducerOptions {
-            max_retries: 2,
+            max_retries: 0,
             linger_ms: 0,
+            pending_timeout_ms: 300,
             ..fast()
         },
     );
+    let started = std::time::Instant::now();
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
     assert_eq!(e.code(), Some(KafkaCode::LeaderNotAvailable));
+    assert_eq!(e.kind(), ErrorKind::ProduceFailure, "{e}");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+}
+
+#[test]
+fn not_leader_waits_without_spending_retries() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.script
+        .lock()
+        .unwrap()
+        .insert(0, VecDeque::from(vec![6, 6, 6, 3, 5]));
+    let p = producer(
+        &rt,
+        &fake,
+        eager(0),
+    );
+    assert_eq!(p.produce(msg(0)).unwrap().wait().unwrap().offset, 0);
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn a_lost_answer_is_an_unknown_outcome_never_a_plain_failure() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.lost_answers.store(1, Ordering::SeqCst);
+    let p = producer(
+        &rt,
+        &fake,
+        eager(0),
+    );
+    let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
+    assert!(e.is_outcome_unknown(), "{e}");
+    assert_eq!(fake.log(0).len(), 1, "it was written");
+    // With retries, a lost answer is resent (without idempotence the log then holds it twice), and a
+    // later definite failure is still reported as unknown: the first attempt may be in the log.
+    let p = producer(
+        &rt,
+        &fake,
+        eager(1),
+    );
+    fake.lost_answers.store(1, Ordering::SeqCst);
+    fake.script.lock().unwrap().insert(0, VecDeque::from(vec![0, 29]));
+    let e = p.produce(msg(1)).unwrap().wait().unwrap_err();
+    assert!(e.is_outcome_unknown(), "{e}");
+    assert_eq!(e.code(), Some(KafkaCode::TopicAuthorizationFailed));
 }
 
 #[test]
@@ -581,4 +696,32 @@ fn async_produce_waits_for_slots_without_blocking_the_runtime() {
     });
     assert_eq!(offsets, 500);
     assert_eq!(fake.log(0).len() + fake.log(1).len(), 500);
+}
+
+#[test]
+fn idempotent_resend_after_a_lost_answer_is_not_written_twice() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            enable_idempotence: true,
+            required_acks: -1,
+            max_retries: 3,
+            linger_ms: 0,
+            ..fast()
+        },
+    );
+    fake.lost_answers.store(1, Ordering::SeqCst);
+    p.produce(msg(0)).unwrap().wait().unwrap();
+    p.produce(msg(1)).unwrap().wait().unwrap();
+    p.produce(msg(2)).unwrap().wait().unwrap();
+    assert_eq!(
+        fake.log(0),
+        vec![Bytes::from("m0"), Bytes::from("m1"), Bytes::from("m2")],
+        "the resend was recognised"
+    );
+    // Sent, resent with the same sequence, then the next batches continue the sequence.
+    assert_eq!(fake.sequences.lock().unwrap()[&0], vec![0, 0, 1, 2]);
 }

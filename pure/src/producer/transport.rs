@@ -57,8 +57,8 @@ pub trait ProduceTransport: Send + Sync + Debug + 'static {
     /// The topic's cached layout (no I/O).
     fn layout(&self, topic: &str) -> Result<TopicLayout>;
 
-    /// Only the topic's partition ids, in layout order (no I/O). Called for every message to partition it, so
-    /// implementations should avoid building the whole layout.
+    /// Only the topic's partition ids, in layout order (no I/O). The producer itself partitions from a
+    /// short-lived copy of [`ProduceTransport::layout`] (see the layout cache), so this is not on its hot path.
     fn partition_ids(&self, topic: &str) -> Result<Vec<i32>> {
         self.layout(topic).map(|l| l.partitions)
     }
@@ -69,6 +69,16 @@ pub trait ProduceTransport: Send + Sync + Debug + 'static {
     /// The Produce version negotiated with `broker` (connecting if needed). It picks the record format:
     /// MessageSet v0 for Produce v0–1, v1 for v2, RecordBatch v2 for v3+.
     fn produce_version(&self, broker: i32) -> BoxFuture<'_, Result<i16>>;
+
+    /// A producer id and epoch for an idempotent producer (InitProducerId with no transactional id).
+    fn init_producer_id(&self) -> BoxFuture<'_, Result<(i64, i16)>> {
+        Box::pin(async {
+            Err(ferrokafka_core::Error::config(
+                "enable_idempotence",
+                "this transport cannot allocate producer ids",
+            ))
+        })
+    }
 
     /// Send `call` to `broker` at `version`. With `acks == 0` the broker does not answer: return
     /// `Ok(vec![])` once the request is written. A connection failure is an `Err` for the whole call.
