@@ -20,6 +20,7 @@ mod metadata;
 mod mixed_groups;
 mod mixed_support;
 mod offsets;
+mod options;
 mod producer;
 mod security;
 mod zk_balanced;

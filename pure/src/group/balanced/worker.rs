@@ -299,6 +299,8 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         let c = (s.make_inner)(options)?;
         c.start()?;
         if first && s.options.reset_offset_on_start {
+            // Every partition to `auto_offset_reset`: the standalone internal consumer would start at 0.
+            c.reset_offsets(None)?;
             return Ok(c);
         }
         let committed = self.fetch_committed(parts.iter().copied().collect())?;

@@ -1,0 +1,87 @@
+//! Client options against the shared Kafka 4 node: what `topics()` lists, and the client id the broker
+//! sees in request headers (both engines, through the recording proxy) and in DescribeGroups.
+
+use std::time::Duration;
+
+use ferrokafka::{ClientOptions, KafkaClient};
+use ferrokafka_testkit::{shared_kafka4, unique_name};
+
+use super::support::{engines, new_topic, proxied_client, within};
+
+#[test]
+fn exclude_internal_topics_hides_consumer_offsets() {
+    // A committed offset makes sure `__consumer_offsets` exists.
+    let setup = super::support::client();
+    let topic = new_topic(&setup, "opt-internal", 1);
+    let c = topic
+        .simple_consumer()
+        .consumer_group(unique_name("opt-internal"))
+        .consumer_timeout_ms(200)
+        .build()
+        .expect("consumer");
+    c.commit_offsets(Some(&[(0, 0)])).expect("commit");
+    c.stop().expect("stop");
+    for exclude in [true, false] {
+        let mut options = ClientOptions::new(shared_kafka4().bootstrap());
+        options.exclude_internal_topics = exclude;
+        let client = KafkaClient::with_options(options).expect("client");
+        client.update_cluster().expect("refresh");
+        let topics = client.topics();
+        let names = topics.names();
+        assert!(names.contains(&topic.name().to_string()), "{names:?}");
+        assert_eq!(
+            names.iter().any(|n| n == "__consumer_offsets"),
+            !exclude,
+            "exclude_internal_topics={exclude}: {names:?}"
+        );
+        assert_eq!(topics.contains("__consumer_offsets"), !exclude);
+    }
+}
+
+#[test]
+fn client_id_is_what_the_broker_sees() {
+    for rd in engines() {
+        let id = format!("opt-client-id-{rd}");
+        let (wire, client) = proxied_client(Some(&id));
+        let topic = new_topic(&client, "opt-client-id", 1);
+        let producer = topic
+            .sync_producer()
+            .use_rdkafka(rd)
+            .build()
+            .expect("producer");
+        producer.produce("x").expect("delivered");
+        producer.stop().expect("stop");
+        let produces = wire.requests(0);
+        assert!(
+            !produces.is_empty(),
+            "rdkafka={rd}: no Produce through the proxy"
+        );
+        for p in produces {
+            assert_eq!(p.client_id.as_deref(), Some(id.as_str()), "rdkafka={rd}");
+        }
+    }
+
+    // The coordinator records the member's client id from its JoinGroup header.
+    let mut options = ClientOptions::new(shared_kafka4().bootstrap());
+    options.client_id = "opt-client-id-member".to_string();
+    let client = KafkaClient::with_options(options).expect("client");
+    let topic = new_topic(&client, "opt-client-id-group", 1);
+    let group = unique_name("opt-client-id");
+    let member = topic
+        .balanced_consumer(&group)
+        .consumer_timeout_ms(500)
+        .build()
+        .expect("member");
+    let described = || {
+        client.describe_groups(&[&group]).ok().and_then(|d| {
+            d.get(&group)
+                .and_then(|g| g.members.values().next().map(|m| m.client_id.clone()))
+        })
+    };
+    assert!(
+        within(Duration::from_secs(20), || described().is_some()),
+        "the group never showed a member"
+    );
+    assert_eq!(described().as_deref(), Some("opt-client-id-member"));
+    member.stop().expect("stop");
+}
