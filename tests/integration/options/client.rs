@@ -1,12 +1,15 @@
-//! Client options against the shared Kafka 4 node: what `topics()` lists, and the client id the broker
-//! sees in request headers (both engines, through the recording proxy) and in DescribeGroups.
+//! Client options: what `topics()` lists, the client id the broker sees in request headers (both engines,
+//! through the recording proxy) and in DescribeGroups, and TLS client certificates against a listener that
+//! requires them.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use ferrokafka::{ClientOptions, KafkaClient};
-use ferrokafka_testkit::{shared_kafka4, unique_name};
+use ferrokafka::{ClientOptions, KafkaClient, SslConfig};
+use ferrokafka_testkit::{
+    shared_kafka4, unique_name, KafkaCluster, KafkaConfig, Listener, TlsFiles,
+};
 
-use super::support::{engines, new_topic, proxied_client, within};
+use super::support::{engines, new_topic, proxied_client, read_all, text, within};
 
 #[test]
 fn exclude_internal_topics_hides_consumer_offsets() {
@@ -84,4 +87,72 @@ fn client_id_is_what_the_broker_sees() {
     );
     assert_eq!(described().as_deref(), Some("opt-client-id-member"));
     member.stop().expect("stop");
+}
+
+/// Options for the SSL listener at `hosts`, trusting the test CA; with the client certificate and its
+/// encrypted key when `password` is given.
+fn client_auth_options(hosts: &str, files: &TlsFiles, password: Option<&str>) -> ClientOptions {
+    let mut options = ClientOptions::new(hosts);
+    options.socket_timeout_ms = 10_000;
+    let mut ssl = SslConfig::new(&files.ca_pem);
+    if let Some(password) = password {
+        ssl.certfile = Some(files.client_cert_pem.clone());
+        ssl.keyfile = Some(files.client_key_pem.clone());
+        ssl.password = Some(password.to_string());
+    }
+    options.ssl_config = Some(ssl);
+    options
+}
+
+/// A broker whose SSL listener requires client certificates (started for this test only): the testkit's
+/// client certificate with its encrypted key connects and both engines produce over it; no certificate, or
+/// the wrong key password, does not connect.
+#[test]
+fn tls_client_certificate_with_an_encrypted_key() {
+    let cluster = KafkaCluster::start(KafkaConfig::kafka4().ssl_client_auth(true))
+        .expect("a broker requiring client certificates");
+    let files = cluster.tls_files().expect("TLS files").clone();
+    let hosts = cluster
+        .listener_bootstrap(Listener::Ssl)
+        .expect("SSL listener")
+        .to_string();
+
+    let client = KafkaClient::with_options(client_auth_options(
+        &hosts,
+        &files,
+        Some(&files.client_key_password),
+    ))
+    .expect("the client certificate is accepted");
+    let topic = client
+        .topic(&unique_name("opt-mtls"))
+        .expect("auto-created");
+    for rd in engines() {
+        let producer = topic
+            .sync_producer()
+            .use_rdkafka(rd)
+            .build()
+            .expect("producer");
+        producer
+            .produce(format!("mtls {rd}"))
+            .expect("delivered over mutual TLS");
+        producer.stop().expect("stop");
+    }
+    let read: Vec<String> = read_all(&topic).iter().map(text).collect();
+    let expected: Vec<String> = engines().iter().map(|rd| format!("mtls {rd}")).collect();
+    assert_eq!(read, expected);
+
+    let started = Instant::now();
+    let refused = KafkaClient::with_options(client_auth_options(&hosts, &files, None))
+        .expect_err("no client certificate, no connection");
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "refusal took {:?}: {refused}",
+        started.elapsed()
+    );
+    let wrong = KafkaClient::with_options(client_auth_options(&hosts, &files, Some("not-it")))
+        .expect_err("a wrong key password");
+    assert!(
+        wrong.to_string().contains("wrong ssl_config.password"),
+        "{wrong}"
+    );
 }
