@@ -48,3 +48,29 @@ fn reset_offset_on_start_ignores_the_groups_commits() {
         }
     }
 }
+
+/// A group with no committed offset starts where `auto_offset_reset` says, as PyKafka's does.
+#[test]
+fn a_new_group_starts_at_auto_offset_reset() {
+    let client = client();
+    let topic = new_topic(&client, "opt-balanced-new", 1);
+    let producer = topic.sync_producer().build().expect("producer");
+    for i in 0..4 {
+        producer.produce(format!("m{i}")).expect("delivered");
+    }
+    producer.stop().expect("stop");
+    for rd in engines() {
+        for (auto_reset, first) in [(OffsetType::Earliest, Some(0)), (OffsetType::Latest, None)] {
+            let member = topic
+                .balanced_consumer(unique_name("opt-balanced-new"))
+                .use_rdkafka(rd)
+                .auto_offset_reset(auto_reset)
+                .consumer_timeout_ms(3_000)
+                .build()
+                .expect("member");
+            let got = member.consume(true).expect("consume").map(|m| m.offset);
+            member.stop().expect("stop");
+            assert_eq!(got, first, "rdkafka={rd}, {auto_reset:?}");
+        }
+    }
+}
