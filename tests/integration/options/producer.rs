@@ -259,3 +259,40 @@ fn no_effect_options_are_validated_and_harmless() {
             .contains("num_consumer_fetchers"));
     }
 }
+
+/// Every Produce answered with the retriable NOT_ENOUGH_REPLICAS (injected by the recording proxy: Kafka 4's
+/// eligible-leader-replicas ignore a topic's `min.insync.replicas`, so one node cannot refuse by itself):
+/// the broker sees exactly `max_retries + 1` attempts, `retry_backoff_ms` apart, then the error is reported.
+#[test]
+fn max_retries_and_retry_backoff_ms_on_a_retriable_error() {
+    for rd in engines() {
+        let (wire, client) = proxied_client(None);
+        let topic = new_topic(&client, "opt-retries", 1);
+        let producer = topic
+            .producer()
+            .use_rdkafka(rd)
+            .max_retries(2)
+            .retry_backoff_ms(600)
+            .linger_ms(0)
+            .build()
+            .expect("producer");
+        wire.fail_produce(19);
+        let started = Instant::now();
+        let e = producer
+            .produce("refused")
+            .expect("queued")
+            .wait()
+            .expect_err("refused every time");
+        let took = started.elapsed();
+        producer.stop().expect("stop");
+        let s = e.to_string();
+        assert!(s.contains("NOT_ENOUGH_REPLICAS"), "rdkafka={rd}: {s}");
+        assert_eq!(
+            wire.requests(0).len(),
+            3,
+            "rdkafka={rd}: max_retries 2 = 3 attempts"
+        );
+        // Two gaps of 600 ms (librdkafka jitters its backoff by up to 20%).
+        assert!(took >= Duration::from_millis(950), "rdkafka={rd}: {took:?}");
+    }
+}

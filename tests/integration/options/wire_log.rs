@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI16, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use ferrokafka_pure::protocol::frame::{decode_request, decode_response, encode_response};
 use ferrokafka_pure::protocol::messages::{
-    ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest,
+    ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest, ProduceRequest,
 };
 use ferrokafka_pure::protocol::{Message, Request};
 
@@ -37,7 +37,15 @@ impl Seen {
 pub struct WireLog {
     addr: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    faults: Faults,
+}
+
+/// Produce faults the proxy injects: swallow the requests, or answer every partition with an error code
+/// (the broker did append; the client is told otherwise, as after a lost acknowledgement).
+#[derive(Clone, Default)]
+struct Faults {
     drop_produce: Arc<AtomicBool>,
+    produce_error: Arc<AtomicI16>,
 }
 
 impl WireLog {
@@ -46,26 +54,33 @@ impl WireLog {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let local = listener.local_addr().expect("proxy address");
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let drop_produce = Arc::new(AtomicBool::new(false));
-        let (upstream, log, dropping) = (upstream.to_string(), seen.clone(), drop_produce.clone());
+        let faults = Faults::default();
+        let (upstream, log, injected) = (upstream.to_string(), seen.clone(), faults.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(broker) = TcpStream::connect(&upstream) else {
                     continue;
                 };
-                relay(client, broker, local.port(), log.clone(), dropping.clone());
+                relay(client, broker, local.port(), log.clone(), injected.clone());
             }
         });
         WireLog {
             addr: local.to_string(),
             seen,
-            drop_produce,
+            faults,
         }
     }
 
     /// While true, Produce requests are logged but never reach the broker (so never answered).
     pub fn drop_produce(&self, on: bool) {
-        self.drop_produce.store(on, Ordering::SeqCst);
+        self.faults.drop_produce.store(on, Ordering::SeqCst);
+    }
+
+    /// While non-zero, every partition of every Produce answer carries this error code.
+    pub fn fail_produce(&self, error_code: i16) {
+        self.faults
+            .produce_error
+            .store(error_code, Ordering::SeqCst);
     }
 
     /// The bootstrap address clients use.
@@ -104,14 +119,14 @@ fn relay(
     mut broker: TcpStream,
     port: u16,
     log: Arc<Mutex<Vec<Seen>>>,
-    drop_produce: Arc<AtomicBool>,
+    faults: Faults,
 ) {
     let versions: Arc<Mutex<HashMap<i32, (i16, i16)>>> = Arc::default();
     let (Ok(mut client_back), Ok(mut broker_back)) = (client.try_clone(), broker.try_clone())
     else {
         return;
     };
-    let pending = versions.clone();
+    let (pending, inject) = (versions.clone(), faults.clone());
     std::thread::spawn(move || {
         while let Some(frame) = read_frame(&mut client) {
             let mut forward = true;
@@ -133,7 +148,7 @@ fn relay(
                     client_id,
                     frame: Bytes::from(frame.clone()),
                 });
-                forward = !(api_key == 0 && drop_produce.load(Ordering::SeqCst));
+                forward = !(api_key == 0 && inject.drop_produce.load(Ordering::SeqCst));
             }
             if forward && write_frame(&mut broker, &frame).is_none() {
                 break;
@@ -149,6 +164,10 @@ fn relay(
             let asked = correlation.and_then(|c| versions.lock().expect("lock").remove(&c));
             let out = match asked {
                 Some((3, version)) => rewrite_metadata(&frame, version, port).unwrap_or(frame),
+                Some((0, version)) => {
+                    let code = faults.produce_error.load(Ordering::SeqCst);
+                    fail_produce(&frame, version, code).unwrap_or(frame)
+                }
                 Some((10, version)) => rewrite_coordinator(&frame, version, port).unwrap_or(frame),
                 Some((18, version)) => cap_metadata_version(&frame, version).unwrap_or(frame),
                 _ => frame,
@@ -159,6 +178,24 @@ fn relay(
         }
         let _ = client_back.shutdown(std::net::Shutdown::Both);
     });
+}
+
+/// The Produce answer with `code` in every partition (unchanged when `code` is 0).
+fn fail_produce(frame: &[u8], version: i16, code: i16) -> Option<Vec<u8>> {
+    if code == 0 {
+        return None;
+    }
+    let (correlation, mut resp) =
+        decode_response::<ProduceRequest>(Bytes::copy_from_slice(frame), version).ok()?;
+    for p in resp
+        .responses
+        .iter_mut()
+        .flat_map(|t| t.partition_responses.iter_mut())
+    {
+        (p.error_code, p.base_offset) = (code, -1);
+    }
+    let out = encode_response::<ProduceRequest>(&resp, version, correlation).ok()?;
+    Some(out[4..].to_vec())
 }
 
 /// The FindCoordinator answer naming the proxy (librdkafka would move its broker to the real address).
