@@ -296,3 +296,58 @@ fn max_retries_and_retry_backoff_ms_on_a_retriable_error() {
         assert!(took >= Duration::from_millis(950), "rdkafka={rd}: {took:?}");
     }
 }
+
+/// Nothing is delivered while the proxy answers every Produce with a retriable error, so the queue fills:
+/// past `max_queued_messages` a producer with `block_on_queue_full(false)` fails at once with
+/// `ProducerQueueFull`; one with `true` waits, and goes on once the answers are good again (a retry lands).
+#[test]
+fn max_queued_messages_and_block_on_queue_full() {
+    for rd in engines() {
+        let (wire, client) = proxied_client(None);
+        let topic = new_topic(&client, "opt-queue-full", 1);
+        for block in [false, true] {
+            wire.fail_produce(19);
+            let producer = topic
+                .producer()
+                .use_rdkafka(rd)
+                .max_queued_messages(3)
+                .block_on_queue_full(block)
+                .linger_ms(0)
+                .max_retries(1_000)
+                .retry_backoff_ms(200)
+                .pending_timeout_ms(15_000)
+                .build()
+                .expect("producer");
+            for i in 0..3 {
+                producer.produce(format!("m{i}")).expect("room for 3");
+            }
+            if block {
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::scope(|scope| {
+                    scope.spawn(|| {
+                        let _ = tx.send(producer.produce("fourth").map(|_| ()));
+                    });
+                    assert!(
+                        rx.recv_timeout(Duration::from_millis(1_500)).is_err(),
+                        "rdkafka={rd}: the fourth produce did not wait"
+                    );
+                    wire.fail_produce(0);
+                    let released = rx.recv_timeout(Duration::from_secs(30));
+                    assert!(
+                        matches!(released, Ok(Ok(()))),
+                        "rdkafka={rd}: the waiting produce did not go on: {released:?}"
+                    );
+                });
+                producer.stop().expect("stop");
+            } else {
+                let e = producer.produce("fourth").expect_err("full");
+                assert!(
+                    matches!(e, Error::ProducerQueueFull { .. }),
+                    "rdkafka={rd}: {e}"
+                );
+                wire.fail_produce(0);
+                producer.stop().expect("stop");
+            }
+        }
+    }
+}

@@ -317,3 +317,46 @@ fn offsets_commit_max_retries_and_backoff_on_a_refused_commit() {
     assert!(took[1] >= Duration::from_millis(1_200), "{took:?}");
     member.stop().expect("stop member");
 }
+
+/// The prefetch bound: 60 one-message batches, fetches of about one batch each (`fetch_message_max_bytes`
+/// 100), and a consumer that reads nothing for 3 s. With `queued_max_messages` 5 the fetcher stops once 5
+/// are buffered; with 1000 it goes on. Seen on the wire (the recording proxy): the highest offset fetched.
+#[test]
+fn queued_max_messages_bounds_the_prefetch() {
+    let (wire, client) = proxied_client(None);
+    let topic = new_topic(&client, "opt-queued-max", 1);
+    let producer = topic.sync_producer().build().expect("producer");
+    for i in 0..60 {
+        producer.produce(format!("m{i}")).expect("delivered");
+    }
+    producer.stop().expect("stop");
+    for rd in engines() {
+        let mut counts = Vec::new();
+        for bound in [5, 1_000] {
+            let before = wire.requests(1).len();
+
+            let consumer = topic
+                .simple_consumer()
+                .use_rdkafka(rd)
+                .queued_max_messages(bound)
+                .fetch_message_max_bytes(100)
+                .consumer_timeout_ms(1_000)
+                .build()
+                .expect("consumer");
+            std::thread::sleep(Duration::from_millis(3_000));
+            let fetched = wire.requests(1)[before..]
+                .iter()
+                .map(|s| s.decode::<FetchRequest>())
+                .flat_map(|f| f.topics.into_iter().flat_map(|t| t.partitions))
+                .map(|p| p.fetch_offset)
+                .max();
+            counts.push(fetched.unwrap_or(-1));
+            assert_eq!(next_offset(&consumer), Some(0), "rdkafka={rd}");
+            consumer.stop().expect("stop");
+        }
+        assert!(
+            (0..=8).contains(&counts[0]) && counts[1] >= 15,
+            "rdkafka={rd}: highest offset fetched with bound 5 and 1000: {counts:?}"
+        );
+    }
+}
