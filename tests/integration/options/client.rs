@@ -156,3 +156,66 @@ fn tls_client_certificate_with_an_encrypted_key() {
         "{wrong}"
     );
 }
+
+/// A plain TCP forwarder on 127.0.0.2 (loopback, but a name the broker's certificate does not list) to the
+/// shared broker's SSL listener: the TLS session runs end to end, so only the name the client dials changes.
+fn forward_from_127_0_0_2(upstream: &str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    let addr = listener.local_addr().expect("address").to_string();
+    let upstream = upstream.to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(broker) = std::net::TcpStream::connect(&upstream) else {
+                continue;
+            };
+            for (mut from, mut to) in [
+                (client.try_clone(), broker.try_clone()),
+                (broker.try_clone(), client.try_clone()),
+            ]
+            .into_iter()
+            .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
+            {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        }
+    });
+    addr
+}
+
+/// The broker's certificate names `localhost` and `127.0.0.1`; dialled as 127.0.0.2 it does not match, so
+/// the client refuses it with `check_hostname` (the default) and accepts it without; both engines then
+/// produce over the unchecked connection.
+#[test]
+fn check_hostname_refuses_a_certificate_for_another_name() {
+    let cluster = shared_kafka4();
+    let ssl = cluster
+        .listener_bootstrap(Listener::Ssl)
+        .expect("SSL listener");
+    let hosts = forward_from_127_0_0_2(ssl);
+    let mut options = ClientOptions::new(&hosts);
+    options.socket_timeout_ms = 10_000;
+    options.ssl_config = Some(SslConfig::new(cluster.ca_pem().expect("CA")));
+    let e = KafkaClient::with_options(options.clone()).expect_err("the name does not match");
+    assert!(e.to_string().contains(&hosts), "names the broker: {e}");
+
+    options.ssl_config.as_mut().expect("ssl").check_hostname = false;
+    let client = KafkaClient::with_options(options).expect("no hostname check");
+    let topic = client
+        .topic(&unique_name("opt-hostname"))
+        .expect("auto-created");
+    for rd in engines() {
+        let producer = topic
+            .sync_producer()
+            .use_rdkafka(rd)
+            .build()
+            .expect("producer");
+        producer
+            .produce(format!("unchecked {rd}"))
+            .expect("delivered");
+        producer.stop().expect("stop");
+    }
+    assert_eq!(read_all(&topic).len(), engines().len());
+}
