@@ -6,7 +6,7 @@ use ferrokafka::OffsetType;
 use ferrokafka_pure::protocol::messages::JoinGroupRequest;
 use ferrokafka_testkit::unique_name;
 
-use super::support::{client, engines, new_topic, proxied_client, within};
+use super::support::{client, engines, new_topic, produce_values, proxied_client, within};
 
 /// A group that committed offset 6 of 10 starts again at 6, unless `reset_offset_on_start`, which takes
 /// `auto_offset_reset` (earliest → 0, latest → nothing) and commits it.
@@ -14,11 +14,7 @@ use super::support::{client, engines, new_topic, proxied_client, within};
 fn reset_offset_on_start_ignores_the_groups_commits() {
     let client = client();
     let topic = new_topic(&client, "opt-balanced-reset", 1);
-    let producer = topic.sync_producer().build().expect("producer");
-    for i in 0..10 {
-        producer.produce(format!("m{i}")).expect("delivered");
-    }
-    producer.stop().expect("stop");
+    produce_values(&topic, 10);
     for rd in engines() {
         for (reset, auto_reset, first) in [
             (false, OffsetType::Earliest, Some(6)),
@@ -57,11 +53,7 @@ fn reset_offset_on_start_ignores_the_groups_commits() {
 fn a_new_group_starts_at_auto_offset_reset() {
     let client = client();
     let topic = new_topic(&client, "opt-balanced-new", 1);
-    let producer = topic.sync_producer().build().expect("producer");
-    for i in 0..4 {
-        producer.produce(format!("m{i}")).expect("delivered");
-    }
-    producer.stop().expect("stop");
+    produce_values(&topic, 4);
     for rd in engines() {
         for (auto_reset, first) in [(OffsetType::Earliest, Some(0)), (OffsetType::Latest, None)] {
             let member = topic

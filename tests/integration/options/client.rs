@@ -9,7 +9,7 @@ use ferrokafka_testkit::{
     shared_kafka4, unique_name, KafkaCluster, KafkaConfig, Listener, TlsFiles,
 };
 
-use super::support::{engines, new_topic, proxied_client, read_all, text, within};
+use super::support::{engines, new_topic, proxied_client, round_trip_each_engine, within};
 
 #[test]
 fn exclude_internal_topics_hides_consumer_offsets() {
@@ -123,23 +123,8 @@ fn tls_client_certificate_with_an_encrypted_key() {
         Some(&files.client_key_password),
     ))
     .expect("the client certificate is accepted");
-    let topic = client
-        .topic(&unique_name("opt-mtls"))
-        .expect("auto-created");
-    for rd in engines() {
-        let producer = topic
-            .sync_producer()
-            .use_rdkafka(rd)
-            .build()
-            .expect("producer");
-        producer
-            .produce(format!("mtls {rd}"))
-            .expect("delivered over mutual TLS");
-        producer.stop().expect("stop");
-    }
-    let read: Vec<String> = read_all(&topic).iter().map(text).collect();
     let expected: Vec<String> = engines().iter().map(|rd| format!("mtls {rd}")).collect();
-    assert_eq!(read, expected);
+    assert_eq!(round_trip_each_engine(&client, "mtls"), expected);
 
     let started = Instant::now();
     let refused = KafkaClient::with_options(client_auth_options(&hosts, &files, None))
@@ -203,19 +188,9 @@ fn check_hostname_refuses_a_certificate_for_another_name() {
 
     options.ssl_config.as_mut().expect("ssl").check_hostname = false;
     let client = KafkaClient::with_options(options).expect("no hostname check");
-    let topic = client
-        .topic(&unique_name("opt-hostname"))
-        .expect("auto-created");
-    for rd in engines() {
-        let producer = topic
-            .sync_producer()
-            .use_rdkafka(rd)
-            .build()
-            .expect("producer");
-        producer
-            .produce(format!("unchecked {rd}"))
-            .expect("delivered");
-        producer.stop().expect("stop");
-    }
-    assert_eq!(read_all(&topic).len(), engines().len());
+    let expected: Vec<String> = engines()
+        .iter()
+        .map(|rd| format!("unchecked {rd}"))
+        .collect();
+    assert_eq!(round_trip_each_engine(&client, "unchecked"), expected);
 }

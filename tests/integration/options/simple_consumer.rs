@@ -7,7 +7,7 @@ use ferrokafka::{BalancedConsumer, OutgoingMessage, ResetTarget, Topic};
 use ferrokafka_pure::protocol::messages::FetchRequest;
 use ferrokafka_testkit::unique_name;
 
-use super::support::{client, engines, new_topic, proxied_client, text, within};
+use super::support::{client, engines, new_topic, produce_values, proxied_client, text, within};
 
 /// `n` messages "m0".."m{n-1}" to `partition`, delivered before returning; timestamps 1 s apart, the last
 /// one `n` seconds ago.
@@ -325,11 +325,7 @@ fn offsets_commit_max_retries_and_backoff_on_a_refused_commit() {
 fn queued_max_messages_bounds_the_prefetch() {
     let (wire, client) = proxied_client(None);
     let topic = new_topic(&client, "opt-queued-max", 1);
-    let producer = topic.sync_producer().build().expect("producer");
-    for i in 0..60 {
-        producer.produce(format!("m{i}")).expect("delivered");
-    }
-    producer.stop().expect("stop");
+    produce_values(&topic, 60);
     for rd in engines() {
         let mut counts = Vec::new();
         for bound in [5, 1_000] {

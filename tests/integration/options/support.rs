@@ -55,6 +55,35 @@ pub fn read_all(topic: &Topic) -> Vec<Message> {
     all
 }
 
+/// `"m0".."m{n-1}"` to `topic`, each delivered before the next (pure engine, partitioner's choice).
+pub fn produce_values(topic: &Topic, n: usize) {
+    let producer = topic.sync_producer().build().expect("producer");
+    for i in 0..n {
+        producer.produce(format!("m{i}")).expect("delivered");
+    }
+    producer.stop().expect("stop");
+}
+
+/// Over `client` (a secured listener), auto-creates a topic, produces `"{label} {rdkafka}"` with each
+/// engine, and returns what a pure consumer reads back.
+pub fn round_trip_each_engine(client: &KafkaClient, label: &str) -> Vec<String> {
+    let topic = client
+        .topic(&unique_name(&format!("opt-{label}")))
+        .expect("auto-created");
+    for rd in engines() {
+        let producer = topic
+            .sync_producer()
+            .use_rdkafka(rd)
+            .build()
+            .expect("producer");
+        producer
+            .produce(format!("{label} {rd}"))
+            .expect("delivered");
+        producer.stop().expect("stop");
+    }
+    read_all(&topic).iter().map(text).collect()
+}
+
 /// A message's value as text.
 pub fn text(m: &Message) -> String {
     String::from_utf8_lossy(m.value.as_deref().unwrap_or_default()).into_owned()
