@@ -417,8 +417,8 @@ fn held_to_commit(held: &BTreeMap<i32, i64>) -> Vec<(i32, i64)> {
         .collect()
 }
 
-/// Moves `consumer` so it resumes at the committed offsets (`next to consume` = committed); partitions without
-/// a committed offset go to `auto_offset_reset` (the internal consumer is standalone, which would read them
+/// Moves `consumer` so it resumes at the committed offsets (`next to consume` = committed; 0 = the earliest);
+/// partitions without a committed offset go to `auto_offset_reset` (the internal consumer is standalone, which would read them
 /// from offset 0).
 pub(crate) fn move_to_committed(
     consumer: &impl ConsumerApi,
@@ -427,10 +427,12 @@ pub(crate) fn move_to_committed(
 ) -> Result<()> {
     let targets: Vec<_> = committed
         .iter()
-        .map(|(p, c)| match (c.offset >= 0, auto_offset_reset) {
-            (true, _) => (*p, ResetTarget::LastConsumed(c.offset - 1)),
-            (false, OffsetType::Earliest) => (*p, ResetTarget::Earliest),
-            (false, OffsetType::Latest) => (*p, ResetTarget::Latest),
+        .map(|(p, c)| match (c.offset, auto_offset_reset) {
+            // Committed 0 = start at the beginning; LastConsumed(-1) would mean LATEST (PyKafka's magic -1).
+            (0, _) => (*p, ResetTarget::Earliest),
+            (1.., _) => (*p, ResetTarget::LastConsumed(c.offset - 1)),
+            (_, OffsetType::Earliest) => (*p, ResetTarget::Earliest),
+            (_, OffsetType::Latest) => (*p, ResetTarget::Latest),
         })
         .collect();
     if targets.is_empty() {
