@@ -260,8 +260,8 @@ fn no_effect_options_are_validated_and_harmless() {
     }
 }
 
-/// Every Produce answered with the retriable NOT_ENOUGH_REPLICAS (injected by the recording proxy: Kafka 4's
-/// eligible-leader-replicas ignore a topic's `min.insync.replicas`, so one node cannot refuse by itself):
+/// Every Produce answered with the retriable NOT_ENOUGH_REPLICAS (injected by the recording proxy: a topic
+/// with `min.insync.replicas=2` on this one-node Kafka 4.1 still accepted acks=-1 produces):
 /// the broker sees exactly `max_retries + 1` attempts, `retry_backoff_ms` apart, then the error is reported.
 #[test]
 fn max_retries_and_retry_backoff_ms_on_a_retriable_error() {
