@@ -224,6 +224,11 @@ impl KafkaCluster {
         self.tls.as_ref().map(|t| t.ca_pem.as_path())
     }
 
+    /// The test CA, broker and client certificates of the SSL listeners (`None` without SSL).
+    pub fn tls_files(&self) -> Option<&TlsFiles> {
+        self.tls.as_ref()
+    }
+
     /// Users accepted by every SASL mechanism ([`SaslMechanism::ALL`](crate::SaslMechanism::ALL)); empty without SASL.
     pub fn sasl_users(&self) -> &[SaslUser] {
         &self.users
@@ -503,7 +508,7 @@ fn join_addrs(specs: &[NodeSpec], listener: Listener) -> String {
 /// E.g. `kafka-4.1.1 x3 kraft ssl sasl start`.
 fn describe(config: &KafkaConfig) -> String {
     format!(
-        "kafka-{} x{} {}{}{} start",
+        "kafka-{} x{} {}{}{}{} start",
         config.version.release(),
         config.nodes,
         if config.zookeeper {
@@ -512,6 +517,11 @@ fn describe(config: &KafkaConfig) -> String {
             "kraft"
         },
         if config.ssl { " ssl" } else { "" },
+        if config.ssl_client_auth {
+            " client-auth"
+        } else {
+            ""
+        },
         if config.sasl { " sasl" } else { "" },
     )
 }

@@ -84,6 +84,9 @@ pub struct KafkaConfig {
     pub ssl: bool,
     /// Add a `SASL_PLAINTEXT` listener (and `SASL_SSL` if `ssl`) with users `alice`, `bob`.
     pub sasl: bool,
+    /// The SSL listeners require a client certificate signed by the test CA (`ssl.client.auth=required`);
+    /// [`TlsFiles`](crate::TlsFiles) holds one, with an encrypted key.
+    pub ssl_client_auth: bool,
     /// Kafka 3.9 and older: run a ZooKeeper server and the broker in ZooKeeper mode instead of KRaft.
     pub zookeeper: bool,
     /// Max heap per node; `None` = 512 MiB for one node, 384 MiB each for more.
@@ -124,6 +127,7 @@ impl KafkaConfig {
             nodes: 1,
             ssl: false,
             sasl: false,
+            ssl_client_auth: false,
             zookeeper: false,
             heap_mb: None,
             fast_start: true,
@@ -141,6 +145,13 @@ impl KafkaConfig {
     /// Adds the SSL listener(s).
     pub fn ssl(mut self, on: bool) -> Self {
         self.ssl = on;
+        self
+    }
+
+    /// Adds the SSL listener(s), requiring a client certificate ([`KafkaConfig::ssl_client_auth`]).
+    pub fn ssl_client_auth(mut self, on: bool) -> Self {
+        self.ssl_client_auth = on;
+        self.ssl |= on;
         self
     }
 

@@ -60,6 +60,9 @@ pub enum TestkitError {
     /// Certificate generation failed.
     #[error("certificate generation failed: {0}")]
     Tls(#[from] rcgen::Error),
+    /// Encrypting the test client key failed.
+    #[error("encrypting the client key failed: {0}")]
+    KeyEncryption(String),
     /// Filesystem or process-spawn failure.
     #[error("{context}: {source}")]
     Io {

@@ -217,7 +217,16 @@ fn security_properties(
             "ssl.keystore.location".into(),
             tls.keystore_pem.display().to_string(),
         ));
-        props.push(("ssl.client.auth".into(), "none".into()));
+        if config.ssl_client_auth {
+            props.push(("ssl.client.auth".into(), "required".into()));
+            props.push(("ssl.truststore.type".into(), "PEM".into()));
+            props.push((
+                "ssl.truststore.location".into(),
+                tls.ca_pem.display().to_string(),
+            ));
+        } else {
+            props.push(("ssl.client.auth".into(), "none".into()));
+        }
     }
     if config.sasl {
         props.extend(listener_properties("sasl_plaintext", users));

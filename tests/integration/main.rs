@@ -22,6 +22,7 @@ mod metadata;
 mod mixed_groups;
 mod mixed_support;
 mod offsets;
+mod options;
 mod producer;
 mod producer_reliability;
 mod security;

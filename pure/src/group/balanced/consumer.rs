@@ -266,7 +266,7 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
         };
         let committed = self.shared.fetch_committed(parts)?;
         if let (true, Some(c)) = (self.shared.settings.options.reset_offset_on_fetch, inner) {
-            move_to_committed(&c, &committed)?;
+            move_to_committed(&c, &committed, self.shared.settings.options.auto_offset_reset)?;
         }
         Ok(committed)
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{
     CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
-    MembershipProtocol, PostRebalanceCallback, ResetTarget, Result,
+    MembershipProtocol, OffsetType, PostRebalanceCallback, ResetTarget, Result,
 };
 use tokio::sync::{Notify, RwLock};
 
@@ -299,10 +299,12 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         let c = (s.make_inner)(options)?;
         c.start()?;
         if first && s.options.reset_offset_on_start {
+            // Every partition to `auto_offset_reset`: the standalone internal consumer would start at 0.
+            c.reset_offsets(None)?;
             return Ok(c);
         }
         let committed = self.fetch_committed(parts.iter().copied().collect())?;
-        move_to_committed(&c, &committed)?;
+        move_to_committed(&c, &committed, s.options.auto_offset_reset)?;
         Ok(c)
     }
 
@@ -413,16 +415,23 @@ fn held_to_commit(held: &BTreeMap<i32, i64>) -> Vec<(i32, i64)> {
         .collect()
 }
 
-/// Moves `consumer` so it resumes at the committed offsets (`next to consume` = committed); partitions without
-/// a committed offset stay where `auto_offset_reset` put them.
+/// Moves `consumer` so it resumes at the committed offsets (`next to consume` = committed; 0 = the earliest);
+/// partitions without a committed offset go to `auto_offset_reset` (the internal consumer is standalone, which would read them
+/// from offset 0).
 pub(crate) fn move_to_committed(
     consumer: &impl ConsumerApi,
     committed: &BTreeMap<i32, CommittedOffset>,
+    auto_offset_reset: OffsetType,
 ) -> Result<()> {
     let targets: Vec<_> = committed
         .iter()
-        .filter(|(_, c)| c.offset >= 0)
-        .map(|(p, c)| (*p, ResetTarget::LastConsumed(c.offset - 1)))
+        .map(|(p, c)| match (c.offset, auto_offset_reset) {
+            // Committed 0 = start at the beginning; LastConsumed(-1) would mean LATEST (PyKafka's magic -1).
+            (0, _) => (*p, ResetTarget::Earliest),
+            (1.., _) => (*p, ResetTarget::LastConsumed(c.offset - 1)),
+            (_, OffsetType::Earliest) => (*p, ResetTarget::Earliest),
+            (_, OffsetType::Latest) => (*p, ResetTarget::Latest),
+        })
         .collect();
     if targets.is_empty() {
         return Ok(());
