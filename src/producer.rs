@@ -154,12 +154,13 @@ impl ProducerBuilder {
     /// Validate the options and build the producer (started unless `auto_start(false)`).
     pub fn build(self) -> Result<Producer> {
         self.options.validate()?;
-        let partitioner = self
-            .partitioner
-            .unwrap_or_else(|| Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new()));
         let engine = if self.use_rdkafka {
-            native_engine(&self.topic, self.options, partitioner)?
+            // No partitioner given: keyless messages go to librdkafka's sticky partitioner.
+            native_engine(&self.topic, self.options, self.partitioner)?
         } else {
+            let partitioner = self.partitioner.unwrap_or_else(|| {
+                Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new())
+            });
             let pure = &self.topic.client.pure;
             AnyProducer::Pure(pure.producer(self.topic.name(), self.options, partitioner)?)
         };
@@ -175,7 +176,7 @@ impl ProducerBuilder {
 fn native_engine(
     topic: &Topic,
     options: ProducerOptions,
-    partitioner: Arc<dyn Partitioner>,
+    partitioner: Option<Arc<dyn Partitioner>>,
 ) -> Result<AnyProducer> {
     let producer = ferrokafka_native::NativeProducer::new(
         topic.client_options(),
@@ -191,7 +192,7 @@ fn native_engine(
 fn native_engine(
     _topic: &Topic,
     _options: ProducerOptions,
-    _partitioner: Arc<dyn Partitioner>,
+    _partitioner: Option<Arc<dyn Partitioner>>,
 ) -> Result<AnyProducer> {
     Err(crate::engine::native_unavailable())
 }
@@ -244,6 +245,14 @@ impl Producer {
     pub fn produce_with(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         let message = self.serialize(message)?;
         self.engine.produce(message)
+    }
+
+    /// [`Producer::produce_with`] without a future, for callers that read delivery reports or nothing: the
+    /// cheapest way to produce (the librdkafka engine then allocates nothing per message). A message that fails
+    /// later is reported through `get_delivery_report` when reports are on, else logged and counted.
+    pub fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        let message = self.serialize(message)?;
+        self.engine.produce_detached(message)
     }
 
     /// [`Producer::produce`] for async code: waits for queue space without blocking a runtime thread.
@@ -302,6 +311,9 @@ impl Producer {
 impl ProducerApi for Producer {
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         self.produce_with(message)
+    }
+    fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        Producer::produce_detached(self, message)
     }
     async fn produce_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         self.produce_with_async(message).await

@@ -83,7 +83,7 @@ fn sasl_plain_roundtrip() {
         &client,
         &topic,
         common::fast_producer(),
-        std::sync::Arc::new(common::RoundRobin::default()),
+        Some(std::sync::Arc::new(common::RoundRobin::default())),
         &[],
     )
     .expect("producer over SASL");
@@ -109,7 +109,7 @@ fn sasl_wrong_password_is_an_authentication_error() {
         &client,
         &topic,
         common::fast_producer(),
-        std::sync::Arc::new(common::RoundRobin::default()),
+        Some(std::sync::Arc::new(common::RoundRobin::default())),
         &[],
     )
     .unwrap_err();

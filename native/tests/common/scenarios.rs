@@ -722,7 +722,7 @@ pub fn partitioner_places_keys(c: &Cluster) {
             &c.client(),
             &topic,
             fast_producer(),
-            std::sync::Arc::clone(&part),
+            Some(std::sync::Arc::clone(&part)),
             &[],
         )
         .expect("producer");
