@@ -7,4 +7,5 @@ pub mod clients;
 pub mod compare;
 pub mod report;
 pub mod run;
+pub mod stats;
 pub mod usage;

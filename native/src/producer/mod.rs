@@ -314,7 +314,14 @@ impl Inner {
             (None, None)
         };
         let size = message.encoded_size_hint();
-        let keep = self.ctx().reports.is_some();
+        let keep = match &self.ctx().reports {
+            Some(r) => {
+                // Frees this thread's unread reports when it exits.
+                r.track_current_thread();
+                true
+            }
+            None => false,
+        };
         let pending = (sender.is_some() || sync_tx.is_some() || keep).then(|| {
             Box::new(Pending {
                 sender,
