@@ -79,10 +79,15 @@ impl IntoOpaque for Opaque {
     }
 }
 
+/// Deliveries between two wake-ups of a blocked producer.
+const WAKE_EVERY: usize = 256;
+
 /// Producers blocked on a full queue: the delivery callback wakes them only when there is one.
 #[derive(Debug, Default)]
 pub struct Space {
     waiters: AtomicUsize,
+    /// Deliveries while a producer waited.
+    since_wake: AtomicUsize,
     lock: Mutex<()>,
     freed: Condvar,
 }
@@ -96,9 +101,13 @@ impl Space {
         self.waiters.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// After a delivery: wake the blocked producers, if any (no lock, no syscall otherwise).
+    /// After a delivery: wake the blocked producers, if any (no lock, no syscall otherwise), once per
+    /// `WAKE_EVERY` deliveries so a producer at the queue's bound does not ping-pong with the poll thread per
+    /// message (its own `SPACE_WAIT` timeout covers the rest).
     fn freed(&self) {
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.waiters.load(Ordering::SeqCst) > 0
+            && self.since_wake.fetch_add(1, Ordering::Relaxed) % WAKE_EVERY == 0
+        {
             drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
             self.freed.notify_all();
         }
