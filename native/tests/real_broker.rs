@@ -44,6 +44,7 @@ on_real_broker!(
     unknown_topic_is_reported,
     partitioner_places_keys,
     out_of_range_resets,
+    default_placement_is_sticky_and_detached_loses_nothing,
 );
 
 /// The testkit node's SASL_PLAINTEXT listener and one of its users (PLAIN).
