@@ -298,14 +298,21 @@ mod tests {
         .unwrap();
         assert_eq!(reports.threads_with_reports(), 0, "exited: entry removed");
         reports.push(gone, report(3));
-        assert_eq!(reports.threads_with_reports(), 0, "late report for a gone thread");
+        assert_eq!(
+            reports.threads_with_reports(),
+            0,
+            "late report for a gone thread"
+        );
         assert_eq!(reports.dropped(), 1);
     }
 
     #[test]
     fn a_report_wakes_the_thread_it_is_for() {
         let reports = std::sync::Arc::new(DeliveryReports::new(10));
-        let (r1, r2) = (std::sync::Arc::clone(&reports), std::sync::Arc::clone(&reports));
+        let (r1, r2) = (
+            std::sync::Arc::clone(&reports),
+            std::sync::Arc::clone(&reports),
+        );
         let waiter = std::thread::spawn(move || {
             let id = std::thread::current().id();
             (id, r1.pop(true, Some(Duration::from_secs(10))))
@@ -321,7 +328,10 @@ mod tests {
         let (got_id, got) = waiter.join().unwrap();
         assert_eq!(got_id, id);
         assert_eq!(got.unwrap().result.unwrap().offset, 9);
-        assert!(other.join().unwrap().is_none(), "the other thread got nothing");
+        assert!(
+            other.join().unwrap().is_none(),
+            "the other thread got nothing"
+        );
     }
 
     #[test]

@@ -154,8 +154,12 @@ pub struct CompareArgs {
           value_parser = clap::value_parser!(i16).range(-1..=1))]
     pub acks: i16,
     /// Clients to run, comma-separated; default: every Rust client, the ceiling and Java.
-    #[arg(long, value_enum, value_delimiter = ',',
-          default_value = "pure,native,rdkafka-base,rdkafka-future,rskafka,raw,java")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "pure,native,rdkafka-base,rdkafka-future,rskafka,raw,java"
+    )]
     pub clients: Vec<crate::clients::Client>,
     /// Produce only.
     #[arg(long)]

@@ -100,26 +100,20 @@ impl Workload {
 
     /// The arguments every Rust client takes (ferrokafka-perf's and ferrokafka-peers').
     fn common_args(&self, bootstrap: &str, topic: &str) -> Vec<String> {
-        let mut a: Vec<String> = [
-            "--bootstrap",
-            bootstrap,
-            "--topic",
-            topic,
-            "--messages",
-            &self.messages.to_string(),
-            "--size",
-            &self.size.to_string(),
-            "--acks",
-            &self.acks.to_string(),
-            "--linger-ms",
-            &self.linger_ms.to_string(),
-            "--partitions",
-            &self.partitions.to_string(),
-            "--max-request-size",
-            &self.max_request_size.to_string(),
-        ]
-        .map(String::from)
-        .to_vec();
+        let flags = [
+            ("--bootstrap", bootstrap.to_string()),
+            ("--topic", topic.to_string()),
+            ("--messages", self.messages.to_string()),
+            ("--size", self.size.to_string()),
+            ("--acks", self.acks.to_string()),
+            ("--linger-ms", self.linger_ms.to_string()),
+            ("--partitions", self.partitions.to_string()),
+            ("--max-request-size", self.max_request_size.to_string()),
+        ];
+        let mut a: Vec<String> = flags
+            .into_iter()
+            .flat_map(|(flag, value)| [flag.to_string(), value])
+            .collect();
         if let Some(r) = self.rate {
             a.extend(["--rate".to_string(), r.to_string()]);
         }
@@ -362,7 +356,12 @@ pub fn python(
         Client::PyKafka => ("pykafka_perf.py", "pure"),
         Client::PyKafkaRdkafka => ("pykafka_perf.py", "rdkafka"),
         Client::Confluent => ("confluent_perf.py", "-"),
-        other => return Err(Error::Other(format!("{} is not a Python client", other.name()))),
+        other => {
+            return Err(Error::Other(format!(
+                "{} is not a Python client",
+                other.name()
+            )))
+        }
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("python")

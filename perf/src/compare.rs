@@ -132,7 +132,9 @@ fn run_one(
     python: Option<&Path>,
 ) -> Result<Row, Error> {
     match (client, mode) {
-        (Client::Pure | Client::Native, _) => clients::ferrokafka(client, mode, bootstrap, topic, w),
+        (Client::Pure | Client::Native, _) => {
+            clients::ferrokafka(client, mode, bootstrap, topic, w)
+        }
         (Client::Java, "produce") => clients::java_produce(bootstrap, topic, w, payload),
         (Client::Java, _) => clients::java_consume(bootstrap, topic, w),
         (Client::PyKafka | Client::PyKafkaRdkafka | Client::Confluent, _) => {
@@ -152,8 +154,9 @@ fn interleaved(
     let mut rows: Vec<(Client, Vec<Row>)> = clients.iter().map(|c| (*c, Vec::new())).collect();
     for round in 0..rounds {
         for (client, runs) in rows.iter_mut() {
-            let row = once(*client)
-                .map_err(|e| Error::Other(format!("{} (round {}): {e}", client.name(), round + 1)))?;
+            let row = once(*client).map_err(|e| {
+                Error::Other(format!("{} (round {}): {e}", client.name(), round + 1))
+            })?;
             eprintln!(
                 "  round {} {}: {:.0} msgs/s, {:.2} CPU µs/msg",
                 round + 1,

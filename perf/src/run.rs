@@ -41,7 +41,8 @@ fn base_report(args: &RunArgs, mode: &str) -> Report {
 /// when paced with `--rate`). Unsampled messages go through `produce_detached`, as a program that never looks
 /// at a delivery would send them.
 pub fn produce(args: &RunArgs) -> Result<Report, Error> {
-    args.check().map_err(|e| Error::invalid_input("--size", e))?;
+    args.check()
+        .map_err(|e| Error::invalid_input("--size", e))?;
     let client = KafkaClient::new(&args.bootstrap)?;
     let topic = client.topic(&args.topic)?;
     let producer = topic

@@ -71,7 +71,9 @@ pub fn render_section(s: &Section) -> String {
     let ref_cpu = s.median_of(reference, |r| r.cpu_us_per_msg);
     let paced = w.rate.is_some();
     let mut out = format!("**{} — {}, {}**\n\n", s.mode, s.broker, w.label());
-    out.push_str("| client | msgs/s (median, range) | MB/s | N ÷ wall | CPU µs/msg | peak RSS MB |");
+    out.push_str(
+        "| client | msgs/s (median, range) | MB/s | N ÷ wall | CPU µs/msg | peak RSS MB |",
+    );
     if paced || s.mode == "produce" {
         out.push_str(" p50 ms | p99 ms |");
     }
@@ -82,7 +84,10 @@ pub fn render_section(s: &Section) -> String {
     out.push_str("---:|---:|\n");
     for (client, rows) in &s.rows {
         let m = |f: fn(&Row) -> f64| s.median_of(*client, f);
-        let lo = rows.iter().map(|r| r.msgs_per_s).fold(f64::INFINITY, f64::min);
+        let lo = rows
+            .iter()
+            .map(|r| r.msgs_per_s)
+            .fold(f64::INFINITY, f64::min);
         let hi = rows.iter().map(|r| r.msgs_per_s).fold(0.0, f64::max);
         let msgs = m(|r| r.msgs_per_s).unwrap_or(0.0);
         let cpu = m(|r| r.cpu_us_per_msg).unwrap_or(0.0);

@@ -21,7 +21,10 @@ pub enum Mode {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "ferrokafka-peers", about = "Other Kafka clients, for ferrokafka-perf compare")]
+#[command(
+    name = "ferrokafka-peers",
+    about = "Other Kafka clients, for ferrokafka-perf compare"
+)]
 pub struct Cli {
     #[arg(value_enum)]
     pub peer: Peer,

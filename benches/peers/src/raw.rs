@@ -92,9 +92,11 @@ fn produce_request(cli: &Cli, partition: i32, batch: &[u8]) -> Vec<u8> {
 /// Reads one Produce v3 response and fails on any partition error.
 fn read_response(conn: &mut impl Read, expected: i32) -> Result<(), String> {
     let mut len = [0u8; 4];
-    conn.read_exact(&mut len).map_err(|e| format!("read: {e}"))?;
+    conn.read_exact(&mut len)
+        .map_err(|e| format!("read: {e}"))?;
     let mut body = vec![0u8; i32::from_be_bytes(len).max(0) as usize];
-    conn.read_exact(&mut body).map_err(|e| format!("read: {e}"))?;
+    conn.read_exact(&mut body)
+        .map_err(|e| format!("read: {e}"))?;
     let mut at = 0usize;
     let mut take = |n: usize| -> Result<&[u8], String> {
         let s = body.get(at..at + n).ok_or("short Produce response")?;
@@ -143,7 +145,8 @@ pub fn produce(cli: &Cli) -> RunResult {
         partition = (partition + 1) % cli.partitions;
     }
     let conn = TcpStream::connect(&cli.bootstrap).map_err(|e| format!("connect: {e}"))?;
-    conn.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
+    conn.set_nodelay(true)
+        .map_err(|e| format!("nodelay: {e}"))?;
     let mut reader = BufReader::new(conn.try_clone().map_err(|e| format!("clone: {e}"))?);
     let acks = cli.acks;
     let (tx, rx) = mpsc::sync_channel::<i32>(IN_FLIGHT - 1);
@@ -161,7 +164,9 @@ pub fn produce(cli: &Cli) -> RunResult {
     for (i, mut request) in requests.into_iter().enumerate() {
         let corr = i as i32;
         request[8..12].copy_from_slice(&corr.to_be_bytes());
-        writer.write_all(&request).map_err(|e| format!("write: {e}"))?;
+        writer
+            .write_all(&request)
+            .map_err(|e| format!("write: {e}"))?;
         if acks != 0 && tx.send(corr).is_err() {
             break; // the reader failed: its error is reported below
         }

@@ -26,10 +26,16 @@ fn producer_config(cli: &Cli) -> ClientConfig {
     c.set("bootstrap.servers", &cli.bootstrap)
         .set("acks", cli.acks.to_string())
         .set("linger.ms", cli.linger_ms.to_string())
-        .set("batch.size", cli.max_request_size.min(1_048_576).to_string())
+        .set(
+            "batch.size",
+            cli.max_request_size.min(1_048_576).to_string(),
+        )
         .set("batch.num.messages", "100000")
         .set("queue.buffering.max.messages", "1000000")
-        .set("message.max.bytes", cli.max_request_size.max(1000).to_string());
+        .set(
+            "message.max.bytes",
+            cli.max_request_size.max(1000).to_string(),
+        );
     c
 }
 
@@ -161,12 +167,17 @@ pub fn future_produce(cli: &Cli) -> RunResult {
 }
 
 type FutureDelivery = (
-    Result<rdkafka::producer::future_producer::Delivery, (KafkaError, rdkafka::message::OwnedMessage)>,
+    Result<
+        rdkafka::producer::future_producer::Delivery,
+        (KafkaError, rdkafka::message::OwnedMessage),
+    >,
     Instant,
 );
 
 fn note(done: Option<FutureDelivery>, latencies: &mut Vec<f64>, timed: bool) -> Result<(), String> {
-    let Some((result, sent)) = done else { return Ok(()) };
+    let Some((result, sent)) = done else {
+        return Ok(());
+    };
     result.map_err(|(e, _)| format!("delivery: {e}"))?;
     if timed {
         latencies.push(sent.elapsed().as_secs_f64() * 1e3);

@@ -11,19 +11,19 @@
 mod delivery;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::api::ProducerApi;
 use ferrokafka_core::options::validate_topic_name;
+use ferrokafka_core::partitioner::RandomPartitioner;
 use ferrokafka_core::{
     ClientOptions, Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext,
     KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, Result,
 };
-use ferrokafka_core::partitioner::RandomPartitioner;
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header as RdHeader, OwnedHeaders};
@@ -272,7 +272,10 @@ impl Inner {
     fn place(&self, key: Option<&[u8]>) -> Result<Option<i32>> {
         match (&self.partitioner, key) {
             (None, None) => Ok(None),
-            (None, Some(k)) => self.fallback.partition(&self.partition_list(), Some(k)).map(Some),
+            (None, Some(k)) => self
+                .fallback
+                .partition(&self.partition_list(), Some(k))
+                .map(Some),
             (Some(p), key) => p.partition(&self.partition_list(), key).map(Some),
         }
     }

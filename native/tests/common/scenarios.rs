@@ -817,5 +817,8 @@ pub fn default_placement_is_sticky_and_detached_loses_nothing(c: &Cluster) {
     // Sticky batches: consecutive messages mostly share a partition (round-robin: never).
     let at = |i: usize| placed.get(&Bytes::from(format!("d-{i}"))).copied();
     let together = (1..n).filter(|&i| at(i) == at(i - 1)).count();
-    assert!(together > n / 2, "only {together} of {n} neighbours together");
+    assert!(
+        together > n / 2,
+        "only {together} of {n} neighbours together"
+    );
 }
