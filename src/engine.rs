@@ -61,6 +61,9 @@ impl ProducerApi for AnyProducer {
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         dispatch!(AnyProducer, self, p => p.produce(message))
     }
+    fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        dispatch!(AnyProducer, self, p => p.produce_detached(message))
+    }
     async fn produce_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         dispatch!(AnyProducer, self, p => p.produce_async(message).await)
     }

@@ -177,11 +177,13 @@ impl ProducerBuilder {
         {
             self.options.validate()?;
             let engine = if self.use_rdkafka {
-                let partitioner = self.partitioner.unwrap_or_else(|| {
-                    Arc::new(ferrokafka_core::partitioner::RandomPartitioner::new())
-                });
-                let (topic, options, extra) =
-                    (self.topic.clone(), self.options, self.rdkafka_properties);
+                // No partitioner given: keyless messages go to librdkafka's sticky partitioner.
+                let (topic, options, extra, partitioner) = (
+                    self.topic.clone(),
+                    self.options,
+                    self.rdkafka_properties,
+                    self.partitioner,
+                );
                 ferrokafka_core::bridge::off_thread("ferrokafka-build", move || {
                     native_engine(&topic, options, partitioner, &extra)
                 })
@@ -209,7 +211,7 @@ impl ProducerBuilder {
 fn native_engine(
     topic: &Topic,
     options: ProducerOptions,
-    partitioner: Arc<dyn Partitioner>,
+    partitioner: Option<Arc<dyn Partitioner>>,
     extra: &[(String, String)],
 ) -> Result<AnyProducer> {
     let producer = ferrokafka_native::NativeProducer::new(
@@ -226,7 +228,7 @@ fn native_engine(
 fn native_engine(
     _topic: &Topic,
     _options: ProducerOptions,
-    _partitioner: Arc<dyn Partitioner>,
+    _partitioner: Option<Arc<dyn Partitioner>>,
     _extra: &[(String, String)],
 ) -> Result<AnyProducer> {
     Err(crate::engine::native_unavailable())
@@ -329,6 +331,14 @@ impl Producer {
         }
     }
 
+    /// [`Producer::produce_with`] without a future, for callers that read delivery reports or nothing: the
+    /// cheapest way to produce (the librdkafka engine then allocates nothing per message). A message that fails
+    /// later is reported through `get_delivery_report` when reports are on, else logged and counted.
+    pub fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        let message = self.serialize(message)?;
+        self.inner.engine.produce_detached(message)
+    }
+
     /// The next report for a message produced on this thread; `Ok(None)` if none came within `timeout`
     /// (`None` = wait forever when `block`). Unread reports are bounded per thread: past
     /// `max(max_queued_messages, 1000)` the oldest are dropped and counted ([`Producer::dropped_reports`]).
@@ -366,6 +376,9 @@ impl Producer {
 impl ProducerApi for Producer {
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         self.produce_with(message)
+    }
+    fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        Producer::produce_detached(self, message)
     }
     async fn produce_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         self.produce_with_async(message).await

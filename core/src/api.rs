@@ -36,6 +36,12 @@ pub trait ProducerApi: Send + Sync {
     /// `ProducerQueueFull`. In `sync` mode it waits for delivery and returns its error.
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture>;
 
+    /// [`ProducerApi::produce`] for a caller that will not await the outcome: no future is made, so an engine
+    /// can skip the per-message channel. Reports (when on) and `sync` behave as for `produce`.
+    fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        self.produce(message).map(drop)
+    }
+
     /// The same without blocking a tokio worker: waits for queue space asynchronously.
     fn produce_async(
         &self,

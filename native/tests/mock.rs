@@ -98,7 +98,7 @@ fn unreachable_brokers() {
         &client,
         "t",
         ProducerOptions::default(),
-        std::sync::Arc::new(common::RoundRobin::default()),
+        Some(std::sync::Arc::new(common::RoundRobin::default())),
         &[],
     )
     .unwrap_err();

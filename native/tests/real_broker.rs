@@ -44,6 +44,7 @@ on_real_broker!(
     unknown_topic_is_reported,
     partitioner_places_keys,
     out_of_range_resets,
+    default_placement_is_sticky_and_detached_loses_nothing,
 );
 
 /// The testkit node's SASL_PLAINTEXT listener and one of its users (PLAIN).
@@ -83,7 +84,7 @@ fn sasl_plain_roundtrip() {
         &client,
         &topic,
         common::fast_producer(),
-        std::sync::Arc::new(common::RoundRobin::default()),
+        Some(std::sync::Arc::new(common::RoundRobin::default())),
         &[],
     )
     .expect("producer over SASL");
@@ -109,7 +110,7 @@ fn sasl_wrong_password_is_an_authentication_error() {
         &client,
         &topic,
         common::fast_producer(),
-        std::sync::Arc::new(common::RoundRobin::default()),
+        Some(std::sync::Arc::new(common::RoundRobin::default())),
         &[],
     )
     .unwrap_err();

@@ -1,6 +1,9 @@
-"""PyKafka (pure Python, 2.8.0) side of `ferrokafka-perf compare`: one produce or consume run, printed as JSON.
+"""PyKafka 2.8.0 side of `ferrokafka-perf compare`: one produce or consume run, printed as JSON.
 
-usage: pykafka_perf.py produce|consume HOSTS TOPIC MESSAGES SIZE
+usage: pykafka_perf.py produce|consume HOSTS TOPIC MESSAGES SIZE [pure|rdkafka] [PARTITIONS]
+
+`rdkafka` runs PyKafka's librdkafka C extension (`use_rdkafka=True`); it must have been compiled (pip install
+--no-binary pykafka with librdkafka-dev present).
 """
 import json
 import sys
@@ -11,12 +14,14 @@ from pykafka import KafkaClient
 
 def main():
     mode, hosts, topic_name, n, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    use_rdkafka = len(sys.argv) > 6 and sys.argv[6] == "rdkafka"
     client = KafkaClient(hosts=hosts)  # keep a reference: topics hold the cluster weakly
     topic = client.topics[topic_name]
     if mode == "produce":
         value = bytes(97 + i % 26 for i in range(size))
         producer = topic.get_producer(linger_ms=5, required_acks=1, delivery_reports=False,
-                                      max_queued_messages=100000, min_queued_messages=10000)
+                                      max_queued_messages=100000, min_queued_messages=10000,
+                                      max_request_size=max(1000012, size + 512), use_rdkafka=use_rdkafka)
         start = time.time()
         for _ in range(n):
             producer.produce(value)
@@ -24,7 +29,8 @@ def main():
         seconds = time.time() - start
         count = n
     else:
-        consumer = topic.get_simple_consumer(consumer_timeout_ms=10000)
+        consumer = topic.get_simple_consumer(consumer_timeout_ms=10000, use_rdkafka=use_rdkafka,
+                                             fetch_message_max_bytes=max(1024 * 1024, size + 512))
         count, start = 0, None
         for _message in consumer:
             if start is None:

@@ -59,6 +59,12 @@ impl Codec {
     }
 }
 
+/// Largest value and request size the tool accepts: Kafka's requests are sized by a 32-bit field.
+pub const MAX_SIZE: u64 = i32::MAX as u64;
+
+/// Bytes a record and its batch add around the value (a generous bound for one keyless record).
+pub const RECORD_OVERHEAD: u64 = 512;
+
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     #[arg(long, value_enum, default_value = "pure")]
@@ -71,9 +77,17 @@ pub struct RunArgs {
     /// Messages to produce or consume.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub messages: u64,
-    /// Value size in bytes (produce).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// Value size in bytes (produce), up to `--max-request-size` less the record's overhead (larger sizes need the
+    /// topic's `max.message.bytes` raised too).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_SIZE))]
     pub size: u64,
+    /// The producer's `max_request_size` (and the consumer's `fetch_message_max_bytes`); default: the larger of
+    /// 1,000,012 (PyKafka's) and what `--size` needs.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_SIZE))]
+    pub max_request_size: Option<u64>,
+    /// Paced run: produce this many messages per second and time every delivery (unpaced: every 16th).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate: Option<u64>,
     #[arg(long, value_enum, default_value = "none")]
     pub compression: Codec,
     /// -1 all in-sync replicas, 0 none, 1 leader.
@@ -94,25 +108,66 @@ pub struct RunArgs {
     pub round_robin: bool,
 }
 
+impl RunArgs {
+    /// The request size the producer is given: `--max-request-size`, or enough for `--size`.
+    pub fn request_size(&self) -> u64 {
+        self.max_request_size
+            .unwrap_or_else(|| (self.size + RECORD_OVERHEAD).max(1_000_012))
+    }
+
+    /// `--size` must fit in `--max-request-size` with its record's overhead.
+    pub fn check(&self) -> Result<(), String> {
+        let max = self.request_size();
+        if self.size + RECORD_OVERHEAD > max {
+            return Err(format!(
+                "--size {} does not fit in --max-request-size {max} (a record adds up to {RECORD_OVERHEAD} bytes): \
+                 raise --max-request-size, and the topic's max.message.bytes with it",
+                self.size
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// Messages of the 100 B workloads.
+    /// Messages per run for values under 64 KiB.
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
-    pub small_messages: u64,
-    /// Messages of the 1 KiB workloads.
-    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..))]
-    pub large_messages: u64,
-    /// Runs of each client and workload; the median (by msgs/s) is reported.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=9))]
-    pub repeat: u32,
-    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(i32).range(1..))]
-    pub partitions: i32,
-    /// Skip PyKafka (and the Kafka 3.9.1 broker it needs).
+    pub messages: u64,
+    /// Bytes per run for values of 64 KiB and more (messages = this ÷ size, at least 20).
+    #[arg(long, default_value_t = 1_000_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub big_bytes: u64,
+    /// Value sizes, comma-separated (e.g. `100,524288,5242880`); big ones raise the producers' request size,
+    /// the consumers' fetch size and the topic's `max.message.bytes` to fit.
+    #[arg(long, value_delimiter = ',', default_value = "100",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SIZE / 2))]
+    pub sizes: Vec<u64>,
+    /// Partition counts, comma-separated (e.g. `6,100,1000`).
+    #[arg(long, value_delimiter = ',', default_value = "6",
+          value_parser = clap::value_parser!(i32).range(1..=100_000))]
+    pub partitions: Vec<i32>,
+    /// Interleaved rounds: every client runs once per round; medians and ranges over the rounds.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=21))]
+    pub rounds: u32,
+    /// Paced latency runs: produce at this many msgs/s, every delivery timed (consume is skipped).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate: Option<u64>,
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(i64).range(0..=60_000))]
+    pub linger_ms: i64,
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i16).range(-1..=1))]
+    pub acks: i16,
+    /// Clients to run, comma-separated; default: every Rust client, the ceiling and Java.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "pure,native,rdkafka-base,rdkafka-future,rskafka,raw,java"
+    )]
+    pub clients: Vec<crate::clients::Client>,
+    /// Produce only.
     #[arg(long)]
-    pub no_pykafka: bool,
-    /// Skip Kafka's Java perf tools.
-    #[arg(long)]
-    pub no_java: bool,
+    pub no_consume: bool,
     /// Replace README.md's text between `<!-- perf:start -->` and `<!-- perf:end -->` with the result.
     #[arg(long)]
     pub write_readme: Option<std::path::PathBuf>,

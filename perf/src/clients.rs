@@ -1,5 +1,7 @@
-//! One measured run of each client kind: ferrokafka (this binary's `produce`/`consume`), Kafka's Java perf
-//! tools, PyKafka. Each returns a [`Row`] built from what the client printed plus the launcher's CPU and RSS.
+//! One measured run of each client kind: ferrokafka (this binary's `produce`/`consume`), the Rust peers
+//! (`ferrokafka-peers`: rust-rdkafka, rskafka, the raw ceiling), Kafka's Java perf tools, PyKafka (pure and
+//! with its librdkafka extension) and confluent-kafka-python. Each returns a [`Row`] built from what the client
+//! printed plus the launcher's CPU, RSS and wall time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -7,15 +9,25 @@ use std::process::Command;
 use crate::error::Error;
 
 use crate::children::{measure, Measured};
-use crate::report::Report;
 
 /// Which client a row is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Client {
     Pure,
     Native,
+    /// rust-rdkafka `BaseProducer` + poll thread / `BaseConsumer`: the reference of every ratio.
+    RdkafkaBase,
+    /// rust-rdkafka `FutureProducer` / `StreamConsumer`.
+    RdkafkaFuture,
+    Rskafka,
+    /// Pre-encoded batches only: the broker's ingest ceiling (produce only).
+    Raw,
     Java,
     PyKafka,
+    /// PyKafka with `use_rdkafka=True`.
+    PyKafkaRdkafka,
+    /// confluent-kafka-python.
+    Confluent,
 }
 
 impl Client {
@@ -23,8 +35,35 @@ impl Client {
         match self {
             Client::Pure => "ferrokafka pure",
             Client::Native => "ferrokafka native (librdkafka)",
+            Client::RdkafkaBase => "rust-rdkafka 0.39 BaseProducer / BaseConsumer",
+            Client::RdkafkaFuture => "rust-rdkafka 0.39 FutureProducer / StreamConsumer",
+            Client::Rskafka => "rskafka 0.6 (BatchProducer / fetch_records loops)",
+            Client::Raw => "pre-encoded ~1 MB batches (ceiling)",
             Client::Java => "Java client (kafka-clients 4.1.1)",
             Client::PyKafka => "PyKafka 2.8.0 (pure Python)",
+            Client::PyKafkaRdkafka => "PyKafka 2.8.0 (use_rdkafka=True)",
+            Client::Confluent => "confluent-kafka-python",
+        }
+    }
+
+    /// Whether the client has a consumer to measure.
+    pub fn consumes(self) -> bool {
+        self != Client::Raw
+    }
+
+    /// Clients that speak only to Kafka < 4 (PyKafka sends API versions Kafka 4 removed).
+    pub fn needs_kafka39(self) -> bool {
+        matches!(self, Client::PyKafka | Client::PyKafkaRdkafka)
+    }
+
+    /// `ferrokafka-peers`' name for a Rust peer.
+    fn peer_name(self) -> Option<&'static str> {
+        match self {
+            Client::RdkafkaBase => Some("rdkafka-base"),
+            Client::RdkafkaFuture => Some("rdkafka-future"),
+            Client::Rskafka => Some("rskafka"),
+            Client::Raw => Some("raw"),
+            _ => None,
         }
     }
 }
@@ -37,22 +76,55 @@ pub struct Workload {
     pub compression: &'static str,
     pub acks: i16,
     pub partitions: i32,
+    pub linger_ms: i64,
+    /// Paced run (msgs/s), every delivery timed.
+    pub rate: Option<u64>,
+    pub max_request_size: u64,
 }
 
 impl Workload {
     pub fn label(&self) -> String {
+        let rate = self
+            .rate
+            .map_or(String::new(), |r| format!(", paced at {r} msgs/s"));
         format!(
-            "{} × {}, {}, acks={}",
+            "{} × {}, {} partitions, {}, acks={}, linger {} ms{rate}",
             size_label(self.size),
             self.messages,
+            self.partitions,
             self.compression,
-            self.acks
+            self.acks,
+            self.linger_ms
         )
+    }
+
+    /// The arguments every Rust client takes (ferrokafka-perf's and ferrokafka-peers').
+    fn common_args(&self, bootstrap: &str, topic: &str) -> Vec<String> {
+        let flags = [
+            ("--bootstrap", bootstrap.to_string()),
+            ("--topic", topic.to_string()),
+            ("--messages", self.messages.to_string()),
+            ("--size", self.size.to_string()),
+            ("--acks", self.acks.to_string()),
+            ("--linger-ms", self.linger_ms.to_string()),
+            ("--partitions", self.partitions.to_string()),
+            ("--max-request-size", self.max_request_size.to_string()),
+        ];
+        let mut a: Vec<String> = flags
+            .into_iter()
+            .flat_map(|(flag, value)| [flag.to_string(), value])
+            .collect();
+        if let Some(r) = self.rate {
+            a.extend(["--rate".to_string(), r.to_string()]);
+        }
+        a
     }
 }
 
 pub fn size_label(size: u64) -> String {
-    if size % 1024 == 0 {
+    if size % (1024 * 1024) == 0 {
+        format!("{} MiB", size / 1024 / 1024)
+    } else if size % 1024 == 0 {
         format!("{} KiB", size / 1024)
     } else {
         format!("{size} B")
@@ -71,6 +143,8 @@ pub struct Row {
     pub cpu_seconds: f64,
     pub cpu_us_per_msg: f64,
     pub peak_rss_mb: f64,
+    /// N ÷ the whole process's wall time (start-up and connection included).
+    pub process_msgs_per_s: f64,
 }
 
 impl Row {
@@ -90,8 +164,79 @@ impl Row {
             cpu_seconds: m.cpu_seconds,
             cpu_us_per_msg: m.cpu_seconds * 1e6 / w.messages.max(1) as f64,
             peak_rss_mb: m.peak_rss_kb as f64 / 1024.0,
+            process_msgs_per_s: if m.wall_seconds > 0.0 {
+                w.messages as f64 / m.wall_seconds
+            } else {
+                0.0
+            },
         }
     }
+
+    /// A row from a client that printed JSON with `seconds` and optional latency quantiles.
+    fn from_json(client: Client, w: &Workload, m: &Measured) -> Result<Row, Error> {
+        let line = m.stdout.lines().last().unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            Error::Harness(format!(
+                "{} printed no JSON report ({e}): {line} {}",
+                client.name(),
+                m.stderr
+            ))
+        })?;
+        let mut row = Row::new(client, w, v["seconds"].as_f64().unwrap_or(0.0), m);
+        row.p50_ms = v["latency_p50_ms"].as_f64();
+        row.p99_ms = v["latency_p99_ms"].as_f64();
+        row.max_ms = v["latency_max_ms"].as_f64();
+        Ok(row)
+    }
+}
+
+/// A Rust peer (`ferrokafka-peers`, built next to this binary on first use) as a child.
+pub fn peer(
+    client: Client,
+    mode: &str,
+    bootstrap: &str,
+    topic: &str,
+    w: &Workload,
+) -> Result<Row, Error> {
+    let name = client
+        .peer_name()
+        .ok_or_else(|| Error::Harness(format!("{} is not a Rust peer", client.name())))?;
+    let mut cmd = Command::new(peers_binary()?);
+    cmd.args([name, mode]).args(w.common_args(bootstrap, topic));
+    let m = measure(&cmd)?;
+    Row::from_json(client, w, &m)
+}
+
+/// `ferrokafka-peers` beside this executable, built (same profile) if it is not there yet: the peer crates stay
+/// out of the library's build and are compiled only when a comparison needs them.
+fn peers_binary() -> Result<PathBuf, Error> {
+    let me = std::env::current_exe()
+        .map_err(|e| Error::Harness(format!("locating ferrokafka-perf itself: {e}")))?;
+    let peers = me.with_file_name("ferrokafka-peers");
+    if peers.exists() {
+        return Ok(peers);
+    }
+    let release = me
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|d| d == "release");
+    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    build.args(["build", "-p", "ferrokafka-peers", "--manifest-path"]);
+    build.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"));
+    if release {
+        build.arg("--release");
+    }
+    eprintln!("building ferrokafka-peers (rust-rdkafka, rskafka, the raw client) …");
+    let status = build
+        .status()
+        .map_err(|e| Error::Harness(format!("running cargo to build ferrokafka-peers: {e}")))?;
+    if !status.success() || !peers.exists() {
+        return Err(Error::Harness(format!(
+            "building ferrokafka-peers failed ({status}); try `cargo build{} -p ferrokafka-peers`",
+            if release { " --release" } else { "" }
+        )));
+    }
+    Ok(peers)
 }
 
 /// `ferrokafka-perf produce|consume` of this very binary, as a child.
@@ -110,28 +255,11 @@ pub fn ferrokafka(
         "pure"
     };
     let mut cmd = Command::new(exe);
-    cmd.args([
-        mode,
-        "--engine",
-        engine,
-        "--bootstrap",
-        bootstrap,
-        "--topic",
-        topic,
-    ])
-    .args(["--messages", &w.messages.to_string()])
-    .args(["--size", &w.size.to_string()])
-    .args(["--compression", w.compression])
-    .args(["--acks", &w.acks.to_string(), "--linger-ms", "5", "--json"]);
+    cmd.args([mode, "--engine", engine])
+        .args(w.common_args(bootstrap, topic))
+        .args(["--compression", w.compression, "--json"]);
     let m = measure(&cmd)?;
-    let line = m.stdout.lines().last().unwrap_or_default();
-    let report: Report = serde_json::from_str(line)
-        .map_err(|e| Error::Harness(format!("ferrokafka-perf printed no report ({e}): {line}")))?;
-    let mut row = Row::new(client, w, report.seconds, &m);
-    row.p50_ms = report.latency_p50_ms;
-    row.p99_ms = report.latency_p99_ms;
-    row.max_ms = report.latency_max_ms;
-    Ok(row)
+    Row::from_json(client, w, &m)
 }
 
 /// Kafka's `ProducerPerformance`, with the same payload as ours (a one-line payload file).
@@ -151,7 +279,8 @@ pub fn java_produce(
         .arg(format!("bootstrap.servers={bootstrap}"))
         .arg(format!("acks={}", w.acks))
         .arg(format!("compression.type={}", w.compression))
-        .arg("linger.ms=5");
+        .arg(format!("linger.ms={}", w.linger_ms))
+        .arg(format!("max.request.size={}", w.max_request_size));
     let m = measure(&cmd)?;
     // "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, P ms 50th, P ms 95th,
     // P ms 99th, P ms 99.9th."
@@ -213,31 +342,90 @@ pub fn java_consume(bootstrap: &str, topic: &str, w: &Workload) -> Result<Row, E
     Ok(Row::new(Client::Java, w, w.messages as f64 / rate, &m))
 }
 
-/// PyKafka's producer or simple consumer through `python/pykafka_perf.py` in a private virtualenv.
-pub fn pykafka(
+/// A Python client through `python/pykafka_perf.py` (PyKafka, pure or `use_rdkafka=True`) or
+/// `python/confluent_perf.py` in the private virtualenv.
+pub fn python(
+    client: Client,
     python: &Path,
     mode: &str,
     bootstrap: &str,
     topic: &str,
     w: &Workload,
 ) -> Result<Row, Error> {
-    let script = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/python/pykafka_perf.py"
-    ));
+    let (script, flavour) = match client {
+        Client::PyKafka => ("pykafka_perf.py", "pure"),
+        Client::PyKafkaRdkafka => ("pykafka_perf.py", "rdkafka"),
+        Client::Confluent => ("confluent_perf.py", "-"),
+        other => {
+            return Err(Error::Harness(format!(
+                "{} is not a Python client",
+                other.name()
+            )))
+        }
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("python")
+        .join(script);
     let mut cmd = Command::new(python);
     cmd.arg(script)
         .args([mode, bootstrap, topic])
-        .args([w.messages.to_string(), w.size.to_string()]);
+        .args([w.messages.to_string(), w.size.to_string()])
+        .args([flavour.to_string(), w.partitions.to_string()]);
     let m = measure(&cmd)?;
-    let line = m.stdout.lines().last().unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(line)
-        .map_err(|e| Error::Harness(format!("pykafka_perf.py printed no JSON ({e}): {line}")))?;
-    let seconds = v["seconds"].as_f64().unwrap_or(0.0);
-    Ok(Row::new(Client::PyKafka, w, seconds, &m))
+    Row::from_json(client, w, &m)
 }
 
-/// A virtualenv with PyKafka 2.8.0 (from PyPI) under the build's target directory; its `python`.
+/// The testkit's PyKafka 2.8.0 virtualenv, with PyKafka's librdkafka extension and confluent-kafka added
+/// when missing; its `python`.
+///
+/// The extension is compiled from PyKafka's sdist (`pip install --no-binary pykafka`), which needs Debian's
+/// `librdkafka-dev` (librdkafka 2.0.2) and a C compiler; confluent-kafka comes as a wheel with its own
+/// librdkafka.
 pub fn pykafka_python() -> Result<PathBuf, Error> {
-    ferrokafka_testkit::pykafka_python().map_err(|e| Error::Harness(format!("PyKafka: {e}")))
+    let python = ferrokafka_testkit::pykafka_python()
+        .map_err(|e| Error::Harness(format!("PyKafka: {e}")))?;
+    let imports = |module: &str| {
+        Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let pip = |args: &[&str], what: &str| -> Result<(), Error> {
+        let out = Command::new(&python)
+            .args(["-m", "pip", "install", "-q"])
+            .args(args)
+            .output()
+            .map_err(|e| Error::Harness(format!("{what}: {e}")))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(Error::Harness(format!(
+                "{what} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    };
+    if !imports("confluent_kafka") {
+        pip(&["confluent-kafka"], "pip install confluent-kafka")?;
+    }
+    if !imports("pykafka.rdkafka._rd_kafka") {
+        pip(
+            &[
+                "--no-binary",
+                "pykafka",
+                "--no-deps",
+                "--force-reinstall",
+                "--no-cache-dir",
+                "pykafka==2.8.0",
+            ],
+            "building PyKafka's librdkafka extension (needs apt's librdkafka-dev)",
+        )?;
+        if !imports("pykafka.rdkafka._rd_kafka") {
+            return Err(Error::Harness(
+                "PyKafka's librdkafka extension did not build: install librdkafka-dev (apt) and a C compiler"
+                    .into(),
+            ));
+        }
+    }
+    Ok(python)
 }

@@ -1,6 +1,8 @@
-//! `ferrokafka-perf compare`: the same workloads, in one run, with ferrokafka's two engines and the Java client
-//! on one Kafka 4.1.1 broker, and with PyKafka (and both engines again) on one Kafka 3.9.1 broker, which PyKafka
-//! can still speak to. Prints markdown tables with ratios to the native engine, optionally into README.
+//! `ferrokafka-perf compare`: every client on the same workloads, interleaved (round 1 runs each client once,
+//! then round 2, …) so that the machine's drift hits all of them alike; medians and ranges over the rounds, and
+//! ratios to raw rust-rdkafka (`BaseProducer` / `BaseConsumer`) within the same run. Kafka 4.1.1, one broker;
+//! PyKafka (which cannot speak to Kafka 4) gets its own Kafka 3.9.1 broker, with ferrokafka and rust-rdkafka
+//! again there for its ratios.
 
 use std::path::Path;
 use std::time::Instant;
@@ -8,138 +10,164 @@ use std::time::Instant;
 use crate::error::Error;
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 
-use crate::cli::CompareArgs;
-use crate::clients::{self, size_label, Client, Row, Workload};
+use crate::cli::{CompareArgs, RECORD_OVERHEAD};
+use crate::clients::{self, Client, Row, Workload};
+use crate::stats::{render_section, Section};
 
-/// A table section: one workload and the rows of every client.
-struct Section {
-    workload: Workload,
-    mode: &'static str,
-    rows: Vec<Row>,
-}
+/// PyKafka 2.8.0's own default request size; larger values need more.
+const DEFAULT_REQUEST_SIZE: u64 = 1_000_012;
 
 pub fn run(args: &CompareArgs) -> Result<(), Error> {
     let started = Instant::now();
-    let testkit = |e: ferrokafka_testkit::TestkitError| Error::Harness(format!("testkit: {e}"));
+    let (kafka39_clients, kafka4_clients): (Vec<Client>, Vec<Client>) =
+        args.clients.iter().partition(|c| c.needs_kafka39());
+    let python = if args.clients.iter().any(|c| {
+        matches!(
+            c,
+            Client::PyKafka | Client::PyKafkaRdkafka | Client::Confluent
+        )
+    }) {
+        Some(clients::pykafka_python()?)
+    } else {
+        None
+    };
     let mut sections = Vec::new();
-    let mut python_sections = Vec::new();
-    {
-        let kafka = KafkaCluster::start(KafkaConfig::kafka4()).map_err(testkit)?;
-        let b = kafka.bootstrap().to_string();
-        let mut producers = vec![Client::Pure, Client::Native];
-        if !args.no_java {
-            producers.push(Client::Java);
-        }
-        let payload_dir = kafka.dir().unwrap_or(Path::new("."));
-        for (size, messages) in [(100, args.small_messages), (1024, args.large_messages)] {
-            let payload = payload_dir.join(format!("payload-{size}"));
-            std::fs::write(&payload, payload_bytes(size))
-                .map_err(|e| Error::Harness(format!("writing {}: {e}", payload.display())))?;
-            for compression in ["none", "lz4", "zstd"] {
-                for acks in [1, -1] {
-                    let w = Workload {
-                        messages,
-                        size,
-                        compression,
-                        acks,
-                        partitions: args.partitions,
-                    };
-                    let mut rows = Vec::new();
-                    for &client in &producers {
-                        rows.push(median(args.repeat, || {
-                            let topic = fresh_topic(&kafka, &w)?;
-                            match client {
-                                Client::Java => clients::java_produce(&b, &topic, &w, &payload),
-                                _ => clients::ferrokafka(client, "produce", &b, &topic, &w),
-                            }
-                        })?);
-                    }
-                    eprintln!("{}", render_section("produce", &w, &rows));
-                    sections.push(Section {
-                        workload: w,
-                        mode: "produce",
-                        rows,
-                    });
-                }
-            }
-            let w = Workload {
-                messages,
-                size,
-                compression: "none",
-                acks: 1,
-                partitions: args.partitions,
-            };
-            let topic = fresh_topic(&kafka, &w)?;
-            clients::ferrokafka(Client::Pure, "produce", &b, &topic, &w)?;
-            let mut rows = Vec::new();
-            for &client in &producers {
-                rows.push(median(args.repeat, || match client {
-                    Client::Java => clients::java_consume(&b, &topic, &w),
-                    _ => clients::ferrokafka(client, "consume", &b, &topic, &w),
-                })?);
-            }
-            eprintln!("{}", render_section("consume", &w, &rows));
-            sections.push(Section {
-                workload: w,
-                mode: "consume",
-                rows,
-            });
-        }
-    }
-    if !args.no_pykafka {
-        let python = clients::pykafka_python()?;
-        let kafka = KafkaCluster::start(KafkaConfig::kafka39()).map_err(testkit)?;
-        let b = kafka.bootstrap().to_string();
-        let w = Workload {
-            messages: args.small_messages,
-            size: 100,
-            compression: "none",
-            acks: 1,
-            partitions: args.partitions,
-        };
-        let clients = [Client::Pure, Client::Native, Client::PyKafka];
-        let mut rows = Vec::new();
-        for client in clients {
-            rows.push(median(args.repeat, || {
-                let topic = fresh_topic(&kafka, &w)?;
-                match client {
-                    Client::PyKafka => clients::pykafka(&python, "produce", &b, &topic, &w),
-                    _ => clients::ferrokafka(client, "produce", &b, &topic, &w),
-                }
-            })?);
-        }
-        python_sections.push(Section {
-            workload: w,
-            mode: "produce",
-            rows,
-        });
-        let topic = fresh_topic(&kafka, &w)?;
-        clients::ferrokafka(Client::Pure, "produce", &b, &topic, &w)?;
-        let mut rows = Vec::new();
-        for client in clients {
-            rows.push(median(args.repeat, || match client {
-                Client::PyKafka => clients::pykafka(&python, "consume", &b, &topic, &w),
-                _ => clients::ferrokafka(client, "consume", &b, &topic, &w),
-            })?);
-        }
-        python_sections.push(Section {
-            workload: w,
-            mode: "consume",
-            rows,
-        });
-    }
-    let markdown = render(
+    sections.extend(on_broker(
+        KafkaConfig::kafka4(),
+        "Kafka 4.1.1",
+        &kafka4_clients,
         args,
-        &sections,
-        &python_sections,
-        started.elapsed().as_secs(),
-    );
+        python.as_deref(),
+    )?);
+    if !kafka39_clients.is_empty() {
+        // Ratios need the reference and ferrokafka on the same broker.
+        let mut with_refs = vec![Client::Pure, Client::Native, Client::RdkafkaBase];
+        with_refs.extend(kafka39_clients);
+        sections.extend(on_broker(
+            KafkaConfig::kafka39(),
+            "Kafka 3.9.1",
+            &with_refs,
+            args,
+            python.as_deref(),
+        )?);
+    }
+    let markdown = render(args, &sections, started.elapsed().as_secs());
     println!("{markdown}");
     if let Some(readme) = &args.write_readme {
         write_between_markers(readme, &markdown)?;
         eprintln!("wrote {}", readme.display());
     }
     Ok(())
+}
+
+/// Every workload of `args` with `clients` on one fresh broker of `config`.
+fn on_broker(
+    config: KafkaConfig,
+    broker: &'static str,
+    clients: &[Client],
+    args: &CompareArgs,
+    python: Option<&Path>,
+) -> Result<Vec<Section>, Error> {
+    let testkit = |e: ferrokafka_testkit::TestkitError| Error::Harness(format!("testkit: {e}"));
+    let kafka = KafkaCluster::start(config).map_err(testkit)?;
+    let b = kafka.bootstrap().to_string();
+    let payload_dir = kafka.dir().unwrap_or(Path::new("."));
+    let mut sections = Vec::new();
+    for &size in &args.sizes {
+        let payload = payload_dir.join(format!("payload-{size}"));
+        std::fs::write(&payload, payload_bytes(size))
+            .map_err(|e| Error::Harness(format!("writing {}: {e}", payload.display())))?;
+        for &partitions in &args.partitions {
+            let w = Workload {
+                messages: messages_for(args, size),
+                size,
+                compression: "none",
+                acks: args.acks,
+                partitions,
+                linger_ms: args.linger_ms,
+                rate: args.rate,
+                max_request_size: (size + RECORD_OVERHEAD).max(DEFAULT_REQUEST_SIZE),
+            };
+            let produce = interleaved(args.rounds, clients, |client| {
+                let topic = fresh_topic(&kafka, &w)?;
+                run_one(client, "produce", &b, &topic, &w, &payload, python)
+            })?;
+            let s = Section::new(broker, "produce", w, produce);
+            eprintln!("{}", render_section(&s));
+            sections.push(s);
+            if args.no_consume || args.rate.is_some() {
+                continue;
+            }
+            // One topic, filled once, read by every consumer in every round.
+            let topic = fresh_topic(&kafka, &w)?;
+            clients::ferrokafka(Client::Pure, "produce", &b, &topic, &w)?;
+            let consumers: Vec<Client> = clients.iter().copied().filter(|c| c.consumes()).collect();
+            let consume = interleaved(args.rounds, &consumers, |client| {
+                run_one(client, "consume", &b, &topic, &w, &payload, python)
+            })?;
+            let s = Section::new(broker, "consume", w, consume);
+            eprintln!("{}", render_section(&s));
+            sections.push(s);
+        }
+    }
+    Ok(sections)
+}
+
+/// Messages per run: `--messages` for small values, `--big-bytes ÷ size` (at least 20) for big ones.
+fn messages_for(args: &CompareArgs, size: u64) -> u64 {
+    if size < 64 * 1024 {
+        args.messages
+    } else {
+        (args.big_bytes / size).max(20)
+    }
+}
+
+fn run_one(
+    client: Client,
+    mode: &str,
+    bootstrap: &str,
+    topic: &str,
+    w: &Workload,
+    payload: &Path,
+    python: Option<&Path>,
+) -> Result<Row, Error> {
+    match (client, mode) {
+        (Client::Pure | Client::Native, _) => {
+            clients::ferrokafka(client, mode, bootstrap, topic, w)
+        }
+        (Client::Java, "produce") => clients::java_produce(bootstrap, topic, w, payload),
+        (Client::Java, _) => clients::java_consume(bootstrap, topic, w),
+        (Client::PyKafka | Client::PyKafkaRdkafka | Client::Confluent, _) => {
+            let python = python.ok_or_else(|| Error::Harness("no Python environment".into()))?;
+            clients::python(client, python, mode, bootstrap, topic, w)
+        }
+        _ => clients::peer(client, mode, bootstrap, topic, w),
+    }
+}
+
+/// Round after round, each client once per round; every client's rows in round order.
+fn interleaved(
+    rounds: u32,
+    clients: &[Client],
+    mut once: impl FnMut(Client) -> Result<Row, Error>,
+) -> Result<Vec<(Client, Vec<Row>)>, Error> {
+    let mut rows: Vec<(Client, Vec<Row>)> = clients.iter().map(|c| (*c, Vec::new())).collect();
+    for round in 0..rounds {
+        for (client, runs) in rows.iter_mut() {
+            let row = once(*client).map_err(|e| {
+                Error::Harness(format!("{} (round {}): {e}", client.name(), round + 1))
+            })?;
+            eprintln!(
+                "  round {} {}: {:.0} msgs/s, {:.2} CPU µs/msg",
+                round + 1,
+                client.name(),
+                row.msgs_per_s,
+                row.cpu_us_per_msg
+            );
+            runs.push(row);
+        }
+    }
+    Ok(rows)
 }
 
 /// The same bytes the ferrokafka runs produce: `a..z` repeated, one line (ProducerPerformance's payload file).
@@ -149,97 +177,45 @@ fn payload_bytes(size: u64) -> Vec<u8> {
 
 fn fresh_topic(kafka: &KafkaCluster, w: &Workload) -> Result<String, Error> {
     let topic = unique_name("perf");
+    let max_message = (w.max_request_size + RECORD_OVERHEAD).to_string();
+    let configs: Vec<(&str, &str)> = if w.max_request_size > DEFAULT_REQUEST_SIZE {
+        vec![("max.message.bytes", max_message.as_str())]
+    } else {
+        Vec::new()
+    };
     kafka
-        .create_topic(&topic, w.partitions)
+        .create_topic_with(&topic, w.partitions, None, &configs)
         .map_err(|e| Error::Harness(format!("creating {topic}: {e}")))?;
     Ok(topic)
 }
 
-/// Runs `once` `repeat` times and keeps the run with the median msgs/s.
-fn median(repeat: u32, mut once: impl FnMut() -> Result<Row, Error>) -> Result<Row, Error> {
-    let mut rows = (0..repeat.max(1))
-        .map(|_| once())
-        .collect::<Result<Vec<_>, _>>()?;
-    rows.sort_by(|a, b| a.msgs_per_s.total_cmp(&b.msgs_per_s));
-    Ok(rows.swap_remove(rows.len() / 2))
-}
-
-fn ms(v: Option<f64>) -> String {
-    v.map_or("–".into(), |v| format!("{v:.0}"))
-}
-
-fn render_section(mode: &str, w: &Workload, rows: &[Row]) -> String {
-    let native = rows.iter().find(|r| r.client == Client::Native);
-    let mut out = format!("**{mode}, {}**\n\n", w.label());
-    out.push_str("| client | msgs/s | MB/s | p50 ms | p99 ms | max ms | CPU s | CPU µs/msg | peak RSS MB | msgs/s ÷ native | CPU/msg ÷ native |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for r in rows {
-        let ratio = |a: f64, b: Option<f64>| {
-            b.filter(|b| *b > 0.0)
-                .map_or("–".into(), |b| format!("{:.2}", a / b))
-        };
-        out.push_str(&format!(
-            "| {} | {:.0} | {:.1} | {} | {} | {} | {:.2} | {:.2} | {:.0} | {} | {} |\n",
-            r.client.name(),
-            r.msgs_per_s,
-            r.mb_per_s,
-            ms(r.p50_ms),
-            ms(r.p99_ms),
-            ms(r.max_ms),
-            r.cpu_seconds,
-            r.cpu_us_per_msg,
-            r.peak_rss_mb,
-            ratio(r.msgs_per_s, native.map(|n| n.msgs_per_s)),
-            ratio(r.cpu_us_per_msg, native.map(|n| n.cpu_us_per_msg)),
-        ));
-    }
-    out
-}
-
-fn render(args: &CompareArgs, sections: &[Section], python: &[Section], seconds: u64) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "Measured by `cargo run --release -p ferrokafka-perf -- compare{}` in one run of {} s on {}.\n\
-         Each client is a child process; CPU (user + sys) and peak RSS come from `getrusage` of that child, \
-         start-up included. Fresh topic of {} partitions per produce run; linger 5 ms everywhere; produce latency \
-         = enqueue to acknowledgement (ferrokafka: every 16th message; Java: all). The Java consumer's rate is over \
-         its fetch time (group join excluded), ours from the first message. Median of {} run(s) per cell.\n\n",
+fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
+    let list = |v: &[String]| v.join(",");
+    let mut out = format!(
+        "Measured by `cargo run --release -p ferrokafka-perf -- compare --sizes {} --partitions {} --rounds {}{}{}` \
+         in one run of {seconds} s on {}.\n\
+         Each client is a child process; CPU (user + sys) and peak RSS come from `getrusage` of that child, start-up \
+         included. Rounds are interleaved (every client once per round); each cell is the median over the rounds, \
+         msgs/s with its range. \"msgs/s\" counts from the first message (the Java consumer: its fetch time); \
+         \"N ÷ wall\" divides by the whole process's wall time, start-up and connection included. Ratios are to \
+         rust-rdkafka's `BaseProducer` / `BaseConsumer` in the same run. A fresh topic per produce run; \
+         linger {} ms, acks={} everywhere.\n\n",
+        list(&args.sizes.iter().map(u64::to_string).collect::<Vec<_>>()),
+        list(&args.partitions.iter().map(i32::to_string).collect::<Vec<_>>()),
+        args.rounds,
+        args.rate.map_or(String::new(), |r| format!(" --rate {r}")),
         if args.write_readme.is_some() {
             " --write-readme README.md"
         } else {
             ""
         },
-        seconds,
         machine(),
-        args.partitions,
-        args.repeat,
-    ));
-    out.push_str("Kafka 4.1.1, one broker:\n\n");
+        args.linger_ms,
+        args.acks,
+    );
     for s in sections {
-        out.push_str(&render_section(s.mode, &s.workload, &s.rows));
+        out.push_str(&render_section(s));
         out.push('\n');
-    }
-    if !python.is_empty() {
-        out.push_str(
-            "Kafka 3.9.1, one broker (PyKafka cannot speak to Kafka 4); PyKafka with `linger_ms=5`, \
-             `min_queued_messages=10000`, no delivery reports:\n\n",
-        );
-        for s in python {
-            out.push_str(&render_section(s.mode, &s.workload, &s.rows));
-            let pure = s.rows.iter().find(|r| r.client == Client::Pure);
-            let py = s.rows.iter().find(|r| r.client == Client::PyKafka);
-            if let (Some(pure), Some(py)) = (pure, py) {
-                if py.msgs_per_s > 0.0 {
-                    out.push_str(&format!(
-                        "\npure ÷ PyKafka ({}, {}): **{:.1}×** msgs/s\n",
-                        s.mode,
-                        size_label(s.workload.size),
-                        pure.msgs_per_s / py.msgs_per_s
-                    ));
-                }
-            }
-            out.push('\n');
-        }
     }
     out
 }

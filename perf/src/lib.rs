@@ -8,4 +8,5 @@ pub mod compare;
 pub mod error;
 pub mod report;
 pub mod run;
+pub mod stats;
 pub mod usage;

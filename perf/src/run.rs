@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use ferrokafka::{DeliveryFuture, KafkaClient};
+use ferrokafka::{DeliveryFuture, KafkaClient, OutgoingMessage};
 
 use crate::cli::{Engine, RunArgs};
 use crate::report::{quantile, Report};
@@ -13,6 +13,8 @@ use crate::usage;
 
 /// Every n-th message's delivery is timed: timing all of them would cost as much as producing.
 const LATENCY_SAMPLE_EVERY: u64 = 16;
+/// PyKafka's default `fetch_message_max_bytes`, kept unless `--size` needs more.
+const DEFAULT_FETCH_MAX_BYTES: u64 = 1024 * 1024;
 /// How long the final flush may take before the run fails.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -35,8 +37,12 @@ fn base_report(args: &RunArgs, mode: &str) -> Report {
     }
 }
 
-/// Produce `--messages` values of `--size` bytes, fire-and-forget except for a latency sample.
+/// Produce `--messages` values of `--size` bytes, fire-and-forget except for a latency sample (every message
+/// when paced with `--rate`). Unsampled messages go through `produce_detached`, as a program that never looks
+/// at a delivery would send them.
 pub fn produce(args: &RunArgs) -> Result<Report, Error> {
+    args.check()
+        .map_err(|e| Error::Harness(format!("--size: {e}")))?;
     let client = KafkaClient::new(&args.bootstrap)?;
     let topic = client.topic(&args.topic)?;
     let mut builder = topic
@@ -44,6 +50,7 @@ pub fn produce(args: &RunArgs) -> Result<Report, Error> {
         .compression(args.compression.compression())
         .required_acks(args.acks)
         .linger_ms(args.linger_ms)
+        .max_request_size(args.request_size() as i64)
         .use_rdkafka(args.engine == Engine::Native);
     if args.round_robin {
         builder = builder.partitioner(ferrokafka::partitioner::RandomPartitioner::new());
@@ -64,11 +71,20 @@ pub fn produce(args: &RunArgs) -> Result<Report, Error> {
         (latencies, failure)
     });
     let start = Instant::now();
+    let sample_every = if args.rate.is_some() {
+        1
+    } else {
+        LATENCY_SAMPLE_EVERY
+    };
     for i in 0..args.messages {
-        let future = producer.produce(value.clone())?;
-        if i % LATENCY_SAMPLE_EVERY == 0 {
-            tx.send((Instant::now(), future))
+        pace(args.rate, start, i);
+        if i % sample_every == 0 {
+            let sent = Instant::now();
+            let future = producer.produce(value.clone())?;
+            tx.send((sent, future))
                 .map_err(|_| Error::Harness("the latency thread stopped".into()))?;
+        } else {
+            producer.produce_detached(OutgoingMessage::new(value.clone()))?;
         }
     }
     producer.flush(FLUSH_TIMEOUT)?;
@@ -97,11 +113,15 @@ pub fn produce(args: &RunArgs) -> Result<Report, Error> {
 pub fn consume(args: &RunArgs) -> Result<Report, Error> {
     let client = KafkaClient::new(&args.bootstrap)?;
     let topic = client.topic(&args.topic)?;
-    let consumer = topic
+    let mut builder = topic
         .simple_consumer()
         .consumer_timeout_ms(10_000)
-        .use_rdkafka(args.engine == Engine::Native)
-        .build()?;
+        .use_rdkafka(args.engine == Engine::Native);
+    if args.request_size() > DEFAULT_FETCH_MAX_BYTES {
+        // Big messages: one fetch must hold at least one whole message.
+        builder = builder.fetch_message_max_bytes(args.request_size() as i64);
+    }
+    let consumer = builder.build()?;
     let mut count = 0u64;
     let mut bytes = 0u64;
     let mut start = None;
@@ -129,6 +149,17 @@ pub fn consume(args: &RunArgs) -> Result<Report, Error> {
         ..base_report(args, "consume")
     }
     .with_rates())
+}
+
+/// Sleeps until message `i` is due when paced at `rate` msgs/s from `start` (no-op unpaced).
+fn pace(rate: Option<u64>, start: Instant, i: u64) {
+    if let Some(rate) = rate {
+        let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
+        let now = Instant::now();
+        if due > now {
+            thread::sleep(due - now);
+        }
+    }
 }
 
 fn bytes_value(size: u64) -> bytes::Bytes {

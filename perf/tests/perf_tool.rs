@@ -32,6 +32,21 @@ fn bad_options_are_rejected_naming_the_option() {
     }
 }
 
+#[test]
+fn a_size_beyond_the_request_size_is_refused_before_connecting() {
+    let out = perf()
+        .args(["produce", "--topic", "t", "--bootstrap", "127.0.0.1:1"])
+        .args(["--size", "2000000", "--max-request-size", "1000000"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--size 2000000") && stderr.contains("--max-request-size"),
+        "{stderr}"
+    );
+}
+
 fn run(args: &[&str]) -> Report {
     let out = perf().args(args).arg("--json").output().expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -165,7 +165,7 @@ mod native {
             options,
             &unique_name("errors-native"),
             opts,
-            Arc::new(RandomPartitioner::default()),
+            Some(Arc::new(RandomPartitioner::default())),
             &[],
         )
         .map(|_| ())

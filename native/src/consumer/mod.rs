@@ -334,12 +334,11 @@ impl Inner {
             match self.consumer.poll(remaining) {
                 None => return Ok(None),
                 Some(Ok(m)) => {
-                    let p = m.partition();
-                    if m.topic() == self.topic {
-                        if let Some(l) = last.get_mut(&p) {
-                            *l = m.offset();
-                            return Ok(Some(convert::to_message(&m)));
-                        }
+                    // Only this topic's partitions are ever assigned, so no per-message topic-name compare
+                    // (a strlen and UTF-8 check each); a partition we do not hold is still skipped.
+                    if let Some(l) = last.get_mut(&m.partition()) {
+                        *l = m.offset();
+                        return Ok(Some(convert::to_message(&m)));
                     }
                 }
                 Some(Err(KafkaError::PartitionEOF(_))) => {}

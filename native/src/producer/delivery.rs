@@ -1,6 +1,7 @@
 //! The delivery callback: completes each message's future and files its report on the producing thread's queue.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
@@ -14,14 +15,17 @@ use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Message as _};
 use rdkafka::producer::ProducerContext;
+use rdkafka::util::IntoOpaque;
 
 use crate::context::{log, LastError};
 use crate::error::{translate, ErrorSite};
 
-/// What travels with a message through librdkafka, returned to us in its delivery callback.
+/// What travels with a message through librdkafka, returned to us in its delivery callback. Only allocated
+/// when somebody reads the outcome (a future, a report or a sync produce).
 #[derive(Debug)]
 pub struct Pending {
-    pub sender: DeliverySender,
+    /// The caller's future; `None` for a detached produce.
+    pub sender: Option<DeliverySender>,
     /// The producing thread, captured at produce time (PyKafka's thread-local report queue).
     pub thread: ThreadId,
     /// The message, kept for its delivery report; `None` when nobody reads reports.
@@ -47,7 +51,66 @@ impl Pending {
                 },
             );
         }
-        self.sender.send(result);
+        if let Some(sender) = self.sender {
+            sender.send(result);
+        }
+    }
+}
+
+/// librdkafka's per-message opaque: a `Pending` when somebody reads the outcome, a null pointer otherwise (so
+/// a fire-and-forget message costs no allocation).
+#[derive(Debug)]
+pub struct Opaque(pub Option<Box<Pending>>);
+
+impl IntoOpaque for Opaque {
+    fn into_ptr(self) -> *mut c_void {
+        self.0
+            .map_or(std::ptr::null_mut(), |p| Box::into_raw(p).cast::<c_void>())
+    }
+
+    unsafe fn from_ptr(ptr: *mut c_void) -> Self {
+        if ptr.is_null() {
+            Opaque(None)
+        } else {
+            // SAFETY: a non-null pointer only ever comes from `into_ptr` above, and librdkafka hands each
+            // message's opaque back exactly once (delivery callback or failed send).
+            Opaque(Some(unsafe { Box::from_raw(ptr.cast::<Pending>()) }))
+        }
+    }
+}
+
+/// Deliveries between two wake-ups of a blocked producer.
+const WAKE_EVERY: usize = 256;
+
+/// Producers blocked on a full queue: the delivery callback wakes them only when there is one.
+#[derive(Debug, Default)]
+pub struct Space {
+    waiters: AtomicUsize,
+    /// Deliveries while a producer waited.
+    since_wake: AtomicUsize,
+    lock: Mutex<()>,
+    freed: Condvar,
+}
+
+impl Space {
+    /// Wait up to `timeout` for a delivery to free queue space.
+    pub fn wait(&self, timeout: std::time::Duration) {
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self.freed.wait_timeout(guard, timeout);
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// After a delivery: wake the blocked producers, if any (no lock, no syscall otherwise), once per
+    /// `WAKE_EVERY` deliveries so a producer at the queue's bound does not ping-pong with the poll thread per
+    /// message (its own `SPACE_WAIT` timeout covers the rest).
+    fn freed(&self) {
+        if self.waiters.load(Ordering::SeqCst) > 0
+            && self.since_wake.fetch_add(1, Ordering::Relaxed) % WAKE_EVERY == 0
+        {
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            self.freed.notify_all();
+        }
     }
 }
 
@@ -65,8 +128,10 @@ pub struct ProducerCtx {
     pub reports: Option<Arc<DeliveryReports>>,
     /// Set when a delivery failed for an unknown partition: metadata must be refreshed.
     pub stale_metadata: Arc<AtomicBool>,
-    /// Signalled after each delivery, so producers blocked on a full queue retry.
-    pub space: Arc<(Mutex<()>, Condvar)>,
+    /// Where producers blocked on a full queue wait.
+    pub space: Space,
+    /// Failed deliveries of detached messages (nobody else hears of them): counted and logged.
+    pub detached_failures: AtomicU64,
     pub last_error: LastError,
 }
 
@@ -129,6 +194,18 @@ impl ProducerCtx {
             cause,
         )
     }
+
+    /// A detached message failed: nobody holds its future, so say so in the log (first, then every 10,000th).
+    fn detached_failed(&self, error: Error) {
+        let n = self.detached_failures.fetch_add(1, Ordering::Relaxed);
+        if n % 10_000 == 0 {
+            tracing::warn!(
+                topic = self.topic,
+                failures = n + 1,
+                "a message produced without a future or report failed: {error}"
+            );
+        }
+    }
 }
 
 impl ClientContext for ProducerCtx {
@@ -141,22 +218,27 @@ impl ClientContext for ProducerCtx {
 }
 
 impl ProducerContext for ProducerCtx {
-    type DeliveryOpaque = Box<Pending>;
+    type DeliveryOpaque = Opaque;
 
-    fn delivery(&self, delivery_result: &DeliveryResult<'_>, pending: Box<Pending>) {
-        let result = match delivery_result {
-            Ok(m) => Ok(Delivery {
-                partition_id: m.partition(),
-                // acks=0: librdkafka knows no offset (-1001); PyKafka reports -1.
-                offset: if m.offset() < 0 { -1 } else { m.offset() },
-                timestamp: m.timestamp().to_millis(),
-            }),
-            Err((e, m)) => Err(self.failure(e, m.partition(), pending.size)),
-        };
-        pending.complete(result, self.reports.as_deref());
-        let (lock, cvar) = &*self.space;
-        drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
-        cvar.notify_all();
+    fn delivery(&self, delivery_result: &DeliveryResult<'_>, opaque: Opaque) {
+        match (opaque.0, delivery_result) {
+            (None, Ok(_)) => {}
+            (None, Err((e, m))) => self.detached_failed(self.failure(e, m.partition(), 0)),
+            (Some(pending), Ok(m)) => pending.complete(
+                Ok(Delivery {
+                    partition_id: m.partition(),
+                    // acks=0: librdkafka knows no offset (-1001); PyKafka reports -1.
+                    offset: if m.offset() < 0 { -1 } else { m.offset() },
+                    timestamp: m.timestamp().to_millis(),
+                }),
+                self.reports.as_deref(),
+            ),
+            (Some(pending), Err((e, m))) => {
+                let err = self.failure(e, m.partition(), pending.size);
+                pending.complete(Err(err), self.reports.as_deref());
+            }
+        }
+        self.space.freed();
     }
 }
 
@@ -174,7 +256,8 @@ mod tests {
             message_timeout_ms: 45_400,
             reports: None,
             stale_metadata: Arc::new(AtomicBool::new(false)),
-            space: Arc::new((Mutex::new(()), Condvar::new())),
+            space: Space::default(),
+            detached_failures: AtomicU64::new(0),
             last_error: LastError::default(),
         }
     }

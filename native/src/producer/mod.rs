@@ -1,20 +1,25 @@
 //! [`NativeProducer`]: PyKafka's `Producer` semantics over librdkafka.
 //!
-//! ferrokafka's `Partitioner` picks the partition and librdkafka gets it explicitly (as PyKafka's
-//! `RdKafkaProducer` does), so keys land on the same partitions with either engine. A poll thread serves
+//! A partitioner the caller chose picks the partition and librdkafka gets it explicitly (as PyKafka's
+//! `RdKafkaProducer` does), so keys land on the same partitions with either engine. Under the default
+//! (no partitioner given) keyless messages go to librdkafka's own sticky partitioner (`RD_KAFKA_PARTITION_UA`,
+//! KIP-480), which fills one partition's batch at a time: an explicit round-robin partition per message makes
+//! batches ~40× smaller. Keyed messages under the default keep PyKafka's round-robin. A poll thread serves
 //! delivery callbacks and refreshes partition metadata (every minute, and at once after an unknown-partition
 //! failure). Memory is bounded by librdkafka's `queue.buffering.max.messages` and the per-thread report bound.
 
 mod delivery;
 
 use std::future::Future;
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex, RwLock};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::api::ProducerApi;
 use ferrokafka_core::options::validate_topic_name;
+use ferrokafka_core::partitioner::RandomPartitioner;
 use ferrokafka_core::{
     ClientOptions, Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext,
     KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, Result,
@@ -29,12 +34,14 @@ use crate::config::producer_config;
 use crate::context::{explain_unreachable, LastError};
 use crate::error::{translate, ErrorSite};
 use crate::metadata::partition_ids;
-use delivery::{Pending, ProducerCtx};
+use delivery::{Opaque, Pending, ProducerCtx, Space};
 
 /// How often the poll thread re-reads the topic's partitions when nothing failed.
 const METADATA_REFRESH: Duration = Duration::from_secs(60);
 /// How long one poll waits for events.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// How long a producer blocked on a full queue waits before retrying when no delivery woke it.
+const SPACE_WAIT: Duration = Duration::from_millis(10);
 
 /// A producer for one topic on the librdkafka engine. Cheap to share: all methods take `&self`.
 pub struct NativeProducer {
@@ -45,9 +52,13 @@ struct Inner {
     topic: String,
     hosts: String,
     opts: ProducerOptions,
-    partitioner: Arc<dyn Partitioner>,
+    /// `None`: the default placement (keyless → librdkafka's sticky partitioner, keyed → `fallback`).
+    partitioner: Option<Arc<dyn Partitioner>>,
+    /// PyKafka's round-robin, for keyed messages under the default placement.
+    fallback: RandomPartitioner,
     producer: Arc<BaseProducer<ProducerCtx>>,
-    partitions: Arc<RwLock<Vec<i32>>>,
+    /// Shared, swapped whole by a refresh: a reader clones the `Arc`, never the list.
+    partitions: Arc<RwLock<Arc<Vec<i32>>>>,
     running: AtomicBool,
     poller: Mutex<Option<Poller>>,
     metadata_timeout: Duration,
@@ -63,22 +74,51 @@ struct Poller {
 /// A message ready to enqueue.
 struct Prepared {
     message: OutgoingMessage,
-    partition: i32,
-    /// `None` when the message was already reported (oversize).
-    pending: Option<Box<Pending>>,
-    future: DeliveryFuture,
+    /// `None`: librdkafka's sticky partitioner places it.
+    partition: Option<i32>,
+    /// `Opaque(None)` for a detached message; `None` when the message was already reported (oversize).
+    opaque: Option<Opaque>,
+    future: Option<DeliveryFuture>,
     sync_rx: Option<mpsc::Receiver<Result<Delivery>>>,
 }
 
 /// Outcome of one enqueue attempt.
 enum Enqueue {
     Done,
-    QueueFull(Box<Pending>),
-    UnknownPartition(Box<Pending>),
+    QueueFull(Opaque),
+    UnknownPartition(Opaque),
+    /// A detached message librdkafka refused: the caller's error.
+    Failed(Error),
+}
+
+/// Who reads a message's outcome.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// The caller holds a `DeliveryFuture`.
+    Future,
+    /// Nobody but the report queue (if on) and the sync waiter (if sync).
+    Detached,
+}
+
+/// `prepare(_, Want::Future)` always makes a future; this names the impossible case instead of panicking.
+fn missing_future() -> Error {
+    Error::invalid_state(
+        "a produce that asked for a delivery future got none (internal)",
+        ErrorContext::default(),
+    )
+}
+
+/// Completes a message that never reached librdkafka (its opaque came back).
+fn complete(opaque: Opaque, result: Result<Delivery>, reports: Option<&DeliveryReports>) {
+    if let Some(p) = opaque.0 {
+        p.complete(result, reports);
+    }
 }
 
 impl NativeProducer {
     /// A producer for `topic`. `extra` are raw librdkafka properties applied after the mapped options.
+    /// `partitioner`: `None` for the default placement (keyless messages to librdkafka's sticky partitioner,
+    /// keyed ones round-robin as PyKafka's `RandomPartitioner`); `Some` places every message with it.
     ///
     /// Fails with `ErrorKind::Config` for options librdkafka cannot honour, and with the metadata error when the
     /// topic's partitions cannot be read within `socket_timeout_ms`.
@@ -86,7 +126,7 @@ impl NativeProducer {
         client: &ClientOptions,
         topic: &str,
         opts: ProducerOptions,
-        partitioner: Arc<dyn Partitioner>,
+        partitioner: Option<Arc<dyn Partitioner>>,
         extra: &[(String, String)],
     ) -> Result<Self> {
         validate_topic_name(topic)?;
@@ -107,7 +147,8 @@ impl NativeProducer {
             // Sync produce reads its own report, as PyKafka's does; only async reports are filed.
             reports: reports.as_ref().filter(|_| !opts.sync).cloned(),
             stale_metadata: Arc::new(AtomicBool::new(false)),
-            space: Arc::new((Mutex::new(()), Condvar::new())),
+            space: Space::default(),
+            detached_failures: AtomicU64::new(0),
             last_error: LastError::default(),
         };
         let site = ErrorSite {
@@ -133,8 +174,9 @@ impl NativeProducer {
             running: AtomicBool::new(false),
             opts,
             partitioner,
+            fallback: RandomPartitioner::new(),
             producer,
-            partitions: Arc::new(RwLock::new(ids)),
+            partitions: Arc::new(RwLock::new(Arc::new(ids))),
             poller: Mutex::new(None),
             metadata_timeout,
             reports,
@@ -148,7 +190,7 @@ impl NativeProducer {
 
     /// The topic's partition ids as last read from metadata (sorted).
     pub fn partition_ids(&self) -> Vec<i32> {
-        self.inner.partition_list()
+        self.inner.partition_list().to_vec()
     }
 
     /// Messages librdkafka holds (queued or in flight).
@@ -167,11 +209,8 @@ impl Inner {
         self.producer.context()
     }
 
-    fn partition_list(&self) -> Vec<i32> {
-        self.partitions
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    fn partition_list(&self) -> Arc<Vec<i32>> {
+        Arc::clone(&self.partitions.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn start(&self) {
@@ -204,7 +243,10 @@ impl Inner {
                             Duration::from_secs(5),
                             &hosts,
                         ) {
-                            Ok(ids) => *partitions.write().unwrap_or_else(|e| e.into_inner()) = ids,
+                            Ok(ids) => {
+                                *partitions.write().unwrap_or_else(|e| e.into_inner()) =
+                                    Arc::new(ids)
+                            }
                             Err(e) => {
                                 tracing::warn!(topic, "partition metadata refresh failed: {e}")
                             }
@@ -226,22 +268,31 @@ impl Inner {
             self.metadata_timeout,
             &self.hosts,
         )?;
-        *self.partitions.write().unwrap_or_else(|e| e.into_inner()) = ids;
+        *self.partitions.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ids);
         Ok(())
     }
 
-    fn choose_partition(&self, message: &OutgoingMessage) -> Result<i32> {
-        let ids = self.partition_list();
+    /// The partition for a message without an explicit one; `None` = librdkafka's sticky partitioner.
+    fn place(&self, key: Option<&[u8]>) -> Result<Option<i32>> {
+        match (&self.partitioner, key) {
+            (None, None) => Ok(None),
+            (None, Some(k)) => self
+                .fallback
+                .partition(&self.partition_list(), Some(k))
+                .map(Some),
+            (Some(p), key) => p.partition(&self.partition_list(), key).map(Some),
+        }
+    }
+
+    fn choose_partition(&self, message: &OutgoingMessage) -> Result<Option<i32>> {
         match message.partition {
-            Some(p) => Ok(p),
-            None => self
-                .partitioner
-                .partition(&ids, message.partition_key.as_deref()),
+            Some(p) => Ok(Some(p)),
+            None => self.place(message.partition_key.as_deref()),
         }
     }
 
     /// Checks, partition choice and bookkeeping shared by `produce` and `produce_async`.
-    fn prepare(&self, mut message: OutgoingMessage) -> Result<Prepared> {
+    fn prepare(&self, mut message: OutgoingMessage, want: Want) -> Result<Prepared> {
         if !self.running.load(Ordering::SeqCst) {
             return Err(Error::producer_stopped(self.topic.clone()));
         }
@@ -253,8 +304,14 @@ impl Inner {
             ));
         }
         let partition = self.choose_partition(&message)?;
-        message.partition = Some(partition);
-        let (sender, future) = DeliveryFuture::channel();
+        message.partition = partition;
+        let (sender, future) = match want {
+            Want::Future => {
+                let (tx, rx) = DeliveryFuture::channel();
+                (Some(tx), Some(rx))
+            }
+            Want::Detached => (None, None),
+        };
         let (sync_tx, sync_rx) = if self.opts.sync {
             let (tx, rx) = mpsc::channel();
             (Some(tx), Some(rx))
@@ -262,29 +319,40 @@ impl Inner {
             (None, None)
         };
         let size = message.encoded_size_hint();
-        let keep = self.ctx().reports.is_some();
-        let pending = Box::new(Pending {
-            sender,
-            thread: std::thread::current().id(),
-            message: keep.then(|| message.clone()),
-            size,
-            sync: sync_tx,
+        let keep = match &self.ctx().reports {
+            Some(r) => {
+                // Frees this thread's unread reports when it exits.
+                r.track_current_thread();
+                true
+            }
+            None => false,
+        };
+        let pending = (sender.is_some() || sync_tx.is_some() || keep).then(|| {
+            Box::new(Pending {
+                sender,
+                thread: std::thread::current().id(),
+                message: keep.then(|| message.clone()),
+                size,
+                sync: sync_tx,
+            })
         });
         let max = self.opts.max_request_size as usize;
-        let pending = if message.value.is_some() && size > max {
-            // PyKafka reports an oversize message instead of raising; it is never sent.
-            pending.complete(
-                Err(Error::message_size_too_large(self.topic.clone(), size, max)),
-                self.ctx().reports.as_deref(),
-            );
+        let opaque = if message.value.is_some() && size > max {
+            let err = Error::message_size_too_large(self.topic.clone(), size, max);
+            match pending {
+                // PyKafka reports an oversize message instead of raising; it is never sent.
+                Some(p) => p.complete(Err(err), self.ctx().reports.as_deref()),
+                // Nobody would hear of it otherwise.
+                None => return Err(err),
+            }
             None
         } else {
-            Some(pending)
+            Some(Opaque(pending))
         };
         Ok(Prepared {
             message,
             partition,
-            pending,
+            opaque,
             future,
             sync_rx,
         })
@@ -294,11 +362,14 @@ impl Inner {
     fn try_enqueue(
         &self,
         message: &OutgoingMessage,
-        partition: i32,
-        pending: Box<Pending>,
+        partition: Option<i32>,
+        opaque: Opaque,
     ) -> Enqueue {
-        let mut record: BaseRecord<'_, [u8], [u8], Box<Pending>> =
-            BaseRecord::with_opaque_to(&self.topic, pending).partition(partition);
+        let mut record: BaseRecord<'_, [u8], [u8], Opaque> =
+            BaseRecord::with_opaque_to(&self.topic, opaque);
+        if let Some(p) = partition {
+            record = record.partition(p);
+        }
         if let Some(v) = message.value.as_deref() {
             record = record.payload(v);
         }
@@ -328,15 +399,21 @@ impl Inner {
             }
             Err((e, r)) => {
                 // PyKafka files any other enqueue error as the message's delivery report.
-                let pending = r.delivery_opaque;
+                let opaque = r.delivery_opaque;
                 let site = ErrorSite {
-                    size: pending.size,
+                    size: message.encoded_size_hint(),
                     max_size: self.opts.max_request_size as usize,
-                    ..ErrorSite::topic(&self.topic, Some(partition), &self.hosts)
+                    ..ErrorSite::topic(&self.topic, partition, &self.hosts)
                 };
                 let err = translate(&e, &site);
-                pending.complete(Err(err), self.ctx().reports.as_deref());
-                Enqueue::Done
+                match opaque.0 {
+                    Some(p) => {
+                        p.complete(Err(err), self.ctx().reports.as_deref());
+                        Enqueue::Done
+                    }
+                    // A detached message has no report: the caller gets the error.
+                    None => Enqueue::Failed(err),
+                }
             }
         }
     }
@@ -356,20 +433,29 @@ impl Inner {
     }
 
     /// After an unknown-partition enqueue: the new partition to try, or the error to report.
-    fn repartition(&self, message: &mut OutgoingMessage, explicit: bool) -> Result<i32> {
-        let old = message.partition.unwrap_or(-1);
-        let ids = self.partition_list();
+    fn repartition(&self, message: &mut OutgoingMessage, explicit: bool) -> Result<Option<i32>> {
         let p = if explicit {
-            old
+            message.partition
         } else {
-            self.partitioner
-                .partition(&ids, message.partition_key.as_deref())?
+            self.place(message.partition_key.as_deref())?
         };
-        if ids.contains(&p) {
-            message.partition = Some(p);
-            Ok(p)
-        } else {
-            Err(self.unknown_partition(p))
+        match p {
+            Some(p) if !self.partition_list().contains(&p) => Err(self.unknown_partition(p)),
+            p => {
+                message.partition = p;
+                Ok(p)
+            }
+        }
+    }
+
+    /// A message that will not be sent: its report says why, or (detached) the caller gets the error.
+    fn fail_unsent(&self, opaque: Opaque, err: Error) -> Result<()> {
+        match opaque.0 {
+            Some(p) => {
+                p.complete(Err(err), self.ctx().reports.as_deref());
+                Ok(())
+            }
+            None => Err(err),
         }
     }
 
@@ -378,10 +464,10 @@ impl Inner {
             .then(|| Duration::from_millis(self.opts.pending_timeout_ms as u64))
     }
 
-    fn sync_timeout_error(&self, partition: i32) -> Error {
+    fn sync_timeout_error(&self, partition: Option<i32>) -> Error {
         // librdkafka still holds the message and may yet write it: not a plain failure.
         Error::delivery_outcome_unknown(
-            ErrorContext::partition(&self.topic, partition),
+            ErrorContext::partition(&self.topic, partition.unwrap_or(-1)),
             0,
             Error::timeout(
                 "the delivery report of a sync produce (pending_timeout_ms)",
@@ -390,19 +476,25 @@ impl Inner {
         )
     }
 
-    fn produce_blocking(&self, message: OutgoingMessage, explicit: bool) -> Result<DeliveryFuture> {
+    fn produce_blocking(
+        &self,
+        message: OutgoingMessage,
+        want: Want,
+    ) -> Result<Option<DeliveryFuture>> {
+        let explicit = message.partition.is_some();
         let Prepared {
             mut message,
             mut partition,
-            pending,
+            opaque,
             future,
             sync_rx,
-        } = self.prepare(message)?;
-        let mut pending = pending;
+        } = self.prepare(message, want)?;
+        let mut pending = opaque;
         let mut refreshed = false;
         while let Some(p) = pending.take() {
             match self.try_enqueue(&message, partition, p) {
                 Enqueue::Done => {}
+                Enqueue::Failed(e) => return Err(e),
                 Enqueue::QueueFull(p) => {
                     if !self.opts.block_on_queue_full {
                         return Err(self.queue_full());
@@ -410,30 +502,24 @@ impl Inner {
                     if !self.running.load(Ordering::SeqCst) {
                         return Err(Error::producer_stopped(self.topic.clone()));
                     }
-                    let (lock, cvar) = &*self.ctx().space;
-                    let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-                    let _ = cvar.wait_timeout(guard, POLL_INTERVAL);
+                    // Woken by the next delivery; the timeout covers one that came before we waited.
+                    self.ctx().space.wait(SPACE_WAIT);
                     pending = Some(p);
                 }
                 Enqueue::UnknownPartition(p) => {
-                    if refreshed {
-                        p.complete(
-                            Err(self.unknown_partition(partition)),
-                            self.ctx().reports.as_deref(),
-                        );
-                        continue;
-                    }
-                    refreshed = true;
-                    if let Err(e) = self.refresh_partitions() {
-                        p.complete(Err(e), self.ctx().reports.as_deref());
-                        continue;
-                    }
-                    match self.repartition(&mut message, explicit) {
+                    let outcome = if refreshed {
+                        Err(self.unknown_partition(partition.unwrap_or(-1)))
+                    } else {
+                        refreshed = true;
+                        self.refresh_partitions()
+                            .and_then(|()| self.repartition(&mut message, explicit))
+                    };
+                    match outcome {
                         Ok(np) => {
                             partition = np;
                             pending = Some(p);
                         }
-                        Err(e) => p.complete(Err(e), self.ctx().reports.as_deref()),
+                        Err(e) => self.fail_unsent(p, e)?,
                     }
                 }
             }
@@ -530,8 +616,16 @@ impl Inner {
 
 impl ProducerApi for NativeProducer {
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
-        let explicit = message.partition.is_some();
-        self.inner.produce_blocking(message, explicit)
+        self.inner
+            .produce_blocking(message, Want::Future)?
+            .ok_or_else(missing_future)
+    }
+
+    /// No future, and no allocation at all when reports are off and the producer is not sync.
+    fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        self.inner
+            .produce_blocking(message, Want::Detached)
+            .map(drop)
     }
 
     fn produce_async(
@@ -544,16 +638,18 @@ impl ProducerApi for NativeProducer {
             let Prepared {
                 mut message,
                 mut partition,
-                pending,
+                opaque,
                 future,
                 ..
-            } = inner.prepare(message)?;
-            let mut pending = pending;
+            } = inner.prepare(message, Want::Future)?;
+            let future = future.ok_or_else(missing_future)?;
+            let mut pending = opaque;
             let mut refreshed = false;
             let mut backoff = Duration::from_millis(1);
             while let Some(p) = pending.take() {
                 match inner.try_enqueue(&message, partition, p) {
                     Enqueue::Done => {}
+                    Enqueue::Failed(e) => return Err(e),
                     Enqueue::QueueFull(p) => {
                         if !inner.opts.block_on_queue_full {
                             return Err(inner.queue_full());
@@ -569,7 +665,8 @@ impl ProducerApi for NativeProducer {
                     Enqueue::UnknownPartition(p) => {
                         let reports = inner.ctx().reports.clone();
                         if refreshed {
-                            p.complete(Err(inner.unknown_partition(partition)), reports.as_deref());
+                            let err = inner.unknown_partition(partition.unwrap_or(-1));
+                            complete(p, Err(err), reports.as_deref());
                             continue;
                         }
                         refreshed = true;
@@ -590,7 +687,7 @@ impl ProducerApi for NativeProducer {
                                 partition = np;
                                 pending = Some(p);
                             }
-                            Err(e) => p.complete(Err(e), reports.as_deref()),
+                            Err(e) => complete(p, Err(e), reports.as_deref()),
                         }
                     }
                 }

@@ -124,7 +124,7 @@ pub fn producer(c: &Cluster, topic: &str, opts: ProducerOptions) -> NativeProduc
         &c.client(),
         topic,
         opts,
-        Arc::new(RoundRobin::default()),
+        Some(Arc::new(RoundRobin::default())),
         &[],
     )
     .expect("producer")

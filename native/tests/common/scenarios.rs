@@ -724,7 +724,7 @@ pub fn partitioner_places_keys(c: &Cluster) {
             &c.client(),
             &topic,
             fast_producer(),
-            std::sync::Arc::clone(&part),
+            Some(std::sync::Arc::clone(&part)),
             &[],
         )
         .expect("producer");
@@ -780,4 +780,49 @@ pub fn out_of_range_resets(c: &Cluster) {
         .expect("consume")
         .expect("the new message");
     assert_eq!(m.offset, 5, "auto_offset_reset = LATEST");
+}
+
+/// The default placement (no partitioner): keyless messages go to librdkafka's sticky partitioner, detached ones
+/// cost no future and none is lost; a detached oversize message is the caller's error (nobody else would hear).
+pub fn default_placement_is_sticky_and_detached_loses_nothing(c: &Cluster) {
+    let topic = c.topic("sticky", 3);
+    let p = ferrokafka_native::NativeProducer::new(&c.client(), &topic, fast_producer(), None, &[])
+        .expect("producer");
+    let n = 3000usize;
+    for i in 0..n {
+        p.produce_detached(OutgoingMessage::new(format!("d-{i}")))
+            .expect("queued");
+    }
+    let last = p
+        .produce(OutgoingMessage::new("last"))
+        .expect("queued")
+        .wait()
+        .expect("delivered");
+    assert!((0..3).contains(&last.partition_id), "{last:?}");
+    p.flush(Duration::from_secs(30)).expect("flushed");
+    let big = ProducerOptions {
+        max_request_size: 1000,
+        ..fast_producer()
+    };
+    let small = ferrokafka_native::NativeProducer::new(&c.client(), &topic, big, None, &[])
+        .expect("producer");
+    let refused = small.produce_detached(OutgoingMessage::new(vec![0u8; 5000]));
+    assert!(
+        matches!(&refused, Err(e) if e.kind() == ferrokafka_core::ErrorKind::MessageSizeTooLarge
+            && e.size_and_max().map(|(_, max)| max) == Some(1000)),
+        "{refused:?}"
+    );
+    let k = consumer(c, &topic, consumer_opts());
+    let mut placed: BTreeMap<Bytes, i32> = BTreeMap::new();
+    while let Some(m) = k.consume(true).expect("consume") {
+        placed.insert(m.value.clone().unwrap_or_default(), m.partition_id);
+    }
+    assert_eq!(placed.len(), n + 1, "every message, once");
+    // Sticky batches: consecutive messages mostly share a partition (round-robin: never).
+    let at = |i: usize| placed.get(&Bytes::from(format!("d-{i}"))).copied();
+    let together = (1..n).filter(|&i| at(i) == at(i - 1)).count();
+    assert!(
+        together > n / 2,
+        "only {together} of {n} neighbours together"
+    );
 }

@@ -154,10 +154,7 @@ fn auto_start_false_sends_nothing_until_start() {
             .build()
             .expect("producer");
         let e = producer.produce("early").expect_err("not started");
-        assert!(
-            e.kind() == ErrorKind::ProducerStopped,
-            "rdkafka={rd}: {e}"
-        );
+        assert!(e.kind() == ErrorKind::ProducerStopped, "rdkafka={rd}: {e}");
         producer.start().expect("start");
         producer.produce("after start").expect("delivered");
         producer.stop().expect("stop");
