@@ -17,7 +17,7 @@ use ferrokafka_core::api::ProducerApi;
 use ferrokafka_core::options::validate_topic_name;
 use ferrokafka_core::{
     ClientOptions, Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext,
-    KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, Result,
+    KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, ResolvedProducer, Result,
 };
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -44,7 +44,7 @@ pub struct NativeProducer {
 struct Inner {
     topic: String,
     hosts: String,
-    opts: ProducerOptions,
+    opts: ResolvedProducer,
     partitioner: Arc<dyn Partitioner>,
     producer: Arc<BaseProducer<ProducerCtx>>,
     partitions: Arc<RwLock<Vec<i32>>>,
@@ -90,20 +90,21 @@ impl NativeProducer {
         extra: &[(String, String)],
     ) -> Result<Self> {
         validate_topic_name(topic)?;
+        let opts = opts.resolve()?;
         let config = producer_config(client, &opts, extra)?;
-        let reports = opts.reports_enabled().then(|| {
-            Arc::new(DeliveryReports::new(
-                opts.max_queued_messages.max(1) as usize
-            ))
-        });
+        let reports = opts
+            .reports_enabled()
+            .then(|| Arc::new(DeliveryReports::new(opts.max_queued_messages)));
         let ctx = ProducerCtx {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
             max_retries: opts.max_retries,
-            max_size: opts.max_request_size as usize,
-            pending_timeout_ms: opts.pending_timeout_ms,
-            message_timeout_ms: u64::try_from(crate::config::message_timeout_ms(&opts))
-                .unwrap_or(0),
+            max_size: opts.max_request_size,
+            pending_timeout: opts.pending_timeout,
+            // What librdkafka is given (clamped to >= 1 ms), as a Duration for its timeout errors.
+            message_timeout: Duration::from_millis(
+                crate::config::message_timeout_ms(&opts).unsigned_abs(),
+            ),
             // Sync produce reads its own report, as PyKafka's does; only async reports are filed.
             reports: reports.as_ref().filter(|_| !opts.sync).cloned(),
             stale_metadata: Arc::new(AtomicBool::new(false)),
@@ -270,7 +271,7 @@ impl Inner {
             size,
             sync: sync_tx,
         });
-        let max = self.opts.max_request_size as usize;
+        let max = self.opts.max_request_size;
         let pending = if message.value.is_some() && size > max {
             // PyKafka reports an oversize message instead of raising; it is never sent.
             pending.complete(
@@ -331,7 +332,7 @@ impl Inner {
                 let pending = r.delivery_opaque;
                 let site = ErrorSite {
                     size: pending.size,
-                    max_size: self.opts.max_request_size as usize,
+                    max_size: self.opts.max_request_size,
                     ..ErrorSite::topic(&self.topic, Some(partition), &self.hosts)
                 };
                 let err = translate(&e, &site);
@@ -374,8 +375,7 @@ impl Inner {
     }
 
     fn pending_timeout(&self) -> Option<Duration> {
-        (self.opts.pending_timeout_ms >= 0)
-            .then(|| Duration::from_millis(self.opts.pending_timeout_ms as u64))
+        self.opts.pending_timeout
     }
 
     fn sync_timeout_error(&self, partition: i32) -> Error {
@@ -385,7 +385,7 @@ impl Inner {
             0,
             Error::timeout(
                 "the delivery report of a sync produce (pending_timeout_ms)",
-                std::time::Duration::from_millis(self.opts.pending_timeout_ms.max(0) as u64),
+                self.opts.pending_timeout.unwrap_or_default(),
             ),
         )
     }
