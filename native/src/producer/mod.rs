@@ -90,8 +90,9 @@ impl NativeProducer {
         extra: &[(String, String)],
     ) -> Result<Self> {
         validate_topic_name(topic)?;
+        let client = client.resolve()?;
         let opts = opts.resolve()?;
-        let config = producer_config(client, &opts, extra)?;
+        let config = producer_config(&client, &opts, extra)?;
         let reports = opts
             .reports_enabled()
             .then(|| Arc::new(DeliveryReports::new(opts.max_queued_messages)));
@@ -121,13 +122,17 @@ impl NativeProducer {
         let producer = BaseProducer::from_config_and_context(&config.to_client_config(), ctx)
             .map_err(|e| translate(&e, &site))?;
         let producer = Arc::new(producer);
-        let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
-        let ids = partition_ids(producer.client(), topic, metadata_timeout, &client.hosts)
-            .map_err(|e| {
-                // Serve pending error events first: a TLS/SASL failure is reported there.
-                producer.poll(Duration::from_millis(100));
-                explain_unreachable(e, &producer.context().last_error, &site)
-            })?;
+        let ids = partition_ids(
+            producer.client(),
+            topic,
+            client.socket_timeout,
+            &client.hosts,
+        )
+        .map_err(|e| {
+            // Serve pending error events first: a TLS/SASL failure is reported there.
+            producer.poll(Duration::from_millis(100));
+            explain_unreachable(e, &producer.context().last_error, &site)
+        })?;
         let inner = Arc::new(Inner {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
@@ -137,7 +142,7 @@ impl NativeProducer {
             producer,
             partitions: Arc::new(RwLock::new(ids)),
             poller: Mutex::new(None),
-            metadata_timeout,
+            metadata_timeout: client.socket_timeout,
             reports,
         });
         let p = NativeProducer { inner };
