@@ -572,6 +572,30 @@ fn leaderless_partition_fails_after_pending_timeout_not_retries() {
     );
 }
 
+/// `pending_timeout_ms: -1` is decoded once to "forever": a leaderless partition's message keeps waiting
+/// (a misread -1 would be a zero or negative wait and fail it at once) and is written when a leader appears.
+#[test]
+fn pending_timeout_minus_one_waits_for_a_leader_as_long_as_it_takes() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, -1)]);
+    let p = producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_retries: 0,
+            linger_ms: 0,
+            pending_timeout_ms: -1,
+            ..fast()
+        },
+    );
+    let delivery = p.produce(msg(0)).unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(p.pending(), 1, "the message was given up on");
+    fake.layout.lock().unwrap().leaders.insert(0, 1);
+    assert_eq!(delivery.wait().unwrap().offset, 0);
+    assert_eq!(fake.log(0).len(), 1);
+}
+
 #[test]
 fn not_leader_waits_without_spending_retries() {
     let rt = runtime();
