@@ -113,23 +113,19 @@ impl NativeSimpleConsumer {
         let wake = Arc::new(Notify::new());
         let w = Arc::clone(&wake);
         consumer.set_nonempty_callback(move || w.notify_one());
-        let all = partition_ids(
-            consumer.client(),
-            topic,
-            client.socket_timeout,
-            &client.hosts,
-        )
-        .map_err(|e| {
-            // Nothing is assigned yet, so the queue holds only error events (a TLS/SASL failure).
-            let until = Instant::now() + Duration::from_millis(100);
-            while Instant::now() < until {
-                if let Some(Err(ev)) = consumer.poll(Duration::from_millis(10)) {
-                    let reason = ev.to_string();
-                    consumer.context().last_error.record(ev, &reason);
+        let metadata_timeout = client.socket_timeout;
+        let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)
+            .map_err(|e| {
+                // Nothing is assigned yet, so the queue holds only error events (a TLS/SASL failure).
+                let until = Instant::now() + Duration::from_millis(100);
+                while Instant::now() < until {
+                    if let Some(Err(ev)) = consumer.poll(Duration::from_millis(10)) {
+                        let reason = ev.to_string();
+                        consumer.context().last_error.record(ev, &reason);
+                    }
                 }
-            }
-            explain_unreachable(e, &consumer.context().last_error, &site)
-        })?;
+                explain_unreachable(e, &consumer.context().last_error, &site)
+            })?;
         let partitions = match &opts.partitions {
             None => all,
             Some(wanted) => {

@@ -122,17 +122,13 @@ impl NativeProducer {
         let producer = BaseProducer::from_config_and_context(&config.to_client_config(), ctx)
             .map_err(|e| translate(&e, &site))?;
         let producer = Arc::new(producer);
-        let ids = partition_ids(
-            producer.client(),
-            topic,
-            client.socket_timeout,
-            &client.hosts,
-        )
-        .map_err(|e| {
-            // Serve pending error events first: a TLS/SASL failure is reported there.
-            producer.poll(Duration::from_millis(100));
-            explain_unreachable(e, &producer.context().last_error, &site)
-        })?;
+        let metadata_timeout = client.socket_timeout;
+        let ids = partition_ids(producer.client(), topic, metadata_timeout, &client.hosts)
+            .map_err(|e| {
+                // Serve pending error events first: a TLS/SASL failure is reported there.
+                producer.poll(Duration::from_millis(100));
+                explain_unreachable(e, &producer.context().last_error, &site)
+            })?;
         let inner = Arc::new(Inner {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
@@ -142,7 +138,7 @@ impl NativeProducer {
             producer,
             partitions: Arc::new(RwLock::new(ids)),
             poller: Mutex::new(None),
-            metadata_timeout: client.socket_timeout,
+            metadata_timeout,
             reports,
         });
         let p = NativeProducer { inner };
