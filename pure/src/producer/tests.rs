@@ -547,20 +547,21 @@ fn stop_reports_what_it_could_not_send() {
     assert!(p.produce(msg(10)).unwrap().wait().is_ok());
 }
 
+/// A producer without retries or linger whose only partition has no leader.
+fn leaderless(rt: &tokio::runtime::Runtime, pending_timeout_ms: i64) -> (Arc<Fake>, PureProducer) {
+    let fake = Fake::new(&[(0, -1)]);
+    let options = ProducerOptions {
+        pending_timeout_ms,
+        ..eager(0)
+    };
+    let p = producer(rt, &fake, options);
+    (fake, p)
+}
+
 #[test]
 fn leaderless_partition_fails_after_pending_timeout_not_retries() {
     let rt = runtime();
-    let fake = Fake::new(&[(0, -1)]);
-    let p = producer(
-        &rt,
-        &fake,
-        ProducerOptions {
-            max_retries: 0,
-            linger_ms: 0,
-            pending_timeout_ms: 300,
-            ..fast()
-        },
-    );
+    let (_fake, p) = leaderless(&rt, 300);
     let started = std::time::Instant::now();
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
     assert_eq!(e.code(), Some(KafkaCode::LeaderNotAvailable));
@@ -577,17 +578,7 @@ fn leaderless_partition_fails_after_pending_timeout_not_retries() {
 #[test]
 fn pending_timeout_minus_one_waits_for_a_leader_as_long_as_it_takes() {
     let rt = runtime();
-    let fake = Fake::new(&[(0, -1)]);
-    let p = producer(
-        &rt,
-        &fake,
-        ProducerOptions {
-            max_retries: 0,
-            linger_ms: 0,
-            pending_timeout_ms: -1,
-            ..fast()
-        },
-    );
+    let (fake, p) = leaderless(&rt, -1);
     let delivery = p.produce(msg(0)).unwrap();
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(p.pending(), 1, "the message was given up on");
