@@ -36,8 +36,9 @@ pub use error::{BrokerRef, Error, ErrorContext, ErrorKind, Result};
 pub use error_code::KafkaCode;
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{
-    ClientOptions, ConsumerOptions, GroupOptions, MembershipProtocol, OffsetType,
-    PostRebalanceCallback, ProducerOptions, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
+    wire_ms, ClientOptions, ConsumerOptions, GroupOptions, MembershipProtocol, OffsetType,
+    PostRebalanceCallback, ProducerOptions, ResolvedClient, ResolvedConsumer, ResolvedGroup,
+    ResolvedProducer, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
 };
 pub use partitioner::Partitioner;
 pub use timeout::Timeout;

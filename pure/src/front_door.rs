@@ -332,13 +332,13 @@ impl PureCluster {
             )
         })?;
         validate_name("consumer group", &group)?;
-        spec.options.validate()?;
-        spec.group_options.validate()?;
+        let options = spec.options.resolve()?;
+        let group_options = spec.group_options.resolve()?;
         Ok(PureGroupConsumer::new(Settings {
             topic: spec.topic,
             group,
-            options: spec.options,
-            group_options: spec.group_options,
+            options,
+            group_options,
             callback: spec.callback,
             engine: spec.engine,
             make_inner: spec.make_inner,

@@ -193,12 +193,6 @@ impl ConsumerOptions {
         }
         Ok(())
     }
-
-    /// `Some(timeout)` when consume() gives up after `consumer_timeout_ms`; `None` = block forever (-1 and 0).
-    pub fn consume_timeout(&self) -> Option<std::time::Duration> {
-        (self.consumer_timeout_ms > 0)
-            .then(|| std::time::Duration::from_millis(self.consumer_timeout_ms as u64))
-    }
 }
 
 #[cfg(test)]
@@ -211,12 +205,6 @@ mod tests {
         assert_eq!(o.auto_offset_reset, OffsetType::Earliest);
         assert_eq!(o.queued_max_messages, 2000);
         assert!(o.validate().is_ok());
-        assert_eq!(o.consume_timeout(), None);
-        let zero = ConsumerOptions {
-            consumer_timeout_ms: 0,
-            ..Default::default()
-        };
-        assert_eq!(zero.consume_timeout(), None);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! PyKafka's options, with PyKafka's names and defaults, and one `validate()` per role.
 //!
-//! Both engines read these structs: the pure engine directly, the librdkafka engine through its mapping table.
-//! Durations are milliseconds as in PyKafka; where PyKafka gives -1 a meaning ("forever"), the field is signed.
+//! The builders keep PyKafka's names and milliseconds (signed where PyKafka gives -1 a meaning, "forever");
+//! `resolve()` validates them once into `Resolved*` structs of `Duration`s and counts, which the engines read.
 
 mod client;
 mod consumer;
 mod group;
 mod producer;
+mod resolved;
 mod runtime;
 
 pub use client::{
@@ -16,6 +17,7 @@ pub use client::{
 pub use consumer::{check_commit_offsets, fetch_wait_cap_ms, ConsumerOptions, OffsetType};
 pub use group::{GroupOptions, MembershipProtocol, PostRebalanceCallback};
 pub use producer::ProducerOptions;
+pub use resolved::{wire_ms, ResolvedClient, ResolvedConsumer, ResolvedGroup, ResolvedProducer};
 pub use runtime::RuntimeHandle;
 
 use crate::error::{Error, Result};

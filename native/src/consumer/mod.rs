@@ -22,7 +22,8 @@ use ferrokafka_core::api::{CommittedOffset, ConsumerApi, ResetTarget};
 use ferrokafka_core::bridge::off_thread;
 use ferrokafka_core::options::validate_topic_name;
 use ferrokafka_core::{
-    ClientOptions, ConsumerOptions, Error, ErrorContext, KafkaCode, Message, Result,
+    ClientOptions, ConsumerOptions, Error, ErrorContext, KafkaCode, Message, ResolvedConsumer,
+    Result,
 };
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
@@ -47,7 +48,7 @@ pub struct NativeSimpleConsumer {
 pub(crate) struct Inner {
     topic: String,
     hosts: String,
-    opts: ConsumerOptions,
+    opts: ResolvedConsumer,
     consumer: BaseConsumer<ConsumerCtx>,
     /// The partitions consumed, sorted.
     partitions: Vec<i32>,
@@ -93,8 +94,10 @@ impl NativeSimpleConsumer {
         extra: &[(String, String)],
     ) -> Result<Self> {
         validate_topic_name(topic)?;
+        let client = client.resolve()?;
+        let opts = opts.resolve()?;
         let group_id = opts.consumer_group.clone().unwrap_or_else(private_group_id);
-        let config = consumer_config(client, &opts, &group_id, extra)?;
+        let config = consumer_config(&client, &opts, &group_id, extra)?;
         let site = ErrorSite {
             mechanism: client
                 .sasl_config
@@ -110,7 +113,7 @@ impl NativeSimpleConsumer {
         let wake = Arc::new(Notify::new());
         let w = Arc::clone(&wake);
         consumer.set_nonempty_callback(move || w.notify_one());
-        let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
+        let metadata_timeout = client.socket_timeout;
         let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)
             .map_err(|e| {
                 // Nothing is assigned yet, so the queue holds only error events (a TLS/SASL failure).
@@ -147,9 +150,7 @@ impl NativeSimpleConsumer {
             assigned: AtomicBool::new(false),
             wake,
             committer: Mutex::new(None),
-            offsets_timeout: Duration::from_millis(
-                client.offsets_channel_socket_timeout_ms.max(1) as u64
-            ),
+            offsets_timeout: client.offsets_channel_socket_timeout,
             commit_metadata: ferrokafka_core::commit_metadata::commit_metadata(&opts.consumer_id),
             opts,
             consumer,
@@ -264,7 +265,7 @@ impl Inner {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let flag = Arc::clone(&stop);
         let weak: Weak<Inner> = Arc::downgrade(self);
-        let interval = Duration::from_millis(self.opts.auto_commit_interval_ms.max(1) as u64);
+        let interval = self.opts.auto_commit_interval;
         let spawned = std::thread::Builder::new()
             .name(format!("ferrokafka-native-autocommit-{}", self.topic))
             .spawn(move || loop {
@@ -386,7 +387,7 @@ impl Inner {
         if !block {
             return self.poll_once(Duration::ZERO);
         }
-        let deadline = self.opts.consume_timeout().map(|t| Instant::now() + t);
+        let deadline = self.opts.consumer_timeout.map(|t| Instant::now() + t);
         loop {
             let slice = match deadline {
                 Some(d) => d.saturating_duration_since(Instant::now()).min(POLL_SLICE),
@@ -413,7 +414,7 @@ impl ConsumerApi for NativeSimpleConsumer {
     fn consume_async(&self) -> impl Future<Output = Result<Option<Message>>> + Send {
         let inner = Arc::clone(&self.inner);
         async move {
-            let deadline = inner.opts.consume_timeout().map(|t| Instant::now() + t);
+            let deadline = inner.opts.consumer_timeout.map(|t| Instant::now() + t);
             loop {
                 if !inner.running.load(Ordering::SeqCst) {
                     return Err(inner.stopped());

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
+use std::time::Duration;
 
 use ferrokafka_core::{
     Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, ErrorKind,
@@ -121,9 +122,10 @@ pub struct ProducerCtx {
     pub hosts: String,
     pub max_retries: i64,
     pub max_size: usize,
-    pub pending_timeout_ms: i64,
+    /// `pending_timeout_ms` (`None` = forever), named when `stop()` purges.
+    pub pending_timeout: Option<Duration>,
     /// The `message.timeout.ms` given to librdkafka, named in its timeout errors.
-    pub message_timeout_ms: u64,
+    pub message_timeout: Duration,
     /// Reports are filed here when `delivery_reports` is on (and not sync: sync produce reads its own).
     pub reports: Option<Arc<DeliveryReports>>,
     /// Set when a delivery failed for an unknown partition: metadata must be refreshed.
@@ -149,7 +151,7 @@ impl ProducerCtx {
             Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
                 let cause = Error::timeout(
                     "delivery before the producer stopped (pending_timeout_ms)",
-                    std::time::Duration::from_millis(self.pending_timeout_ms.max(0) as u64),
+                    self.pending_timeout.unwrap_or_default(),
                 );
                 // A purged in-flight message was sent: it may be in the log.
                 if code == Some(RDKafkaErrorCode::PurgeInflight) {
@@ -180,11 +182,7 @@ impl ProducerCtx {
                     }
                     None => translated.reason().to_string(),
                 };
-                Error::timeout(
-                    what,
-                    std::time::Duration::from_millis(self.message_timeout_ms),
-                )
-                .with_source(err.clone())
+                Error::timeout(what, self.message_timeout).with_source(err.clone())
             }
             _ => translated,
         };
@@ -252,8 +250,8 @@ mod tests {
             hosts: "h:9092".into(),
             max_retries: 3,
             max_size: 1000,
-            pending_timeout_ms: 5000,
-            message_timeout_ms: 45_400,
+            pending_timeout: Some(Duration::from_secs(5)),
+            message_timeout: Duration::from_millis(45_400),
             reports: None,
             stale_metadata: Arc::new(AtomicBool::new(false)),
             space: Space::default(),

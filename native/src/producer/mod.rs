@@ -22,7 +22,7 @@ use ferrokafka_core::options::validate_topic_name;
 use ferrokafka_core::partitioner::RandomPartitioner;
 use ferrokafka_core::{
     ClientOptions, Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext,
-    KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, Result,
+    KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, ResolvedProducer, Result,
 };
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -51,7 +51,7 @@ pub struct NativeProducer {
 struct Inner {
     topic: String,
     hosts: String,
-    opts: ProducerOptions,
+    opts: ResolvedProducer,
     /// `None`: the default placement (keyless → librdkafka's sticky partitioner, keyed → `fallback`).
     partitioner: Option<Arc<dyn Partitioner>>,
     /// PyKafka's round-robin, for keyed messages under the default placement.
@@ -130,20 +130,22 @@ impl NativeProducer {
         extra: &[(String, String)],
     ) -> Result<Self> {
         validate_topic_name(topic)?;
-        let config = producer_config(client, &opts, extra)?;
-        let reports = opts.reports_enabled().then(|| {
-            Arc::new(DeliveryReports::new(
-                opts.max_queued_messages.max(1) as usize
-            ))
-        });
+        let client = client.resolve()?;
+        let opts = opts.resolve()?;
+        let config = producer_config(&client, &opts, extra)?;
+        let reports = opts
+            .reports_enabled()
+            .then(|| Arc::new(DeliveryReports::new(opts.max_queued_messages)));
         let ctx = ProducerCtx {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
             max_retries: opts.max_retries,
-            max_size: opts.max_request_size as usize,
-            pending_timeout_ms: opts.pending_timeout_ms,
-            message_timeout_ms: u64::try_from(crate::config::message_timeout_ms(&opts))
-                .unwrap_or(0),
+            max_size: opts.max_request_size,
+            pending_timeout: opts.pending_timeout,
+            // What librdkafka is given (clamped to >= 1 ms), as a Duration for its timeout errors.
+            message_timeout: Duration::from_millis(
+                crate::config::message_timeout_ms(&opts).unsigned_abs(),
+            ),
             // Sync produce reads its own report, as PyKafka's does; only async reports are filed.
             reports: reports.as_ref().filter(|_| !opts.sync).cloned(),
             stale_metadata: Arc::new(AtomicBool::new(false)),
@@ -161,7 +163,7 @@ impl NativeProducer {
         let producer = BaseProducer::from_config_and_context(&config.to_client_config(), ctx)
             .map_err(|e| translate(&e, &site))?;
         let producer = Arc::new(producer);
-        let metadata_timeout = Duration::from_millis(client.socket_timeout_ms.max(1) as u64);
+        let metadata_timeout = client.socket_timeout;
         let ids = partition_ids(producer.client(), topic, metadata_timeout, &client.hosts)
             .map_err(|e| {
                 // Serve pending error events first: a TLS/SASL failure is reported there.
@@ -336,7 +338,7 @@ impl Inner {
                 sync: sync_tx,
             })
         });
-        let max = self.opts.max_request_size as usize;
+        let max = self.opts.max_request_size;
         let opaque = if message.value.is_some() && size > max {
             let err = Error::message_size_too_large(self.topic.clone(), size, max);
             match pending {
@@ -402,7 +404,7 @@ impl Inner {
                 let opaque = r.delivery_opaque;
                 let site = ErrorSite {
                     size: message.encoded_size_hint(),
-                    max_size: self.opts.max_request_size as usize,
+                    max_size: self.opts.max_request_size,
                     ..ErrorSite::topic(&self.topic, partition, &self.hosts)
                 };
                 let err = translate(&e, &site);
@@ -460,8 +462,7 @@ impl Inner {
     }
 
     fn pending_timeout(&self) -> Option<Duration> {
-        (self.opts.pending_timeout_ms >= 0)
-            .then(|| Duration::from_millis(self.opts.pending_timeout_ms as u64))
+        self.opts.pending_timeout
     }
 
     fn sync_timeout_error(&self, partition: Option<i32>) -> Error {
@@ -471,7 +472,7 @@ impl Inner {
             0,
             Error::timeout(
                 "the delivery report of a sync produce (pending_timeout_ms)",
-                std::time::Duration::from_millis(self.opts.pending_timeout_ms.max(0) as u64),
+                self.opts.pending_timeout.unwrap_or_default(),
             ),
         )
     }

@@ -63,14 +63,14 @@ impl std::fmt::Debug for Cluster {
 impl Cluster {
     /// Validate the options, bootstrap from any reachable host, load brokers and all topics.
     pub async fn connect(options: ClientOptions) -> Result<Arc<Cluster>, Error> {
-        options.validate()?;
+        let resolved = options.resolve()?;
         // PyKafka: `zookeeper_hosts`, when set, takes precedence over `hosts`.
         let seeds = match options.zookeeper_hosts.as_deref() {
-            Some(zk) => zookeeper::discover_brokers(zk, options.socket_timeout_ms).await?,
+            Some(zk) => zookeeper::discover_brokers(zk, resolved.socket_timeout).await?,
             None => options.parse_hosts()?,
         };
-        let config = ConnectionConfig::from_options(&options)?;
-        let offsets_config = config.offsets_channel(&options)?;
+        let config = ConnectionConfig::from_options(&resolved)?;
+        let offsets_config = config.offsets_channel(&resolved);
         let cluster = Arc::new(Cluster {
             seeds,
             options,

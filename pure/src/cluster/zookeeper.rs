@@ -14,7 +14,7 @@ const IDS_PATH: &str = "/brokers/ids";
 /// The `(host, port)` of every broker registered in the ZooKeeper ensemble `zk_hosts`.
 pub async fn discover_brokers(
     zk_hosts: &str,
-    socket_timeout_ms: i64,
+    socket_timeout: Duration,
 ) -> Result<Vec<(String, u16)>, Error> {
     let n_hosts = zk_hosts
         .split('/')
@@ -29,14 +29,12 @@ pub async fn discover_brokers(
             format!("no ZooKeeper host in {zk_hosts:?}"),
         ));
     }
-    let per_host = u64::try_from(socket_timeout_ms.max(1)).unwrap_or(30_000);
-    let total_ms = per_host.saturating_mul(3).saturating_mul(n_hosts as u64);
-    let budget = Duration::from_millis(total_ms);
+    let budget = socket_timeout.saturating_mul(3_u32.saturating_mul(u32::try_from(n_hosts).unwrap_or(u32::MAX)));
     match tokio::time::timeout(budget, discover(zk_hosts, budget)).await {
         Ok(result) => result,
         Err(_) => Err(unavailable(
             zk_hosts,
-            format!("ZooKeeper did not answer within {total_ms} ms"),
+            format!("ZooKeeper did not answer within {} ms", budget.as_millis()),
         )),
     }
 }

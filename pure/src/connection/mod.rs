@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrokafka_core::options::ClientOptions;
+use ferrokafka_core::ResolvedClient;
 use ferrokafka_core::{Error, SaslConfig};
 
 pub use channel::BrokerChannel;
@@ -57,18 +57,10 @@ impl std::fmt::Debug for ConnectionConfig {
     }
 }
 
-fn millis(option: &str, ms: i64) -> Result<Duration, Error> {
-    u64::try_from(ms)
-        .ok()
-        .filter(|ms| *ms > 0)
-        .map(Duration::from_millis)
-        .ok_or_else(|| Error::config(option, format!("must be > 0, got {ms}")))
-}
-
 impl ConnectionConfig {
     /// The main connections' config (`socket_timeout_ms`). Reads certificate files now, so a bad path fails here.
-    pub fn from_options(options: &ClientOptions) -> Result<Self, Error> {
-        let timeout = millis("socket_timeout_ms", options.socket_timeout_ms)?;
+    pub fn from_options(options: &ResolvedClient) -> Result<Self, Error> {
+        let timeout = options.socket_timeout;
         let pinned_versions = match &options.broker_version {
             Some(v) => {
                 let parsed = ferrokafka_core::options::parse_broker_version(v)?;
@@ -93,13 +85,10 @@ impl ConnectionConfig {
     }
 
     /// The offsets channel's config: the same, with `offsets_channel_socket_timeout_ms` for requests.
-    pub fn offsets_channel(&self, options: &ClientOptions) -> Result<Self, Error> {
-        Ok(ConnectionConfig {
-            request_timeout: millis(
-                "offsets_channel_socket_timeout_ms",
-                options.offsets_channel_socket_timeout_ms,
-            )?,
+    pub fn offsets_channel(&self, options: &ResolvedClient) -> Self {
+        ConnectionConfig {
+            request_timeout: options.offsets_channel_socket_timeout,
             ..self.clone()
-        })
+        }
     }
 }

@@ -52,7 +52,7 @@ impl<B: ConsumerBackend> Shared<B> {
         if !block {
             return Ok(None);
         }
-        let deadline = self.opts.consume_timeout().map(|t| Instant::now() + t);
+        let deadline = self.opts.consumer_timeout.map(|t| Instant::now() + t);
         loop {
             st = match deadline {
                 Some(d) => {
@@ -82,7 +82,7 @@ impl<B: ConsumerBackend> Shared<B> {
     pub async fn consume_async(self: &Arc<Self>) -> Result<Option<Message>> {
         let deadline = self
             .opts
-            .consume_timeout()
+            .consumer_timeout
             .map(|t| tokio::time::Instant::now() + t);
         loop {
             let notified = self.data_notify.notified();

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::{Error, ErrorContext, ErrorKind};
+use ferrokafka_core::{wire_ms, Error, ErrorContext, ErrorKind};
 
 use super::backend::{ConsumerBackend, FetchParams, PartitionFetch};
 use super::decode::decode_partition;
@@ -29,7 +29,7 @@ type Plan = BTreeMap<i32, (i64, u64, i32)>;
 
 impl<B: ConsumerBackend> Shared<B> {
     fn error_backoff(&self) -> Duration {
-        Duration::from_millis(u64::try_from(self.opts.fetch_error_backoff_ms).unwrap_or(0))
+        self.opts.fetch_error_backoff
     }
 
     /// Starts the supervisor for run generation `gen`.
@@ -170,7 +170,7 @@ impl<B: ConsumerBackend> Shared<B> {
             .fold(0i32, |acc, p| acc.saturating_add(p.max_bytes));
         let params = FetchParams {
             topic: self.topic.clone(),
-            max_wait_ms: i32::try_from(self.opts.fetch_wait_max_ms).unwrap_or(i32::MAX),
+            max_wait_ms: wire_ms(self.opts.fetch_wait_max),
             min_bytes: i32::try_from(self.opts.fetch_min_bytes).unwrap_or(1),
             max_bytes,
             isolation_level: self.isolation_level(),
@@ -305,9 +305,7 @@ impl<B: ConsumerBackend> Shared<B> {
             return;
         }
         let me = Arc::clone(self);
-        let every = Duration::from_millis(
-            u64::try_from(self.opts.auto_commit_interval_ms).unwrap_or(60_000),
-        );
+        let every = self.opts.auto_commit_interval;
         self.handle.spawn(async move {
             loop {
                 tokio::time::sleep(every).await;

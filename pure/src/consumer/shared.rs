@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use ferrokafka_core::{ConsumerOptions, Error};
+use ferrokafka_core::{Error, ResolvedConsumer};
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 
@@ -45,7 +45,7 @@ impl State {
 /// Everything the consumer's tasks share through an `Arc`.
 pub(crate) struct Shared<B> {
     pub topic: String,
-    pub opts: ConsumerOptions,
+    pub opts: ResolvedConsumer,
     pub backend: B,
     pub handle: Handle,
     pub state: Mutex<State>,
@@ -96,9 +96,7 @@ impl<B: ConsumerBackend> Shared<B> {
     }
 
     pub fn queued_max(&self) -> usize {
-        usize::try_from(self.opts.queued_max_messages)
-            .unwrap_or(1)
-            .max(1)
+        self.opts.queued_max_messages
     }
 
     pub fn isolation_level(&self) -> i8 {

@@ -71,7 +71,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
         handle: Handle,
     ) -> Result<Self> {
         let topic = topic.into();
-        opts.validate()?;
+        let opts = opts.resolve()?;
         let leaders = backend.partition_leaders(&topic, false).await?;
         let ids: Vec<i32> = match &opts.partitions {
             Some(wanted) => {
@@ -149,7 +149,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
     }
 
     pub fn options(&self) -> &ConsumerOptions {
-        &self.shared.opts
+        &self.shared.opts.options
     }
 
     /// Starts: starting offsets first (§2.1), then fetchers and the auto-committer. No-op when running.

@@ -422,6 +422,35 @@ fn timeouts_and_non_blocking() {
     ));
 }
 
+/// `consumer_timeout_ms: -1` is decoded once to "block forever": `consume(true)` outwaits a quiet spell and
+/// returns the message that finally arrives (a misread -1 would return `None` at once).
+#[test]
+fn consumer_timeout_minus_one_blocks_until_a_message_arrives() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(1, 0);
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            consumer_timeout_ms: -1,
+            ..opts()
+        },
+    );
+    let writer = fake.clone();
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        let mut inner = writer.inner();
+        let log = inner.logs.get_mut(&0).expect("partition 0");
+        log.records.push((0, b"late".to_vec()));
+    });
+    let t = Instant::now();
+    let m = c.consume(true).unwrap().expect("blocks until the message");
+    assert!(t.elapsed() >= Duration::from_millis(700), "{:?}", t.elapsed());
+    assert_eq!((m.offset, m.value.as_deref()), (0, Some(&b"late"[..])));
+    late.join().unwrap();
+    c.stop().unwrap();
+}
+
 #[test]
 fn gaps_do_not_stall_and_errors_do_not_kill_the_fetcher() {
     let rt = runtime();

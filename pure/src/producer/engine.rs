@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ferrokafka_core::{
     Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext, KafkaCode,
-    OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, Result,
+    OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, ResolvedProducer, Result,
 };
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
@@ -48,23 +48,15 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// `pending_timeout_ms` as a wait bound: -1 = forever.
-fn pending_timeout(opts: &ProducerOptions) -> Option<Duration> {
-    u64::try_from(opts.pending_timeout_ms)
-        .ok()
-        .map(Duration::from_millis)
-}
-
 impl PureProducer {
     /// Validate the options and build; starts at once when `auto_start`.
     pub fn new(parts: ProducerParts) -> Result<Self> {
-        parts.options.validate()?;
-        let opts = parts.options;
+        let opts = parts.options.resolve()?;
         // Reports are kept only when asked for: a `sync` producer waits on its own slot instead, so its
         // reports would only pile up unread (PyKafka ignores `delivery_reports` when `sync`).
         let reports = (opts.delivery_reports && !opts.sync)
             .then(|| DeliveryReports::new(report_capacity(&opts)));
-        let max_queued = usize::try_from(opts.max_queued_messages).unwrap_or(1);
+        let max_queued = opts.max_queued_messages;
         let completion = Completion::new(reports, max_queued);
         let auto_start = opts.auto_start;
         let shared = Arc::new(Shared::new(
@@ -215,7 +207,7 @@ impl PureProducer {
         let Some(slot) = slot else {
             return Ok(future);
         };
-        let timeout = pending_timeout(&self.shared.opts);
+        let timeout = self.shared.opts.pending_timeout;
         match slot.wait(timeout) {
             Some(Ok(_)) => Ok(future),
             Some(Err(e)) => Err(e),
@@ -233,7 +225,7 @@ impl PureProducer {
         let context = ErrorContext::partition(shared.topic.clone(), partition);
         let timeout = Error::timeout(
             "a delivery report (pending_timeout_ms)",
-            Duration::from_millis(u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0)),
+            shared.opts.pending_timeout.unwrap_or_default(),
         );
         match withdrawn {
             Some(p) => {
@@ -308,10 +300,8 @@ impl ferrokafka_core::ProducerEngine for PureProducer {
 
 /// Unread reports kept per producing thread: `max_queued_messages` (at least 1000). Beyond that the oldest
 /// are dropped and counted, so a producer whose reports are never read stays bounded.
-fn report_capacity(opts: &ProducerOptions) -> usize {
-    usize::try_from(opts.max_queued_messages)
-        .unwrap_or(0)
-        .max(1000)
+fn report_capacity(opts: &ResolvedProducer) -> usize {
+    opts.max_queued_messages.max(1000)
 }
 
 impl ProducerApi for PureProducer {
@@ -345,7 +335,7 @@ impl ProducerApi for PureProducer {
             return Ok(future);
         };
         // sync: await the future itself, bounded by pending_timeout_ms.
-        let result = match pending_timeout(&self.shared.opts) {
+        let result = match self.shared.opts.pending_timeout {
             Some(t) => match tokio::time::timeout(t, future).await {
                 Ok(result) => result,
                 Err(_) => self.sync_timed_out(&slot, partition),
@@ -400,7 +390,7 @@ impl ProducerApi for PureProducer {
         let shared = &self.shared;
         shared.lock().flushing += 1;
         shared.wake.notify_one();
-        let timeout = pending_timeout(&shared.opts);
+        let timeout = shared.opts.pending_timeout;
         let idle = shared.completion.wait_idle(timeout);
         let leftover = {
             let mut acc = shared.lock();
@@ -419,7 +409,7 @@ impl ProducerApi for PureProducer {
             );
             let cause = Error::timeout(
                 "delivery before stop() (pending_timeout_ms)",
-                Duration::from_millis(u64::try_from(shared.opts.pending_timeout_ms).unwrap_or(0)),
+                shared.opts.pending_timeout.unwrap_or_default(),
             );
             for p in leftover {
                 let context = ErrorContext::partition(shared.topic.clone(), p.partition);

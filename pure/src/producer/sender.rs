@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::{
-    Delivery, Error, ErrorContext, KafkaCode, OutgoingMessage, Partitioner, ProducerOptions,
-    Result,
+    Delivery, Error, ErrorContext, KafkaCode, OutgoingMessage, Partitioner, ResolvedProducer,
+    Result, wire_ms,
 };
 use tokio::sync::Notify;
 
@@ -27,7 +27,7 @@ const REQUEST_GRACE: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub topic: String,
-    pub opts: ProducerOptions,
+    pub opts: ResolvedProducer,
     pub limits: Limits,
     pub transport: Arc<dyn ProduceTransport>,
     pub encoder: Arc<dyn RecordEncoder>,
@@ -47,18 +47,16 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn new(
         topic: String,
-        opts: ProducerOptions,
+        opts: ResolvedProducer,
         transport: Arc<dyn ProduceTransport>,
         encoder: Arc<dyn RecordEncoder>,
         partitioner: Arc<dyn Partitioner>,
         completion: Completion,
     ) -> Self {
         let limits = Limits {
-            min_queued: usize::try_from(opts.effective_min_queued())
-                .unwrap_or(1)
-                .max(1),
-            linger: Duration::from_millis(u64::try_from(opts.linger_ms).unwrap_or(0)),
-            max_request_size: usize::try_from(opts.max_request_size).unwrap_or(1).max(1),
+            min_queued: opts.min_queued_messages,
+            linger: opts.linger,
+            max_request_size: opts.max_request_size,
         };
         let identities = opts.enable_idempotence.then(Identities::default);
         Shared {
@@ -83,14 +81,12 @@ impl Shared {
     }
 
     fn backoff(&self) -> Duration {
-        Duration::from_millis(u64::try_from(self.opts.retry_backoff_ms).unwrap_or(100))
+        self.opts.retry_backoff
     }
 
     /// How long a partition may wait for a leader: `pending_timeout_ms` (`None` = forever).
     fn leader_wait_bound(&self) -> Option<Duration> {
-        u64::try_from(self.opts.pending_timeout_ms)
-            .ok()
-            .map(Duration::from_millis)
+        self.opts.pending_timeout
     }
 
     /// The report for a message given up on: a plain failure only if it cannot have been written.
@@ -275,12 +271,11 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
     let acks = shared.opts.wire_acks();
     let call = ProduceCall {
         acks,
-        timeout_ms: i32::try_from(shared.opts.ack_timeout_ms).unwrap_or(i32::MAX),
+        timeout_ms: wire_ms(shared.opts.ack_timeout),
         topic: shared.topic.clone(),
         partitions: records,
     };
-    let limit = Duration::from_millis(u64::try_from(shared.opts.ack_timeout_ms).unwrap_or(0))
-        + REQUEST_GRACE;
+    let limit = shared.opts.ack_timeout + REQUEST_GRACE;
     let outcomes =
         match tokio::time::timeout(limit, shared.transport.produce(broker, version, call)).await {
             Ok(Ok(outcomes)) => outcomes,

@@ -547,20 +547,21 @@ fn stop_reports_what_it_could_not_send() {
     assert!(p.produce(msg(10)).unwrap().wait().is_ok());
 }
 
+/// A producer without retries or linger whose only partition has no leader.
+fn leaderless(rt: &tokio::runtime::Runtime, pending_timeout_ms: i64) -> (Arc<Fake>, PureProducer) {
+    let fake = Fake::new(&[(0, -1)]);
+    let options = ProducerOptions {
+        pending_timeout_ms,
+        ..eager(0)
+    };
+    let p = producer(rt, &fake, options);
+    (fake, p)
+}
+
 #[test]
 fn leaderless_partition_fails_after_pending_timeout_not_retries() {
     let rt = runtime();
-    let fake = Fake::new(&[(0, -1)]);
-    let p = producer(
-        &rt,
-        &fake,
-        ProducerOptions {
-            max_retries: 0,
-            linger_ms: 0,
-            pending_timeout_ms: 300,
-            ..fast()
-        },
-    );
+    let (_fake, p) = leaderless(&rt, 300);
     let started = std::time::Instant::now();
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
     assert_eq!(e.code(), Some(KafkaCode::LeaderNotAvailable));
@@ -570,6 +571,20 @@ fn leaderless_partition_fails_after_pending_timeout_not_retries() {
         waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
         "{waited:?}"
     );
+}
+
+/// `pending_timeout_ms: -1` is decoded once to "forever": a leaderless partition's message keeps waiting
+/// (a misread -1 would be a zero or negative wait and fail it at once) and is written when a leader appears.
+#[test]
+fn pending_timeout_minus_one_waits_for_a_leader_as_long_as_it_takes() {
+    let rt = runtime();
+    let (fake, p) = leaderless(&rt, -1);
+    let delivery = p.produce(msg(0)).unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(p.pending(), 1, "the message was given up on");
+    fake.layout.lock().unwrap().leaders.insert(0, 1);
+    assert_eq!(delivery.wait().unwrap().offset, 0);
+    assert_eq!(fake.log(0).len(), 1);
 }
 
 #[test]

@@ -111,8 +111,8 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
     }
 
     fn consume_deadline(&self) -> Option<Instant> {
-        let timeout = self.shared.settings.options.consumer_timeout_ms;
-        (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout as u64))
+        let timeout = self.shared.settings.options.consumer_timeout;
+        timeout.map(|t| Instant::now() + t)
     }
 
     /// The internal consumer to read now; `Ok(None)` while there is none (rebalancing, no partitions).

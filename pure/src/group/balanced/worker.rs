@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{
     CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
-    MembershipProtocol, OffsetType, PostRebalanceCallback, ResetTarget, Result,
+    MembershipProtocol, OffsetType, PostRebalanceCallback, ResetTarget, ResolvedConsumer, ResolvedGroup,
+    Result, wire_ms,
 };
 use tokio::sync::{Notify, RwLock};
 
@@ -47,8 +48,8 @@ pub struct GroupSpec<C> {
 pub(crate) struct Settings<C> {
     pub topic: String,
     pub group: String,
-    pub options: ConsumerOptions,
-    pub group_options: GroupOptions,
+    pub options: ResolvedConsumer,
+    pub group_options: ResolvedGroup,
     pub callback: Option<PostRebalanceCallback>,
     pub engine: &'static str,
     pub make_inner: InnerFactory<C>,
@@ -106,7 +107,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             Coordination::ZooKeeper(z) => Some(z.consumer_id().to_string()),
             Coordination::Kafka(_) => None,
         };
-        let heartbeat = Duration::from_millis(settings.group_options.heartbeat_interval_ms as u64);
+        let heartbeat = settings.group_options.heartbeat_interval;
         let check_interval = coordination.check_interval(heartbeat);
         Shared {
             settings,
@@ -217,7 +218,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         }
         let g = &self.settings.group_options;
         let retries = g.rebalance_max_retries as u32;
-        let backoff = Duration::from_millis(g.rebalance_backoff_ms as u64);
+        let backoff = g.rebalance_backoff;
         let membership = Arc::clone(&self.membership);
         let (parts, generation_id, member_id) = self.block_on(async move {
             let mut m = membership.lock().await;
@@ -294,7 +295,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             consumer_timeout_ms: CONSUME_SLICE_MS,
             generation_id: -1,
             consumer_id: String::new(),
-            ..s.options.clone()
+            ..s.options.options.clone()
         };
         let c = (s.make_inner)(options)?;
         c.start()?;
@@ -327,7 +328,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
     fn work_once(&self, epoch: u64, last_commit: &mut Instant) -> bool {
         let beat = self.check_interval;
         let o = &self.settings.options;
-        let commit_every = Duration::from_millis(o.auto_commit_interval_ms as u64);
+        let commit_every = o.auto_commit_interval;
         {
             let deadline = Instant::now() + beat;
             {
@@ -384,8 +385,8 @@ fn coordination<C>(cluster: &Arc<crate::cluster::Cluster>, settings: &Settings<C
                 group: settings.group.clone(),
                 topic: settings.topic.clone(),
                 assignor,
-                session_timeout_ms: g.session_timeout_ms as i32,
-                rebalance_timeout_ms: g.rebalance_timeout_ms as i32,
+                session_timeout_ms: wire_ms(g.session_timeout),
+                rebalance_timeout_ms: wire_ms(g.rebalance_timeout),
             },
         ));
     }
@@ -402,7 +403,7 @@ fn coordination<C>(cluster: &Arc<crate::cluster::Cluster>, settings: &Settings<C
             topic: settings.topic.clone(),
             assignor,
             hosts,
-            connection_timeout: Duration::from_millis(g.zookeeper_connection_timeout_ms as u64),
+            connection_timeout: g.zookeeper_connection_timeout,
         },
     ))
 }
