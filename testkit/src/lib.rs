@@ -40,7 +40,7 @@ pub use config::{KafkaConfig, KafkaVersion, Listener};
 pub use error::{Result, TestkitError};
 pub use ports::free_port;
 pub use process::pid_alive;
-pub use proxy::{BlackHole, Fault, FaultProxy, Mode};
+pub use proxy::{BlackHole, Fault, FaultProxy, Mode, REORDER_WAIT};
 pub use python::{pykafka_python, PYKAFKA_VERSION};
 pub use sasl::{SaslMechanism, SaslUser};
 pub use shared::{

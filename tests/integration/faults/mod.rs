@@ -6,6 +6,7 @@ mod consume_faults;
 mod fake_servers;
 mod head_of_line;
 mod proxy_faults;
+mod reorder;
 mod soak;
 mod support;
 mod validation;
