@@ -1,5 +1,5 @@
-//! Two responses of one connection swapped by the proxy ([`Fault::Reorder`]), on Produce while many
-//! requests are in flight and on Fetch: no panic, every message reported delivered is in the log and
+//! Two responses of one connection swapped by the proxy ([`Fault::Reorder`]), on Produce (2,000 messages
+//! with no linger) and on Fetch: no panic, every message reported delivered is in the log and
 //! consumed once, none reported failed is in the log, and no offset is delivered twice.
 
 use std::time::Duration;
@@ -52,7 +52,7 @@ fn reordered(rdkafka: bool) {
         };
     }
     producer.stop().expect("producer stop");
-    let produce_swaps = proxy.swapped();
+    let (produce_swaps, produce_faults) = (proxy.swapped(), proxy.fired());
     proxy.inject(FETCH, Fault::Reorder, Some(5));
     let log = log_counts(cluster, &topic);
     let consumed = consume_all(&client, &topic, rdkafka, log.values().sum());
@@ -72,7 +72,16 @@ fn reordered(rdkafka: bool) {
         COUNT,
         "one report per message"
     );
-    assert!(proxy.fired() >= 6, "the reorder faults were applied");
+    assert!(produce_faults >= 1, "no Produce response was reordered");
+    // librdkafka pipelines produce requests, so its responses really were swapped; the pure engine has one
+    // request in flight per connection here, so its held responses went out alone, late.
+    if rdkafka {
+        assert!(produce_swaps >= 1, "no Produce responses were swapped");
+    }
+    assert!(
+        proxy.fired() > produce_faults,
+        "no Fetch response was reordered"
+    );
     check_reports(&out, &log, &consumed, false);
 }
 
