@@ -6,7 +6,7 @@ use std::time::Duration;
 use ferrokafka::{ClientOptions, ErrorKind, KafkaClient, OffsetType};
 use ferrokafka_testkit::{shared_kafka4, unique_name, KafkaCluster, KafkaConfig, Mode};
 
-use super::support::{new_topic, proxy_for, timed};
+use super::support::{new_topic, proxy_for, signal, timed};
 use crate::balanced_support::{engines, member};
 
 /// `socket_timeout_ms` and `offsets_channel_socket_timeout_ms` of these clients.
@@ -204,14 +204,6 @@ fn every_call_is_bounded_with_the_broker_dead() {
 #[test]
 fn every_call_is_bounded_with_the_broker_black_holed() {
     through_proxy(Mode::BlackHole);
-}
-
-fn signal(pid: u32, sig: &str) {
-    let status = std::process::Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success(), "kill {sig} {pid}");
 }
 
 /// A private broker frozen with SIGSTOP (its sockets stay open, nothing answers), thawed after each engine.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ferrokafka::{BalancedConsumer, ClientOptions, KafkaClient, NewTopic, OffsetType};
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 
+use super::support::signal;
 use crate::balanced_support::{engines, member};
 
 const PARTITIONS: i32 = 3;
@@ -43,15 +44,6 @@ impl Fault {
             Fault::Kill => cluster.start_node(node).expect("restart"),
         }
     }
-}
-
-fn signal(pid: u32, sig: &str) {
-    let ok = std::process::Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .expect("kill runs")
-        .success();
-    assert!(ok, "kill {sig} {pid}");
 }
 
 fn grouped(client: &KafkaClient, topic: &str, group: &str, rdkafka: bool) -> BalancedConsumer {
