@@ -41,7 +41,9 @@ macro_rules! consumer_twins {
             }
 
             /// Commit `(partition, offset)` pairs verbatim, or with `None` every held partition at last
-            /// consumed + 1 (a balanced consumer commits as this generation's member).
+            /// consumed + 1 (a balanced consumer commits as this generation's member). Bounded (README,
+            /// Reliability); on the librdkafka engine each attempt is waited for at most
+            /// `offsets_channel_socket_timeout_ms`, and a commit that timed out may still land later.
             pub fn commit_offsets / commit_offsets_async(
                 &self,
                 partition_offsets: Option<&[(i32, i64)]>,

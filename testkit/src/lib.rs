@@ -6,7 +6,7 @@
 //!   [`shared_kafka28`], [`shared_kafka11`]: real old brokers (ZooKeeper mode) for compatibility tests.
 //! - [`KafkaCluster::start`] with a [`KafkaConfig`]: a private cluster (1 or 3 nodes, SSL, SASL),
 //!   with node control (`stop_node`, `kill_node`, `restart_node`) for failure tests.
-//! - [`FaultProxy`]: a loopback proxy in front of one broker that truncates, delays, black-holes, duplicates
+//! - [`FaultProxy`]: a loopback proxy in front of one broker that truncates, delays, black-holes, duplicates, reorders
 //!   or corrupts chosen APIs' responses; [`BlackHole`]: a listener that accepts and never answers.
 //! - [`api_versions`], [`metadata`], [`create_topic`](KafkaCluster::create_topic): a few
 //!   hand-written requests, so the library needs no Kafka client.
@@ -40,7 +40,7 @@ pub use config::{KafkaConfig, KafkaVersion, Listener};
 pub use error::{Result, TestkitError};
 pub use ports::free_port;
 pub use process::pid_alive;
-pub use proxy::{BlackHole, Fault, FaultProxy, Mode};
+pub use proxy::{BlackHole, Fault, FaultProxy, Mode, REORDER_WAIT};
 pub use python::{pykafka_python, PYKAFKA_VERSION};
 pub use sasl::{SaslMechanism, SaslUser};
 pub use shared::{

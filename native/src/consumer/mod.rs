@@ -8,6 +8,7 @@
 //! (with a 100 ms fallback tick) instead of parking a `spawn_blocking` thread: a cancelled future then never
 //! takes a message off the queue, so no message is lost when a `select!` drops it.
 
+mod bounded;
 mod convert;
 mod offsets;
 
@@ -49,7 +50,8 @@ pub(crate) struct Inner {
     topic: String,
     hosts: String,
     opts: ResolvedConsumer,
-    consumer: BaseConsumer<ConsumerCtx>,
+    /// Shared with the helper threads of [`bounded`] calls, which may outlive a timed-out wait.
+    consumer: Arc<BaseConsumer<ConsumerCtx>>,
     /// The partitions consumed, sorted.
     partitions: Vec<i32>,
     /// Last consumed offset per partition (PyKafka's `last_offset_consumed`; -1 = none). Held while polling
@@ -153,7 +155,7 @@ impl NativeSimpleConsumer {
             offsets_timeout: client.offsets_channel_socket_timeout,
             commit_metadata: ferrokafka_core::commit_metadata::commit_metadata(&opts.consumer_id),
             opts,
-            consumer,
+            consumer: Arc::new(consumer),
         });
         let c = NativeSimpleConsumer { inner };
         if c.inner.opts.auto_start {

@@ -3,6 +3,8 @@
 //! `offsets_commit_max_retries` attempts, sleeping i × `offsets_channel_backoff_ms` before attempt i.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use ferrokafka_core::api::{CommittedOffset, ResetTarget};
 use ferrokafka_core::offset_policy::{
@@ -13,9 +15,13 @@ use ferrokafka_core::{Error, ErrorContext, OffsetType, Result};
 use rdkafka::consumer::{CommitMode, Consumer as _};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
+use super::bounded;
 use super::convert::metadata_lossy;
 use super::Inner;
 use crate::error::translate;
+
+/// Room for librdkafka to report its own fetch timeout before ours fires.
+const FETCH_GRACE: Duration = Duration::from_millis(250);
 
 impl Inner {
     /// Run `attempt` up to `offsets_commit_max_retries` times (at least once) with PyKafka's backoff.
@@ -87,10 +93,16 @@ impl Inner {
         for mut elem in tpl.elements() {
             elem.set_metadata(&self.commit_metadata);
         }
+        // Each attempt waits at most `offsets_channel_socket_timeout_ms`: librdkafka's own wait has no end.
         self.with_retries(|| {
-            self.consumer
-                .commit(&tpl, CommitMode::Sync)
-                .map_err(|e| translate(&e, &self.site(None)))
+            let consumer = Arc::clone(&self.consumer);
+            let tpl = tpl.clone();
+            let site = self.site(None);
+            bounded::within("offset commit", self.offsets_timeout, move || {
+                consumer
+                    .commit(&tpl, CommitMode::Sync)
+                    .map_err(|e| translate(&e, &site))
+            })
         })
     }
 
@@ -98,14 +110,15 @@ impl Inner {
     pub(super) fn fetch(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
         self.group()?;
         let committed = self.with_retries(|| {
-            let mut tpl = TopicPartitionList::with_capacity(self.partitions.len());
-            for p in &self.partitions {
-                tpl.add_partition(&self.topic, *p);
-            }
-            let got = self
-                .consumer
-                .committed_offsets(tpl, self.offsets_timeout)
-                .map_err(|e| translate(&e, &self.site(None)))?;
+            let consumer = Arc::clone(&self.consumer);
+            let tpl = self.all_partitions();
+            let (site, limit) = (self.site(None), self.offsets_timeout);
+            // librdkafka's timeout, with ours around it in case a coordinator wait outlasts it.
+            let got = bounded::within("offset fetch", limit + FETCH_GRACE, move || {
+                consumer
+                    .committed_offsets(tpl, limit)
+                    .map_err(|e| translate(&e, &site))
+            })?;
             let mut out = BTreeMap::new();
             for (i, elem) in got.elements().iter().enumerate() {
                 let p = elem.partition();

@@ -54,7 +54,13 @@ pub enum Fault {
     ChangeCorrelationId,
     /// Invert every 7th byte of the body after the correlation id.
     FlipBytes,
+    /// Hold the response and send it right after the next response on this connection (the two are
+    /// swapped); if the broker sends nothing more within [`REORDER_WAIT`], send it alone.
+    Reorder,
 }
+
+/// Longest a [`Fault::Reorder`] response is held waiting for one to swap with.
+pub const REORDER_WAIT: Duration = Duration::from_millis(500);
 
 #[derive(Debug)]
 struct Rule {
@@ -79,6 +85,8 @@ pub(crate) struct Shared {
     mode: AtomicU8,
     /// Relayed connections still open.
     pub(crate) live: AtomicUsize,
+    /// Pairs of responses sent in swapped order.
+    pub(crate) swapped: AtomicUsize,
     /// `host` bytes and big-endian upstream port as the broker advertises them, and the proxy's port.
     pub(crate) rewrite: (Vec<u8>, [u8; 4], [u8; 4]),
 }
@@ -165,6 +173,7 @@ impl FaultProxy {
             stopping: AtomicBool::new(false),
             sockets: Mutex::new(Vec::new()),
             live: AtomicUsize::new(0),
+            swapped: AtomicUsize::new(0),
             mode: AtomicU8::new(Mode::Relay as u8),
             rewrite: (
                 host.as_bytes().to_vec(),
@@ -223,6 +232,11 @@ impl FaultProxy {
     /// How many client connections are open through the proxy now (until the client closes its side).
     pub fn open_connections(&self) -> usize {
         self.shared.live.load(Ordering::Relaxed)
+    }
+
+    /// How many pairs of responses [`Fault::Reorder`] really swapped (the others went out alone, late).
+    pub fn swapped(&self) -> usize {
+        self.shared.swapped.load(Ordering::Relaxed)
     }
 
     /// How many responses a fault was applied to so far.

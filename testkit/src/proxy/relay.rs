@@ -6,12 +6,13 @@ use std::io;
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::frames::{
     flip_bytes, read_frame, request_key, response_correlation_id, rewrite_port, write_frame,
     write_partial,
 };
-use super::{Fault, Mode, Shared};
+use super::{Fault, Mode, Shared, REORDER_WAIT};
 
 type InFlight = Arc<Mutex<HashMap<i32, i16>>>;
 
@@ -68,7 +69,17 @@ fn copy_responses(
 ) -> io::Result<()> {
     // Once silenced (truncate, black hole), later responses are read and dropped: the socket stays open.
     let mut silent = false;
-    while let Some(mut body) = read_frame(&mut broker)? {
+    // A response held by `Fault::Reorder`, sent after the next one (or alone once the broker is quiet).
+    let mut held: Option<Vec<u8>> = None;
+    loop {
+        if held.is_some() && !more_within(&broker, REORDER_WAIT)? {
+            if let Some(late) = held.take() {
+                write_frame(&mut client, &late)?;
+            }
+        }
+        let Some(mut body) = read_frame(&mut broker)? else {
+            break;
+        };
         if silent || shared.stopping() || shared.mode() != Mode::Relay {
             continue;
         }
@@ -111,8 +122,41 @@ fn copy_responses(
                 flip_bytes(&mut body);
                 write_frame(&mut client, &body)?;
             }
+            Some(Fault::Reorder) if held.is_none() => {
+                held = Some(body);
+                continue;
+            }
+            // A second reorder while one is held: this one goes out in order.
+            Some(Fault::Reorder) => write_frame(&mut client, &body)?,
         }
+        if let Some(late) = held.take() {
+            write_frame(&mut client, &late)?;
+            shared.swapped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if let Some(late) = held.take() {
+        write_frame(&mut client, &late)?;
     }
     let _ = client.shutdown(Shutdown::Write);
     Ok(())
+}
+
+/// Whether the broker sends more within `wait` (peeked, so no partial frame is consumed).
+fn more_within(broker: &TcpStream, wait: Duration) -> io::Result<bool> {
+    broker.set_read_timeout(Some(wait))?;
+    let mut one = [0u8; 1];
+    let more = match broker.peek(&mut one) {
+        Ok(_) => true,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    broker.set_read_timeout(None)?;
+    Ok(more)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use ferrokafka::{ClientOptions, ErrorKind, KafkaClient, OffsetType};
 use ferrokafka_testkit::{shared_kafka4, unique_name, KafkaCluster, KafkaConfig, Mode};
 
-use super::support::{new_topic, proxy_for, timed};
+use super::support::{new_topic, proxy_for, signal, timed};
 use crate::balanced_support::{engines, member};
 
 /// `socket_timeout_ms` and `offsets_channel_socket_timeout_ms` of these clients.
@@ -32,13 +32,15 @@ impl Bounds {
     fn client_new() -> Duration {
         ms(3 * T + SLACK_MS)
     }
-    /// Attempts × (coordinator lookup T + connect T + ApiVersions T + request T) + the linear backoffs.
-    fn offsets_call() -> Duration {
-        ms(ATTEMPTS * 4 * T + BACKOFF * ATTEMPTS * (ATTEMPTS - 1) / 2 + SLACK_MS)
+    /// Pure: attempts × (coordinator lookup T + connect T + ApiVersions T + request T) + the linear
+    /// backoffs. Native: attempts × To (each librdkafka call waited for at most To) + the backoffs.
+    fn offsets_call(rdkafka: bool) -> Duration {
+        let per_attempt = if rdkafka { T } else { 4 * T };
+        ms(ATTEMPTS * per_attempt + BACKOFF * ATTEMPTS * (ATTEMPTS - 1) / 2 + SLACK_MS)
     }
     /// Its final commit, then LeaveGroup (lookup T + request T).
-    fn balanced_stop() -> Duration {
-        Self::offsets_call() + ms(2 * T)
+    fn balanced_stop(rdkafka: bool) -> Duration {
+        Self::offsets_call(rdkafka) + ms(2 * T)
     }
     /// Nothing queued: no wait on the broker.
     fn producer_stop() -> Duration {
@@ -97,28 +99,45 @@ fn one_broker_gone(
         .expect("balanced");
     let _ = balanced.consume(true);
     gone();
-    if !rdkafka {
-        // librdkafka's own commit waits for a coordinator without a bound (236 s measured): not ours yet.
-        let (r, took) = timed(|| consumer.commit_offsets(Some(&[(0, 1)])));
-        assert!(r.is_err(), "a commit to a gone broker cannot succeed");
-        check(
-            "commit_offsets",
-            mode,
-            rdkafka,
-            took,
-            Bounds::offsets_call(),
-            format!("{r:?}"),
-        );
-        let (r, took) = timed(|| consumer.fetch_offsets());
-        check(
-            "fetch_offsets",
-            mode,
-            rdkafka,
-            took,
-            Bounds::offsets_call(),
-            format!("{r:?}"),
-        );
-    }
+    let offsets_bound = Bounds::offsets_call(rdkafka);
+    let (r, took) = timed(|| consumer.commit_offsets(Some(&[(0, 1)])));
+    assert!(r.is_err(), "a commit to a gone broker cannot succeed");
+    check(
+        "commit_offsets",
+        mode,
+        rdkafka,
+        took,
+        offsets_bound,
+        format!("{r:?}"),
+    );
+    let (r, took) = timed(|| consumer.fetch_offsets());
+    assert!(r.is_err(), "a fetch from a gone broker cannot succeed");
+    check(
+        "fetch_offsets",
+        mode,
+        rdkafka,
+        took,
+        offsets_bound,
+        format!("{r:?}"),
+    );
+    let (r, took) = timed(|| balanced.commit_offsets(None));
+    check(
+        "BalancedConsumer::commit_offsets",
+        mode,
+        rdkafka,
+        took,
+        offsets_bound,
+        format!("{r:?}"),
+    );
+    let (r, took) = timed(|| balanced.fetch_offsets());
+    check(
+        "BalancedConsumer::fetch_offsets",
+        mode,
+        rdkafka,
+        took,
+        offsets_bound,
+        format!("{r:?}"),
+    );
     let (r, took) = timed(|| client.update_cluster());
     check(
         "update_cluster",
@@ -134,7 +153,7 @@ fn one_broker_gone(
         mode,
         rdkafka,
         took,
-        Bounds::offsets_call(),
+        offsets_bound,
         format!("{r:?}"),
     );
     let (r, took) = timed(|| balanced.stop());
@@ -143,7 +162,7 @@ fn one_broker_gone(
         mode,
         rdkafka,
         took,
-        Bounds::balanced_stop(),
+        Bounds::balanced_stop(rdkafka),
         format!("{r:?}"),
     );
     let (r, took) = timed(|| producer.stop());
@@ -185,14 +204,6 @@ fn every_call_is_bounded_with_the_broker_dead() {
 #[test]
 fn every_call_is_bounded_with_the_broker_black_holed() {
     through_proxy(Mode::BlackHole);
-}
-
-fn signal(pid: u32, sig: &str) {
-    let status = std::process::Command::new("kill")
-        .args([sig, &pid.to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success(), "kill {sig} {pid}");
 }
 
 /// A private broker frozen with SIGSTOP (its sockets stay open, nothing answers), thawed after each engine.

@@ -2,8 +2,11 @@
 //! input validation and time bounds. Short by default; long variants run only with `FERROKAFKA_SOAK=1`.
 
 mod bounds;
+mod consume_faults;
 mod fake_servers;
 mod head_of_line;
 mod proxy_faults;
+mod reorder;
+mod soak;
 mod support;
 mod validation;

@@ -2,7 +2,7 @@
 //! response, no panic, every call ends within its bound with a value or a typed error, the consumer gets no
 //! message twice, and no message reported failed is in the log.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use ferrokafka::{ErrorKind, KafkaClient, OffsetType};
@@ -16,9 +16,10 @@ use crate::balanced_support::engines;
 const PRODUCE_BOUND: Duration = Duration::from_millis(4 * SOCKET_TIMEOUT_MS as u64 + 2_000);
 
 /// What one scenario saw.
-struct Outcome {
-    delivered: BTreeSet<String>,
-    failed: BTreeSet<String>,
+#[derive(Default)]
+pub(super) struct Outcome {
+    pub delivered: BTreeSet<String>,
+    pub failed: BTreeSet<String>,
 }
 
 /// Produce `count` messages with a sync producer through the proxy, each within [`PRODUCE_BOUND`].
@@ -66,7 +67,7 @@ fn produce_all(client: &KafkaClient, topic: &str, rdkafka: bool, count: usize) -
 
 /// Read the topic through the proxied client until all `in_log` records came or `consumer_timeout_ms` passed
 /// with nothing new; every offset at most once.
-fn consume_all(
+pub(super) fn consume_all(
     client: &KafkaClient,
     topic: &str,
     rdkafka: bool,
@@ -114,24 +115,14 @@ fn consume_all(
     values
 }
 
-/// Apply `fault` to the first response to `api` (Produce faults before producing, Fetch faults before
-/// consuming), then check the three promises.
-fn scenario(api: i16, fault: Fault, rdkafka: bool, forged_content: bool) {
-    let cluster = shared_kafka4();
-    let (topic, proxy, client) = proxied(cluster, "fault");
-    let count = if soak() { 2_000 } else { 8 };
-    if api == PRODUCE {
-        proxy.inject(api, fault, Some(1));
-    }
-    let Some(out) = produce_all(&client, &topic, rdkafka, count) else {
-        return;
-    };
-    if api != PRODUCE {
-        proxy.inject(api, fault, Some(1));
-    }
-    let log = log_counts(cluster, &topic);
-    let consumed = consume_all(&client, &topic, rdkafka, log.values().sum());
-    assert!(proxy.fired() >= 1, "{fault:?} on api {api} never applied");
+/// Everything reported delivered is in the log and was consumed; unless a fault may forge broker error codes,
+/// nothing reported failed is in the log.
+pub(super) fn check_reports(
+    out: &Outcome,
+    log: &BTreeMap<String, usize>,
+    consumed: &BTreeSet<String>,
+    forged_content: bool,
+) {
     for v in &out.delivered {
         assert!(
             log.contains_key(v),
@@ -150,6 +141,27 @@ fn scenario(api: i16, fault: Fault, rdkafka: bool, forged_content: bool) {
             );
         }
     }
+}
+
+/// Apply `fault` to the first response to `api` (Produce faults before producing, Fetch faults before
+/// consuming), then check the three promises.
+fn scenario(api: i16, fault: Fault, rdkafka: bool, forged_content: bool) {
+    let cluster = shared_kafka4();
+    let (topic, proxy, client) = proxied(cluster, "fault");
+    let count = if soak() { 2_000 } else { 8 };
+    if api == PRODUCE {
+        proxy.inject(api, fault, Some(1));
+    }
+    let Some(out) = produce_all(&client, &topic, rdkafka, count) else {
+        return;
+    };
+    if api != PRODUCE {
+        proxy.inject(api, fault, Some(1));
+    }
+    let log = log_counts(cluster, &topic);
+    let consumed = consume_all(&client, &topic, rdkafka, log.values().sum());
+    assert!(proxy.fired() >= 1, "{fault:?} on api {api} never applied");
+    check_reports(&out, &log, &consumed, forged_content);
     // After one fault the connection is replaced: the later messages all go through.
     assert!(
         out.delivered.contains(&format!("m{}", count - 1)),

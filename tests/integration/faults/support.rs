@@ -68,3 +68,13 @@ pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let out = f();
     (out, started.elapsed())
 }
+
+/// Send `sig` (`-STOP`, `-CONT`) to a broker process.
+pub fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok, "kill {sig} {pid}");
+}
