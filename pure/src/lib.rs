@@ -12,29 +12,40 @@
 // `doc_auto_cfg` did).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-macro_rules! internal_mods {
-    ($($(#[$attr:meta])* $name:ident;)*) => {
-        $(
-            $(#[$attr])*
-            #[cfg(feature = "unstable-internals")]
-            pub mod $name;
-            $(#[$attr])*
-            #[cfg(not(feature = "unstable-internals"))]
-            pub(crate) mod $name;
-        )*
-    };
-}
-
-internal_mods! {
-    cluster;
-    compression;
-    connection;
-    consumer;
-    group;
-    producer;
-    protocol;
-    records;
-}
+// Each internal module twice: public with `unstable-internals`, crate-private without. Written out (not by a
+// macro) so that rustfmt sees and formats them.
+#[cfg(feature = "unstable-internals")]
+pub mod cluster;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod cluster;
+#[cfg(feature = "unstable-internals")]
+pub mod compression;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod compression;
+#[cfg(feature = "unstable-internals")]
+pub mod connection;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod connection;
+#[cfg(feature = "unstable-internals")]
+pub mod consumer;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod consumer;
+#[cfg(feature = "unstable-internals")]
+pub mod group;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod group;
+#[cfg(feature = "unstable-internals")]
+pub mod producer;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod producer;
+#[cfg(feature = "unstable-internals")]
+pub mod protocol;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod protocol;
+#[cfg(feature = "unstable-internals")]
+pub mod records;
+#[cfg(not(feature = "unstable-internals"))]
+pub(crate) mod records;
 
 mod front_door;
 mod runtime;

@@ -29,7 +29,8 @@ pub async fn discover_brokers(
             format!("no ZooKeeper host in {zk_hosts:?}"),
         ));
     }
-    let budget = socket_timeout.saturating_mul(3_u32.saturating_mul(u32::try_from(n_hosts).unwrap_or(u32::MAX)));
+    let budget = socket_timeout
+        .saturating_mul(3_u32.saturating_mul(u32::try_from(n_hosts).unwrap_or(u32::MAX)));
     match tokio::time::timeout(budget, discover(zk_hosts, budget)).await {
         Ok(result) => result,
         Err(_) => Err(unavailable(

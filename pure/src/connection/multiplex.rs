@@ -261,7 +261,10 @@ impl Connection {
             Err(_) => {
                 self.shared.lock().pending.remove(&corr);
                 let what = format!("{} v{version} response", api_name(api_key));
-                self.retire(&format!("{what} timed out after {} ms", timeout.as_millis()));
+                self.retire(&format!(
+                    "{what} timed out after {} ms",
+                    timeout.as_millis()
+                ));
                 Err(Error::timeout(
                     format!("{what} from broker {}", self.broker()),
                     timeout,
@@ -309,8 +312,10 @@ impl Connection {
     /// opens a fresh connection on next use.
     pub fn retire(&self, why: &str) {
         tracing::debug!(broker = %self.broker(), why, "retiring connection");
-        self.shared
-            .fail_all(disconnected(self.broker(), format!("connection retired: {why}")));
+        self.shared.fail_all(disconnected(
+            self.broker(),
+            format!("connection retired: {why}"),
+        ));
     }
 
     fn closed_error(&self) -> Error {

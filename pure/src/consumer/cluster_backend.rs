@@ -61,7 +61,10 @@ impl ClusterBackend {
     /// This consumer's own connection to `broker` for Fetch (a new one if the broker moved).
     async fn fetch_connection(&self, broker: &Broker) -> Result<Arc<Connection>> {
         let channel = {
-            let mut channels = self.fetch_channels.lock().unwrap_or_else(|e| e.into_inner());
+            let mut channels = self
+                .fetch_channels
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             let entry = channels
                 .entry(broker.id())
                 .or_insert_with(|| Arc::new(broker.private_channel()));
@@ -324,7 +327,12 @@ impl ConsumerBackend for ClusterBackend {
     }
 
     fn close_fetch_connections(&self) {
-        let channels = std::mem::take(&mut *self.fetch_channels.lock().unwrap_or_else(|e| e.into_inner()));
+        let channels = std::mem::take(
+            &mut *self
+                .fetch_channels
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
         for channel in channels.values() {
             channel.close_now();
         }

@@ -330,7 +330,9 @@ impl<B: ConsumerBackend> ferrokafka_core::ConsumerEngine for PureSimpleConsumer<
         &self,
     ) -> impl Future<Output = Result<BTreeMap<i32, CommittedOffset>>> + Send {
         let me = self.clone();
-        run_on(&self.shared.handle, async move { me.fetch_offsets_async().await })
+        run_on(&self.shared.handle, async move {
+            me.fetch_offsets_async().await
+        })
     }
     fn reset_offsets_async(
         &self,

@@ -445,7 +445,11 @@ fn consumer_timeout_minus_one_blocks_until_a_message_arrives() {
     });
     let t = Instant::now();
     let m = c.consume(true).unwrap().expect("blocks until the message");
-    assert!(t.elapsed() >= Duration::from_millis(700), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!((m.offset, m.value.as_deref()), (0, Some(&b"late"[..])));
     late.join().unwrap();
     c.stop().unwrap();

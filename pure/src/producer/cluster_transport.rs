@@ -88,7 +88,10 @@ impl ProduceTransport for ClusterTransport {
                     Ok((_, r)) => match KafkaCode::from_i16(r.error_code) {
                         None => return Ok((r.producer_id, r.producer_epoch)),
                         Some(code) => {
-                            last = Error::kafka(code, ErrorContext::default().with_broker(broker.label()))
+                            last = Error::kafka(
+                                code,
+                                ErrorContext::default().with_broker(broker.label()),
+                            )
                         }
                     },
                     Err(e) => last = e,

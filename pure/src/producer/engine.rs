@@ -109,11 +109,18 @@ impl PureProducer {
             return Err(self.stopped());
         }
         let shared = &self.shared;
-        let mut layout = shared.layout.get(shared.transport.as_ref(), &shared.topic)?;
-        if message.partition.is_some_and(|p| !layout.partitions.contains(&p)) {
+        let mut layout = shared
+            .layout
+            .get(shared.transport.as_ref(), &shared.topic)?;
+        if message
+            .partition
+            .is_some_and(|p| !layout.partitions.contains(&p))
+        {
             // Perhaps a partition newer than our copy: look again before refusing it.
             shared.layout.invalidate();
-            layout = shared.layout.get(shared.transport.as_ref(), &shared.topic)?;
+            layout = shared
+                .layout
+                .get(shared.transport.as_ref(), &shared.topic)?;
         }
         let partitions = &layout.partitions;
         if partitions.is_empty() {

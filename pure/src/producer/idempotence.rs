@@ -45,7 +45,10 @@ impl Identities {
     pub fn replace(&self, producer_id: i64) {
         let mut s = self.lock();
         if s.current.is_some_and(|c| c.producer_id == producer_id) {
-            tracing::info!(producer_id, "idempotent producer: requesting a new producer id");
+            tracing::info!(
+                producer_id,
+                "idempotent producer: requesting a new producer id"
+            );
             s.current = None;
         }
     }

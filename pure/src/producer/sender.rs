@@ -7,16 +7,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::{
-    Delivery, Error, ErrorContext, KafkaCode, OutgoingMessage, Partitioner, ResolvedProducer,
-    Result, wire_ms,
+    wire_ms, Delivery, Error, ErrorContext, KafkaCode, OutgoingMessage, Partitioner,
+    ResolvedProducer, Result,
 };
 use tokio::sync::Notify;
 
 use super::accumulator::{Accumulator, DrainedRequest, Limits, PartitionBatch};
 use super::batch::{check_codec, BatchIdentity, RecordEncoder, RecordFormat};
-use super::pending::{Completion, Pending};
 use super::idempotence::Identities;
 use super::layout_cache::LayoutCache;
+use super::pending::{Completion, Pending};
 use super::retry::{classify, in_doubt, Action};
 use super::transport::{PartitionOutcome, ProduceCall, ProduceTransport};
 
@@ -154,9 +154,7 @@ pub(crate) async fn dispatch(shared: Arc<Shared>) {
             .layout
             .get(shared.transport.as_ref(), &shared.topic)
             .unwrap_or_default();
-        let drain = shared
-            .lock()
-            .drain(now, &layout, &shared.limits, identity);
+        let drain = shared.lock().drain(now, &layout, &shared.limits, identity);
         let mut next_wake = drain.next_wake;
         if !drain.leaderless.is_empty() {
             handle_leaderless(&shared, &drain.leaderless, now);

@@ -158,7 +158,12 @@ impl ProduceTransport for Fake {
                 let (identity, records) = split_identity(&records);
                 let values = decode(records);
                 if let Some((pid, seq)) = identity {
-                    self.sequences.lock().unwrap().entry(p).or_default().push(seq);
+                    self.sequences
+                        .lock()
+                        .unwrap()
+                        .entry(p)
+                        .or_default()
+                        .push(seq);
                     let mut last = self.last_batch.lock().unwrap();
                     if last.get(&p) == Some(&(pid, seq)) {
                         // A resend of the last batch: the broker acknowledges it without writing it again.
@@ -389,11 +394,7 @@ fn gives_up_after_max_retries_with_the_cause() {
         .lock()
         .unwrap()
         .insert(0, VecDeque::from(vec![19; 10]));
-    let p = producer(
-        &rt,
-        &fake,
-        eager(2),
-    );
+    let p = producer(&rt, &fake, eager(2));
     let f = p.produce(msg(0)).unwrap();
     let e = f.wait().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ProduceFailure, "{e}");
@@ -595,11 +596,7 @@ fn not_leader_waits_without_spending_retries() {
         .lock()
         .unwrap()
         .insert(0, VecDeque::from(vec![6, 6, 6, 3, 5]));
-    let p = producer(
-        &rt,
-        &fake,
-        eager(0),
-    );
+    let p = producer(&rt, &fake, eager(0));
     assert_eq!(p.produce(msg(0)).unwrap().wait().unwrap().offset, 0);
     assert_eq!(fake.calls.load(Ordering::SeqCst), 6);
 }
@@ -609,23 +606,18 @@ fn a_lost_answer_is_an_unknown_outcome_never_a_plain_failure() {
     let rt = runtime();
     let fake = Fake::new(&[(0, 1)]);
     fake.lost_answers.store(1, Ordering::SeqCst);
-    let p = producer(
-        &rt,
-        &fake,
-        eager(0),
-    );
+    let p = producer(&rt, &fake, eager(0));
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
     assert!(e.is_outcome_unknown(), "{e}");
     assert_eq!(fake.log(0).len(), 1, "it was written");
     // With retries, a lost answer is resent (without idempotence the log then holds it twice), and a
     // later definite failure is still reported as unknown: the first attempt may be in the log.
-    let p = producer(
-        &rt,
-        &fake,
-        eager(1),
-    );
+    let p = producer(&rt, &fake, eager(1));
     fake.lost_answers.store(1, Ordering::SeqCst);
-    fake.script.lock().unwrap().insert(0, VecDeque::from(vec![0, 29]));
+    fake.script
+        .lock()
+        .unwrap()
+        .insert(0, VecDeque::from(vec![0, 29]));
     let e = p.produce(msg(1)).unwrap().wait().unwrap_err();
     assert!(e.is_outcome_unknown(), "{e}");
     assert_eq!(e.code(), Some(KafkaCode::TopicAuthorizationFailed));

@@ -124,7 +124,11 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
         if !st.running {
             return Err(self.shared.stopped());
         }
-        Ok(if st.rebalancing { None } else { st.inner.clone() })
+        Ok(if st.rebalancing {
+            None
+        } else {
+            st.inner.clone()
+        })
     }
 
     /// The answer of one internal read: `Some` ends `consume`, `None` looks again.
@@ -266,7 +270,11 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
         };
         let committed = self.shared.fetch_committed(parts)?;
         if let (true, Some(c)) = (self.shared.settings.options.reset_offset_on_fetch, inner) {
-            move_to_committed(&c, &committed, self.shared.settings.options.auto_offset_reset)?;
+            move_to_committed(
+                &c,
+                &committed,
+                self.shared.settings.options.auto_offset_reset,
+            )?;
         }
         Ok(committed)
     }

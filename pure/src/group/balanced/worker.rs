@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
-    MembershipProtocol, OffsetType, PostRebalanceCallback, ResetTarget, ResolvedConsumer, ResolvedGroup,
-    Result, wire_ms,
+    wire_ms, CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
+    MembershipProtocol, OffsetType, PostRebalanceCallback, ResetTarget, ResolvedConsumer,
+    ResolvedGroup, Result,
 };
 use tokio::sync::{Notify, RwLock};
 
@@ -22,7 +22,6 @@ use crate::group::{Assignor, Membership, MembershipConfig};
 
 /// PyKafka's fallback when neither `zookeeper_connect` nor the client's `zookeeper_hosts` is set.
 const DEFAULT_ZOOKEEPER: &str = "127.0.0.1:2181";
-
 
 /// Builds the internal consumer (not started) for the options the group consumer gives it: the chosen
 /// engine's SimpleConsumer, standalone, of the assigned partitions.
@@ -183,7 +182,9 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         let backoff = self.backoff();
         let backend = Arc::clone(&self.backend);
         let topic = self.settings.topic.clone();
-        self.block_on(async move { offsets::commit(&backend, member, &topic, entries, backoff).await })
+        self.block_on(
+            async move { offsets::commit(&backend, member, &topic, entries, backoff).await },
+        )
     }
 
     /// The group's committed offsets for `partitions`.
@@ -194,9 +195,9 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         let backoff = self.backoff();
         let backend = Arc::clone(&self.backend);
         let (group, topic) = (self.settings.group.clone(), self.settings.topic.clone());
-        self.block_on(async move {
-            offsets::fetch(&backend, &group, &topic, partitions, backoff).await
-        })
+        self.block_on(
+            async move { offsets::fetch(&backend, &group, &topic, partitions, backoff).await },
+        )
     }
 
     /// PyKafka's `_rebalance`: stop handing out messages, commit, join + sync, then set up the internal
@@ -349,8 +350,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
                 }
             }
             let membership = Arc::clone(&self.membership);
-            let beat_result =
-                self.block_on(async move { membership.lock().await.check().await });
+            let beat_result = self.block_on(async move { membership.lock().await.check().await });
             if !matches!(beat_result, Ok(false)) {
                 if let Err(e) = &beat_result {
                     tracing::warn!(group = %self.settings.group, error = %e, "heartbeat failed; rejoining");

@@ -115,13 +115,15 @@ async fn watch_children(
         let watcher = match client.get_and_watch_children(&path).await {
             Ok((_, _, w)) => w,
             // Not there yet (a group without members): wait for its creation instead.
-            Err(zookeeper_client::Error::NoNode) => match client.check_and_watch_stat(&path).await {
-                Ok((_, w)) => w,
-                Err(_) => {
-                    tokio::time::sleep(RETRY_PAUSE).await;
-                    continue;
+            Err(zookeeper_client::Error::NoNode) => {
+                match client.check_and_watch_stat(&path).await {
+                    Ok((_, w)) => w,
+                    Err(_) => {
+                        tokio::time::sleep(RETRY_PAUSE).await;
+                        continue;
+                    }
                 }
-            },
+            }
             Err(_) => {
                 tokio::time::sleep(RETRY_PAUSE).await;
                 continue;
