@@ -14,7 +14,7 @@ use ferrokafka_core::{
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{DeliveryResult, Message as _};
+use rdkafka::message::{BorrowedMessage, DeliveryResult, Message as _};
 use rdkafka::producer::ProducerContext;
 use rdkafka::util::IntoOpaque;
 
@@ -138,8 +138,9 @@ pub struct ProducerCtx {
 }
 
 impl ProducerCtx {
-    /// The error a failed delivery is reported with.
-    fn failure(&self, err: &KafkaError, partition: i32, size: usize) -> Error {
+    /// The error a failed delivery is reported with. `maybe_written`: librdkafka says the message may be in the
+    /// log (it was sent and no verdict came back), so a give-up is an unknown outcome, not a failure.
+    fn failure(&self, err: &KafkaError, partition: i32, size: usize, maybe_written: bool) -> Error {
         let site = ErrorSite {
             size,
             max_size: self.max_size,
@@ -186,11 +187,12 @@ impl ProducerCtx {
             }
             _ => translated,
         };
-        Error::produce_failure(
-            context,
-            u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX),
-            cause,
-        )
+        let attempts = u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX);
+        if maybe_written {
+            Error::delivery_outcome_unknown(context, attempts, cause)
+        } else {
+            Error::produce_failure(context, attempts, cause)
+        }
     }
 
     /// A detached message failed: nobody holds its future, so say so in the log (first, then every 10,000th).
@@ -221,7 +223,9 @@ impl ProducerContext for ProducerCtx {
     fn delivery(&self, delivery_result: &DeliveryResult<'_>, opaque: Opaque) {
         match (opaque.0, delivery_result) {
             (None, Ok(_)) => {}
-            (None, Err((e, m))) => self.detached_failed(self.failure(e, m.partition(), 0)),
+            (None, Err((e, m))) => {
+                self.detached_failed(self.failure(e, m.partition(), 0, possibly_persisted(m)))
+            }
             (Some(pending), Ok(m)) => pending.complete(
                 Ok(Delivery {
                     partition_id: m.partition(),
@@ -232,12 +236,22 @@ impl ProducerContext for ProducerCtx {
                 self.reports.as_deref(),
             ),
             (Some(pending), Err((e, m))) => {
-                let err = self.failure(e, m.partition(), pending.size);
+                let err = self.failure(e, m.partition(), pending.size, possibly_persisted(m));
                 pending.complete(Err(err), self.reports.as_deref());
             }
         }
         self.space.freed();
     }
+}
+
+/// Whether librdkafka says a failed message may still be in the log (`rd_kafka_message_status`: it was sent
+/// and no verdict came back, e.g. `message.timeout.ms` expiring while a request was in flight).
+fn possibly_persisted(m: &BorrowedMessage<'_>) -> bool {
+    use rdkafka::bindings::{rd_kafka_message_status, rd_kafka_msg_status_t};
+    // SAFETY: `m` is the message librdkafka passed to this delivery callback; its pointer is valid for the
+    // duration of the callback, and rd_kafka_message_status only reads it.
+    let status = unsafe { rd_kafka_message_status(m.ptr()) };
+    status != rd_kafka_msg_status_t::RD_KAFKA_MSG_STATUS_NOT_PERSISTED
 }
 
 #[cfg(test)]
@@ -266,6 +280,7 @@ mod tests {
             &KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
             0,
             10,
+            false,
         );
         let text = e.to_string();
         assert!(
@@ -281,13 +296,26 @@ mod tests {
             &KafkaError::MessageProduction(RDKafkaErrorCode::PurgeInflight),
             0,
             10,
+            false,
         );
         assert!(inflight.is_outcome_unknown(), "{inflight}");
         let queued = c.failure(
             &KafkaError::MessageProduction(RDKafkaErrorCode::PurgeQueue),
             0,
             10,
+            false,
         );
         assert_eq!(queued.kind(), ErrorKind::ProduceFailure, "{queued}");
+    }
+
+    #[test]
+    fn a_timeout_of_a_message_that_may_be_written_is_an_unknown_outcome() {
+        let c = ctx();
+        let timed_out = KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut);
+        let maybe = c.failure(&timed_out, 0, 10, true);
+        assert!(maybe.is_outcome_unknown(), "{maybe}");
+        assert_eq!(maybe.cause().map(Error::kind), Some(ErrorKind::Timeout));
+        let never_sent = c.failure(&timed_out, 0, 10, false);
+        assert_eq!(never_sent.kind(), ErrorKind::ProduceFailure, "{never_sent}");
     }
 }
