@@ -197,6 +197,24 @@ impl PureProducer {
         Ok((future, sync))
     }
 
+    /// Wait for a queue slot (`block_on_queue_full`); `stop()` ends the wait with `ProducerStopped`.
+    async fn wait_for_slot(&self) -> Result<()> {
+        let stopping = self.shared.stopping.notified();
+        tokio::pin!(stopping);
+        // Registered before the check, so a stop between the check and the wait is not missed.
+        stopping.as_mut().enable();
+        if !self.running.load(Ordering::Acquire) {
+            return Err(self.stopped());
+        }
+        tokio::select! {
+            permit = self.shared.completion.slots.acquire() => {
+                permit.map_err(|_| self.stopped())?.forget();
+                Ok(())
+            }
+            _ = stopping => Err(self.stopped()),
+        }
+    }
+
     fn queue_full(&self) -> Error {
         Error::producer_queue_full(
             self.shared.topic.clone(),
@@ -318,12 +336,8 @@ impl ProducerApi for PureProducer {
         match slots.try_acquire() {
             Ok(permit) => permit.forget(),
             Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
-            Err(_) => {
-                // Blocks this thread (not a runtime): tokio's semaphore works with any executor.
-                let permit =
-                    futures::executor::block_on(slots.acquire()).map_err(|_| self.stopped())?;
-                permit.forget();
-            }
+            // Blocks this thread (not a runtime): tokio's semaphore and Notify work with any executor.
+            Err(_) => futures::executor::block_on(self.wait_for_slot())?,
         }
         let (future, slot) = self.enqueue(message, partition)?;
         self.finish_sync(future, slot, partition)
@@ -335,7 +349,7 @@ impl ProducerApi for PureProducer {
         match slots.try_acquire() {
             Ok(permit) => permit.forget(),
             Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
-            Err(_) => slots.acquire().await.map_err(|_| self.stopped())?.forget(),
+            Err(_) => self.wait_for_slot().await?,
         }
         let (future, slot) = self.enqueue(message, partition)?;
         let Some(slot) = slot else {
@@ -395,6 +409,7 @@ impl ProducerApi for PureProducer {
             return Ok(());
         }
         let shared = &self.shared;
+        shared.stopping.notify_waiters();
         shared.lock().flushing += 1;
         shared.wake.notify_one();
         let timeout = shared.opts.pending_timeout;

@@ -41,6 +41,9 @@ pub(crate) struct Shared {
     pub completion: Completion,
     /// Wakes the dispatcher: new messages, a settled request, a flush, fresh metadata.
     pub wake: Notify,
+    /// Wakes every `produce` waiting for a queue slot when the producer stops (in-flight requests may hold
+    /// the slots until they time out).
+    pub stopping: Notify,
     refreshing: AtomicBool,
 }
 
@@ -71,6 +74,7 @@ impl Shared {
             acc: Mutex::new(Accumulator::default()),
             completion,
             wake: Notify::new(),
+            stopping: Notify::new(),
             refreshing: AtomicBool::new(false),
         }
     }

@@ -1,7 +1,7 @@
 //! The producer against a scripted in-memory cluster: batching, ordering across retries, failures, stop.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -78,6 +78,8 @@ struct Fake {
     disconnects: AtomicUsize,
     /// Calls to write to the log and then answer with a timeout (the answer is lost).
     lost_answers: AtomicUsize,
+    /// Never answer a produce (a broker that stopped responding).
+    stalled: AtomicBool,
     calls: AtomicUsize,
     refreshes: AtomicUsize,
     /// Move leaders here on the next refresh.
@@ -139,6 +141,9 @@ impl ProduceTransport for Fake {
     ) -> BoxFuture<'_, Result<Vec<PartitionOutcome>>> {
         Box::pin(async move {
             self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.stalled.load(Ordering::SeqCst) {
+                std::future::pending::<()>().await;
+            }
             if self
                 .disconnects
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -546,6 +551,46 @@ fn stop_reports_what_it_could_not_send() {
     p.start().unwrap();
     fake.layout.lock().unwrap().leaders.insert(0, 1);
     assert!(p.produce(msg(10)).unwrap().wait().is_ok());
+}
+
+/// A produce blocked on a full queue while the queue's messages are in flight to a broker that never answers:
+/// `stop()` wakes it with `ProducerStopped` instead of leaving it blocked until the requests time out.
+#[test]
+fn stop_wakes_a_produce_blocked_on_a_full_queue() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.stalled.store(true, Ordering::SeqCst);
+    let p = Arc::new(producer(
+        &rt,
+        &fake,
+        ProducerOptions {
+            max_queued_messages: 2,
+            block_on_queue_full: true,
+            pending_timeout_ms: 100,
+            ack_timeout_ms: 60_000,
+            ..eager(0)
+        },
+    ));
+    p.produce(msg(0)).unwrap();
+    p.produce(msg(1)).unwrap();
+    let blocked = {
+        let p = Arc::clone(&p);
+        std::thread::spawn(move || p.produce(msg(2)).map(|_| ()))
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!blocked.is_finished(), "the third produce waits for a slot");
+    let started = std::time::Instant::now();
+    p.stop().unwrap();
+    let result = blocked.join().unwrap();
+    assert!(
+        matches!(&result, Err(e) if e.kind() == ErrorKind::ProducerStopped),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// A producer without retries or linger whose only partition has no leader.
