@@ -6,9 +6,6 @@ use ferrokafka_core::{Error, Result};
 
 use super::NativeConfig;
 
-/// librdkafka's own `queued.min.messages` default, the floor of ours.
-const LIBRDKAFKA_QUEUED_MIN: i64 = 100_000;
-
 /// Cap on `queued.max.messages.kbytes` (per partition): librdkafka's own default, 64 MiB. PyKafka's formula
 /// (`queued_max_messages × fetch_message_max_bytes / 1024`) gives 2 GB per partition with its defaults.
 pub const PREFETCH_KBYTES_CAP: i64 = 65_536;
@@ -240,20 +237,17 @@ pub fn consumer_config(
         )?,
     );
     c.set("enable.auto.commit", "false");
-    // A refill threshold, not a bound (memory is bounded by the kbytes below): at PyKafka's 2000 librdkafka
-    // refetches in small steps, ~20% slower than its own default.
-    let queued = ranged(
-        "queued_max_messages",
-        opts.queued_max_messages,
-        1,
-        10_000_000,
-        "queued.min.messages",
-    )?;
+    // PyKafka's mapping: the per-partition message bound. (librdkafka's own default, 100000, refetches in
+    // bigger steps and reads ~20% faster; raise `queued_max_messages` for that. The kbytes below bound memory.)
     c.set(
         "queued.min.messages",
-        queued
-            .parse::<i64>()
-            .map_or(queued.clone(), |q| q.max(LIBRDKAFKA_QUEUED_MIN).to_string()),
+        ranged(
+            "queued_max_messages",
+            opts.queued_max_messages,
+            1,
+            10_000_000,
+            "queued.min.messages",
+        )?,
     );
     c.set(
         "queued.max.messages.kbytes",
@@ -466,7 +460,7 @@ mod tests {
     fn consumer_prefetch_is_bounded_and_offsets_are_ours() {
         let o = ConsumerOptions::default();
         let k = consumer_config(&ClientOptions::new("h:1"), &o, "g", &[]).unwrap();
-        assert_eq!(k.get("queued.min.messages"), Some("100000"));
+        assert_eq!(k.get("queued.min.messages"), Some("2000"));
         assert_eq!(k.get("queued.max.messages.kbytes"), Some("65536"));
         assert_eq!(k.get("enable.auto.commit"), Some("false"));
         assert_eq!(k.get("enable.auto.offset.store"), Some("false"));

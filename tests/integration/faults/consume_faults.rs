@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use ferrokafka::{BalancedConsumer, ClientOptions, KafkaClient, NewTopic, OffsetType};
+use ferrokafka::{
+    BalancedConsumer, BalancedConsumerBuilder, ClientOptions, KafkaClient, NewTopic, OffsetType,
+};
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 
 use super::support::signal;
@@ -46,13 +48,45 @@ impl Fault {
     }
 }
 
-fn grouped(client: &KafkaClient, topic: &str, group: &str, rdkafka: bool) -> BalancedConsumer {
+/// A member reading from the start and auto-committing every 300 ms.
+fn builder(
+    client: &KafkaClient,
+    topic: &str,
+    group: &str,
+    rdkafka: bool,
+) -> BalancedConsumerBuilder {
     member(client, topic, group, rdkafka)
         .auto_offset_reset(OffsetType::Earliest)
         .auto_commit_enable(true)
         .auto_commit_interval_ms(300)
+}
+
+fn grouped(client: &KafkaClient, topic: &str, group: &str, rdkafka: bool) -> BalancedConsumer {
+    builder(client, topic, group, rdkafka)
         .build()
         .expect("member")
+}
+
+/// A replacement member, built while the fault may still be on: a retriable error (the killed broker refusing
+/// connections) is retried, as a program would, until the read deadline.
+fn regrouped(
+    client: &KafkaClient,
+    topic: &str,
+    group: &str,
+    rdkafka: bool,
+    started: Instant,
+) -> BalancedConsumer {
+    loop {
+        let built = builder(client, topic, group, rdkafka).build();
+        match built {
+            Ok(c) => return c,
+            Err(e) if e.is_retriable() && started.elapsed() < READ_DEADLINE => {
+                eprintln!("rdkafka={rdkafka}: replacement member not built yet: {e}");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("replacement member: {e}"),
+        }
+    }
 }
 
 /// Produce TOTAL messages (acks=-1), then consume them in a group while `fault` hits the leader of
@@ -105,7 +139,7 @@ fn consume_through(cluster: &KafkaCluster, fault: Fault, rdkafka: bool) {
             if let Err(e) = old.stop() {
                 eprintln!("{fault:?} rdkafka={rdkafka}: stop under the fault: {e}");
             }
-            consumer = Some(grouped(&client, &name, &group, rdkafka));
+            consumer = Some(regrouped(&client, &name, &group, rdkafka, started));
         }
         match consumer.as_ref().expect("a member").consume(true) {
             Ok(Some(m)) => {
