@@ -9,6 +9,7 @@
 //! failure). Memory is bounded by librdkafka's `queue.buffering.max.messages` and the per-thread report bound.
 
 mod delivery;
+mod flush;
 
 use std::future::Future;
 use std::sync::atomic::AtomicU64;
@@ -546,46 +547,21 @@ impl Inner {
     }
 
     fn flush_for(&self, timeout: Timeout) -> Result<()> {
-        let after_ms = match timeout {
-            Timeout::After(d) => d.as_millis() as u64,
-            Timeout::Never => u64::MAX,
+        let (deadline, after) = match timeout {
+            Timeout::After(d) => (Some(Instant::now() + d), d),
+            Timeout::Never => (None, Duration::MAX),
         };
-        // librdkafka's flush wakes the broker threads once, at its start; a message still waiting for its
-        // partition's leader then can sit out its whole linger (seen with a 60 s linger on a fresh topic).
-        // Flushing in short slices wakes them again until everything is delivered or the time is up.
-        const SLICE: Duration = Duration::from_millis(200);
-        let deadline = match timeout {
-            Timeout::After(d) => Some(std::time::Instant::now() + d),
-            Timeout::Never => None,
-        };
-        let result = loop {
-            let slice = match deadline {
-                Some(d) => d
-                    .saturating_duration_since(std::time::Instant::now())
-                    .min(SLICE),
-                None => SLICE,
-            };
-            match self.producer.flush(Timeout::After(slice)) {
-                Err(e)
-                    if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OperationTimedOut)
-                        && deadline.map_or(true, |d| std::time::Instant::now() < d) =>
-                {
-                    continue
-                }
-                other => break other,
-            }
-        };
-        result.map_err(|e| match e.rdkafka_error_code() {
-            Some(RDKafkaErrorCode::OperationTimedOut) => Error::timeout(
-                format!(
-                    "{} queued message(s) of topic {:?} to be delivered",
-                    self.producer.in_flight_count(),
-                    self.topic
-                ),
-                std::time::Duration::from_millis(after_ms),
+        if flush::flush_until(&self.producer, deadline) {
+            return Ok(());
+        }
+        Err(Error::timeout(
+            format!(
+                "{} queued message(s) of topic {:?} to be delivered",
+                self.producer.in_flight_count(),
+                self.topic
             ),
-            _ => translate(&e, &ErrorSite::topic(&self.topic, None, &self.hosts)),
-        })
+            after,
+        ))
     }
 
     fn stop(&self) -> Result<()> {
