@@ -18,9 +18,6 @@ macro_rules! on_mock {
     )*};
 }
 
-// `queue_full` and `producer_stop_flushes` run against the real broker only (tests/real_broker.rs): on the mock
-// cluster their flush of a lingering message times out on this project's machines even on unchanged code
-// (librdkafka 2.12.1 mock topics), so the mock run proved nothing about ferrokafka.
 on_mock!(
     produce_then_consume_roundtrip,
     delivery_reports_are_per_thread,
@@ -37,6 +34,8 @@ on_mock!(
     unknown_topic_is_reported,
     partitioner_places_keys,
     out_of_range_resets,
+    queue_full,
+    producer_stop_flushes,
 );
 
 /// Sync produce to a dead broker fails within pending_timeout_ms; stop() reports what it could not send.
