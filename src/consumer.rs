@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Message, OffsetType,
-    ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, ErrorContext, Message,
+    OffsetType, ResetTarget, Result,
 };
 use futures::Stream;
 
@@ -261,13 +261,28 @@ impl SimpleConsumer {
     fn deserialize(&self, m: Option<Message>) -> Result<Option<Message>> {
         match (m, &self.inner.deserializer) {
             (Some(mut m), Some(d)) => {
-                let (value, key) = d(m.value.take(), m.partition_key.take())?;
+                let (value, key) = d(m.value.take(), m.partition_key.take())
+                    .map_err(|e| self.undeserializable(&m, e))?;
                 m.value = value;
                 m.partition_key = key;
                 Ok(Some(m))
             }
             (m, _) => Ok(m),
         }
+    }
+
+    /// A deserializer's refusal, naming the message: `InvalidInput` about its topic, partition and offset,
+    /// the deserializer's own error as `source()`. The message counts as consumed (PyKafka raises too).
+    fn undeserializable(&self, m: &Message, cause: Error) -> Error {
+        Error::invalid_input(
+            format!("message at offset {}", m.offset),
+            format!("the deserializer refused it: {cause}"),
+        )
+        .with_context(ErrorContext::partition(
+            self.inner.topic.name(),
+            m.partition_id,
+        ))
+        .with_source(cause)
     }
 
     /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0); `Ok(None)` = none.
