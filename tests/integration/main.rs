@@ -24,6 +24,7 @@ mod mixed_groups;
 mod mixed_support;
 mod offsets;
 mod options;
+mod partition_keys;
 mod producer;
 mod producer_reliability;
 mod security;

@@ -299,6 +299,58 @@ mod tests {
         );
     }
 
+    /// Everything to the first participant in the coordinator's order.
+    #[derive(Debug)]
+    struct FirstTakesAll;
+
+    impl GroupMembershipProtocol for FirstTakesAll {
+        fn name(&self) -> &str {
+            "first-takes-all"
+        }
+
+        fn user_data(&self) -> Vec<u8> {
+            b"mine".to_vec()
+        }
+
+        fn decide_partitions(
+            &self,
+            _topic: &str,
+            participants: &[String],
+            partitions: &[PartitionLeader],
+            consumer_id: &str,
+        ) -> BTreeSet<i32> {
+            if participants.first().map(String::as_str) == Some(consumer_id) {
+                partitions.iter().map(|p| p.id).collect()
+            } else {
+                BTreeSet::new()
+            }
+        }
+    }
+
+    #[test]
+    fn the_enum_dispatches_to_the_builtins_and_the_users_protocol() {
+        let p = parts(&[(0, 1), (1, 1)]);
+        let m = members(&["z", "a"]);
+        let custom = MembershipProtocol::custom(FirstTakesAll);
+        assert_eq!(custom.name(), "first-takes-all");
+        assert_eq!(custom.user_data(), b"mine");
+        assert_eq!(custom.decide_partitions("t", &m, &p, "z"), ids(&[0, 1]));
+        assert_eq!(custom.decide_partitions("t", &m, &p, "a"), ids(&[]));
+        let range = MembershipProtocol::from(RangeProtocol);
+        assert_eq!(range.name(), "range");
+        assert_eq!(range.user_data(), PYKAFKA_USER_DATA);
+        assert_eq!(range.decide_partitions("t", &m, &p, "a"), ids(&[0]));
+        assert_eq!(
+            MembershipProtocol::from(RoundRobinProtocol).name(),
+            "roundrobin"
+        );
+        // Built-ins compare by kind, user-defined ones by identity.
+        assert_eq!(range, MembershipProtocol::Range);
+        assert_eq!(custom, custom.clone());
+        assert_ne!(custom, MembershipProtocol::custom(FirstTakesAll));
+        assert_ne!(range, MembershipProtocol::RoundRobin);
+    }
+
     #[test]
     fn a_stranger_gets_nothing() {
         let p = parts(&[(0, 1)]);
