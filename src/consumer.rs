@@ -258,6 +258,23 @@ impl SimpleConsumer {
         &self.inner.topic
     }
 
+    /// PyKafka's settable `consumer_id`: the member id the next commits carry (e.g. a group member's, to
+    /// commit as it). Pure engine; the librdkafka engine commits as a standalone consumer, so it is a
+    /// `Config` error there. `InvalidState` without a `consumer_group`.
+    pub fn set_consumer_id(&self, consumer_id: impl Into<String>) -> Result<()> {
+        self.inner
+            .engine
+            .set_member_identity(Some(consumer_id.into()), None)
+    }
+
+    /// PyKafka's settable `generation_id`: the group generation the next commits carry. As
+    /// [`set_consumer_id`](Self::set_consumer_id).
+    pub fn set_generation_id(&self, generation_id: i32) -> Result<()> {
+        self.inner
+            .engine
+            .set_member_identity(None, Some(generation_id))
+    }
+
     fn deserialize(&self, m: Option<Message>) -> Result<Option<Message>> {
         match (m, &self.inner.deserializer) {
             (Some(mut m), Some(d)) => {

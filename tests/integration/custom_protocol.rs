@@ -110,8 +110,10 @@ fn members_read_exactly_what_a_user_defined_protocol_decides() {
             }
             assert_eq!(read, *held, "rdkafka={rdkafka}");
         }
+        // Cleanup only: a member leaving makes the group rebalance, so the next one's commit at `stop` may
+        // meet ILLEGAL_GENERATION (the group logic's business, not the protocol's).
         for m in &members {
-            m.stop().expect("stop");
+            let _ = m.stop();
         }
     }
 }

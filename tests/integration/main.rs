@@ -8,6 +8,7 @@ mod cancel_safety;
 mod common;
 mod conformance;
 mod consumer;
+mod consumer_identity;
 mod custom_protocol;
 mod engines;
 mod errors;
