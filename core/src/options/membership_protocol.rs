@@ -69,10 +69,7 @@ impl GroupMembershipProtocol for RangeProtocol {
         partitions: &[PartitionLeader],
         consumer_id: &str,
     ) -> BTreeSet<i32> {
-        let Some((members, idx)) = position(participants, consumer_id) else {
-            return BTreeSet::new();
-        };
-        range(&sort_partitions(topic, partitions), members, idx)
+        deal(topic, participants, partitions, consumer_id, range)
     }
 }
 
@@ -88,15 +85,7 @@ impl GroupMembershipProtocol for RoundRobinProtocol {
         partitions: &[PartitionLeader],
         consumer_id: &str,
     ) -> BTreeSet<i32> {
-        let Some((members, idx)) = position(participants, consumer_id) else {
-            return BTreeSet::new();
-        };
-        sort_partitions(topic, partitions)
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| i % members == idx)
-            .map(|(_, p)| p)
-            .collect()
+        deal(topic, participants, partitions, consumer_id, round_robin)
     }
 }
 
@@ -189,13 +178,31 @@ impl GroupMembershipProtocol for MembershipProtocol {
     }
 }
 
-/// How many participants there are and `consumer_id`'s place among them sorted by bytes; `None` when it is
-/// not one of them.
-fn position(participants: &[String], consumer_id: &str) -> Option<(usize, usize)> {
+/// PyKafka's frame around both assignors: `pick(sorted partitions, member count, index)` with the members
+/// sorted by bytes and `consumer_id`'s index among them; nothing when it is not a participant.
+fn deal(
+    topic: &str,
+    participants: &[String],
+    partitions: &[PartitionLeader],
+    consumer_id: &str,
+    pick: fn(&[i32], usize, usize) -> BTreeSet<i32>,
+) -> BTreeSet<i32> {
     let mut members: Vec<&str> = participants.iter().map(String::as_str).collect();
     members.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    let idx = members.iter().position(|m| *m == consumer_id)?;
-    Some((members.len(), idx))
+    match members.iter().position(|m| *m == consumer_id) {
+        Some(idx) => pick(&sort_partitions(topic, partitions), members.len(), idx),
+        None => BTreeSet::new(),
+    }
+}
+
+/// Every `members`-th sorted partition, starting at `idx`.
+fn round_robin(sorted: &[i32], members: usize, idx: usize) -> BTreeSet<i32> {
+    sorted
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % members == idx)
+        .map(|(_, p)| *p)
+        .collect()
 }
 
 /// Partition ids in PyKafka's order: by the string `"{topic}-{leader}-{id}"`.
