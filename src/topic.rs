@@ -206,6 +206,8 @@ impl Partition {
     }
 }
 
+/// Hashes what `PartialEq` compares, none of which changes, so a `Partition` is a sound set or map key
+/// (clippy's `mutable_key_type` lint sees the client's interior mutability and may be allowed).
 impl std::hash::Hash for Partition {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.identity().hash(state);
