@@ -26,7 +26,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use ferrokafka_core::{
     CommittedOffset, ConsumerEngine, ConsumerOptions, GroupOptions, MembershipProtocol, Message,
-    OffsetType, PostRebalanceCallback, ResetTarget, Result,
+    OffsetType, PostRebalanceCallback, RebalancedConsumer, ResetTarget, Result,
 };
 use ferrokafka_pure::{GroupSpec, PureGroupConsumer};
 use futures::Stream;
@@ -101,8 +101,6 @@ impl BalancedConsumerBuilder {
         session_timeout_ms: i64;
         /// 30000.
         rebalance_timeout_ms: i64;
-        /// Range (default) or RoundRobin.
-        membership_protocol: MembershipProtocol;
         /// Kafka-managed group (true, the default) or PyKafka's ZooKeeper-coordinated `BalancedConsumer`
         /// (false; needs a ZooKeeper-mode cluster, so Kafka 3.x or older).
         managed: bool;
@@ -110,6 +108,16 @@ impl BalancedConsumerBuilder {
         /// `ErrorKind::ZooKeeperUnavailable`.
         zookeeper_connection_timeout_ms: i64;
     }}
+
+    /// The group's membership protocol (PyKafka's `membership_protocol`): `MembershipProtocol::Range` (the
+    /// default), `RoundRobin`, [`RangeProtocol`](crate::RangeProtocol) /
+    /// [`RoundRobinProtocol`](crate::RoundRobinProtocol), or a user-defined
+    /// [`GroupMembershipProtocol`](crate::GroupMembershipProtocol) through
+    /// [`MembershipProtocol::custom`]. Every member of a group must offer the same protocol name.
+    pub fn membership_protocol(mut self, protocol: impl Into<MembershipProtocol>) -> Self {
+        self.group.membership_protocol = protocol.into();
+        self
+    }
 
     /// The ZooKeeper ensemble of an unmanaged group (`"host:port[,host:port][/chroot]"`). Unset, the client's
     /// `zookeeper_hosts` is used, then `127.0.0.1:2181` (PyKafka's `zookeeper_connect or zookeeper_hosts`).
@@ -130,10 +138,17 @@ impl BalancedConsumerBuilder {
         self
     }
 
-    /// Called after every rebalance that changed the partitions, with the old and new held offsets.
+    /// PyKafka's `post_rebalance_callback(consumer, old_offsets, new_offsets)`: called after every rebalance
+    /// that changed this member's partitions, with a view of the consumer (topic, group, member id,
+    /// generation, partitions, engine) and the old and new held offsets. A returned
+    /// `{partition: last consumed offset}` moves the new positions there (and commits them).
     pub fn post_rebalance_callback<F>(mut self, f: F) -> Self
     where
-        F: Fn(&BTreeMap<i32, i64>, &BTreeMap<i32, i64>) -> Option<BTreeMap<i32, i64>>
+        F: Fn(
+                &RebalancedConsumer,
+                &BTreeMap<i32, i64>,
+                &BTreeMap<i32, i64>,
+            ) -> Option<BTreeMap<i32, i64>>
             + Send
             + Sync
             + 'static,

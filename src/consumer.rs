@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Message, OffsetType,
-    ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, ErrorContext, Message,
+    OffsetType, ResetTarget, Result,
 };
 use futures::Stream;
 
@@ -258,16 +258,48 @@ impl SimpleConsumer {
         &self.inner.topic
     }
 
+    /// PyKafka's settable `consumer_id`: the member id the next commits carry (e.g. a group member's, to
+    /// commit as it). Pure engine; the librdkafka engine commits as a standalone consumer, so it is a
+    /// `Config` error there. `InvalidState` without a `consumer_group`.
+    pub fn set_consumer_id(&self, consumer_id: impl Into<String>) -> Result<()> {
+        self.inner
+            .engine
+            .set_member_identity(Some(consumer_id.into()), None)
+    }
+
+    /// PyKafka's settable `generation_id`: the group generation the next commits carry. As
+    /// [`set_consumer_id`](Self::set_consumer_id).
+    pub fn set_generation_id(&self, generation_id: i32) -> Result<()> {
+        self.inner
+            .engine
+            .set_member_identity(None, Some(generation_id))
+    }
+
     fn deserialize(&self, m: Option<Message>) -> Result<Option<Message>> {
         match (m, &self.inner.deserializer) {
             (Some(mut m), Some(d)) => {
-                let (value, key) = d(m.value.take(), m.partition_key.take())?;
+                let (value, key) = d(m.value.take(), m.partition_key.take())
+                    .map_err(|e| self.undeserializable(&m, e))?;
                 m.value = value;
                 m.partition_key = key;
                 Ok(Some(m))
             }
             (m, _) => Ok(m),
         }
+    }
+
+    /// A deserializer's refusal, naming the message: `InvalidInput` about its topic, partition and offset,
+    /// the deserializer's own error as `source()`. The message counts as consumed (PyKafka raises too).
+    fn undeserializable(&self, m: &Message, cause: Error) -> Error {
+        Error::invalid_input(
+            format!("message at offset {}", m.offset),
+            format!("the deserializer refused it: {cause}"),
+        )
+        .with_context(ErrorContext::partition(
+            self.inner.topic.name(),
+            m.partition_id,
+        ))
+        .with_source(cause)
     }
 
     /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0); `Ok(None)` = none.

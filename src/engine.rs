@@ -57,6 +57,29 @@ pub(crate) fn refuse_rdkafka_properties(properties: &[(String, String)]) -> Resu
     }
 }
 
+impl AnyConsumer {
+    /// PyKafka's settable `consumer_id` / `generation_id` (`None` keeps one); pure engine only.
+    pub(crate) fn set_member_identity(
+        &self,
+        consumer_id: Option<String>,
+        generation_id: Option<i32>,
+    ) -> Result<()> {
+        match self {
+            AnyConsumer::Pure(c) => c.set_member_identity(consumer_id, generation_id),
+            #[cfg(feature = "native")]
+            AnyConsumer::Native(_) => Err(Error::config(
+                if consumer_id.is_some() {
+                    "consumer_id"
+                } else {
+                    "generation_id"
+                },
+                "the librdkafka engine commits as a standalone consumer with librdkafka's own group \
+                 identity, which cannot be changed after build: use the pure engine",
+            )),
+        }
+    }
+}
+
 impl ProducerApi for AnyProducer {
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         dispatch!(AnyProducer, self, p => p.produce(message))

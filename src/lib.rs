@@ -122,6 +122,7 @@ mod producer;
 mod setters;
 mod topic;
 mod twins;
+mod utf8;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
 pub use client::{KafkaClient, Topics};
@@ -129,13 +130,15 @@ pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder, SimpleIt
 pub use iter::Iter;
 pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
+pub use utf8::{deserialize_utf8, serialize_utf8};
 
 pub use ferrokafka_core::{
     BrokerInfo, BrokerRef, ClientOptions, CommittedOffset, Compression, ConsumerApi,
     ConsumerOptions, Error, ErrorContext, ErrorKind, GroupDescription, GroupListing, GroupMember,
-    GroupOptions, KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo,
-    PostRebalanceCallback, ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism,
-    SslConfig, Timeout,
+    GroupMembershipProtocol, GroupOptions, KafkaCode, MembershipProtocol, Message, NewTopic,
+    OffsetType, PartitionInfo, PartitionLeader, PostRebalanceCallback, RangeProtocol,
+    RebalancedConsumer, ResetTarget, Result, RoundRobinProtocol, RuntimeHandle, SaslConfig,
+    SaslMechanism, SslConfig, Timeout,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

@@ -195,6 +195,38 @@ impl PartialEq for Partition {
     }
 }
 
+impl Eq for Partition {}
+
+impl Partition {
+    /// What equality compares, in the order partitions sort: topic name, id, then the client (two clients'
+    /// topics of the same name are different topics, as `PartialEq` says).
+    fn identity(&self) -> (&str, i32, usize) {
+        let client = Arc::as_ptr(&self.topic.client) as usize;
+        (self.topic.name.as_str(), self.id, client)
+    }
+}
+
+/// Hashes what `PartialEq` compares, none of which changes, so a `Partition` is a sound set or map key
+/// (clippy's `mutable_key_type` lint sees the client's interior mutability and may be allowed).
+impl std::hash::Hash for Partition {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
+}
+
+impl PartialOrd for Partition {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// By topic name, then partition id (PyKafka sorts partitions by id within a topic).
+impl Ord for Partition {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.identity().cmp(&other.identity())
+    }
+}
+
 impl Partition {
     /// The topic it belongs to.
     pub fn topic(&self) -> &Topic {

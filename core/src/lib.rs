@@ -36,9 +36,11 @@ pub use error::{BrokerRef, Error, ErrorContext, ErrorKind, Result};
 pub use error_code::KafkaCode;
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{
-    wire_ms, ClientOptions, ConsumerOptions, GroupOptions, MembershipProtocol, OffsetType,
-    PostRebalanceCallback, ProducerOptions, ResolvedClient, ResolvedConsumer, ResolvedGroup,
-    ResolvedProducer, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
+    wire_ms, ClientOptions, ConsumerOptions, GroupMembershipProtocol, GroupOptions,
+    MembershipProtocol, OffsetType, PartitionLeader, PostRebalanceCallback, ProducerOptions,
+    RangeProtocol, RebalancedConsumer, ResolvedClient, ResolvedConsumer, ResolvedGroup,
+    ResolvedProducer, RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
+    PYKAFKA_USER_DATA,
 };
 pub use partitioner::Partitioner;
 pub use timeout::Timeout;

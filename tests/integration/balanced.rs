@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ferrokafka::{BalancedConsumerBuilder, Error, ErrorKind, MembershipProtocol};
+use ferrokafka::{
+    BalancedConsumerBuilder, Error, ErrorKind, MembershipProtocol, RebalancedConsumer,
+};
 use ferrokafka_testkit::{shared_kafka4, unique_name};
 
 use crate::balanced_support::{drain, engines, expected, filled_topic, member, settled};
@@ -25,7 +27,7 @@ fn split_and_consume_once(
         let group = unique_name("g");
         let build = || {
             member(client, &topic, &group, rdkafka)
-                .membership_protocol(protocol)
+                .membership_protocol(protocol.clone())
                 .build()
                 .expect("member joins")
         };
@@ -33,8 +35,8 @@ fn split_and_consume_once(
         let b = build();
         let sets = settled(&[&a, &b], 6);
         let ids = vec![a.member_id(), b.member_id()];
-        assert_eq!(sets[0], expected(client, &topic, &ids, &ids[0], protocol));
-        assert_eq!(sets[1], expected(client, &topic, &ids, &ids[1], protocol));
+        assert_eq!(sets[0], expected(client, &topic, &ids, &ids[0], &protocol));
+        assert_eq!(sets[1], expected(client, &topic, &ids, &ids[1], &protocol));
         assert_eq!(a.generation_id(), b.generation_id());
 
         let (got_a, got_b) = std::thread::scope(|s| {
@@ -114,11 +116,11 @@ engines! {
     fn post_rebalance_callback_sees_old_and_new_offsets_and_moves_positions(cluster, client, rdkafka) {
         let topic = filled_topic(cluster, client, 2, 10);
         let group = unique_name("g");
-        let calls: Arc<Mutex<Vec<(Held, Held)>>> = Arc::default();
+        let calls: Arc<Mutex<Vec<(RebalancedConsumer, Held, Held)>>> = Arc::default();
         let seen = Arc::clone(&calls);
         let a = member(client, &topic, &group, rdkafka)
-            .post_rebalance_callback(move |old, new| {
-                seen.lock().unwrap().push((old.clone(), new.clone()));
+            .post_rebalance_callback(move |consumer, old, new| {
+                seen.lock().unwrap().push((consumer.clone(), old.clone(), new.clone()));
                 Some(BTreeMap::from([(0, 4)]))
             })
             .build()
@@ -126,11 +128,18 @@ engines! {
         {
             let calls = calls.lock().unwrap();
             assert_eq!(calls.len(), 1);
-            assert!(
-                calls[0].0.is_empty(),
-                "nothing held before the first assignment"
-            );
-            assert_eq!(calls[0].1, BTreeMap::from([(0, -2), (1, -2)]));
+            let (consumer, old, new) = &calls[0];
+            assert!(old.is_empty(), "nothing held before the first assignment");
+            assert_eq!(*new, BTreeMap::from([(0, -2), (1, -2)]));
+            // PyKafka's consumer argument: what the member is right after the rebalance.
+            assert_eq!(consumer.topic, topic);
+            assert_eq!(consumer.group, group);
+            assert_eq!(consumer.consumer_id, a.member_id());
+            assert!(!consumer.consumer_id.is_empty());
+            assert_eq!(consumer.generation_id, a.generation_id());
+            assert!(consumer.generation_id >= 1, "{consumer:?}");
+            assert_eq!(consumer.partitions, vec![0, 1]);
+            assert_eq!(consumer.engine, a.engine_name());
         }
         let got = drain(&a, usize::MAX);
         let p0: Vec<i64> = got
@@ -334,10 +343,10 @@ fn a_silent_member_is_dropped_and_the_survivor_takes_everything() {
             .expect("the ghost joins");
         let ids = vec![a.member_id(), ghost_id.clone()];
         let range = MembershipProtocol::Range;
-        let mine = expected(&client, &topic, &ids, &ids[0], range);
+        let mine = expected(&client, &topic, &ids, &ids[0], &range);
         assert_eq!(
             ghost_parts,
-            expected(&client, &topic, &ids, &ghost_id, range)
+            expected(&client, &topic, &ids, &ghost_id, &range)
         );
         assert_eq!(mine.len() + ghost_parts.len(), 4);
         assert!(mine.is_disjoint(&ghost_parts));

@@ -100,7 +100,7 @@ pub fn expected(
     topic: &str,
     members: &[String],
     me: &str,
-    protocol: MembershipProtocol,
+    protocol: &MembershipProtocol,
 ) -> BTreeSet<i32> {
     let t = client.topic(topic).expect("topic");
     let mut keys: Vec<(String, i32)> = t
@@ -126,5 +126,6 @@ pub fn expected(
             .filter(|(i, _)| i % c == idx)
             .map(|(_, k)| k.1)
             .collect(),
+        MembershipProtocol::Custom(p) => panic!("no PyKafka expectation for {p:?}"),
     }
 }

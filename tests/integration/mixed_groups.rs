@@ -199,10 +199,11 @@ pub(crate) fn produce_and_read(
 }
 
 /// PyKafka's protocol name of an assignor.
-pub(crate) fn assignor_name(protocol: MembershipProtocol) -> &'static str {
+pub(crate) fn assignor_name(protocol: &MembershipProtocol) -> &'static str {
     match protocol {
         MembershipProtocol::Range => "range",
         MembershipProtocol::RoundRobin => "roundrobin",
+        MembershipProtocol::Custom(p) => panic!("no Java or librdkafka member speaks {p:?}"),
     }
 }
 
@@ -241,14 +242,14 @@ fn run(other: Other, protocol: MembershipProtocol, order: Order, rdkafka_engine:
         .create_topic(&topic, PARTITIONS)
         .expect("create topic");
     let group = unique_name("mixed-group");
-    let assignor = assignor_name(protocol);
+    let assignor = assignor_name(&protocol);
     eprintln!(
         "--- {other:?} {assignor} {order:?} ferrokafka rdkafka={rdkafka_engine}: group {group}"
     );
     let warnings_before = crate::log_capture::mentioning(&group).len();
     let build_ours = || {
         member(&client, &topic, &group, rdkafka_engine)
-            .membership_protocol(protocol)
+            .membership_protocol(protocol.clone())
             .consumer_timeout_ms(500)
             .build()
             .expect("ferrokafka member joins")

@@ -26,7 +26,7 @@ fn split_of_two(protocol: MembershipProtocol, rdkafka: bool) {
     eprintln!("--- {protocol:?} rdkafka={rdkafka}: group {group}");
     let warnings_before = crate::log_capture::mentioning(&group).len();
     let build = || {
-        zk_member(&client, &zk, &topic, &group, rdkafka, protocol)
+        zk_member(&client, &zk, &topic, &group, rdkafka, protocol.clone())
             .build()
             .expect("ZooKeeper member starts")
     };
@@ -37,7 +37,7 @@ fn split_of_two(protocol: MembershipProtocol, rdkafka: bool) {
     for (i, id) in ids.iter().enumerate() {
         assert_eq!(
             sets[i],
-            expected(&client, &topic, &ids, id, protocol),
+            expected(&client, &topic, &ids, id, &protocol),
             "member {id} got PyKafka's share"
         );
     }
@@ -187,7 +187,7 @@ fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
     crate::log_capture::install();
     let protocol = MembershipProtocol::Range;
     let build = || {
-        zk_member(&client, &zk, &topic, &group, false, protocol)
+        zk_member(&client, &zk, &topic, &group, false, protocol.clone())
             .build()
             .expect("ZooKeeper member starts")
     };
@@ -198,7 +198,7 @@ fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
         complete_split(o, 2, n)
             && ids
                 .iter()
-                .all(|id| o.get(id) == Some(&expected(&client, &topic, &ids, id, protocol)))
+                .all(|id| o.get(id) == Some(&expected(&client, &topic, &ids, id, &protocol)))
     };
     let before = znodes_settle(&client, &zk, &group, &topic, SETTLE, split);
     let old_session = before.sessions[&ids[1]];
@@ -347,7 +347,7 @@ fn post_rebalance_callback_sees_the_committed_positions() {
         false,
         MembershipProtocol::Range,
     )
-    .post_rebalance_callback(move |old, new| {
+    .post_rebalance_callback(move |_consumer, old, new| {
         record
             .lock()
             .expect("lock")

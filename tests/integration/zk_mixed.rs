@@ -46,14 +46,14 @@ fn mixed(protocol: MembershipProtocol, order: Order, rdkafka: bool) {
         .create_topic(&topic, PARTITIONS)
         .expect("create topic");
     let group = unique_name("zk-mixed-group");
-    let assignor = assignor_name(protocol);
+    let assignor = assignor_name(&protocol);
     eprintln!(
         "--- PyKafka(zookeeper) {assignor} {order:?} ferrokafka rdkafka={rdkafka}: group {group}"
     );
     let warnings_before = crate::log_capture::mentioning(&group).len();
     let all: BTreeSet<i32> = (0..PARTITIONS).collect();
     let build_ours = || {
-        zk_member(&client, &zk, &topic, &group, rdkafka, protocol)
+        zk_member(&client, &zk, &topic, &group, rdkafka, protocol.clone())
             .consumer_timeout_ms(500)
             .build()
             .expect("ferrokafka member joins")
@@ -98,7 +98,7 @@ fn mixed(protocol: MembershipProtocol, order: Order, rdkafka: bool) {
     for id in &ids {
         assert_eq!(
             by_owner[id],
-            expected(&client, &topic, &ids, id, protocol),
+            expected(&client, &topic, &ids, id, &protocol),
             "{id} owns PyKafka's share"
         );
     }

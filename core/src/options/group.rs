@@ -3,22 +3,39 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::membership_protocol::MembershipProtocol;
 use crate::error::{Error, Result};
 
-/// The membership protocol a group uses: PyKafka's `RangeProtocol` (default) or `RoundRobinProtocol`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub enum MembershipProtocol {
-    /// PyKafka's `range` assignor.
-    #[default]
-    Range,
-    /// PyKafka's `roundrobin` assignor.
-    RoundRobin,
+/// What a post-rebalance callback can read about its consumer (PyKafka passes the consumer itself): taken
+/// once the rebalance has settled this member's partitions, so reading it inside the callback cannot
+/// deadlock against the rebalance that is calling it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebalancedConsumer {
+    /// The topic read.
+    pub topic: String,
+    /// The consumer group.
+    pub group: String,
+    /// This member's id in the group (PyKafka's `_consumer_id`).
+    pub consumer_id: String,
+    /// The generation just joined (PyKafka's `_generation_id`).
+    pub generation_id: i32,
+    /// The partition ids this member holds now, ascending.
+    pub partitions: Vec<i32>,
+    /// The engine of the internal consumer: "pure" or "librdkafka".
+    pub engine: &'static str,
 }
 
-/// PyKafka's `post_rebalance_callback(consumer, old_offsets, new_offsets)`: old and new held offsets; a
-/// returned map `{partition: last consumed offset}` moves the new positions there (PyKafka's int form).
+/// PyKafka's `post_rebalance_callback(consumer, old_offsets, new_offsets)`: the consumer (as a
+/// [`RebalancedConsumer`] view), old and new held offsets; a returned map `{partition: last consumed offset}`
+/// moves the new positions there (PyKafka's int form).
 pub type PostRebalanceCallback = Arc<
-    dyn Fn(&BTreeMap<i32, i64>, &BTreeMap<i32, i64>) -> Option<BTreeMap<i32, i64>> + Send + Sync,
+    dyn Fn(
+            &RebalancedConsumer,
+            &BTreeMap<i32, i64>,
+            &BTreeMap<i32, i64>,
+        ) -> Option<BTreeMap<i32, i64>>
+        + Send
+        + Sync,
 >;
 
 /// The options a balanced consumer adds to the SimpleConsumer's.
@@ -34,7 +51,7 @@ pub struct GroupOptions {
     pub session_timeout_ms: i64,
     /// How long the coordinator waits for members to rejoin (30000).
     pub rebalance_timeout_ms: i64,
-    /// Range (default) or RoundRobin, PyKafka's assignors.
+    /// Range (default), RoundRobin (PyKafka's assignors) or a user-defined protocol.
     pub membership_protocol: MembershipProtocol,
     /// Kafka-managed group (true, our default: PyKafka's `managed=True`), or ZooKeeper-coordinated
     /// (false: PyKafka's default `BalancedConsumer`; needs a ZooKeeper-mode cluster, so not Kafka 4).

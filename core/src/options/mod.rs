@@ -6,6 +6,7 @@
 mod client;
 mod consumer;
 mod group;
+mod membership_protocol;
 mod producer;
 mod resolved;
 mod runtime;
@@ -15,7 +16,11 @@ pub use client::{
     SaslMechanism, SslConfig,
 };
 pub use consumer::{check_commit_offsets, fetch_wait_cap_ms, ConsumerOptions, OffsetType};
-pub use group::{GroupOptions, MembershipProtocol, PostRebalanceCallback};
+pub use group::{GroupOptions, PostRebalanceCallback, RebalancedConsumer};
+pub use membership_protocol::{
+    GroupMembershipProtocol, MembershipProtocol, PartitionLeader, RangeProtocol,
+    RoundRobinProtocol, PYKAFKA_USER_DATA,
+};
 pub use producer::ProducerOptions;
 pub use resolved::{wire_ms, ResolvedClient, ResolvedConsumer, ResolvedGroup, ResolvedProducer};
 pub use runtime::RuntimeHandle;

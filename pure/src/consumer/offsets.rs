@@ -22,9 +22,10 @@ use ferrokafka_core::{
     CommittedOffset, Error, ErrorContext, KafkaCode, OffsetType, ResetTarget, Result,
 };
 
+use super::backend::GroupMember;
 use super::backend::{CommitEntry, ConsumerBackend};
 use super::error_actions::{offset_action, OffsetAction};
-use super::shared::Shared;
+use super::shared::{commit_metadata, Shared};
 
 impl<B: ConsumerBackend> Shared<B> {
     fn attempts(&self) -> u32 {
@@ -49,8 +50,15 @@ impl<B: ConsumerBackend> Shared<B> {
 
     fn partition_ctx(&self, partition: i32) -> ErrorContext {
         let mut c = ErrorContext::partition(&self.topic, partition);
-        c.group = self.member.as_ref().map(|m| m.group.clone());
+        c.group = self.member().map(|m| m.group);
         c
+    }
+
+    /// The group identity offset requests carry now.
+    pub(crate) fn member(&self) -> Option<GroupMember> {
+        self.member
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(|e| e.into_inner()).clone())
     }
 
     /// Applies the start-up rule.
@@ -67,9 +75,10 @@ impl<B: ConsumerBackend> Shared<B> {
     /// Commits `(partition, offset)` verbatim, or every partition at last consumed + 1.
     pub async fn commit_offsets(&self, explicit: Option<Vec<(i32, i64)>>) -> Result<()> {
         self.opts.offsets_group()?;
-        let Some(member) = self.member.clone() else {
+        let Some(member) = self.member() else {
             return Err(self.no_member_identity());
         };
+        let metadata = commit_metadata(&member.member_id);
         let mut pending: BTreeMap<i32, i64> = match explicit {
             Some(list) => list.into_iter().collect(),
             None => self
@@ -90,7 +99,7 @@ impl<B: ConsumerBackend> Shared<B> {
                 .map(|(&partition, &offset)| CommitEntry {
                     partition,
                     offset,
-                    metadata: self.commit_metadata.clone(),
+                    metadata: metadata.clone(),
                 })
                 .collect();
             let results = match self
@@ -142,7 +151,7 @@ impl<B: ConsumerBackend> Shared<B> {
     /// OffsetFetch; moves positions too when `reset_offset_on_fetch`.
     pub async fn fetch_offsets(self: &Arc<Self>) -> Result<BTreeMap<i32, CommittedOffset>> {
         self.opts.offsets_group()?;
-        let Some(member) = self.member.clone() else {
+        let Some(member) = self.member() else {
             return Err(self.no_member_identity());
         };
         let mut pending: Vec<i32> = self.lock().order.clone();

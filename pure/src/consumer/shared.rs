@@ -57,10 +57,9 @@ pub(crate) struct Shared<B> {
     pub space_notify: Notify,
     /// Asks the supervisor to refresh leaders (a permit is stored if it is busy).
     pub refresh_notify: Notify,
-    /// Group identity for offset requests; `None` without a consumer group.
-    pub member: Option<GroupMember>,
-    /// PyKafka's commit metadata: `{"consumer_id": ..., "hostname": ...}`.
-    pub commit_metadata: String,
+    /// Group identity for offset requests; `None` without a consumer group. Its member id and generation
+    /// change with `set_member_identity` (PyKafka's settable `consumer_id` / `generation_id`).
+    pub member: Option<Mutex<GroupMember>>,
     /// The largest a partition's fetch size may grow to.
     pub fetch_cap: i32,
 }

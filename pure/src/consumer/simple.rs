@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 
 use super::backend::{ConsumerBackend, GroupMember};
 use super::partition_state::{PartitionState, MAX_FETCH_SIZE_CAP};
-use super::shared::{commit_metadata, Shared, State};
+use super::shared::{Shared, State};
 use crate::runtime::run_on;
 
 /// A consumer of some or all partitions of one topic, positions kept by the client, offsets optionally
@@ -95,13 +95,14 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
                 (*id, p)
             })
             .collect();
-        let member = opts.consumer_group.clone().map(|group| GroupMember {
-            group,
-            generation_id: opts.generation_id,
-            member_id: opts.consumer_id.clone(),
+        let member = opts.consumer_group.clone().map(|group| {
+            Mutex::new(GroupMember {
+                group,
+                generation_id: opts.generation_id,
+                member_id: opts.consumer_id.clone(),
+            })
         });
         let shared = Arc::new(Shared {
-            commit_metadata: commit_metadata(&opts.consumer_id),
             fetch_cap: MAX_FETCH_SIZE_CAP.max(fetch_size),
             topic,
             backend,
@@ -230,6 +231,29 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
     /// background.
     pub fn shutdown_in_background(&self) {
         shutdown_in_background(&self.shared);
+    }
+
+    /// PyKafka's settable `consumer_id` / `generation_id`: the member id and generation the next commits
+    /// and offset fetches carry (`None` keeps one). Needs a `consumer_group`.
+    pub fn set_member_identity(
+        &self,
+        consumer_id: Option<String>,
+        generation_id: Option<i32>,
+    ) -> Result<()> {
+        let Some(member) = &self.shared.member else {
+            return Err(Error::invalid_state(
+                "consumer_id / generation_id without a consumer_group",
+                ferrokafka_core::ErrorContext::topic(self.shared.topic.as_str()),
+            ));
+        };
+        let mut m = member.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = consumer_id {
+            m.member_id = id;
+        }
+        if let Some(generation) = generation_id {
+            m.generation_id = generation;
+        }
+        Ok(())
     }
 
     /// Whether the consumer is running.

@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrokafka_core::{Error, ErrorContext, KafkaCode};
+use ferrokafka_core::{
+    Error, ErrorContext, GroupMembershipProtocol, KafkaCode, MembershipProtocol, PartitionLeader,
+};
 
-use super::assignors::{Assignor, PartitionLeader};
 use super::protocol_metadata::{
     decode_assignment, encode_assignment, encode_metadata, subscribed_members,
 };
@@ -39,7 +40,8 @@ const PROTOCOL_TYPE: &str = "consumer";
 pub struct MembershipConfig {
     pub group: String,
     pub topic: String,
-    pub assignor: Assignor,
+    /// Range, RoundRobin or the user's protocol.
+    pub assignor: MembershipProtocol,
     /// PyKafka fixes 30000.
     pub session_timeout_ms: i32,
     /// How long the coordinator waits for members to rejoin (JoinGroup v1+).
@@ -125,7 +127,7 @@ impl Membership {
                 generation_id: self.generation_id,
                 member_id: self.member_id.clone(),
                 protocol_type: Some(PROTOCOL_TYPE.into()),
-                protocol_name: Some(self.config.assignor.protocol_name().into()),
+                protocol_name: Some(self.config.assignor.name().into()),
                 assignments,
                 ..Default::default()
             })
@@ -160,8 +162,11 @@ impl Membership {
                 member_id: self.member_id.clone(),
                 protocol_type: PROTOCOL_TYPE.into(),
                 protocols: vec![JoinGroupRequestProtocol {
-                    name: self.config.assignor.protocol_name().into(),
-                    metadata: encode_metadata(&[&self.config.topic]),
+                    name: self.config.assignor.name().into(),
+                    metadata: encode_metadata(
+                        &[&self.config.topic],
+                        &self.config.assignor.user_data(),
+                    ),
                     ..Default::default()
                 }],
                 ..Default::default()
@@ -180,7 +185,7 @@ impl Membership {
         ))
     }
 
-    /// The leader's job: every member's partitions, computed with PyKafka's assignor.
+    /// The leader's job: every member's partitions, computed with the group's protocol.
     async fn assign(
         &self,
         joined: &JoinGroupResponse,
@@ -207,10 +212,12 @@ impl Membership {
             .iter()
             .map(|m| &m.member_id)
             .map(|m| {
-                let mine =
-                    self.config
-                        .assignor
-                        .decide(&self.config.topic, &members, &partitions, m);
+                let mine = self.config.assignor.decide_partitions(
+                    &self.config.topic,
+                    &members,
+                    &partitions,
+                    m,
+                );
                 SyncGroupRequestAssignment {
                     member_id: m.clone(),
                     assignment: encode_assignment(&[(

@@ -14,18 +14,18 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use ferrokafka_core::{Error, ErrorContext};
 
 /// PyKafka's literal default user data.
-pub const USER_DATA: &[u8] = b"testuserdata";
+pub use ferrokafka_core::PYKAFKA_USER_DATA as USER_DATA;
 
-/// JoinGroup protocol metadata subscribing to `topics`.
-pub fn encode_metadata(topics: &[&str]) -> Bytes {
+/// JoinGroup protocol metadata subscribing to `topics`, carrying the protocol's `user_data`.
+pub fn encode_metadata(topics: &[&str], user_data: &[u8]) -> Bytes {
     let mut b = BytesMut::new();
     b.put_i16(0);
     b.put_i32(topics.len() as i32);
     for t in topics {
         put_string(&mut b, t);
     }
-    b.put_i32(USER_DATA.len() as i32);
-    b.put_slice(USER_DATA);
+    b.put_i32(user_data.len() as i32);
+    b.put_slice(user_data);
     b.freeze()
 }
 
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn metadata_bytes_are_pykafkas() {
-        let got = encode_metadata(&["ab"]);
+        let got = encode_metadata(&["ab"], USER_DATA);
         let mut want = vec![0, 0, 0, 0, 0, 1, 0, 2, b'a', b'b', 0, 0, 0, 12];
         want.extend_from_slice(b"testuserdata");
         assert_eq!(&got[..], &want[..]);
@@ -208,8 +208,8 @@ mod tests {
 
     #[test]
     fn unreadable_or_unsubscribed_members_are_left_out() {
-        let ours = encode_metadata(&["t"]);
-        let other = encode_metadata(&["u"]);
+        let ours = encode_metadata(&["t"], USER_DATA);
+        let other = encode_metadata(&["u"], USER_DATA);
         let members = [
             ("a", &ours[..]),
             ("b", &[0u8, 0, 0][..]),

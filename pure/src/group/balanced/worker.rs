@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{
     wire_ms, CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
-    MembershipProtocol, OffsetType, PostRebalanceCallback, ResetTarget, ResolvedConsumer,
+    OffsetType, PostRebalanceCallback, RebalancedConsumer, ResetTarget, ResolvedConsumer,
     ResolvedGroup, Result,
 };
 use tokio::sync::{Notify, RwLock};
@@ -18,7 +18,7 @@ use crate::consumer::{ClusterBackend, GroupMember};
 use crate::front_door::PureCluster;
 use crate::group::coordination::Coordination;
 use crate::group::zookeeper::{ZkConfig, ZkMembership};
-use crate::group::{Assignor, Membership, MembershipConfig};
+use crate::group::{Membership, MembershipConfig};
 
 /// PyKafka's fallback when neither `zookeeper_connect` nor the client's `zookeeper_hosts` is set.
 const DEFAULT_ZOOKEEPER: &str = "127.0.0.1:2181";
@@ -89,13 +89,6 @@ pub(crate) struct Shared<C> {
     pub zookeeper_id: Option<String>,
     /// Heartbeat period, or how often the ZooKeeper watches are looked at.
     pub check_interval: Duration,
-}
-
-fn assignor(p: MembershipProtocol) -> Assignor {
-    match p {
-        MembershipProtocol::Range => Assignor::Range,
-        MembershipProtocol::RoundRobin => Assignor::RoundRobin,
-    }
 }
 
 impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
@@ -262,7 +255,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         };
         let new_held = inner.as_ref().map(|c| c.held_offsets()).unwrap_or_default();
         if let (Some(cb), Some(c)) = (&self.settings.callback, &inner) {
-            if let Some(moved) = cb(&old_held, &new_held) {
+            if let Some(moved) = cb(&self.view(&parts), &old_held, &new_held) {
                 let targets: Vec<_> = moved
                     .iter()
                     .map(|(p, o)| (*p, ResetTarget::LastConsumed(*o)))
@@ -282,6 +275,19 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         }
         st.inner = inner;
         Ok(())
+    }
+
+    /// The callback's view of this member, as the rebalance left it.
+    fn view(&self, parts: &BTreeSet<i32>) -> RebalancedConsumer {
+        let st = self.lock();
+        RebalancedConsumer {
+            topic: self.settings.topic.clone(),
+            group: self.settings.group.clone(),
+            consumer_id: st.member_id.clone(),
+            generation_id: st.generation_id,
+            partitions: parts.iter().copied().collect(),
+            engine: self.settings.engine,
+        }
     }
 
     fn start_inner(&self, parts: &BTreeSet<i32>, first: bool) -> Result<C> {
@@ -377,14 +383,14 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
 /// Kafka's group coordinator, or ZooKeeper when the group is not managed.
 fn coordination<C>(cluster: &Arc<crate::cluster::Cluster>, settings: &Settings<C>) -> Coordination {
     let g = &settings.group_options;
-    let assignor = assignor(g.membership_protocol);
+    let assignor = g.membership_protocol.clone();
     if g.managed {
         return Coordination::Kafka(Membership::new(
             Arc::clone(cluster),
             MembershipConfig {
                 group: settings.group.clone(),
                 topic: settings.topic.clone(),
-                assignor,
+                assignor: assignor.clone(),
                 session_timeout_ms: wire_ms(g.session_timeout),
                 rebalance_timeout_ms: wire_ms(g.rebalance_timeout),
             },

@@ -16,12 +16,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrokafka_core::{Error, ErrorKind};
+use ferrokafka_core::{
+    Error, ErrorKind, GroupMembershipProtocol, MembershipProtocol, PartitionLeader,
+};
 use zookeeper_client::{Acls, Client, CreateMode};
 
 use self::paths::{new_consumer_id, partition_of_slug, ZkPaths};
 use self::session::{unavailable, Session};
-use super::assignors::{Assignor, PartitionLeader};
 use crate::cluster::Cluster;
 
 /// How many times one rebalance may find its session ended and start over with a new one.
@@ -32,7 +33,7 @@ const MAX_SESSIONS_LOST_IN_A_REBALANCE: u32 = 3;
 pub struct ZkConfig {
     pub group: String,
     pub topic: String,
-    pub assignor: Assignor,
+    pub assignor: MembershipProtocol,
     /// `host:port[,…][/chroot]`.
     pub hosts: String,
     pub connection_timeout: Duration,
@@ -267,7 +268,7 @@ impl ZkMembership {
             participants.push(self.consumer_id.clone());
         }
         let partitions = self.partitions().await?;
-        let new = self.config.assignor.decide(
+        let new = self.config.assignor.decide_partitions(
             &self.config.topic,
             &participants,
             &partitions,
