@@ -167,9 +167,7 @@ impl NativeSimpleConsumer {
                 ErrorContext::topic(topic),
             )
         })?;
-        let batch = usize::try_from(opts.queued_max_messages)
-            .unwrap_or(1)
-            .clamp(1, queue::MAX_BATCH);
+        let batch = opts.queued_max_messages.clamp(1, queue::MAX_BATCH);
         let inner = Arc::new(Inner {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
