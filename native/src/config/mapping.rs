@@ -102,7 +102,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(K, "num_consumer_fetchers", "", "no effect", "librdkafka fetches with one thread per broker (PyKafka's rdkafka consumer ignores it too)"),
     row(K, "auto_commit_enable", "enable.auto.commit", "always `false`; ferrokafka commits", "ferrokafka owns offsets, as PyKafka"),
     row(K, "auto_commit_interval_ms", "", "ferrokafka", "a commit thread commits last consumed + 1 at this interval and on stop"),
-    row(K, "queued_max_messages", "queued.min.messages, queued.max.messages.kbytes", "min.messages = value, 1..=10000000; kbytes = value × fetch_message_max_bytes / 1024, capped at max(65536, one fetch)", "bounded prefetch per partition (PyKafka's mapping; librdkafka's default 100000 reads ~20% faster: raise queued_max_messages for it)"),
+    row(K, "queued_max_messages", "queued.min.messages, queued.max.messages.kbytes", "min.messages = value, 1..=10000000; kbytes = value × fetch_message_max_bytes / 1024, capped at max(65536, one fetch)", "bounded prefetch per partition (PyKafka's mapping; librdkafka's default 100000 reads ~20% faster: raise queued_max_messages for it); while consuming, ferrokafka also holds one batch of at most min(value, 512) messages taken from librdkafka's queue"),
     row(K, "fetch_min_bytes", "fetch.min.bytes", "integer, 1..=100000000", ""),
     row(K, "fetch_error_backoff_ms", "fetch.error.backoff.ms", "integer, 0..=300000", ""),
     row(K, "fetch_wait_max_ms", "fetch.wait.max.ms", "integer, 0..=300000", "capped at `max(socket_timeout_ms − 1000, socket_timeout_ms / 2)` (both engines)"),

@@ -1,39 +1,61 @@
-//! librdkafka messages → ferrokafka `Message`s (copied out: librdkafka's buffer is reused after the poll).
+//! librdkafka messages → ferrokafka `Message`s (copied out: librdkafka's buffer is reused once the message is
+//! destroyed, and one 100-byte copy costs less than keeping a whole fetch buffer alive per message).
 
 use bytes::Bytes;
 use ferrokafka_core::{Header, Message};
-use rdkafka::message::{BorrowedMessage, Message as _};
+use rdkafka::bindings as rd;
 use rdkafka::topic_partition_list::TopicPartitionList;
 
 /// Copy key, value, timestamp and headers out of a fetched message.
-pub fn to_message(m: &BorrowedMessage<'_>) -> Message {
+///
+/// # Safety
+/// `m` must be a message librdkafka handed out (from a consume call) and not yet destroyed.
+pub unsafe fn to_message(m: &rd::rd_kafka_message_t) -> Message {
+    // SAFETY (all blocks): librdkafka keeps `payload`/`key` valid for `len`/`key_len` bytes (or NULL) while
+    // the message lives, which the caller guarantees.
     Message {
-        partition_id: m.partition(),
-        offset: m.offset(),
-        partition_key: m.key().map(Bytes::copy_from_slice),
-        value: m.payload().map(Bytes::copy_from_slice),
-        timestamp: m.timestamp().to_millis(),
-        headers: headers(m),
+        partition_id: m.partition,
+        offset: m.offset,
+        partition_key: unsafe { copy(m.key, m.key_len) },
+        value: unsafe { copy(m.payload, m.len) },
+        timestamp: unsafe { timestamp(m) },
+        headers: unsafe { headers(m) },
     }
+}
+
+/// A NULL pointer is a null key/value (rdkafka's `payload()`/`key()` read it the same way).
+unsafe fn copy(ptr: *const std::os::raw::c_void, len: usize) -> Option<Bytes> {
+    (!ptr.is_null()).then(|| {
+        Bytes::copy_from_slice(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
+    })
+}
+
+/// Milliseconds since the epoch; `None` when the message has none (magic 0), as rdkafka's `to_millis`.
+unsafe fn timestamp(m: &rd::rd_kafka_message_t) -> Option<i64> {
+    let mut kind = rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    // SAFETY: `m` is a live message (caller); librdkafka only reads it and writes `kind`.
+    let ts = unsafe { rd::rd_kafka_message_timestamp(m, &mut kind) };
+    (kind != rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts != -1)
+        .then_some(ts)
 }
 
 /// The message's headers, read through librdkafka's C API: rdkafka's `Headers::try_get` unwraps the key as
 /// UTF-8 and would panic on a key another client wrote as arbitrary bytes. Such keys are kept, lossily.
-fn headers(m: &BorrowedMessage<'_>) -> Vec<Header> {
-    use rdkafka::bindings as rd;
+unsafe fn headers(m: &rd::rd_kafka_message_t) -> Vec<Header> {
     let mut out = Vec::new();
-    // SAFETY: `m.ptr()` is a valid message for the borrow of `m`; librdkafka owns the header list and the
-    // name/value buffers it hands out, which stay valid while the message lives. Names are NUL-terminated;
-    // values are `size` bytes or NULL.
+    // SAFETY: `m` is a live message (caller); librdkafka owns the header list and the name/value buffers it
+    // hands out, which stay valid while the message lives. Names are NUL-terminated; values are `size` bytes
+    // or NULL. `rd_kafka_message_headers` takes a `*const` message and parses lazily behind it.
     unsafe {
         let mut hdrs: *mut rd::rd_kafka_headers_t = std::ptr::null_mut();
-        if rd::rd_kafka_message_headers(m.ptr(), &mut hdrs)
+        if rd::rd_kafka_message_headers(m, &mut hdrs)
             != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
             || hdrs.is_null()
         {
             return out;
         }
         let count = rd::rd_kafka_header_cnt(hdrs);
+        out.reserve_exact(count);
         for idx in 0..count {
             let mut name: *const std::os::raw::c_char = std::ptr::null();
             let mut value: *const std::os::raw::c_void = std::ptr::null();
@@ -43,10 +65,10 @@ fn headers(m: &BorrowedMessage<'_>) -> Vec<Header> {
                 continue;
             }
             let key = Header::key_from_wire(std::ffi::CStr::from_ptr(name).to_bytes());
-            let value = (!value.is_null()).then(|| {
-                Bytes::copy_from_slice(std::slice::from_raw_parts(value as *const u8, size))
+            out.push(Header {
+                key,
+                value: copy(value, size),
             });
-            out.push(Header { key, value });
         }
     }
     out

@@ -4,6 +4,9 @@
 //! starting positions follow PyKafka's rules (offsets.rs), and every position change re-assigns the partitions
 //! at "last consumed + 1", which also drops messages prefetched from the old positions.
 //!
+//! Messages are read from librdkafka in batches into a small local buffer (queue.rs): the buffer is part of the
+//! positions' state, so a position change drops it together with librdkafka's prefetch.
+//!
 //! `consume_async` polls without blocking and waits on a wake-up from librdkafka's "queue non-empty" callback
 //! (with a 100 ms fallback tick) instead of parking a `spawn_blocking` thread: a cancelled future then never
 //! takes a message off the queue, so no message is lost when a `select!` drops it.
@@ -11,8 +14,9 @@
 mod bounded;
 mod convert;
 mod offsets;
+mod queue;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -29,7 +33,6 @@ use ferrokafka_core::{
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::Message as _;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use tokio::sync::Notify;
 
@@ -37,6 +40,7 @@ use crate::config::consumer_config;
 use crate::context::{explain_unreachable, ConsumerCtx};
 use crate::error::{translate, ErrorSite};
 use crate::metadata::partition_ids;
+use queue::{ConsumerQueue, Fetched};
 
 /// Longest single librdkafka poll, so `stop()` and deadlines are noticed promptly.
 const POLL_SLICE: Duration = Duration::from_millis(100);
@@ -52,11 +56,16 @@ pub(crate) struct Inner {
     opts: ResolvedConsumer,
     /// Shared with the helper threads of [`bounded`] calls, which may outlive a timed-out wait.
     consumer: Arc<BaseConsumer<ConsumerCtx>>,
+    /// Where messages are read from, in batches.
+    queue: ConsumerQueue,
+    /// Messages taken per batch: `queued_max_messages` (PyKafka's per-partition bound), at most
+    /// [`queue::MAX_BATCH`], so the local buffer never holds more than one partition's prefetch.
+    batch: usize,
     /// The partitions consumed, sorted.
     partitions: Vec<i32>,
-    /// Last consumed offset per partition (PyKafka's `last_offset_consumed`; -1 = none). Held while polling
-    /// and while re-assigning, so a message from an old position never overwrites a new one.
-    last: Mutex<BTreeMap<i32, i64>>,
+    /// Positions and the local buffer. Held while polling and while re-positioning, so a message from an old
+    /// position never overwrites a new one.
+    state: Mutex<State>,
     running: AtomicBool,
     /// Whether librdkafka has our assignment (positions then move by seeking).
     assigned: AtomicBool,
@@ -66,6 +75,14 @@ pub(crate) struct Inner {
     offsets_timeout: Duration,
     /// PyKafka's commit metadata JSON.
     commit_metadata: String,
+}
+
+/// What moves together when positions move.
+struct State {
+    /// Last consumed offset per partition (PyKafka's `last_offset_consumed`; -1 = none).
+    last: BTreeMap<i32, i64>,
+    /// Taken from librdkafka, not yet handed out (in order; errors where librdkafka reported them).
+    ready: VecDeque<Fetched>,
 }
 
 struct Committer {
@@ -143,10 +160,21 @@ impl NativeSimpleConsumer {
                 ids
             }
         };
+        let consumer = Arc::new(consumer);
+        let queue = ConsumerQueue::of(&consumer).ok_or_else(|| {
+            Error::invalid_state(
+                "librdkafka gave no consumer queue although a group.id is set",
+                ErrorContext::topic(topic),
+            )
+        })?;
+        let batch = opts.queued_max_messages.clamp(1, queue::MAX_BATCH);
         let inner = Arc::new(Inner {
             topic: topic.to_string(),
             hosts: client.hosts.clone(),
-            last: Mutex::new(partitions.iter().map(|p| (*p, -1)).collect()),
+            state: Mutex::new(State {
+                last: partitions.iter().map(|p| (*p, -1)).collect(),
+                ready: VecDeque::new(),
+            }),
             partitions,
             running: AtomicBool::new(false),
             assigned: AtomicBool::new(false),
@@ -155,7 +183,9 @@ impl NativeSimpleConsumer {
             offsets_timeout: client.offsets_channel_socket_timeout,
             commit_metadata: ferrokafka_core::commit_metadata::commit_metadata(&opts.consumer_id),
             opts,
-            consumer: Arc::new(consumer),
+            queue,
+            batch,
+            consumer,
         });
         let c = NativeSimpleConsumer { inner };
         if c.inner.opts.auto_start {
@@ -166,8 +196,8 @@ impl NativeSimpleConsumer {
 }
 
 impl Inner {
-    fn last(&self) -> MutexGuard<'_, BTreeMap<i32, i64>> {
-        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn site(&self, partition: Option<i32>) -> ErrorSite {
@@ -180,14 +210,15 @@ impl Inner {
         Error::consumer_stopped(self.topic.clone())
     }
 
-    /// Put every partition at last consumed + 1. Called with the `last` lock held.
+    /// Put every partition at last consumed + 1, dropping the local buffer. Called with the state lock held.
     ///
     /// The first call assigns; later ones seek (which also drops messages prefetched from the old
     /// positions). Re-assigning instead races in librdkafka 2.12 (duplicate FETCH_STOP → assertion
     /// `rktp->rktp_started` in `rd_kafka_assignment_partition_stopped`, librdkafka#5573).
-    fn position_locked(&self, last: &BTreeMap<i32, i64>) -> Result<()> {
-        let mut tpl = TopicPartitionList::with_capacity(last.len());
-        for (p, l) in last {
+    fn position_locked(&self, state: &mut State) -> Result<()> {
+        state.ready.clear();
+        let mut tpl = TopicPartitionList::with_capacity(state.last.len());
+        for (p, l) in &state.last {
             tpl.add_partition_offset(&self.topic, *p, Offset::Offset(l + 1))
                 .map_err(|e| translate(&e, &self.site(Some(*p))))?;
         }
@@ -247,15 +278,15 @@ impl Inner {
             self.fetch()?;
             if !self.opts.reset_offset_on_fetch {
                 // Positions untouched (PyKafka: fetching then starts at offset 0).
-                let last = self.last();
-                self.position_locked(&last)?;
+                let mut state = self.state();
+                self.position_locked(&mut state)?;
             }
             Ok(())
         } else {
             // Parity with PyKafka (README lists it): no group and no reset → fetching starts at offset 0
             // whatever auto_offset_reset says; auto_offset_reset only applies after OffsetOutOfRange.
-            let last = self.last();
-            self.position_locked(&last)
+            let mut state = self.state();
+            self.position_locked(&mut state)
         }
     }
 
@@ -317,7 +348,7 @@ impl Inner {
         } else {
             Ok(())
         };
-        let _guard = self.last();
+        let _guard = self.state();
         // Pause rather than unassign: a later start() seeks and resumes, never re-assigns (librdkafka#5573).
         if self.assigned.load(Ordering::SeqCst) {
             if let Err(e) = self.consumer.pause(&self.all_partitions()) {
@@ -328,33 +359,47 @@ impl Inner {
         committed
     }
 
-    /// One poll of up to `slice`: the next message of ours, skipping EOFs, foreign messages and transient errors.
+    /// The next message of ours within `slice`, from the local buffer or a new batch; `None` when none came.
+    /// Foreign messages and transient errors are skipped.
     fn poll_once(&self, slice: Duration) -> Result<Option<Message>> {
+        let mut state = self.state();
+        if let Some(m) = self.next_ready(&mut state)? {
+            return Ok(Some(m));
+        }
         let deadline = Instant::now() + slice;
-        let mut last = self.last();
         loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match self.consumer.poll(remaining) {
-                None => return Ok(None),
-                Some(Ok(m)) => {
-                    // Only this topic's partitions are ever assigned, so no per-message topic-name compare
-                    // (a strlen and UTF-8 check each); a partition we do not hold is still skipped.
-                    if let Some(l) = last.get_mut(&m.partition()) {
-                        *l = m.offset();
-                        return Ok(Some(convert::to_message(&m)));
-                    }
-                }
-                Some(Err(KafkaError::PartitionEOF(_))) => {}
-                Some(Err(e)) => {
-                    if let Some(err) = self.consume_error(&e) {
-                        return Err(err);
-                    }
-                }
+            let wait = deadline.saturating_duration_since(Instant::now());
+            self.queue.take(wait, self.batch, &mut state.ready);
+            if let Some(m) = self.next_ready(&mut state)? {
+                return Ok(Some(m));
             }
             if Instant::now() >= deadline {
                 return Ok(None);
             }
         }
+    }
+
+    /// The first buffered message of ours (its partition's position moves to it), or the first error worth
+    /// raising; `None` once the buffer is empty.
+    fn next_ready(&self, state: &mut State) -> Result<Option<Message>> {
+        while let Some(item) = state.ready.pop_front() {
+            match item {
+                // Only this topic's partitions are ever assigned, so no per-message topic-name compare; a
+                // partition we do not hold is still skipped.
+                Ok(m) => {
+                    if let Some(l) = state.last.get_mut(&m.partition_id) {
+                        *l = m.offset;
+                        return Ok(Some(m));
+                    }
+                }
+                Err(e) => {
+                    if let Some(err) = self.consume_error(&e) {
+                        return Err(err);
+                    }
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// A fetch error worth raising from `consume` (PyKafka raises 3 and 12; fatal and security errors cannot
@@ -458,7 +503,8 @@ impl ConsumerApi for NativeSimpleConsumer {
 
     fn held_offsets(&self) -> BTreeMap<i32, i64> {
         self.inner
-            .last()
+            .state()
+            .last
             .iter()
             .map(|(p, l)| (*p, if *l == -1 { -2 } else { *l }))
             .collect()

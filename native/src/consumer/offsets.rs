@@ -80,7 +80,7 @@ impl Inner {
                 }
                 list.to_vec()
             }
-            None => self.last().iter().map(|(p, l)| (*p, l + 1)).collect(),
+            None => self.state().last.iter().map(|(p, l)| (*p, l + 1)).collect(),
         };
         if pairs.is_empty() {
             return Ok(());
@@ -162,11 +162,11 @@ impl Inner {
 
     /// Set last consumed offsets and move the partitions there.
     fn apply(&self, moves: &[(i32, i64)]) -> Result<()> {
-        let mut last = self.last();
+        let mut state = self.state();
         for (p, l) in moves {
-            last.insert(*p, *l);
+            state.last.insert(*p, *l);
         }
-        self.position_locked(&last)
+        self.position_locked(&mut state)
     }
 
     /// Move partitions (all to `auto_offset_reset` with `None`), re-assign, and commit when grouped.

@@ -1,0 +1,119 @@
+//! Batch reads from librdkafka's consumer queue (`rd_kafka_consume_batch_queue`).
+//!
+//! rdkafka's `BaseConsumer::poll` takes one event per message and wraps each in an `Arc`; draining up to a
+//! batch at once under one call costs a fraction of that, and the wrapper's own lock is then taken once per
+//! batch instead of once per message. Messages are copied out and destroyed at once, so no librdkafka
+//! buffer outlives the call.
+
+use std::collections::VecDeque;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrokafka_core::Message;
+use rdkafka::bindings as rd;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+use super::convert;
+use crate::context::ConsumerCtx;
+
+/// Most messages taken from librdkafka per call (a stack array of pointers).
+pub(super) const MAX_BATCH: usize = 512;
+
+/// One item of a batch: a message, or an error librdkafka reported for a partition.
+pub(super) type Fetched = std::result::Result<Message, KafkaError>;
+
+/// A handle on the consumer's queue (the one rdkafka's `poll` reads; its main queue is forwarded there).
+pub(super) struct ConsumerQueue {
+    queue: NonNull<rd::rd_kafka_queue_t>,
+    /// Kept so the client outlives the handle, which is destroyed first.
+    _consumer: Arc<BaseConsumer<ConsumerCtx>>,
+}
+
+// SAFETY: librdkafka queue handles are thread-safe (every operation locks the queue); the handle is only
+// destroyed in `Drop`, when no other reference to this value exists.
+unsafe impl Send for ConsumerQueue {}
+// SAFETY: as above: concurrent `rd_kafka_consume_batch_queue` calls on one queue are allowed.
+unsafe impl Sync for ConsumerQueue {}
+
+impl ConsumerQueue {
+    /// The consumer queue of `consumer`, or `None` when librdkafka has none (no group.id: never the case here).
+    pub(super) fn of(consumer: &Arc<BaseConsumer<ConsumerCtx>>) -> Option<Self> {
+        // SAFETY: the client handle is valid while `consumer` lives; the returned queue reference is ours to
+        // destroy (done in Drop, before our clone of the consumer goes).
+        let raw = unsafe { rd::rd_kafka_queue_get_consumer(consumer.client().native_ptr()) };
+        NonNull::new(raw).map(|queue| ConsumerQueue {
+            queue,
+            _consumer: Arc::clone(consumer),
+        })
+    }
+
+    /// Append up to `max` items to `out`: what the queue holds now, or, when it is empty, whatever comes within
+    /// `wait` (then the rest of what came with it). Partition EOFs are skipped. Returns the number appended.
+    pub(super) fn take(&self, wait: Duration, max: usize, out: &mut VecDeque<Fetched>) -> usize {
+        let max = max.clamp(1, MAX_BATCH);
+        let mut raw = [std::ptr::null_mut::<rd::rd_kafka_message_t>(); MAX_BATCH];
+        let mut n = self.consume(0, &mut raw[..max]);
+        if n == 0 && !wait.is_zero() {
+            // A whole batch would wait until `max` messages came or `wait` passed: wait for one only.
+            let ms = i32::try_from(wait.as_millis().max(1)).unwrap_or(i32::MAX);
+            n = self.consume(ms, &mut raw[..1]);
+            if n == 1 && max > 1 {
+                n += self.consume(0, &mut raw[1..max]);
+            }
+        }
+        let before = out.len();
+        for &m in &raw[..n] {
+            // SAFETY: the first `n` entries are messages librdkafka just handed to us, each destroyed exactly
+            // once, right after it is read.
+            unsafe {
+                if let Some(item) = fetched(&*m) {
+                    out.push_back(item);
+                }
+                rd::rd_kafka_message_destroy(m);
+            }
+        }
+        out.len() - before
+    }
+
+    /// One `rd_kafka_consume_batch_queue` call into `slots`; the number of messages written.
+    fn consume(&self, timeout_ms: i32, slots: &mut [*mut rd::rd_kafka_message_t]) -> usize {
+        // SAFETY: the queue handle lives as long as `self`; librdkafka writes at most `slots.len()` pointers.
+        let n = unsafe {
+            rd::rd_kafka_consume_batch_queue(
+                self.queue.as_ptr(),
+                timeout_ms,
+                slots.as_mut_ptr(),
+                slots.len(),
+            )
+        };
+        // -1 is an error (a queue of another kind): nothing was taken.
+        usize::try_from(n).unwrap_or(0).min(slots.len())
+    }
+}
+
+impl Drop for ConsumerQueue {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from `rd_kafka_queue_get_consumer` and is destroyed once, while the client
+        // (our `_consumer`, dropped after this) is still alive.
+        unsafe { rd::rd_kafka_queue_destroy(self.queue.as_ptr()) }
+    }
+}
+
+/// A message, or the error it carries; `None` for a partition EOF (not a message).
+///
+/// # Safety
+/// `m` must be a live message from a consume call.
+unsafe fn fetched(m: &rd::rd_kafka_message_t) -> Option<Fetched> {
+    use rd::rd_kafka_resp_err_t as E;
+    match m.err {
+        E::RD_KAFKA_RESP_ERR_NO_ERROR => Some(Ok(unsafe { convert::to_message(m) })),
+        E::RD_KAFKA_RESP_ERR__PARTITION_EOF => None,
+        // librdkafka raised a fatal error (the cause is in `rd_kafka_fatal_error`): as rdkafka's poll says it.
+        E::RD_KAFKA_RESP_ERR__FATAL => Some(Err(KafkaError::MessageConsumptionFatal(
+            RDKafkaErrorCode::Fatal,
+        ))),
+        code => Some(Err(KafkaError::MessageConsumption(code.into()))),
+    }
+}
