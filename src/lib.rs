@@ -122,12 +122,14 @@ mod producer;
 mod setters;
 mod topic;
 mod twins;
+mod unblock;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
 pub use client::{KafkaClient, Topics};
 pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder, SimpleIter};
 pub use iter::Iter;
 pub use producer::{Producer, ProducerBuilder, Serializer};
+pub use unblock::UnblockHandle;
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 
 pub use ferrokafka_core::{

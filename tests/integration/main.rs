@@ -12,6 +12,7 @@ mod engines;
 mod errors;
 mod failover;
 mod faults;
+mod fetch_round;
 mod group_churn;
 #[cfg(feature = "native")]
 mod interop;
@@ -26,6 +27,7 @@ mod options;
 mod producer;
 mod producer_reliability;
 mod security;
+mod unblock;
 mod zk_balanced;
 mod zk_mixed;
 mod zk_support;

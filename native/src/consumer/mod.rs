@@ -11,6 +11,7 @@
 mod bounded;
 mod convert;
 mod offsets;
+mod prefetch;
 
 use std::collections::BTreeMap;
 use std::future::Future;

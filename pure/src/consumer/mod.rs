@@ -32,6 +32,7 @@ mod cluster_backend;
 mod consume;
 mod decode;
 pub mod error_actions;
+mod fetch_round;
 mod fetcher;
 mod offsets;
 mod partition_state;
