@@ -286,7 +286,9 @@ impl BalancedConsumer {
     /// **Cancel-safety:** a dropped future (`select!`, a timeout, a dropped stream) takes no message: the
     /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
-        self.unblocker.consume_async(self.group.consume_async()).await
+        self.unblocker
+            .consume_async(self.group.consume_async())
+            .await
     }
 
     consumer_twins!(group);

@@ -299,7 +299,11 @@ impl SimpleConsumer {
     /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
         let engine = &self.inner.engine;
-        let m = self.inner.unblocker.consume_async(engine.consume_async()).await?;
+        let m = self
+            .inner
+            .unblocker
+            .consume_async(engine.consume_async())
+            .await?;
         self.deserialize(m)
     }
 

@@ -129,8 +129,8 @@ pub use client::{KafkaClient, Topics};
 pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder, SimpleIter};
 pub use iter::Iter;
 pub use producer::{Producer, ProducerBuilder, Serializer};
-pub use unblock::UnblockHandle;
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
+pub use unblock::UnblockHandle;
 
 pub use ferrokafka_core::{
     BrokerInfo, BrokerRef, ClientOptions, CommittedOffset, Compression, ConsumerApi,

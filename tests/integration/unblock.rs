@@ -42,7 +42,10 @@ fn unblocks(what: &str, handle: &UnblockHandle, rx: &mpsc::Receiver<Answer>) {
         .unwrap_or_else(|_| panic!("{what}: still blocked 5 s after unblock()"));
     assert!(matches!(answer, Ok(None)), "{what}: {answer:?}");
     let took = at.duration_since(fired);
-    assert!(took < Duration::from_secs(1), "{what}: returned {took:?} after unblock()");
+    assert!(
+        took < Duration::from_secs(1),
+        "{what}: returned {took:?} after unblock()"
+    );
 }
 
 /// After an unblock, a new blocked call waits again (a pulse, not a latch) and gets the next message.

@@ -41,7 +41,7 @@ impl<B: ConsumerBackend> Shared<B> {
                 let waiting = st.partitions.values().any(|p| {
                     p.leader.is_some()
                         && p.fetchable(queued_max, now)
-                        && st.round_done.get(&p.id).is_none_or(|done| *done < since)
+                        && st.round_done.get(&p.id).map_or(true, |done| *done < since)
                 });
                 if !waiting {
                     return Ok(st.partitions.values().map(|p| p.queue.len()).sum());

@@ -345,8 +345,14 @@ fn offsets_commit_max_retries_and_backoff_on_a_refused_commit() {
             consumer.stop().expect("stop");
         }
         // 1 attempt: no backoff. 3 attempts: 1 × 400 + 2 × 400 ms of backoff before the last.
-        assert!(took[0] < Duration::from_millis(1_000), "rdkafka={rd}: {took:?}");
-        assert!(took[1] >= Duration::from_millis(1_200), "rdkafka={rd}: {took:?}");
+        assert!(
+            took[0] < Duration::from_millis(1_000),
+            "rdkafka={rd}: {took:?}"
+        );
+        assert!(
+            took[1] >= Duration::from_millis(1_200),
+            "rdkafka={rd}: {took:?}"
+        );
     }
     member.stop().expect("stop member");
 }
@@ -399,7 +405,11 @@ fn median_fetch_gap(wire: &super::wire_log::WireLog, from: Instant, to: Instant)
         .filter(|t| *t >= from && *t <= to)
         .collect();
     let mut gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
-    assert!(gaps.len() >= 2, "too few Fetch requests to measure: {}", at.len());
+    assert!(
+        gaps.len() >= 2,
+        "too few Fetch requests to measure: {}",
+        at.len()
+    );
     gaps.sort();
     gaps[gaps.len() / 2]
 }

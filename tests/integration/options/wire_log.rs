@@ -219,7 +219,11 @@ fn fail_fetch(frame: &[u8], version: i16, code: i16) -> Option<Vec<u8>> {
     }
     let (correlation, mut resp) =
         decode_response::<FetchRequest>(Bytes::copy_from_slice(frame), version).ok()?;
-    for p in resp.responses.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+    for p in resp
+        .responses
+        .iter_mut()
+        .flat_map(|t| t.partitions.iter_mut())
+    {
         p.error_code = code;
         p.records = None;
     }
