@@ -6,20 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use ferrokafka::ErrorKind;
-use ferrokafka_testkit::unique_name;
-
 use crate::common::{self, engines};
+use ferrokafka::ErrorKind;
 
 engines! {
     fn fetch_fills_the_buffer(cluster, client, rdkafka) {
-        let topic = unique_name("fetch-round");
-        cluster.create_topic(&topic, 1).expect("create topic");
-        let c = client
-            .topic(&topic)
-            .expect("topic")
-            .simple_consumer()
-            .use_rdkafka(rdkafka)
+        let (topic, builder) = common::simple_on_new_topic(cluster, client, "fetch-round", rdkafka);
+        let c = builder
             .fetch_wait_max_ms(1_000)
             .build()
             .expect("consumer");
@@ -53,13 +46,8 @@ engines! {
     }
 
     fn fetch_on_a_stopped_consumer_says_so(cluster, client, rdkafka) {
-        let topic = unique_name("fetch-stopped");
-        cluster.create_topic(&topic, 1).expect("create topic");
-        let c = client
-            .topic(&topic)
-            .expect("topic")
-            .simple_consumer()
-            .use_rdkafka(rdkafka)
+        let (_, builder) = common::simple_on_new_topic(cluster, client, "fetch-stopped", rdkafka);
+        let c = builder
             .auto_start(false)
             .build()
             .expect("consumer");

@@ -67,13 +67,8 @@ fn blocks_then_delivers(what: &str, rx: &mpsc::Receiver<Answer>, produce: impl F
 engines! {
     /// A simple consumer: blocking and async calls, each unblocked, then a later call delivers.
     fn simple_consumer_unblocks(cluster, client, rdkafka) {
-        let topic = unique_name("unblock");
-        cluster.create_topic(&topic, 1).expect("create topic");
-        let c = client
-            .topic(&topic)
-            .expect("topic")
-            .simple_consumer()
-            .use_rdkafka(rdkafka)
+        let (topic, builder) = common::simple_on_new_topic(cluster, client, "unblock", rdkafka);
+        let c = builder
             .consumer_timeout_ms(-1)
             .build()
             .expect("consumer");
