@@ -112,6 +112,7 @@
 
 mod background;
 mod balanced;
+mod broker;
 mod client;
 mod client_inner;
 mod consumer;
@@ -125,6 +126,7 @@ mod twins;
 mod unblock;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
+pub use broker::Broker;
 pub use client::{KafkaClient, Topics};
 pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder, SimpleIter};
 pub use iter::Iter;
@@ -133,11 +135,11 @@ pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 pub use unblock::UnblockHandle;
 
 pub use ferrokafka_core::{
-    BrokerInfo, BrokerRef, ClientOptions, CommittedOffset, Compression, ConsumerApi,
-    ConsumerOptions, Error, ErrorContext, ErrorKind, GroupDescription, GroupListing, GroupMember,
-    GroupOptions, KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo,
-    PostRebalanceCallback, ResetTarget, Result, RuntimeHandle, SaslConfig, SaslMechanism,
-    SslConfig, Timeout,
+    BrokerInfo, BrokerRef, ClientOptions, ClusterMetadata, CommittedOffset, Compression,
+    ConsumerApi, ConsumerOptions, Error, ErrorContext, ErrorKind, FetchedMessages,
+    GroupDescription, GroupListing, GroupMember, GroupOptions, KafkaCode, MembershipProtocol,
+    Message, NewTopic, OffsetType, PartitionInfo, PostRebalanceCallback, ResetTarget, Result,
+    RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

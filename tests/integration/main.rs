@@ -4,6 +4,7 @@
 mod async_contract;
 mod balanced;
 mod balanced_support;
+mod broker_handles;
 mod cancel_safety;
 mod common;
 mod conformance;

@@ -45,6 +45,10 @@ pub use backend::{
     AbortedTxn, CommitEntry, ConsumerBackend, FetchParams, FetchedCommit, FetchedPartition,
     GroupMember, ListedOffset, PartitionFetch,
 };
+pub(crate) use cluster_backend::{
+    commit_on, fetch_committed_on, fetch_request, fetched_partitions,
+};
 pub use cluster_backend::{ClusterBackend, COMMIT_VERSIONS, FETCH_VERSIONS, OFFSET_FETCH_VERSIONS};
+pub(crate) use decode::decode_partition;
 pub use partition_state::MAX_FETCH_SIZE_CAP;
 pub use simple::PureSimpleConsumer;
