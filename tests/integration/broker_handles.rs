@@ -42,7 +42,6 @@ fn commit_when_ready(broker: &Broker, group: &str, topic: &str, offsets: BTreeMa
             Ok(()) => Some(()),
             Err(e) if e.is_retriable() => {
                 last = Some(e);
-                std::thread::sleep(Duration::from_millis(200));
                 None
             }
             Err(e) => panic!("commit through broker {}: {e}", broker.id()),
@@ -244,4 +243,20 @@ fn broker_handle_calls_reach_the_broker_named() {
         assert_eq!(meta.brokers.len(), 3, "from broker {}", b.id());
         assert_eq!(meta.topics[&name].partitions[&0].leader, leader.id());
     }
+
+    // Live: once a stopped broker leaves the metadata, the handle taken before says so by id.
+    let index = (0..3)
+        .find(|i| cluster.node_id(*i).ok() == Some(other.id()))
+        .expect("the other broker is a testkit node");
+    cluster.stop_node(index).unwrap();
+    let gone = common::eventually(Duration::from_secs(60), || {
+        let _ = client.update_cluster();
+        other.info().err()
+    })
+    .expect("the stopped broker left the metadata");
+    assert_eq!(gone.kind(), ErrorKind::InvalidState, "{gone}");
+    assert!(gone.to_string().contains(&other.id().to_string()), "{gone}");
+    let e = other.request_metadata(&[]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidState, "{e}");
+    assert!(leader.request_metadata(&[&name]).is_ok());
 }
