@@ -37,6 +37,7 @@ use crate::iter::{message_stream, Iter};
 use crate::setters::{consumer_option_setters, rdkafka_property_setter, setters};
 use crate::topic::Topic;
 use crate::twins::twins;
+use crate::unblock::{UnblockHandle, Unblocker};
 
 impl Topic {
     /// A ManagedBalancedConsumer builder for `group`, with PyKafka's defaults.
@@ -214,6 +215,7 @@ impl BalancedConsumerBuilder {
             let consumer = BalancedConsumer {
                 group,
                 topic: self.topic,
+                unblocker: Arc::default(),
             };
             if auto_start {
                 consumer.start_async().await?;
@@ -231,6 +233,7 @@ impl BalancedConsumerBuilder {
 pub struct BalancedConsumer {
     group: PureGroupConsumer<SimpleConsumer>,
     topic: Topic,
+    unblocker: Arc<Unblocker>,
 }
 
 impl fmt::Debug for BalancedConsumer {
@@ -275,10 +278,22 @@ impl BalancedConsumer {
     }
 
     /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0), across
-    /// rebalances; `Ok(None)` = none in time. A background failure (rebalance) is returned here once;
-    /// `ConsumerStopped` when not running.
+    /// rebalances, or until an [`UnblockHandle`] of this consumer fires; `Ok(None)` = none in time. A
+    /// background failure (rebalance) is returned here once; `ConsumerStopped` when not running.
     pub fn consume(&self, block: bool) -> Result<Option<Message>> {
-        self.group.consume(block)
+        let group = &self.group;
+        self.unblocker.consume(
+            self.topic.handle(),
+            block,
+            |block| group.consume(block),
+            || group.consume_async(),
+        )
+    }
+
+    /// A handle whose [`unblock`](UnblockHandle::unblock) makes a `consume(true)` / `consume_async()` blocked
+    /// in another thread or task return `Ok(None)` at once (PyKafka's `consume(unblock_event=...)`).
+    pub fn unblock_handle(&self) -> UnblockHandle {
+        self.unblocker.handle()
     }
 
     /// `consume(true)` without blocking a tokio worker.
@@ -286,7 +301,9 @@ impl BalancedConsumer {
     /// **Cancel-safety:** a dropped future (`select!`, a timeout, a dropped stream) takes no message: the
     /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
-        self.group.consume_async().await
+        self.unblocker
+            .consume_async(self.group.consume_async())
+            .await
     }
 
     consumer_twins!(group);

@@ -11,6 +11,7 @@ use ferrokafka_core::{
 };
 use ferrokafka_pure::PureCluster;
 
+use crate::broker::Broker;
 use crate::client_inner::ClientInner;
 use crate::topic::Topic;
 use crate::twins::twins;
@@ -129,9 +130,18 @@ impl KafkaClient {
         { self.pure().run(self.pure().update()).await }
     }
 
-    /// Known brokers by id, from the last refresh.
-    pub fn brokers(&self) -> BTreeMap<i32, BrokerInfo> {
-        self.pure().brokers()
+    /// Known brokers by id, from the last refresh, as live handles (PyKafka's `client.brokers`).
+    pub fn brokers(&self) -> BTreeMap<i32, Broker> {
+        self.pure()
+            .brokers()
+            .into_keys()
+            .map(|id| (id, Broker::new(Arc::clone(&self.inner), id)))
+            .collect()
+    }
+
+    /// A live handle on broker `id`, whether or not the metadata lists it now (its calls say so if not).
+    pub fn broker(&self, id: i32) -> Broker {
+        Broker::new(Arc::clone(&self.inner), id)
     }
 
     /// The controller broker, if the metadata named one.

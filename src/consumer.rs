@@ -35,6 +35,7 @@ use crate::iter::{message_stream, Iter};
 use crate::setters::{consumer_option_setters, rdkafka_property_setter, setters};
 use crate::topic::Topic;
 use crate::twins::twins;
+use crate::unblock::{UnblockHandle, Unblocker};
 
 /// PyKafka's `deserializer(value, key) -> (value, key)`, applied to every message `consume` returns.
 pub type Deserializer = Arc<
@@ -176,6 +177,7 @@ impl SimpleConsumerBuilder {
                 engine,
                 deserializer: self.deserializer,
                 topic: self.topic,
+                unblocker: Unblocker::default(),
             })),
         }
     }
@@ -210,6 +212,7 @@ struct Inner {
     deserializer: Option<Deserializer>,
     /// Keeps the client (its runtime and connections) alive as long as the consumer.
     topic: Topic,
+    unblocker: Unblocker,
 }
 
 /// PyKafka stops a consumer when it is garbage-collected; so does dropping the last handle here, without
@@ -302,11 +305,24 @@ impl SimpleConsumer {
         .with_source(cause)
     }
 
-    /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0); `Ok(None)` = none.
-    /// Errors from the fetchers are returned here; `ConsumerStopped` after `stop()`.
+    /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0), or until an
+    /// [`UnblockHandle`] of this consumer fires; `Ok(None)` = none. Errors from the fetchers are returned
+    /// here; `ConsumerStopped` after `stop()`.
     pub fn consume(&self, block: bool) -> Result<Option<Message>> {
-        let m = self.inner.engine.consume(block)?;
+        let engine = &self.inner.engine;
+        let m = self.inner.unblocker.consume(
+            self.topic().handle(),
+            block,
+            |block| engine.consume(block),
+            || engine.consume_async(),
+        )?;
         self.deserialize(m)
+    }
+
+    /// A handle whose [`unblock`](UnblockHandle::unblock) makes a `consume(true)` / `consume_async()` blocked
+    /// in another thread or task return `Ok(None)` at once (PyKafka's `consume(unblock_event=...)`).
+    pub fn unblock_handle(&self) -> UnblockHandle {
+        self.inner.unblocker.handle()
     }
 
     /// `consume(true)` without blocking a tokio worker.
@@ -314,8 +330,45 @@ impl SimpleConsumer {
     /// **Cancel-safety:** a dropped future (`select!`, a timeout, a dropped stream) takes no message: the
     /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
-        let m = self.inner.engine.consume_async().await?;
+        let engine = &self.inner.engine;
+        let m = self
+            .inner
+            .unblocker
+            .consume_async(engine.consume_async())
+            .await?;
         self.deserialize(m)
+    }
+
+    twins! {
+        /// PyKafka's `fetch()`: one fetch round for the held partitions, filling the internal queues; returns
+        /// how many messages are buffered afterwards (what `consume(false)` can take at once).
+        ///
+        /// - pure engine: the background fetchers fetch continuously, so this waits until every partition
+        ///   that can be fetched (leader known, buffer below `queued_max_messages`, not backing off) has had
+        ///   a fetch request sent after the call come back; bounded by `fetch_wait_max_ms` +
+        ///   `socket_timeout_ms` (then `Timeout`);
+        /// - librdkafka: its own fetcher cannot be asked for a round, so this waits at most
+        ///   `fetch_wait_max_ms` for its prefetch queue to hold something and returns that queue's length
+        ///   (librdkafka's ops: messages plus errors and fetches made stale by a seek, which `consume`
+        ///   drops; an upper bound. 0 if the round brought nothing).
+        ///
+        /// `ConsumerStopped` when the consumer is not running.
+        pub fn fetch / fetch_async(&self) -> Result<usize>;
+        context: Some(self.topic().handle());
+        cancel: "nothing is lost: the fetch round is the background fetchers', a dropped call only stops \
+            waiting for it.";
+        {
+            match &self.inner.engine {
+                AnyConsumer::Pure(c) => {
+                    let wait = c.options().fetch_wait_max_ms.max(0)
+                        + self.topic().client_options().socket_timeout_ms.max(0);
+                    let limit = std::time::Duration::from_millis(u64::try_from(wait).unwrap_or(0));
+                    c.fetch_round_async(limit).await
+                }
+                #[cfg(feature = "native")]
+                AnyConsumer::Native(c) => c.fetch_async().await,
+            }
+        }
     }
 
     /// Last consumed offset per partition, -2 where nothing was consumed.

@@ -112,6 +112,7 @@
 
 mod background;
 mod balanced;
+mod broker;
 mod client;
 mod client_inner;
 mod consumer;
@@ -123,22 +124,25 @@ mod setters;
 mod topic;
 mod twins;
 mod utf8;
+mod unblock;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
+pub use broker::Broker;
 pub use client::{KafkaClient, Topics};
 pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder, SimpleIter};
 pub use iter::Iter;
 pub use producer::{Producer, ProducerBuilder, Serializer};
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
+pub use unblock::UnblockHandle;
 pub use utf8::{deserialize_utf8, serialize_utf8};
 
 pub use ferrokafka_core::{
-    BrokerInfo, BrokerRef, ClientOptions, CommittedOffset, Compression, ConsumerApi,
-    ConsumerOptions, Error, ErrorContext, ErrorKind, GroupDescription, GroupListing, GroupMember,
-    GroupMembershipProtocol, GroupOptions, KafkaCode, MembershipProtocol, Message, NewTopic,
-    OffsetType, PartitionInfo, PartitionLeader, PostRebalanceCallback, RangeProtocol,
-    RebalancedConsumer, ResetTarget, Result, RoundRobinProtocol, RuntimeHandle, SaslConfig,
-    SaslMechanism, SslConfig, Timeout,
+    BrokerInfo, BrokerRef, ClientOptions, ClusterMetadata, CommittedOffset, Compression,
+    ConsumerApi, ConsumerOptions, Error, ErrorContext, ErrorKind, FetchedMessages,
+    GroupDescription, GroupListing, GroupMember, GroupMembershipProtocol, GroupOptions, KafkaCode,
+    MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PartitionLeader,
+    PostRebalanceCallback, RangeProtocol, RebalancedConsumer, ResetTarget, Result,
+    RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
 };
 
 // The producer's vocabulary, and PyKafka's partitioners (plus murmur2 and librdkafka's consistent_random).

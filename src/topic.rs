@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrokafka_core::{
-    BrokerInfo, ClientOptions, Error, ErrorContext, OffsetType, PartitionOffsets, Result,
-};
+use ferrokafka_core::{ClientOptions, Error, ErrorContext, OffsetType, PartitionOffsets, Result};
 
+use crate::broker::Broker;
 use crate::client_inner::ClientInner;
 use crate::twins::twins;
 
@@ -233,9 +232,25 @@ impl Partition {
         &self.topic
     }
 
-    /// The leader as a broker, if it is known.
-    pub fn leader_broker(&self) -> Option<BrokerInfo> {
-        self.topic.client.pure.broker(self.leader)
+    fn handles(&self, ids: &[i32]) -> Vec<Broker> {
+        ids.iter()
+            .map(|&id| Broker::new(Arc::clone(&self.topic.client), id))
+            .collect()
+    }
+
+    /// The leader as a live broker handle; `None` when the partition had no leader (-1).
+    pub fn leader_broker(&self) -> Option<Broker> {
+        (self.leader >= 0).then(|| Broker::new(Arc::clone(&self.topic.client), self.leader))
+    }
+
+    /// The replicas as live broker handles (PyKafka's `partition.replicas`).
+    pub fn replica_brokers(&self) -> Vec<Broker> {
+        self.handles(&self.replicas)
+    }
+
+    /// The in-sync replicas as live broker handles (PyKafka's `partition.isr`).
+    pub fn isr_brokers(&self) -> Vec<Broker> {
+        self.handles(&self.isr)
     }
 
     twins! {

@@ -12,6 +12,7 @@ pub mod admin;
 #[allow(missing_docs)]
 pub mod api;
 pub mod bridge;
+pub mod broker_calls;
 pub mod commit_metadata;
 pub mod compression;
 pub mod delivery;
@@ -29,6 +30,7 @@ pub use admin::{
     PartitionOffsets, TopicInfo,
 };
 pub use api::{CommittedOffset, ConsumerApi, ProducerApi, ResetTarget};
+pub use broker_calls::{ClusterMetadata, FetchedMessages};
 pub use compression::Compression;
 pub use delivery::{DeliveryFuture, DeliveryReports, DeliverySender};
 pub use engine::{ConsumerEngine, ProducerEngine};

@@ -39,7 +39,7 @@ struct Inner {
     runtime: BackgroundRuntime,
 }
 
-fn broker_info(b: &Broker) -> BrokerInfo {
+pub(crate) fn broker_info(b: &Broker) -> BrokerInfo {
     BrokerInfo {
         id: b.id(),
         host: b.host().to_string(),
@@ -49,7 +49,7 @@ fn broker_info(b: &Broker) -> BrokerInfo {
     }
 }
 
-fn topic_info(t: TopicMetadata) -> TopicInfo {
+pub(crate) fn topic_info(t: TopicMetadata) -> TopicInfo {
     TopicInfo {
         name: t.name,
         internal: t.internal,
@@ -114,7 +114,7 @@ impl PureCluster {
         run_on(self.inner.runtime.handle(), fut)
     }
 
-    fn cluster(&self) -> Arc<Cluster> {
+    pub(crate) fn cluster(&self) -> Arc<Cluster> {
         Arc::clone(&self.inner.cluster)
     }
 

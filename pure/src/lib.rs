@@ -47,6 +47,7 @@ pub mod records;
 #[cfg(not(feature = "unstable-internals"))]
 pub(crate) mod records;
 
+mod broker_calls;
 mod front_door;
 mod runtime;
 

@@ -22,6 +22,23 @@ pub fn client(cluster: &KafkaCluster) -> KafkaClient {
     KafkaClient::with_options(options(cluster)).expect("client connects")
 }
 
+/// A new one-partition topic named after `prefix`, and a SimpleConsumer builder for it on the chosen engine.
+pub fn simple_on_new_topic(
+    cluster: &KafkaCluster,
+    client: &KafkaClient,
+    prefix: &str,
+    rdkafka: bool,
+) -> (String, ferrokafka::SimpleConsumerBuilder) {
+    let topic = ferrokafka_testkit::unique_name(prefix);
+    cluster.create_topic(&topic, 1).expect("create topic");
+    let builder = client
+        .topic(&topic)
+        .expect("topic")
+        .simple_consumer()
+        .use_rdkafka(rdkafka);
+    (topic, builder)
+}
+
 fn put_varint(out: &mut BytesMut, v: i64) {
     let mut z = ((v << 1) ^ (v >> 63)) as u64;
     while z >= 0x80 {

@@ -4,6 +4,7 @@
 mod async_contract;
 mod balanced;
 mod balanced_support;
+mod broker_handles;
 mod cancel_safety;
 mod common;
 mod conformance;
@@ -14,6 +15,7 @@ mod engines;
 mod errors;
 mod failover;
 mod faults;
+mod fetch_round;
 mod group_churn;
 #[cfg(feature = "native")]
 mod interop;
@@ -30,6 +32,7 @@ mod producer;
 mod producer_reliability;
 mod security;
 mod utf8_serde;
+mod unblock;
 mod zk_balanced;
 mod zk_mixed;
 mod zk_support;

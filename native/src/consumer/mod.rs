@@ -15,6 +15,7 @@ mod bounded;
 mod convert;
 mod offsets;
 mod queue;
+mod prefetch;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;

@@ -17,7 +17,7 @@ use crate::protocol::VersionRange;
 
 const ROUNDS: u32 = 3;
 /// Metadata v0-v12: v13 only adds a top-level error code; topic ids (v10+) are ignored.
-const METADATA_VERSIONS: VersionRange = VersionRange::new(0, 12);
+pub(crate) const METADATA_VERSIONS: VersionRange = VersionRange::new(0, 12);
 
 /// The request for `topics` (`None` = all) at `version`.
 pub fn metadata_request(

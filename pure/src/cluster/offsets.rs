@@ -145,7 +145,7 @@ impl Cluster {
 }
 
 /// One ListOffsets request to `broker` for `parts` of `topic`.
-async fn list_offsets(
+pub(crate) async fn list_offsets(
     broker: &Broker,
     topic: &str,
     parts: &[i32],

@@ -26,7 +26,9 @@ use crate::protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
 use crate::protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
-use crate::protocol::messages::{FetchRequest, OffsetCommitRequest, OffsetFetchRequest};
+use crate::protocol::messages::{
+    FetchRequest, FetchResponse, OffsetCommitRequest, OffsetFetchRequest,
+};
 use crate::protocol::VersionRange;
 
 /// The Fetch versions this engine speaks (the highest one the broker and a pin allow is sent).
@@ -152,30 +154,7 @@ impl ConsumerBackend for ClusterBackend {
             ));
         }
         let resp = conn
-            .send(
-                &FetchRequest {
-                    max_wait_ms,
-                    min_bytes: params.min_bytes,
-                    max_bytes: params.max_bytes.clamp(1, MAX_RESPONSE_BYTES),
-                    isolation_level: params.isolation_level,
-                    topics: vec![FetchTopic {
-                        topic: params.topic.clone(),
-                        partitions: params
-                            .partitions
-                            .iter()
-                            .map(|p| FetchPartition {
-                                partition: p.partition,
-                                fetch_offset: p.offset,
-                                partition_max_bytes: p.max_bytes,
-                                ..Default::default()
-                            })
-                            .collect(),
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                },
-                version,
-            )
+            .send(&fetch_request(&params, max_wait_ms), version)
             .await?;
         if let Some(c) = code(resp.error_code) {
             return Err(Error::kafka(
@@ -183,27 +162,7 @@ impl ConsumerBackend for ClusterBackend {
                 ErrorContext::topic(&topic).with_broker(b.label()),
             ));
         }
-        Ok(resp
-            .responses
-            .into_iter()
-            .filter(|t| t.topic == topic)
-            .flat_map(|t| t.partitions)
-            .map(|p| FetchedPartition {
-                partition: p.partition_index,
-                error: code(p.error_code),
-                high_watermark: p.high_watermark,
-                aborted_transactions: p
-                    .aborted_transactions
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|a| AbortedTxn {
-                        producer_id: a.producer_id,
-                        first_offset: a.first_offset,
-                    })
-                    .collect(),
-                records: p.records.unwrap_or_default(),
-            })
-            .collect())
+        Ok(fetched_partitions(resp, &topic))
     }
 
     async fn list_offsets(
@@ -244,36 +203,9 @@ impl ConsumerBackend for ClusterBackend {
         entries: Vec<CommitEntry>,
     ) -> Result<Vec<(i32, Option<KafkaCode>)>> {
         let b = self.coordinator(&member.group).await?;
-        let sent = b
-            .offsets_request(Some(COMMIT_VERSIONS), |_| OffsetCommitRequest {
-                group_id: member.group.clone(),
-                generation_id_or_member_epoch: member.generation_id,
-                member_id: member.member_id.clone(),
-                retention_time_ms: -1,
-                topics: vec![OffsetCommitRequestTopic {
-                    name: topic.to_string(),
-                    partitions: entries
-                        .iter()
-                        .map(|e| OffsetCommitRequestPartition {
-                            partition_index: e.partition,
-                            committed_offset: e.offset,
-                            committed_metadata: Some(e.metadata.clone()),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            })
-            .await;
-        let (_, resp) = sent.inspect_err(|_| self.forget_coordinator())?;
-        Ok(resp
-            .topics
-            .into_iter()
-            .filter(|t| t.name == topic)
-            .flat_map(|t| t.partitions)
-            .map(|p| (p.partition_index, code(p.error_code)))
-            .collect())
+        commit_on(&b, member, topic, &entries)
+            .await
+            .inspect_err(|_| self.forget_coordinator())
     }
 
     async fn fetch_committed(
@@ -283,42 +215,9 @@ impl ConsumerBackend for ClusterBackend {
         partitions: Vec<i32>,
     ) -> Result<Vec<FetchedCommit>> {
         let b = self.coordinator(group).await?;
-        let sent = b
-            .offsets_request(Some(OFFSET_FETCH_VERSIONS), |_| OffsetFetchRequest {
-                group_id: group.to_string(),
-                topics: Some(vec![OffsetFetchRequestTopic {
-                    name: topic.to_string(),
-                    partition_indexes: partitions.clone(),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            })
-            .await;
-        let (_, resp) = sent.inspect_err(|_| self.forget_coordinator())?;
-        if let Some(c) = code(resp.error_code) {
-            // A group-level error applies to every partition (e.g. COORDINATOR_LOAD_IN_PROGRESS).
-            return Ok(partitions
-                .into_iter()
-                .map(|p| FetchedCommit {
-                    partition: p,
-                    error: Some(c),
-                    offset: -1,
-                    metadata: None,
-                })
-                .collect());
-        }
-        Ok(resp
-            .topics
-            .into_iter()
-            .filter(|t| t.name == topic)
-            .flat_map(|t| t.partitions)
-            .map(|p| FetchedCommit {
-                partition: p.partition_index,
-                error: code(p.error_code),
-                offset: p.committed_offset,
-                metadata: p.metadata,
-            })
-            .collect())
+        fetch_committed_on(&b, group, topic, partitions)
+            .await
+            .inspect_err(|_| self.forget_coordinator())
     }
 
     async fn refresh_coordinator(&self, _group: &str) -> Result<()> {
@@ -337,4 +236,136 @@ impl ConsumerBackend for ClusterBackend {
             channel.close_now();
         }
     }
+}
+
+/// The Fetch request for `params`, waiting at most `max_wait_ms` on the broker.
+pub(crate) fn fetch_request(params: &FetchParams, max_wait_ms: i32) -> FetchRequest {
+    FetchRequest {
+        max_wait_ms,
+        min_bytes: params.min_bytes,
+        max_bytes: params.max_bytes.clamp(1, MAX_RESPONSE_BYTES),
+        isolation_level: params.isolation_level,
+        topics: vec![FetchTopic {
+            topic: params.topic.clone(),
+            partitions: params
+                .partitions
+                .iter()
+                .map(|p| FetchPartition {
+                    partition: p.partition,
+                    fetch_offset: p.offset,
+                    partition_max_bytes: p.max_bytes,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// `topic`'s partitions of a Fetch response, records still encoded.
+pub(crate) fn fetched_partitions(resp: FetchResponse, topic: &str) -> Vec<FetchedPartition> {
+    resp.responses
+        .into_iter()
+        .filter(|t| t.topic == topic)
+        .flat_map(|t| t.partitions)
+        .map(|p| FetchedPartition {
+            partition: p.partition_index,
+            error: code(p.error_code),
+            high_watermark: p.high_watermark,
+            aborted_transactions: p
+                .aborted_transactions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| AbortedTxn {
+                    producer_id: a.producer_id,
+                    first_offset: a.first_offset,
+                })
+                .collect(),
+            records: p.records.unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// OffsetCommit of `entries` for `member` on `broker`'s offsets channel (the coordinator, or any broker a
+/// caller names): each partition's error, if any.
+pub(crate) async fn commit_on(
+    broker: &Broker,
+    member: &GroupMember,
+    topic: &str,
+    entries: &[CommitEntry],
+) -> Result<Vec<(i32, Option<KafkaCode>)>> {
+    let (_, resp) = broker
+        .offsets_request(Some(COMMIT_VERSIONS), |_| OffsetCommitRequest {
+            group_id: member.group.clone(),
+            generation_id_or_member_epoch: member.generation_id,
+            member_id: member.member_id.clone(),
+            retention_time_ms: -1,
+            topics: vec![OffsetCommitRequestTopic {
+                name: topic.to_string(),
+                partitions: entries
+                    .iter()
+                    .map(|e| OffsetCommitRequestPartition {
+                        partition_index: e.partition,
+                        committed_offset: e.offset,
+                        committed_metadata: Some(e.metadata.clone()),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp
+        .topics
+        .into_iter()
+        .filter(|t| t.name == topic)
+        .flat_map(|t| t.partitions)
+        .map(|p| (p.partition_index, code(p.error_code)))
+        .collect())
+}
+
+/// OffsetFetch of `partitions` of `topic` for `group` on `broker`'s offsets channel. A group-level error
+/// is given to every partition (e.g. COORDINATOR_LOAD_IN_PROGRESS).
+pub(crate) async fn fetch_committed_on(
+    broker: &Broker,
+    group: &str,
+    topic: &str,
+    partitions: Vec<i32>,
+) -> Result<Vec<FetchedCommit>> {
+    let (_, resp) = broker
+        .offsets_request(Some(OFFSET_FETCH_VERSIONS), |_| OffsetFetchRequest {
+            group_id: group.to_string(),
+            topics: Some(vec![OffsetFetchRequestTopic {
+                name: topic.to_string(),
+                partition_indexes: partitions.clone(),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        })
+        .await?;
+    if let Some(c) = code(resp.error_code) {
+        return Ok(partitions
+            .into_iter()
+            .map(|p| FetchedCommit {
+                partition: p,
+                error: Some(c),
+                offset: -1,
+                metadata: None,
+            })
+            .collect());
+    }
+    Ok(resp
+        .topics
+        .into_iter()
+        .filter(|t| t.name == topic)
+        .flat_map(|t| t.partitions)
+        .map(|p| FetchedCommit {
+            partition: p.partition_index,
+            error: code(p.error_code),
+            offset: p.committed_offset,
+            metadata: p.metadata,
+        })
+        .collect())
 }

@@ -27,6 +27,9 @@ const LEADER_REFRESH_MISSING: Duration = Duration::from_millis(500);
 /// What one request was built from, per partition: `(offset, epoch, fetch_size)`.
 type Plan = BTreeMap<i32, (i64, u64, i32)>;
 
+/// A request's ticket (for `fetch()`) and its plan.
+type Ticketed = (u64, Plan);
+
 impl<B: ConsumerBackend> Shared<B> {
     fn error_backoff(&self) -> Duration {
         self.opts.fetch_error_backoff
@@ -100,7 +103,7 @@ impl<B: ConsumerBackend> Shared<B> {
 
     /// Builds the next request for `broker`: `Err(wake)` when nothing is fetchable (sleep until `wake`), or
     /// `Ok(None)` when this fetcher should exit.
-    fn plan(&self, broker: i32, gen: u64) -> Result<Option<Plan>, Option<Instant>> {
+    fn plan(&self, broker: i32, gen: u64) -> Result<Option<Ticketed>, Option<Instant>> {
         let mut st = self.lock();
         if !st.alive(gen) {
             st.fetchers.remove(&broker);
@@ -129,7 +132,9 @@ impl<B: ConsumerBackend> Shared<B> {
         if plan.is_empty() {
             return Err(wake);
         }
-        Ok(Some(plan))
+        let ticket = st.next_round;
+        st.next_round += 1;
+        Ok(Some((ticket, plan)))
     }
 
     async fn fetch_loop(self: Arc<Self>, broker: i32, gen: u64) {
@@ -137,8 +142,8 @@ impl<B: ConsumerBackend> Shared<B> {
             let space = self.space_notify.notified();
             tokio::pin!(space);
             space.as_mut().enable();
-            let plan = match self.plan(broker, gen) {
-                Ok(Some(plan)) => plan,
+            let (ticket, plan) = match self.plan(broker, gen) {
+                Ok(Some(planned)) => planned,
                 Ok(None) => return,
                 Err(wake) => {
                     let wait = wake
@@ -148,7 +153,9 @@ impl<B: ConsumerBackend> Shared<B> {
                     continue;
                 }
             };
+            let asked: Vec<i32> = plan.keys().copied().collect();
             self.fetch_once(broker, gen, plan).await;
+            self.round_finished(&asked, ticket);
         }
     }
 

@@ -32,6 +32,7 @@ mod cluster_backend;
 mod consume;
 mod decode;
 pub mod error_actions;
+mod fetch_round;
 mod fetcher;
 mod offsets;
 mod partition_state;
@@ -44,6 +45,10 @@ pub use backend::{
     AbortedTxn, CommitEntry, ConsumerBackend, FetchParams, FetchedCommit, FetchedPartition,
     GroupMember, ListedOffset, PartitionFetch,
 };
+pub(crate) use cluster_backend::{
+    commit_on, fetch_committed_on, fetch_request, fetched_partitions,
+};
 pub use cluster_backend::{ClusterBackend, COMMIT_VERSIONS, FETCH_VERSIONS, OFFSET_FETCH_VERSIONS};
+pub(crate) use decode::decode_partition;
 pub use partition_state::MAX_FETCH_SIZE_CAP;
 pub use simple::PureSimpleConsumer;

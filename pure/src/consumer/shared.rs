@@ -34,6 +34,10 @@ pub(crate) struct State {
     pub errors: VecDeque<Error>,
     /// Broker ids that have a fetcher task running.
     pub fetchers: BTreeSet<i32>,
+    /// The ticket the next fetch request gets (`fetch()` waits for requests planned after it was called).
+    pub next_round: u64,
+    /// Per partition, the ticket of the last fetch request that completed (any outcome).
+    pub round_done: BTreeMap<i32, u64>,
 }
 
 impl State {
@@ -57,6 +61,8 @@ pub(crate) struct Shared<B> {
     pub space_notify: Notify,
     /// Asks the supervisor to refresh leaders (a permit is stored if it is busy).
     pub refresh_notify: Notify,
+    /// Wakes `fetch()` calls when a fetch request completes.
+    pub round_notify: Notify,
     /// Group identity for offset requests; `None` without a consumer group. Its member id and generation
     /// change with `set_member_identity` (PyKafka's settable `consumer_id` / `generation_id`).
     pub member: Option<Mutex<GroupMember>>,

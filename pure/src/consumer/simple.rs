@@ -115,10 +115,13 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
                 run_gen: 0,
                 errors: VecDeque::new(),
                 fetchers: BTreeSet::new(),
+                next_round: 0,
+                round_done: BTreeMap::new(),
             }),
             data_cv: Condvar::new(),
             data_notify: Notify::new(),
             space_notify: Notify::new(),
+            round_notify: Notify::new(),
             refresh_notify: Notify::new(),
             member,
             opts,
@@ -254,6 +257,12 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
             m.generation_id = generation;
         }
         Ok(())
+    }
+
+    /// PyKafka's `fetch()`: one fetch round for the held partitions (see `fetch_round`); the number of
+    /// messages buffered afterwards.
+    pub async fn fetch_round_async(&self, limit: std::time::Duration) -> Result<usize> {
+        self.shared.fetch_round(limit).await
     }
 
     /// Whether the consumer is running.

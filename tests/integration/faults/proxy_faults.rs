@@ -229,9 +229,9 @@ fn the_proxy_rewrites_the_advertised_address() {
     let brokers = client.brokers();
     assert!(
         !brokers.is_empty()
-            && brokers
-                .values()
-                .all(|b| format!("{}:{}", b.host, b.port) == proxy.addr()),
+            && brokers.values().all(|b| b
+                .info()
+                .is_ok_and(|i| format!("{}:{}", i.host, i.port) == proxy.addr())),
         "brokers {brokers:?} bypass the proxy at {}",
         proxy.addr()
     );

@@ -291,6 +291,34 @@ fn generation_id_and_consumer_id_are_what_the_coordinator_checks() {
     member.stop().expect("stop member");
 }
 
+/// librdkafka has no way to commit as another member: `generation_id` and `consumer_id` are not mapped, so
+/// even the live member's generation and id are refused there (the commit goes out as a standalone one),
+/// where the pure engine's is accepted (above).
+#[cfg(feature = "native")]
+#[test]
+fn generation_id_is_not_mapped_on_librdkafka() {
+    let client = client();
+    let topic = new_topic(&client, "opt-generation-native", 1);
+    fill(&topic, 0, 3);
+    let group = unique_name("opt-generation-native");
+    let (member, generation) = live_group(&topic, &group);
+    let native = committer(&topic, &group, generation, &member.member_id())
+        .use_rdkafka(true)
+        .offsets_commit_max_retries(1)
+        .build()
+        .expect("consumer");
+    let e = native
+        .commit_offsets(Some(&[(0, 2)]))
+        .expect_err("librdkafka cannot commit as the live member");
+    let s = e.to_string();
+    assert!(
+        s.contains("UNKNOWN_MEMBER_ID") || s.contains("ILLEGAL_GENERATION"),
+        "{s}"
+    );
+    native.stop().expect("stop");
+    member.stop().expect("stop member");
+}
+
 #[test]
 fn offsets_commit_max_retries_and_backoff_on_a_refused_commit() {
     let client = client();
@@ -298,23 +326,34 @@ fn offsets_commit_max_retries_and_backoff_on_a_refused_commit() {
     let group = unique_name("opt-commit-retries");
     let (member, generation) = live_group(&topic, &group);
     let member_id = member.member_id();
-    let mut took = Vec::new();
-    for attempts in [1, 3] {
-        let consumer = committer(&topic, &group, generation + 7, &member_id)
-            .offsets_commit_max_retries(attempts)
-            .offsets_channel_backoff_ms(400)
-            .build()
-            .expect("consumer");
-        let started = Instant::now();
-        consumer
-            .commit_offsets(Some(&[(0, 1)]))
-            .expect_err("stale generation");
-        took.push(started.elapsed());
-        consumer.stop().expect("stop");
+    // Refused on both engines: pure for the stale generation, librdkafka because it commits as a standalone
+    // consumer into a group that has a live member.
+    for rd in engines() {
+        let mut took = Vec::new();
+        for attempts in [1, 3] {
+            let consumer = committer(&topic, &group, generation + 7, &member_id)
+                .use_rdkafka(rd)
+                .offsets_commit_max_retries(attempts)
+                .offsets_channel_backoff_ms(400)
+                .build()
+                .expect("consumer");
+            let started = Instant::now();
+            consumer
+                .commit_offsets(Some(&[(0, 1)]))
+                .expect_err("refused commit");
+            took.push(started.elapsed());
+            consumer.stop().expect("stop");
+        }
+        // 1 attempt: no backoff. 3 attempts: 1 × 400 + 2 × 400 ms of backoff before the last.
+        assert!(
+            took[0] < Duration::from_millis(1_000),
+            "rdkafka={rd}: {took:?}"
+        );
+        assert!(
+            took[1] >= Duration::from_millis(1_200),
+            "rdkafka={rd}: {took:?}"
+        );
     }
-    // 1 attempt: no backoff. 3 attempts: 1 × 400 + 2 × 400 ms of backoff before the last.
-    assert!(took[0] < Duration::from_millis(1_000), "{took:?}");
-    assert!(took[1] >= Duration::from_millis(1_200), "{took:?}");
     member.stop().expect("stop member");
 }
 
@@ -355,4 +394,61 @@ fn queued_max_messages_bounds_the_prefetch() {
             "rdkafka={rd}: highest offset fetched with bound 5 and 1000: {counts:?}"
         );
     }
+}
+
+/// The median gap between consecutive Fetch requests the proxy saw in `[from, to]`.
+fn median_fetch_gap(wire: &super::wire_log::WireLog, from: Instant, to: Instant) -> Duration {
+    let at: Vec<Instant> = wire
+        .requests(1)
+        .iter()
+        .map(|s| s.at)
+        .filter(|t| *t >= from && *t <= to)
+        .collect();
+    let mut gaps: Vec<Duration> = at.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps.len() >= 2,
+        "too few Fetch requests to measure: {}",
+        at.len()
+    );
+    gaps.sort();
+    gaps[gaps.len() / 2]
+}
+
+/// `fetch_error_backoff_ms` against a real broker: the recording proxy answers every Fetch partition with
+/// UNKNOWN_SERVER_ERROR (a code the engine retries), and the gap between the requests on the wire follows the
+/// back-off: ~1 s with 1000, short with 100 (`fetch_wait_max_ms` 50, so no long-poll hides it).
+///
+/// Pure engine only: librdkafka (2.12, Fetch v16) gets the option as `fetch.error.backoff.ms`, yet under these
+/// injected partition errors (UNKNOWN_SERVER_ERROR, REQUEST_TIMED_OUT) it kept fetching every ~90 ms with
+/// either value, so there is no effect to assert there.
+#[test]
+fn fetch_error_backoff_ms_spaces_the_fetches_after_an_error() {
+    let (wire, client) = proxied_client(None);
+    let topic = new_topic(&client, "opt-fetch-backoff", 1);
+    fill(&topic, 0, 3);
+    wire.fail_fetch(-1);
+    let mut medians = Vec::new();
+    for backoff in [100, 1_000] {
+        let consumer = topic
+            .simple_consumer()
+            .fetch_error_backoff_ms(backoff)
+            .fetch_wait_max_ms(50)
+            .consumer_timeout_ms(500)
+            .build()
+            .expect("consumer");
+        let from = Instant::now() + Duration::from_millis(500);
+        std::thread::sleep(Duration::from_millis(4_500));
+        medians.push(median_fetch_gap(&wire, from, Instant::now()));
+        assert_eq!(
+            consumer.consume(false).expect("consume"),
+            None,
+            "every Fetch failed, nothing can be read"
+        );
+        consumer.stop().expect("stop");
+    }
+    wire.fail_fetch(0);
+    assert!(
+        medians[0] < Duration::from_millis(600) && medians[1] >= Duration::from_millis(900),
+        "median gap between fetches with back-off 100 and 1000 ms: {medians:?}"
+    );
 }

@@ -7,11 +7,12 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicI16, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use bytes::Bytes;
 use ferrokafka_pure::protocol::frame::{decode_request, decode_response, encode_response};
 use ferrokafka_pure::protocol::messages::{
-    ApiVersionsRequest, FindCoordinatorRequest, MetadataRequest, ProduceRequest,
+    ApiVersionsRequest, FetchRequest, FindCoordinatorRequest, MetadataRequest, ProduceRequest,
 };
 use ferrokafka_pure::protocol::{Message, Request};
 
@@ -22,6 +23,8 @@ pub struct Seen {
     pub client_id: Option<String>,
     /// The frame without its size prefix (header + body), for `decode_request`.
     pub frame: Bytes,
+    /// When the proxy read it.
+    pub at: Instant,
 }
 
 impl Seen {
@@ -40,12 +43,13 @@ pub struct WireLog {
     faults: Faults,
 }
 
-/// Produce faults the proxy injects: swallow the requests, or answer every partition with an error code
-/// (the broker did append; the client is told otherwise, as after a lost acknowledgement).
+/// Faults the proxy injects: swallow Produce requests, or answer every partition of a Produce (the broker did
+/// append; the client is told otherwise, as after a lost acknowledgement) or of a Fetch with an error code.
 #[derive(Clone, Default)]
 struct Faults {
     drop_produce: Arc<AtomicBool>,
     produce_error: Arc<AtomicI16>,
+    fetch_error: Arc<AtomicI16>,
 }
 
 impl WireLog {
@@ -81,6 +85,11 @@ impl WireLog {
         self.faults
             .produce_error
             .store(error_code, Ordering::SeqCst);
+    }
+
+    /// While non-zero, every partition of every Fetch answer carries this error code and no records.
+    pub fn fail_fetch(&self, error_code: i16) {
+        self.faults.fetch_error.store(error_code, Ordering::SeqCst);
     }
 
     /// The bootstrap address clients use.
@@ -147,6 +156,7 @@ fn relay(
                     api_key,
                     client_id,
                     frame: Bytes::from(frame.clone()),
+                    at: Instant::now(),
                 });
                 forward = !(api_key == 0 && inject.drop_produce.load(Ordering::SeqCst));
             }
@@ -167,6 +177,10 @@ fn relay(
                 Some((0, version)) => {
                     let code = faults.produce_error.load(Ordering::SeqCst);
                     fail_produce(&frame, version, code).unwrap_or(frame)
+                }
+                Some((1, version)) => {
+                    let code = faults.fetch_error.load(Ordering::SeqCst);
+                    fail_fetch(&frame, version, code).unwrap_or(frame)
                 }
                 Some((10, version)) => rewrite_coordinator(&frame, version, port).unwrap_or(frame),
                 Some((18, version)) => cap_metadata_version(&frame, version).unwrap_or(frame),
@@ -195,6 +209,25 @@ fn fail_produce(frame: &[u8], version: i16, code: i16) -> Option<Vec<u8>> {
         (p.error_code, p.base_offset) = (code, -1);
     }
     let out = encode_response::<ProduceRequest>(&resp, version, correlation).ok()?;
+    Some(out[4..].to_vec())
+}
+
+/// The Fetch answer with `code` and no records in every partition (unchanged when `code` is 0).
+fn fail_fetch(frame: &[u8], version: i16, code: i16) -> Option<Vec<u8>> {
+    if code == 0 {
+        return None;
+    }
+    let (correlation, mut resp) =
+        decode_response::<FetchRequest>(Bytes::copy_from_slice(frame), version).ok()?;
+    for p in resp
+        .responses
+        .iter_mut()
+        .flat_map(|t| t.partitions.iter_mut())
+    {
+        p.error_code = code;
+        p.records = None;
+    }
+    let out = encode_response::<FetchRequest>(&resp, version, correlation).ok()?;
     Some(out[4..].to_vec())
 }
 

@@ -1,0 +1,58 @@
+//! PyKafka's `SimpleConsumer.fetch()`: "one fetch round for the held partitions, filling the internal
+//! queues". The per-broker fetchers already fetch continuously, so a round here is observed, not sent:
+//! every fetch request gets a ticket when it is planned, and `fetch()` waits until each partition that can be
+//! fetched (leader known, buffer below `queued_max_messages`, not backing off or resetting) has had a
+//! request planned after the call come back. Its messages are then in the buffer.
+
+use std::time::Duration;
+
+use ferrokafka_core::{Error, Result};
+
+use super::backend::ConsumerBackend;
+use super::shared::Shared;
+
+impl<B: ConsumerBackend> Shared<B> {
+    /// Records that the request with `ticket` for `partitions` came back, and wakes `fetch()` calls.
+    pub(super) fn round_finished(&self, partitions: &[i32], ticket: u64) {
+        let mut st = self.lock();
+        for pid in partitions {
+            st.round_done.insert(*pid, ticket);
+        }
+        drop(st);
+        self.round_notify.notify_waiters();
+    }
+
+    /// Waits (at most `limit`) for one fetch round after this call; returns the messages buffered then.
+    /// `ConsumerStopped` when not running (no fetcher would answer), `Timeout` past `limit`.
+    pub async fn fetch_round(&self, limit: Duration) -> Result<usize> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let since = self.lock().next_round;
+        loop {
+            let finished = self.round_notify.notified();
+            tokio::pin!(finished);
+            finished.as_mut().enable();
+            {
+                let st = self.lock();
+                if !st.running {
+                    return Err(Error::consumer_stopped(self.topic.clone()));
+                }
+                let now = std::time::Instant::now();
+                let queued_max = self.queued_max();
+                let waiting = st.partitions.values().any(|p| {
+                    p.leader.is_some()
+                        && p.fetchable(queued_max, now)
+                        && st.round_done.get(&p.id).map_or(true, |done| *done < since)
+                });
+                if !waiting {
+                    return Ok(st.partitions.values().map(|p| p.queue.len()).sum());
+                }
+            }
+            if tokio::time::timeout_at(deadline, finished).await.is_err() {
+                return Err(Error::timeout(
+                    format!("a fetch round of {}", self.topic),
+                    limit,
+                ));
+            }
+        }
+    }
+}
