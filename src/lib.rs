@@ -123,8 +123,8 @@ mod producer;
 mod setters;
 mod topic;
 mod twins;
-mod utf8;
 mod unblock;
+mod utf8;
 
 pub use balanced::{BalancedConsumer, BalancedConsumerBuilder, BalancedIter};
 pub use broker::Broker;

@@ -14,8 +14,8 @@
 mod bounded;
 mod convert;
 mod offsets;
-mod queue;
 mod prefetch;
+mod queue;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
