@@ -29,13 +29,15 @@ pub fn run(args: &CompareArgs) -> Result<(), Error> {
         None
     };
     let mut sections = Vec::new();
-    sections.extend(on_broker(
-        KafkaConfig::kafka4(),
-        "Kafka 4.1.1",
-        &kafka4_clients,
-        args,
-        python.as_deref(),
-    )?);
+    if !kafka4_clients.is_empty() {
+        sections.extend(on_broker(
+            KafkaConfig::kafka4(),
+            "Kafka 4.1.1",
+            &kafka4_clients,
+            args,
+            python.as_deref(),
+        )?);
+    }
     if !kafka39_clients.is_empty() {
         // Ratios need the reference and ferrokafka on the same broker.
         let mut with_refs = vec![Client::Pure, Client::Native, Client::RdkafkaBase];
