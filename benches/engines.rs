@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{MockBroker, BATCH, FLUSH, PARTITIONS};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -66,46 +66,45 @@ fn consume(c: &mut Criterion) {
     let mut group = c.benchmark_group("consume 10k x 100 B");
     group.throughput(Throughput::Elements(BATCH));
     for (name, native) in ENGINES {
-        // Timed from the consumer's start, built before: start-up is not what is compared.
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
-                let mut spent = Duration::ZERO;
-                for _ in 0..iters {
-                    let consumer = topic
-                        .simple_consumer()
-                        .consumer_timeout_ms(10_000)
-                        .use_rdkafka(native)
-                        .build()
-                        .expect("consumer");
-                    let start = Instant::now();
-                    for _ in 0..BATCH {
-                        consumer
-                            .consume(true)
-                            .expect("consume")
-                            .expect("a message within 10 s");
-                    }
-                    spent += start.elapsed();
-                }
-                spent
+                common::timed_reads(
+                    iters,
+                    || {
+                        topic
+                            .simple_consumer()
+                            .consumer_timeout_ms(10_000)
+                            .use_rdkafka(native)
+                            .build()
+                            .expect("consumer")
+                    },
+                    |consumer| {
+                        for _ in 0..BATCH {
+                            consumer
+                                .consume(true)
+                                .expect("consume")
+                                .expect("a message within 10 s");
+                        }
+                    },
+                )
             })
         });
     }
     group.bench_function("rust-rdkafka BaseConsumer", |b| {
         b.iter_custom(|iters| {
-            let mut spent = Duration::ZERO;
-            for _ in 0..iters {
-                let consumer = raw_consumer(&broker.bootstrap(), &topic_name);
-                let start = Instant::now();
-                let mut got = 0;
-                while got < BATCH {
-                    if let Some(m) = consumer.poll(Duration::from_secs(10)) {
-                        m.expect("consume");
-                        got += 1;
+            common::timed_reads(
+                iters,
+                || raw_consumer(&broker.bootstrap(), &topic_name),
+                |consumer| {
+                    let mut got = 0;
+                    while got < BATCH {
+                        if let Some(m) = consumer.poll(Duration::from_secs(10)) {
+                            m.expect("consume");
+                            got += 1;
+                        }
                     }
-                }
-                spent += start.elapsed();
-            }
-            spent
+                },
+            )
         })
     });
     group.finish();

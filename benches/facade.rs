@@ -6,7 +6,6 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{MockBroker, BATCH, FLUSH};
@@ -227,12 +226,12 @@ fn iteration(c: &mut Criterion) {
             }
         }),
         ("iter()", |c, _| {
-            let n = c
-                .iter()
-                .take(BATCH as usize)
-                .map(|m| m.expect("message"))
-                .count();
-            assert_eq!(n as u64, BATCH, "the iterator ended early");
+            let mut n = 0;
+            for m in c.iter().take(BATCH as usize) {
+                m.expect("message");
+                n += 1;
+            }
+            assert_eq!(n, BATCH, "the iterator ended early");
         }),
         ("stream()", |c, rt| {
             let n = rt.block_on(
@@ -247,18 +246,17 @@ fn iteration(c: &mut Criterion) {
     for (way, read) in ways {
         group.bench_function(way, |b| {
             b.iter_custom(|iters| {
-                let mut spent = Duration::ZERO;
-                for _ in 0..iters {
-                    let consumer = topic
-                        .simple_consumer()
-                        .consumer_timeout_ms(10_000)
-                        .build()
-                        .expect("consumer");
-                    let start = Instant::now();
-                    read(&consumer, &rt);
-                    spent += start.elapsed();
-                }
-                spent
+                common::timed_reads(
+                    iters,
+                    || {
+                        topic
+                            .simple_consumer()
+                            .consumer_timeout_ms(10_000)
+                            .build()
+                            .expect("consumer")
+                    },
+                    |consumer| read(consumer, &rt),
+                )
             })
         });
     }

@@ -107,3 +107,16 @@ pub fn criterion() -> Criterion {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
 }
+
+/// `iters` reads by `read`, each on a fresh consumer from `build`, timed from the built consumer: start-up is
+/// not what these benches compare.
+pub fn timed_reads<C>(iters: u64, build: impl Fn() -> C, read: impl Fn(&C)) -> Duration {
+    let mut spent = Duration::ZERO;
+    for _ in 0..iters {
+        let consumer = build();
+        let start = std::time::Instant::now();
+        read(&consumer);
+        spent += start.elapsed();
+    }
+    spent
+}
