@@ -70,14 +70,7 @@ fn consume(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 common::timed_reads(
                     iters,
-                    || {
-                        topic
-                            .simple_consumer()
-                            .consumer_timeout_ms(10_000)
-                            .use_rdkafka(native)
-                            .build()
-                            .expect("consumer")
-                    },
+                    || common::simple_consumer(&topic, native),
                     |consumer| {
                         for _ in 0..BATCH {
                             consumer

@@ -248,13 +248,7 @@ fn iteration(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 common::timed_reads(
                     iters,
-                    || {
-                        topic
-                            .simple_consumer()
-                            .consumer_timeout_ms(10_000)
-                            .build()
-                            .expect("consumer")
-                    },
+                    || common::simple_consumer(&topic, false),
                     |consumer| read(consumer, &rt),
                 )
             })

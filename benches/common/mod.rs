@@ -120,3 +120,13 @@ pub fn timed_reads<C>(iters: u64, build: impl Fn() -> C, read: impl Fn(&C)) -> D
     }
     spent
 }
+
+/// A started simple consumer of every partition of `topic`, from the earliest offset (PyKafka's default).
+pub fn simple_consumer(topic: &ferrokafka::Topic, native: bool) -> ferrokafka::SimpleConsumer {
+    topic
+        .simple_consumer()
+        .consumer_timeout_ms(10_000)
+        .use_rdkafka(native)
+        .build()
+        .expect("consumer")
+}
