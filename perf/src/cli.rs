@@ -162,9 +162,13 @@ pub struct CompareArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "pure,native,rdkafka-base,rdkafka-future,rskafka,raw,java"
+        default_value = "pure,native,rdkafka-base,rdkafka-future,rskafka,krafka,raw,java"
     )]
     pub clients: Vec<crate::clients::Client>,
+    /// Messages per run for the Python clients (PyKafka, confluent-kafka-python), when fewer than `--messages`
+    /// (pure-Python PyKafka runs at a few tens of thousands of messages per second). Their rows say so.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub python_messages: Option<u64>,
     /// Produce only.
     #[arg(long)]
     pub no_consume: bool,

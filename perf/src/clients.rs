@@ -1,5 +1,5 @@
 //! One measured run of each client kind: ferrokafka (this binary's `produce`/`consume`), the Rust peers
-//! (`ferrokafka-peers`: rust-rdkafka, rskafka, the raw ceiling), Kafka's Java perf tools, PyKafka (pure and
+//! (`ferrokafka-peers`: rust-rdkafka, rskafka, krafka, the raw ceiling), Kafka's Java perf tools, PyKafka (pure and
 //! with its librdkafka extension) and confluent-kafka-python. Each returns a [`Row`] built from what the client
 //! printed plus the launcher's CPU, RSS and wall time.
 
@@ -20,6 +20,8 @@ pub enum Client {
     /// rust-rdkafka `FutureProducer` / `StreamConsumer`.
     RdkafkaFuture,
     Rskafka,
+    /// krafka: `enqueue` with dropped handles and one `flush` / a groupless consumer's `poll`.
+    Krafka,
     /// Pre-encoded batches only: the broker's ingest ceiling (produce only).
     Raw,
     Java,
@@ -38,6 +40,7 @@ impl Client {
             Client::RdkafkaBase => "rust-rdkafka 0.39 BaseProducer / BaseConsumer",
             Client::RdkafkaFuture => "rust-rdkafka 0.39 FutureProducer / StreamConsumer",
             Client::Rskafka => "rskafka 0.6 (BatchProducer / fetch_records loops)",
+            Client::Krafka => "krafka 0.28 (enqueue + flush / poll)",
             Client::Raw => "pre-encoded ~1 MB batches (ceiling)",
             Client::Java => "Java client (kafka-clients 4.1.1)",
             Client::PyKafka => "PyKafka 2.8.0 (pure Python)",
@@ -51,6 +54,14 @@ impl Client {
         self != Client::Raw
     }
 
+    /// The Python clients, which may run fewer messages (`--python-messages`).
+    pub fn is_python(self) -> bool {
+        matches!(
+            self,
+            Client::PyKafka | Client::PyKafkaRdkafka | Client::Confluent
+        )
+    }
+
     /// Clients that speak only to Kafka < 4 (PyKafka sends API versions Kafka 4 removed).
     pub fn needs_kafka39(self) -> bool {
         matches!(self, Client::PyKafka | Client::PyKafkaRdkafka)
@@ -62,6 +73,7 @@ impl Client {
             Client::RdkafkaBase => Some("rdkafka-base"),
             Client::RdkafkaFuture => Some("rdkafka-future"),
             Client::Rskafka => Some("rskafka"),
+            Client::Krafka => Some("krafka"),
             Client::Raw => Some("raw"),
             _ => None,
         }
@@ -135,6 +147,8 @@ pub fn size_label(size: u64) -> String {
 #[derive(Debug, Clone)]
 pub struct Row {
     pub client: Client,
+    /// Messages this run produced or consumed (the Python clients may run fewer than the workload's).
+    pub messages: u64,
     pub msgs_per_s: f64,
     pub mb_per_s: f64,
     pub p50_ms: Option<f64>,
@@ -156,6 +170,7 @@ impl Row {
         };
         Row {
             client,
+            messages: w.messages,
             msgs_per_s,
             mb_per_s: msgs_per_s * w.size as f64 / 1e6,
             p50_ms: None,
@@ -226,7 +241,7 @@ fn peers_binary() -> Result<PathBuf, Error> {
     if release {
         build.arg("--release");
     }
-    eprintln!("building ferrokafka-peers (rust-rdkafka, rskafka, the raw client) …");
+    eprintln!("building ferrokafka-peers (rust-rdkafka, rskafka, krafka, the raw client) …");
     let status = build
         .status()
         .map_err(|e| Error::Harness(format!("running cargo to build ferrokafka-peers: {e}")))?;

@@ -7,6 +7,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+use clap::ValueEnum;
+
 use crate::error::Error;
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 
@@ -21,24 +23,21 @@ pub fn run(args: &CompareArgs) -> Result<(), Error> {
     let started = Instant::now();
     let (kafka39_clients, kafka4_clients): (Vec<Client>, Vec<Client>) =
         args.clients.iter().partition(|c| c.needs_kafka39());
-    let python = if args.clients.iter().any(|c| {
-        matches!(
-            c,
-            Client::PyKafka | Client::PyKafkaRdkafka | Client::Confluent
-        )
-    }) {
+    let python = if args.clients.iter().any(|c| c.is_python()) {
         Some(clients::pykafka_python()?)
     } else {
         None
     };
     let mut sections = Vec::new();
-    sections.extend(on_broker(
-        KafkaConfig::kafka4(),
-        "Kafka 4.1.1",
-        &kafka4_clients,
-        args,
-        python.as_deref(),
-    )?);
+    if !kafka4_clients.is_empty() {
+        sections.extend(on_broker(
+            KafkaConfig::kafka4(),
+            "Kafka 4.1.1",
+            &kafka4_clients,
+            args,
+            python.as_deref(),
+        )?);
+    }
     if !kafka39_clients.is_empty() {
         // Ratios need the reference and ferrokafka on the same broker.
         let mut with_refs = vec![Client::Pure, Client::Native, Client::RdkafkaBase];
@@ -90,6 +89,7 @@ fn on_broker(
             };
             let produce = interleaved(args.rounds, clients, |client| {
                 let topic = fresh_topic(&kafka, &w)?;
+                let w = workload_for(client, &w, args);
                 run_one(client, "produce", &b, &topic, &w, &payload, python)
             })?;
             let s = Section::new(broker, "produce", w, produce);
@@ -103,6 +103,7 @@ fn on_broker(
             clients::ferrokafka(Client::Pure, "produce", &b, &topic, &w)?;
             let consumers: Vec<Client> = clients.iter().copied().filter(|c| c.consumes()).collect();
             let consume = interleaved(args.rounds, &consumers, |client| {
+                let w = workload_for(client, &w, args);
                 run_one(client, "consume", &b, &topic, &w, &payload, python)
             })?;
             let s = Section::new(broker, "consume", w, consume);
@@ -119,6 +120,17 @@ fn messages_for(args: &CompareArgs, size: u64) -> u64 {
         args.messages
     } else {
         (args.big_bytes / size).max(20)
+    }
+}
+
+/// The workload as `client` runs it: the Python clients' message count is capped by `--python-messages`.
+fn workload_for(client: Client, w: &Workload, args: &CompareArgs) -> Workload {
+    match args.python_messages {
+        Some(n) if client.is_python() => Workload {
+            messages: n.min(w.messages),
+            ..*w
+        },
+        _ => *w,
     }
 }
 
@@ -192,7 +204,7 @@ fn fresh_topic(kafka: &KafkaCluster, w: &Workload) -> Result<String, Error> {
 fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
     let list = |v: &[String]| v.join(",");
     let mut out = format!(
-        "Measured by `cargo run --release -p ferrokafka-perf -- compare --sizes {} --partitions {} --rounds {}{}{}` \
+        "Measured by `cargo run --release -p ferrokafka-perf -- compare --sizes {} --partitions {} --rounds {}{}{}{}` \
          in one run of {seconds} s on {}.\n\
          Each client is a child process; CPU (user + sys) and peak RSS come from `getrusage` of that child, start-up \
          included. Rounds are interleaved (every client once per round); each cell is the median over the rounds, \
@@ -204,6 +216,7 @@ fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
         list(&args.partitions.iter().map(i32::to_string).collect::<Vec<_>>()),
         args.rounds,
         args.rate.map_or(String::new(), |r| format!(" --rate {r}")),
+        clients_flag(args),
         if args.write_readme.is_some() {
             " --write-readme README.md"
         } else {
@@ -216,6 +229,24 @@ fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
     for s in sections {
         out.push_str(&render_section(s));
         out.push('\n');
+    }
+    out
+}
+
+/// The flags that chose the clients and message counts, so that the printed command repeats the run.
+fn clients_flag(args: &CompareArgs) -> String {
+    let names: Vec<String> = args
+        .clients
+        .iter()
+        .filter_map(|c| c.to_possible_value().map(|v| v.get_name().to_string()))
+        .collect();
+    let mut out = format!(
+        " --messages {} --clients {}",
+        args.messages,
+        names.join(",")
+    );
+    if let Some(n) = args.python_messages {
+        out.push_str(&format!(" --python-messages {n}"));
     }
     out
 }

@@ -91,8 +91,14 @@ pub fn render_section(s: &Section) -> String {
         let hi = rows.iter().map(|r| r.msgs_per_s).fold(0.0, f64::max);
         let msgs = m(|r| r.msgs_per_s).unwrap_or(0.0);
         let cpu = m(|r| r.cpu_us_per_msg).unwrap_or(0.0);
+        let fewer = rows
+            .iter()
+            .map(|r| r.messages)
+            .min()
+            .filter(|n| *n < w.messages)
+            .map_or(String::new(), |n| format!(" ({} msgs)", rate(n as f64)));
         out.push_str(&format!(
-            "| {} | {} ({}–{}) | {:.1} | {} | {:.2} | {:.0} |",
+            "| {}{fewer} | {} ({}–{}) | {:.1} | {} | {:.2} | {:.0} |",
             client.name(),
             rate(msgs),
             rate(lo),

@@ -10,6 +10,8 @@ pub enum Peer {
     RdkafkaFuture,
     /// rskafka: one `BatchProducer` per partition / per-partition `fetch_records` loops.
     Rskafka,
+    /// krafka: `enqueue` with dropped handles and one `flush` / a groupless consumer `poll`ing every partition.
+    Krafka,
     /// The ceiling: pre-encoded ~1 MB record batches, Produce v3, 5 requests in flight.
     Raw,
 }

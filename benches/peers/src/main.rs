@@ -3,6 +3,7 @@
 //! compare` runs it as a child and measures its CPU and peak RSS as for every other client.
 
 mod args;
+mod krafka_peer;
 mod raw;
 mod rdkafka_peers;
 mod rskafka_peer;
@@ -50,6 +51,8 @@ fn main() -> ExitCode {
         (Peer::RdkafkaFuture, Mode::Consume) => rdkafka_peers::stream_consume(&cli),
         (Peer::Rskafka, Mode::Produce) => rskafka_peer::produce(&cli),
         (Peer::Rskafka, Mode::Consume) => rskafka_peer::consume(&cli),
+        (Peer::Krafka, Mode::Produce) => krafka_peer::produce(&cli),
+        (Peer::Krafka, Mode::Consume) => krafka_peer::consume(&cli),
         (Peer::Raw, Mode::Produce) => raw::produce(&cli),
         (Peer::Raw, Mode::Consume) => Err("the raw ceiling client only produces".into()),
     };
