@@ -1,10 +1,8 @@
 //! Fetching: one task per leader broker (franz-go's "source" per broker), plus a supervisor that keeps
 //! leaders current and starts a fetcher for every broker that leads one of our partitions.
 //!
-//! A fetcher asks only for partitions whose buffer is below `queued_max_messages`, that are not backing off or
-//! resetting and that have no fetch in flight; with none, it sleeps until `consume()` makes room. Up to
-//! `MAX_IN_FLIGHT` requests are pipelined on the broker's connection (see `fetch_loop`), so the prefetch bound
-//! is unchanged: one fetch beyond `queued_max_messages` per partition, as in PyKafka. Each response is decoded outside the
+//! A fetcher asks only for partitions whose buffer is below `queued_max_messages` and that are not backing
+//! off or resetting; with none, it sleeps until `consume()` makes room. Each response is decoded outside the
 //! lock, then applied only if the partition's epoch and offset are still those the request was built from,
 //! so a reset during a fetch can never enqueue stale messages. Every per-partition code has an action
 //! (`error_actions`); a failed request (connection lost) refreshes leaders and backs off — nothing here ends a
