@@ -12,33 +12,20 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::stream::{FuturesUnordered, StreamExt};
-
 use ferrokafka_core::{wire_ms, Error, ErrorContext, ErrorKind};
 
 use super::backend::{ConsumerBackend, FetchParams, PartitionFetch};
 use super::decode::decode_partition;
 use super::error_actions::{fetch_action, FetchAction};
 use super::partition_state::Applied;
-use super::shared::{Shared, State};
+use super::shared::Shared;
 
 /// How often the supervisor refreshes leaders when nobody asks (a leaderless partition is retried sooner).
 const LEADER_REFRESH_IDLE: Duration = Duration::from_secs(60);
 const LEADER_REFRESH_MISSING: Duration = Duration::from_millis(500);
 
-/// Requests in flight at once per broker connection.
-const MAX_IN_FLIGHT: usize = 4;
-
 /// What one request was built from, per partition: `(offset, epoch, fetch_size)`.
-type Parts = BTreeMap<i32, (i64, u64, i32)>;
-
-/// The next request for one broker.
-#[derive(Debug, Default)]
-struct Plan {
-    parts: Parts,
-    /// A partition is behind its high watermark, so the broker answers without waiting.
-    prompt: bool,
-}
+type Plan = BTreeMap<i32, (i64, u64, i32)>;
 
 impl<B: ConsumerBackend> Shared<B> {
     fn error_backoff(&self) -> Duration {
@@ -111,44 +98,26 @@ impl<B: ConsumerBackend> Shared<B> {
         self.refresh_notify.notify_one();
     }
 
-    /// Builds up to `slots` requests for `broker` and marks their partitions in flight: `Err(wake)` when
-    /// nothing is fetchable (sleep until `wake`), or `Ok(None)` when this fetcher should exit.
-    ///
-    /// Partitions behind their high watermark are spread over several requests (answered at once, in order,
-    /// so the first partitions' messages are consumable while the rest are still on the wire); partitions
-    /// that may have nothing new all go in one last request, the only one the broker may hold.
-    fn plan(
-        &self,
-        broker: i32,
-        gen: u64,
-        slots: usize,
-    ) -> Result<Option<Vec<Plan>>, Option<Instant>> {
+    /// Builds the next request for `broker`: `Err(wake)` when nothing is fetchable (sleep until `wake`), or
+    /// `Ok(None)` when this fetcher should exit.
+    fn plan(&self, broker: i32, gen: u64) -> Result<Option<Plan>, Option<Instant>> {
         let mut st = self.lock();
         if !st.alive(gen) {
             st.fetchers.remove(&broker);
             return Ok(None);
         }
         let queued_max = self.queued_max();
-        // A larger `fetch_min_bytes` lets the broker hold even a request with data: no pipelining then.
-        let pipelined = self.opts.fetch_min_bytes <= 1;
         let now = Instant::now();
         let mut mine = 0;
         let mut wake: Option<Instant> = None;
-        let mut behind = Vec::new();
-        let mut rest = Parts::new();
-        for p in st.partitions.values_mut() {
+        let mut plan = Plan::new();
+        for p in st.partitions.values() {
             if p.leader != Some(broker) {
                 continue;
             }
             mine += 1;
             if p.fetchable(queued_max, now) {
-                let part = (p.next_offset, p.epoch, p.fetch_size);
-                if pipelined && p.behind() {
-                    behind.push((p.id, part));
-                } else {
-                    rest.insert(p.id, part);
-                }
-                p.in_flight = Some(p.epoch);
+                plan.insert(p.id, (p.next_offset, p.epoch, p.fetch_size));
             } else if let Some(t) = p.backoff_until.filter(|t| *t > now) {
                 wake = Some(wake.map_or(t, |w| w.min(t)));
             }
@@ -157,100 +126,33 @@ impl<B: ConsumerBackend> Shared<B> {
             st.fetchers.remove(&broker);
             return Ok(None);
         }
-        if behind.is_empty() && rest.is_empty() {
+        if plan.is_empty() {
             return Err(wake);
         }
-        let chunks = slots
-            .saturating_sub(usize::from(!rest.is_empty()))
-            .clamp(1, behind.len().max(1));
-        let mut plans: Vec<Plan> = (0..chunks)
-            .map(|_| Plan {
-                parts: Parts::new(),
-                prompt: true,
-            })
-            .collect();
-        let per = behind.len().div_ceil(chunks).max(1);
-        for (i, (pid, part)) in behind.into_iter().enumerate() {
-            plans[i / per].parts.insert(pid, part);
-        }
-        plans.retain(|p| !p.parts.is_empty());
-        let full = plans.len() >= slots;
-        match plans.last_mut() {
-            _ if rest.is_empty() => {}
-            // No slot of its own: it rides with partitions that have data, so it is answered at once too.
-            Some(last) if full => last.parts.append(&mut rest),
-            _ => plans.push(Plan {
-                parts: rest,
-                prompt: false,
-            }),
-        }
-        Ok(Some(plans))
+        Ok(Some(plan))
     }
 
-    /// Clears the in-flight marks of `plan`'s partitions (whatever became of the request).
-    fn land(&self, st: &mut State, plan: &Parts) {
-        for (pid, (_, epoch, _)) in plan {
-            if let Some(p) = st.partitions.get_mut(pid) {
-                p.land(*epoch);
-            }
-        }
-    }
-
-    /// One broker's fetcher. Several requests may be in flight on its connection (the broker answers them in
-    /// order), each for different partitions, so a partition that drains is refetched at once instead of
-    /// waiting for another partition's response. Only a request the broker answers at once (one of its
-    /// partitions was behind the high watermark) is ever followed by another: one that may long-poll for
-    /// `fetch_wait_max_ms` would hold every request queued behind it.
     async fn fetch_loop(self: Arc<Self>, broker: i32, gen: u64) {
-        let mut in_flight = FuturesUnordered::new();
-        // Requests in flight that the broker may hold for `fetch_wait_max_ms` (at most one, always the last).
-        let mut may_wait = 0usize;
         loop {
             let space = self.space_notify.notified();
             tokio::pin!(space);
             space.as_mut().enable();
-            let mut wake = None;
-            if in_flight.len() < MAX_IN_FLIGHT && may_wait == 0 {
-                match self.plan(broker, gen, MAX_IN_FLIGHT - in_flight.len()) {
-                    Ok(Some(plans)) => {
-                        for plan in plans {
-                            let prompt = plan.prompt;
-                            may_wait += usize::from(!prompt);
-                            let me = &self;
-                            in_flight.push(async move {
-                                me.fetch_once(broker, gen, plan.parts).await;
-                                prompt
-                            });
-                        }
-                        continue;
-                    }
-                    Ok(None) => {
-                        // Let requests in flight land so their partitions are not left marked.
-                        while in_flight.next().await.is_some() {}
-                        return;
-                    }
-                    Err(w) => wake = w,
+            let plan = match self.plan(broker, gen) {
+                Ok(Some(plan)) => plan,
+                Ok(None) => return,
+                Err(wake) => {
+                    let wait = wake
+                        .map(|w| w.saturating_duration_since(Instant::now()))
+                        .unwrap_or(Duration::from_secs(1));
+                    let _ = tokio::time::timeout(wait, space).await;
+                    continue;
                 }
-            }
-            let wait = wake
-                .map(|w| w.saturating_duration_since(Instant::now()))
-                .unwrap_or(Duration::from_secs(1));
-            if in_flight.is_empty() {
-                let _ = tokio::time::timeout(wait, space).await;
-                continue;
-            }
-            tokio::select! {
-                landed = in_flight.next() => {
-                    if landed == Some(false) {
-                        may_wait -= 1;
-                    }
-                }
-                _ = tokio::time::timeout(wait, space), if in_flight.len() < MAX_IN_FLIGHT && may_wait == 0 => {}
-            }
+            };
+            self.fetch_once(broker, gen, plan).await;
         }
     }
 
-    async fn fetch_once(self: &Arc<Self>, broker: i32, gen: u64, plan: Parts) {
+    async fn fetch_once(self: &Arc<Self>, broker: i32, gen: u64, plan: Plan) {
         let mut partitions: Vec<PartitionFetch> = plan
             .iter()
             .map(|(pid, (offset, _, size))| PartitionFetch {
@@ -280,7 +182,6 @@ impl<B: ConsumerBackend> Shared<B> {
                 // No Fetch version this broker (or the pin) allows: retrying cannot help, so say why.
                 let backoff = Instant::now() + self.error_backoff();
                 let mut st = self.lock();
-                self.land(&mut st, &plan);
                 for pid in plan.keys() {
                     if let Some(p) = st.partitions.get_mut(pid) {
                         p.backoff_until = Some(backoff);
@@ -292,7 +193,6 @@ impl<B: ConsumerBackend> Shared<B> {
             Err(e) => {
                 // PyKafka's `_update()` on a socket error: refresh leaders, then try again.
                 tracing::debug!(topic = %self.topic, broker, error = %e, "fetch failed");
-                self.land(&mut self.lock(), &plan);
                 self.lose_leaders(plan.keys().copied());
                 return;
             }
@@ -313,7 +213,6 @@ impl<B: ConsumerBackend> Shared<B> {
         let mut queued = 0;
         {
             let mut st = self.lock();
-            self.land(&mut st, &plan);
             if !st.alive(gen) {
                 return;
             }

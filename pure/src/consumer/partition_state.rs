@@ -61,12 +61,6 @@ pub struct PartitionState {
     /// Consecutive fetches that returned nothing although the high watermark is ahead: the next message
     /// may be bigger than `fetch_size` and the broker sent nothing for it.
     pub empty_behind: u32,
-    /// The epoch of a fetch in flight for this partition: at most one at a time, so a partition's fetches never
-    /// overlap and the prefetch stays bounded by `queued_max_messages` plus one fetch.
-    pub in_flight: Option<u64>,
-    /// The high watermark from the last fetch (-1 before the first): a fetch for a partition behind it is
-    /// answered at once, so another request may be pipelined behind it on the same connection.
-    pub high_watermark: i64,
 }
 
 impl PartitionState {
@@ -82,8 +76,6 @@ impl PartitionState {
             backoff_until: None,
             resetting: false,
             empty_behind: 0,
-            in_flight: None,
-            high_watermark: -1,
         }
     }
 
@@ -100,8 +92,6 @@ impl PartitionState {
         self.epoch += 1;
         self.empty_behind = 0;
         self.backoff_until = None;
-        // A fetch of the old epoch is discarded when it lands; a new one may start now.
-        self.in_flight = None;
     }
 
     /// PyKafka's `held_offsets` value: L, with -1 reported as -2.
@@ -116,21 +106,8 @@ impl PartitionState {
     /// Whether the fetcher may include this partition now.
     pub fn fetchable(&self, queued_max: usize, now: Instant) -> bool {
         !self.resetting
-            && self.in_flight.is_none()
             && self.queue.len() < queued_max
             && !matches!(self.backoff_until, Some(t) if t > now)
-    }
-
-    /// Whether the broker has data past our next fetch offset (as of the last fetch).
-    pub fn behind(&self) -> bool {
-        self.high_watermark > self.next_offset
-    }
-
-    /// A fetch of epoch `epoch` has landed (or failed): the partition may be fetched again.
-    pub fn land(&mut self, epoch: u64) {
-        if self.in_flight == Some(epoch) {
-            self.in_flight = None;
-        }
     }
 
     /// Pops the next buffered message and records it as consumed.
@@ -144,7 +121,6 @@ impl PartitionState {
     /// (compaction, transaction markers, aborted records), so unlike PyKafka a non-compacted topic never
     /// stalls on one. Messages before N (a compressed batch is returned whole) are skipped.
     pub fn apply(&mut self, topic: &str, fetched: DecodedFetch, cap: i32) -> Applied {
-        self.high_watermark = fetched.high_watermark;
         let mut queued = 0;
         for m in fetched.messages {
             if m.offset >= self.next_offset {

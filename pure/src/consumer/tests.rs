@@ -36,14 +36,6 @@ struct Inner {
     commits: Vec<(i32, i64, String)>,
     leader_refreshes: usize,
     fail_fetches: usize,
-    /// How long a fetch that returns records takes (a slow network).
-    fetch_delay: Option<Duration>,
-    /// Fetch requests in flight now, and the most seen at once.
-    fetching: usize,
-    max_fetching: usize,
-    /// Partitions in a request in flight; a second request for one of them is counted in `overlaps`.
-    fetching_partitions: Vec<i32>,
-    overlaps: usize,
 }
 
 #[derive(Clone, Default)]
@@ -67,59 +59,6 @@ impl Fake {
     }
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.0.lock().unwrap()
-    }
-
-    /// A Fetch answered from the logs: at most 50 records per partition, cut at `max_bytes`.
-    fn serve_fetch(&self, broker: i32, params: &FetchParams) -> Result<Vec<FetchedPartition>> {
-        let mut i = self.inner();
-        if i.fail_fetches > 0 {
-            i.fail_fetches -= 1;
-            return Err(Error::socket_disconnected(BrokerRef::id(broker), "fake"));
-        }
-        let mut out = Vec::new();
-        for pf in &params.partitions {
-            if let Some(pos) = i.fetch_errors.iter().position(|(p, _)| *p == pf.partition) {
-                let (_, code) = i.fetch_errors.remove(pos).unwrap();
-                out.push(FetchedPartition {
-                    partition: pf.partition,
-                    error: Some(code),
-                    ..Default::default()
-                });
-                continue;
-            }
-            if i.leaders.get(&pf.partition).copied().flatten() != Some(broker) {
-                out.push(FetchedPartition {
-                    partition: pf.partition,
-                    error: Some(KafkaCode::NotLeaderForPartition),
-                    ..Default::default()
-                });
-                continue;
-            }
-            let log = &i.logs[&pf.partition];
-            if pf.offset < log.log_start || pf.offset > log.hw() {
-                out.push(FetchedPartition {
-                    partition: pf.partition,
-                    error: Some(KafkaCode::OffsetOutOfRange),
-                    ..Default::default()
-                });
-                continue;
-            }
-            let recs: Vec<_> = log
-                .records
-                .iter()
-                .filter(|r| r.0 >= pf.offset)
-                .take(50)
-                .cloned()
-                .collect();
-            out.push(FetchedPartition {
-                partition: pf.partition,
-                error: None,
-                high_watermark: log.hw(),
-                aborted_transactions: Vec::new(),
-                records: encode(&recs, pf.max_bytes as usize),
-            });
-        }
-        Ok(out)
     }
 }
 
@@ -157,38 +96,57 @@ impl ConsumerBackend for Fake {
     }
 
     async fn fetch(&self, broker: i32, params: FetchParams) -> Result<Vec<FetchedPartition>> {
-        let delay = {
+        let out = {
             let mut i = self.inner();
-            i.fetching += 1;
-            i.max_fetching = i.max_fetching.max(i.fetching);
+            if i.fail_fetches > 0 {
+                i.fail_fetches -= 1;
+                return Err(Error::socket_disconnected(BrokerRef::id(broker), "fake"));
+            }
+            let mut out = Vec::new();
             for pf in &params.partitions {
-                if i.fetching_partitions.contains(&pf.partition) {
-                    i.overlaps += 1;
+                if let Some(pos) = i.fetch_errors.iter().position(|(p, _)| *p == pf.partition) {
+                    let (_, code) = i.fetch_errors.remove(pos).unwrap();
+                    out.push(FetchedPartition {
+                        partition: pf.partition,
+                        error: Some(code),
+                        ..Default::default()
+                    });
+                    continue;
                 }
-                i.fetching_partitions.push(pf.partition);
-            }
-            i.fetch_delay
-        };
-        let out = self.serve_fetch(broker, &params);
-        if let (Some(d), Ok(out)) = (delay, &out) {
-            if out.iter().any(|p| !p.records.is_empty()) {
-                tokio::time::sleep(d).await;
-            }
-        }
-        {
-            let mut i = self.inner();
-            i.fetching -= 1;
-            for pf in &params.partitions {
-                if let Some(at) = i
-                    .fetching_partitions
+                if i.leaders.get(&pf.partition).copied().flatten() != Some(broker) {
+                    out.push(FetchedPartition {
+                        partition: pf.partition,
+                        error: Some(KafkaCode::NotLeaderForPartition),
+                        ..Default::default()
+                    });
+                    continue;
+                }
+                let log = &i.logs[&pf.partition];
+                if pf.offset < log.log_start || pf.offset > log.hw() {
+                    out.push(FetchedPartition {
+                        partition: pf.partition,
+                        error: Some(KafkaCode::OffsetOutOfRange),
+                        ..Default::default()
+                    });
+                    continue;
+                }
+                let recs: Vec<_> = log
+                    .records
                     .iter()
-                    .position(|p| *p == pf.partition)
-                {
-                    i.fetching_partitions.remove(at);
-                }
+                    .filter(|r| r.0 >= pf.offset)
+                    .take(50)
+                    .cloned()
+                    .collect();
+                out.push(FetchedPartition {
+                    partition: pf.partition,
+                    error: None,
+                    high_watermark: log.hw(),
+                    aborted_transactions: Vec::new(),
+                    records: encode(&recs, pf.max_bytes as usize),
+                });
             }
-        }
-        let out = out?;
+            out
+        };
         if out.iter().all(|p| p.records.is_empty()) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -595,39 +553,4 @@ fn auto_commit_on_stop() {
     offsets(&c, 4);
     c.stop().unwrap();
     assert_eq!(fake.inner().committed[&0], 4);
-}
-
-#[test]
-fn partitions_with_data_are_fetched_in_pipelined_requests_never_twice_at_once() {
-    let rt = runtime();
-    let fake = Fake::with_partitions(4, 300);
-    fake.inner().fetch_delay = Some(Duration::from_millis(20));
-    let c = consumer(
-        &rt,
-        &fake,
-        ConsumerOptions {
-            queued_max_messages: 60,
-            ..opts()
-        },
-    );
-    let mut next = [0i64; 4];
-    for _ in 0..1200 {
-        let m = c
-            .consume(true)
-            .unwrap()
-            .expect("a message before the timeout");
-        let p = usize::try_from(m.partition_id).unwrap();
-        assert_eq!(
-            m.offset, next[p],
-            "partition {p}: in order, none lost or repeated"
-        );
-        next[p] += 1;
-    }
-    let i = fake.inner();
-    assert!(
-        i.max_fetching >= 2,
-        "requests overlapped: {}",
-        i.max_fetching
-    );
-    assert_eq!(i.overlaps, 0, "a partition was in two requests at once");
 }
