@@ -3,7 +3,7 @@
 //! The length is checked against a maximum *before* anything is allocated, so a server that answers garbage
 //! (an HTTP banner reads as a 1.2 GB length) gives a typed error instead of an allocation or a hang.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use ferrokafka_core::{BrokerRef, Error, ErrorContext};
@@ -41,20 +41,24 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
             ), ErrorContext::broker(broker)));
     }
     let size = size as usize;
-    let mut body = BytesMut::zeroed(size);
-    let mut filled = 0;
-    while filled < size {
+    // Read straight into uninitialised capacity: zeroing a multi-MiB fetch response first would be one more
+    // pass over it. `limit` stops each read at the frame's end, so the next frame's bytes stay in the socket.
+    let mut body = BytesMut::with_capacity(size);
+    while body.len() < size {
+        let left = size - body.len();
         let n = reader
-            .read(&mut body[filled..])
+            .read_buf(&mut (&mut body).limit(left))
             .await
             .map_err(|e| io_failed(broker, "read", e))?;
         if n == 0 {
             return Err(disconnected(
                 broker,
-                format!("connection closed mid-frame after {filled} of {size} bytes"),
+                format!(
+                    "connection closed mid-frame after {} of {size} bytes",
+                    body.len()
+                ),
             ));
         }
-        filled += n;
     }
     Ok(body.freeze())
 }
