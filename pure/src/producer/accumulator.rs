@@ -534,13 +534,20 @@ mod tests {
         acc.push(pending(0, 1, t0));
         let later = t0 + Duration::from_millis(5);
         let d = acc.drain(later, &l, &lim, None);
-        assert_eq!(d.requests.len(), 1, "an idle broker gets the lingered batch");
+        assert_eq!(
+            d.requests.len(),
+            1,
+            "an idle broker gets the lingered batch"
+        );
         let bytes = d.requests[0].bytes;
         for n in 2..=4 {
             acc.push(pending(1, n, t0));
         }
         let d = acc.drain(later, &l, &lim, None);
-        assert!(d.requests.is_empty(), "partition 1 lingered, but broker 1 is busy");
+        assert!(
+            d.requests.is_empty(),
+            "partition 1 lingered, but broker 1 is busy"
+        );
         acc.push(pending(1, 5, later));
         acc.settle(1, bytes, [0]);
         let d = acc.drain(later, &l, &lim, None);
@@ -566,7 +573,11 @@ mod tests {
             acc.push(pending(1, n, later));
         }
         let d = acc.drain(later, &l, &lim, None);
-        assert_eq!(d.requests.len(), 1, "a request's worth is ready: it goes now");
+        assert_eq!(
+            d.requests.len(),
+            1,
+            "a request's worth is ready: it goes now"
+        );
         assert_eq!(values(&d.requests[0].batches[0]), vec![2, 3, 4]);
     }
 

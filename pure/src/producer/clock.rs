@@ -47,7 +47,10 @@ mod tests {
         std::thread::sleep(Duration::from_millis(30));
         let second = wall_ms_at(Instant::now());
         let after = wall_ms_now();
-        assert!(before <= first && first <= after, "{before} {first} {after}");
+        assert!(
+            before <= first && first <= after,
+            "{before} {first} {after}"
+        );
         assert!(second >= first + 30, "{first} then {second}");
         assert!(second <= after + 1, "{second} after {after}");
     }

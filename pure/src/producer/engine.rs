@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::{
-    Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, KafkaCode,
-    OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, ResolvedProducer, Result,
+    Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext,
+    KafkaCode, OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, ResolvedProducer,
+    Result,
 };
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
@@ -254,7 +255,11 @@ impl PureProducer {
 
     /// `produce` from a plain thread, with or without a future: prepare, take a queue slot (blocking this
     /// thread if `block_on_queue_full`), queue, and in `sync` mode wait for the delivery.
-    fn produce_blocking(&self, message: OutgoingMessage, future: Option<DeliverySender>) -> Result<()> {
+    fn produce_blocking(
+        &self,
+        message: OutgoingMessage,
+        future: Option<DeliverySender>,
+    ) -> Result<()> {
         let prepared = self.prepare(message)?;
         let partition = prepared.partition;
         let slots = &self.shared.completion.slots;
