@@ -233,6 +233,19 @@ impl PureProducer {
         }
     }
 
+    /// Take a queue slot if one is free: `Ok(false)` when the caller must wait for one
+    /// (`block_on_queue_full`), `ProducerQueueFull` when it must not.
+    fn try_take_slot(&self) -> Result<bool> {
+        match self.shared.completion.slots.try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                Ok(true)
+            }
+            Err(_) if !self.shared.opts.block_on_queue_full => Err(self.queue_full()),
+            Err(_) => Ok(false),
+        }
+    }
+
     fn queue_full(&self) -> Error {
         Error::producer_queue_full(
             self.shared.topic.clone(),
@@ -262,12 +275,9 @@ impl PureProducer {
     ) -> Result<()> {
         let prepared = self.prepare(message)?;
         let partition = prepared.partition;
-        let slots = &self.shared.completion.slots;
-        match slots.try_acquire() {
-            Ok(permit) => permit.forget(),
-            Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
+        if !self.try_take_slot()? {
             // Blocks this thread (not a runtime): tokio's semaphore and Notify work with any executor.
-            Err(_) => futures::executor::block_on(self.wait_for_slot())?,
+            futures::executor::block_on(self.wait_for_slot())?;
         }
         let slot = self.enqueue(prepared, future)?;
         self.finish_sync(slot, partition)
@@ -377,11 +387,8 @@ impl ProducerApi for PureProducer {
     async fn produce_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
         let prepared = self.prepare(message)?;
         let partition = prepared.partition;
-        let slots = &self.shared.completion.slots;
-        match slots.try_acquire() {
-            Ok(permit) => permit.forget(),
-            Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
-            Err(_) => self.wait_for_slot().await?,
+        if !self.try_take_slot()? {
+            self.wait_for_slot().await?;
         }
         let (tx, future) = DeliveryFuture::channel();
         let slot = self.enqueue(prepared, Some(tx))?;
