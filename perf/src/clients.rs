@@ -159,6 +159,9 @@ pub struct Row {
     pub peak_rss_mb: f64,
     /// N ÷ the whole process's wall time (start-up and connection included).
     pub process_msgs_per_s: f64,
+    /// The broker's CPU seconds (user + sys) during the run, per million messages, when the tool started the
+    /// broker itself and could read its /proc entry.
+    pub broker_cpu_s_per_m: Option<f64>,
 }
 
 impl Row {
@@ -184,6 +187,7 @@ impl Row {
             } else {
                 0.0
             },
+            broker_cpu_s_per_m: None,
         }
     }
 

@@ -15,6 +15,7 @@ use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 use crate::cli::{CompareArgs, RECORD_OVERHEAD};
 use crate::clients::{self, Client, Row, Workload};
 use crate::stats::{render_section, Section};
+use crate::usage;
 
 /// PyKafka 2.8.0's own default request size; larger values need more.
 const DEFAULT_REQUEST_SIZE: u64 = 1_000_012;
@@ -71,6 +72,7 @@ fn on_broker(
     let kafka = KafkaCluster::start(config).map_err(testkit)?;
     let b = kafka.bootstrap().to_string();
     let payload_dir = kafka.dir().unwrap_or(Path::new("."));
+    let broker_pid = kafka.node_pid(0).ok().flatten();
     let mut sections = Vec::new();
     for &size in &args.sizes {
         let payload = payload_dir.join(format!("payload-{size}"));
@@ -90,7 +92,9 @@ fn on_broker(
             let produce = interleaved(args.rounds, clients, |client| {
                 let topic = fresh_topic(&kafka, &w)?;
                 let w = workload_for(client, &w, args);
-                run_one(client, "produce", &b, &topic, &w, &payload, python)
+                with_broker_cpu(broker_pid, &w, || {
+                    run_one(client, "produce", &b, &topic, &w, &payload, python)
+                })
             })?;
             let s = Section::new(broker, "produce", w, produce);
             eprintln!("{}", render_section(&s));
@@ -112,6 +116,22 @@ fn on_broker(
         }
     }
     Ok(sections)
+}
+
+/// Run `once` and add the broker's CPU per million messages over that run (utime + stime of the broker's JVM
+/// before and after, from /proc; the broker is this tool's own, so nothing else loads it).
+fn with_broker_cpu(
+    broker_pid: Option<u32>,
+    w: &Workload,
+    once: impl FnOnce() -> Result<Row, Error>,
+) -> Result<Row, Error> {
+    let before = broker_pid.and_then(usage::cpu_seconds_of);
+    let mut row = once()?;
+    let after = broker_pid.and_then(usage::cpu_seconds_of);
+    if let (Some(a), Some(b)) = (after, before) {
+        row.broker_cpu_s_per_m = Some((a - b) * 1e6 / w.messages.max(1) as f64);
+    }
+    Ok(row)
 }
 
 /// Messages per run: `--messages` for small values, `--big-bytes ÷ size` (at least 20) for big ones.
@@ -207,7 +227,7 @@ fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
         "Measured by `cargo run --release -p ferrokafka-perf -- compare --sizes {} --partitions {} --rounds {}{}{}{}` \
          in one run of {seconds} s on {}.\n\
          Each client is a child process; CPU (user + sys) and peak RSS come from `getrusage` of that child, start-up \
-         included. Rounds are interleaved (every client once per round); each cell is the median over the rounds, \
+         included; broker CPU is the broker JVM's user + sys CPU (/proc) during each produce run, per million messages. Rounds are interleaved (every client once per round); each cell is the median over the rounds, \
          msgs/s with its range. \"msgs/s\" counts from the first message (the Java consumer: its fetch time); \
          \"N ÷ wall\" divides by the whole process's wall time, start-up and connection included. Ratios are to \
          rust-rdkafka's `BaseProducer` / `BaseConsumer` in the same run. A fresh topic per produce run; \

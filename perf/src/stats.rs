@@ -75,11 +75,11 @@ pub fn render_section(s: &Section) -> String {
         "| client | msgs/s (median, range) | MB/s | N ÷ wall | CPU µs/msg | peak RSS MB |",
     );
     if paced || s.mode == "produce" {
-        out.push_str(" p50 ms | p99 ms |");
+        out.push_str(" p50 ms | p99 ms | broker CPU s / M msgs |");
     }
     out.push_str(" ÷ rdkafka msgs/s | ÷ rdkafka CPU/msg |\n|---|---:|---:|---:|---:|---:|");
     if paced || s.mode == "produce" {
-        out.push_str("---:|---:|");
+        out.push_str("---:|---:|---:|");
     }
     out.push_str("---:|---:|\n");
     for (client, rows) in &s.rows {
@@ -111,9 +111,10 @@ pub fn render_section(s: &Section) -> String {
         if paced || s.mode == "produce" {
             let q = |f: fn(&Row) -> Option<f64>| median(rows.iter().filter_map(f).collect());
             out.push_str(&format!(
-                " {} | {} |",
+                " {} | {} | {} |",
                 opt(q(|r| r.p50_ms), 1),
-                opt(q(|r| r.p99_ms), 1)
+                opt(q(|r| r.p99_ms), 1),
+                opt(q(|r| r.broker_cpu_s_per_m), 2)
             ));
         }
         let ratio = |a: f64, b: Option<f64>| {

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use ferrokafka::{ClientOptions, Error, KafkaClient, NewTopic, Producer};
+use ferrokafka::{ClientOptions, Error, KafkaClient, NewTopic, OutgoingMessage, Producer};
 use ferrokafka_testkit::{shared_kafka4, unique_name, KafkaCluster, KafkaConfig};
 
 use super::producer::{build, read_all};
@@ -244,13 +244,14 @@ impl Reports {
 }
 
 /// 200k small messages into a topic created the moment before, 1000 partitions: no failure, and the log
-/// holds exactly what was sent (no duplicate), on each engine.
-fn fresh_thousand_partitions(rdkafka: bool) {
+/// holds exactly what was sent (no duplicate), on each engine. `keyed`: every message has its own key, so
+/// PyKafka's default placement spreads them over all 1000 partitions (no sticky batching to help).
+fn fresh_thousand_partitions(rdkafka: bool, keyed: bool) {
     let cluster = shared_kafka4();
-    let name = unique_name(if rdkafka {
-        "fresh1000-native"
-    } else {
-        "fresh1000-pure"
+    let name = unique_name(match (rdkafka, keyed) {
+        (true, _) => "fresh1000-native",
+        (false, false) => "fresh1000-pure",
+        (false, true) => "fresh1000-pure-keyed",
     });
     let client = KafkaClient::new(cluster.bootstrap()).expect("client");
     client
@@ -273,7 +274,12 @@ fn fresh_thousand_partitions(rdkafka: bool) {
     let mut failures: BTreeMap<String, usize> = BTreeMap::new();
     let mut delivered = 0usize;
     for i in 0..total {
-        producer.produce(format!("{i}")).expect("accepted");
+        let message = OutgoingMessage::new(format!("{i}"));
+        let message = match keyed {
+            true => message.with_key(format!("k{i}")),
+            false => message,
+        };
+        producer.produce_with(message).expect("accepted");
         if i % 10_000 == 9_999 {
             while let Some(r) = producer.get_delivery_report(false, None).expect("reports") {
                 match r.result {
@@ -311,13 +317,18 @@ fn fresh_thousand_partitions(rdkafka: bool) {
 
 #[test]
 fn fresh_thousand_partition_topic_pure() {
-    fresh_thousand_partitions(false);
+    fresh_thousand_partitions(false, false);
+}
+
+#[test]
+fn fresh_thousand_partition_topic_keyed_pure() {
+    fresh_thousand_partitions(false, true);
 }
 
 #[cfg(feature = "native")]
 #[test]
 fn fresh_thousand_partition_topic_native() {
-    fresh_thousand_partitions(true);
+    fresh_thousand_partitions(true, false);
 }
 
 /// 5 MiB messages when `max_request_size` and the topic's `max.message.bytes` allow them, on each engine;

@@ -8,7 +8,9 @@
 //! Readiness follows PyKafka's per-broker rule: a broker's messages go out once it holds
 //! `min_queued_messages`, or a full request's worth of bytes, or someone called `flush()` / `stop()`. Linger is
 //! per partition: when it expires for one partition, only the partitions whose oldest message has also waited
-//! `linger_ms` go out, so a young batch is not cut short. Backpressure per broker counts bytes in flight.
+//! `linger_ms` go out, so a young batch is not cut short. Backpressure per broker counts bytes in flight, and
+//! while a broker has a request in flight only a full request joins it: lingered batches wait for the
+//! response and grow meanwhile (at 1000 partitions this is what keeps batches large).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -19,8 +21,9 @@ use super::pending::Pending;
 use super::transport::TopicLayout;
 
 /// Bytes a broker may have in flight, in requests of `max_request_size` (each partition still has at most one
-/// batch in flight). Counting bytes, not requests, lets many small requests go out while big ones queue.
-pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 5;
+/// batch in flight). The broker works on one request per connection at a time, so two requests' worth keeps it
+/// busy; what does not fit waits in the queues and makes the next batches bigger.
+pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 2;
 
 /// One partition's queue.
 #[derive(Debug, Default)]
@@ -250,6 +253,12 @@ impl Accumulator {
                 }
                 continue;
             }
+            if !full && self.broker_in_flight.get(&broker).is_some_and(|b| *b > 0) {
+                // Lingered, but the broker is still busy with a request (it handles one per connection at a
+                // time): the batches keep growing until its response wakes the dispatcher. Only a full request
+                // goes out beside one in flight, so batches grow with the load, not with the partition count.
+                continue;
+            }
             if !full {
                 // Only the partitions whose own linger is over: another partition's expiry does not cut a
                 // younger batch short.
@@ -464,6 +473,7 @@ mod tests {
         assert_eq!(d.requests[0].batches.len(), 1, "only partition 0 lingered");
         assert_eq!(d.requests[0].batches[0].partition, 0);
         assert_eq!(d.next_wake, Some(t1 + Duration::from_millis(100)));
+        acc.settle(1, d.requests[0].bytes, [0]);
         let d = acc.drain(t1 + Duration::from_millis(100), &l, &lim, None);
         assert_eq!(d.requests[0].batches[0].partition, 1);
     }
@@ -504,15 +514,71 @@ mod tests {
             acc.push(pending(p, p as u8, t0));
         }
         let one = pending(0, 0, t0).size;
-        // Room for exactly two messages per request: one partition's batch each, and five requests' worth
-        // of bytes in flight.
+        // Room for exactly two messages per request: one partition's batch each, and
+        // MAX_IN_FLIGHT_REQUESTS_WORTH requests' worth of bytes in flight.
         let d = acc.drain(t0, &l, &limits(1, 0, 2 * one), None);
         assert_eq!(d.requests.len(), MAX_IN_FLIGHT_REQUESTS_WORTH);
         assert!(d
             .requests
             .iter()
             .all(|r| r.batches.len() == 1 && r.batches[0].messages.len() == 2));
-        assert_eq!(acc.queued, 4);
+        assert_eq!(acc.queued, 14 - 2 * MAX_IN_FLIGHT_REQUESTS_WORTH);
+    }
+
+    #[test]
+    fn lingered_batches_wait_for_a_busy_broker_and_grow() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1), (1, 1)]);
+        let lim = limits(1000, 5, 1 << 20);
+        acc.push(pending(0, 1, t0));
+        let later = t0 + Duration::from_millis(5);
+        let d = acc.drain(later, &l, &lim, None);
+        assert_eq!(
+            d.requests.len(),
+            1,
+            "an idle broker gets the lingered batch"
+        );
+        let bytes = d.requests[0].bytes;
+        for n in 2..=4 {
+            acc.push(pending(1, n, t0));
+        }
+        let d = acc.drain(later, &l, &lim, None);
+        assert!(
+            d.requests.is_empty(),
+            "partition 1 lingered, but broker 1 is busy"
+        );
+        acc.push(pending(1, 5, later));
+        acc.settle(1, bytes, [0]);
+        let d = acc.drain(later, &l, &lim, None);
+        assert_eq!(d.requests.len(), 1);
+        assert_eq!(
+            values(&d.requests[0].batches[0]),
+            vec![2, 3, 4, 5],
+            "one batch with everything that waited"
+        );
+    }
+
+    #[test]
+    fn a_full_request_goes_beside_one_in_flight() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1), (1, 1)]);
+        let one = pending(0, 0, t0).size;
+        let lim = limits(1000, 5, 3 * one);
+        acc.push(pending(0, 1, t0));
+        let later = t0 + Duration::from_millis(5);
+        assert_eq!(acc.drain(later, &l, &lim, None).requests.len(), 1);
+        for n in 2..=4 {
+            acc.push(pending(1, n, later));
+        }
+        let d = acc.drain(later, &l, &lim, None);
+        assert_eq!(
+            d.requests.len(),
+            1,
+            "a request's worth is ready: it goes now"
+        );
+        assert_eq!(values(&d.requests[0].batches[0]), vec![2, 3, 4]);
     }
 
     #[test]

@@ -6,16 +6,18 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use ferrokafka_core::{
-    Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext, KafkaCode,
-    OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, ResolvedProducer, Result,
+    Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext,
+    KafkaCode, OutgoingMessage, Partitioner, ProducerApi, ProducerOptions, ResolvedProducer,
+    Result,
 };
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
 use super::batch::RecordEncoder;
+use super::clock::wall_ms_at;
 use super::pending::{Completion, Pending, SyncSlot};
 use super::sender::{dispatch, Shared};
 use super::transport::ProduceTransport;
@@ -42,10 +44,16 @@ pub struct PureProducer {
     dispatcher: Mutex<Option<JoinHandle<()>>>,
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+thread_local! {
+    /// This thread's id, read once (`thread::current()` clones an `Arc` on every call).
+    static THREAD_ID: std::thread::ThreadId = std::thread::current().id();
+}
+
+/// A message ready to queue: its partition chosen, its timestamp set, and the one clock reading it took.
+struct Prepared {
+    message: OutgoingMessage,
+    partition: i32,
+    now: Instant,
 }
 
 impl PureProducer {
@@ -104,14 +112,15 @@ impl PureProducer {
     }
 
     /// Choose the partition and fill the timestamp: everything that can fail before a queue slot is taken.
-    fn prepare(&self, mut message: OutgoingMessage) -> Result<(OutgoingMessage, i32)> {
+    fn prepare(&self, mut message: OutgoingMessage) -> Result<Prepared> {
         if !self.running.load(Ordering::Acquire) {
             return Err(self.stopped());
         }
         let shared = &self.shared;
+        let now = Instant::now();
         let mut layout = shared
             .layout
-            .get(shared.transport.as_ref(), &shared.topic)?;
+            .get_at(now, shared.transport.as_ref(), &shared.topic)?;
         if message
             .partition
             .is_some_and(|p| !layout.partitions.contains(&p))
@@ -146,19 +155,28 @@ impl PureProducer {
         };
         message.partition = Some(partition);
         if message.timestamp.is_none() {
-            message.timestamp = Some(now_ms());
+            message.timestamp = Some(wall_ms_at(now));
         }
-        Ok((message, partition))
+        Ok(Prepared {
+            message,
+            partition,
+            now,
+        })
     }
 
-    /// Queue a prepared message whose slot is held. Returns the sync slot to wait on, if `sync`.
+    /// Queue a prepared message whose slot is held; `future` is completed with its outcome (a detached
+    /// produce passes none and makes no channel). Returns the sync slot to wait on, if `sync`.
     fn enqueue(
         &self,
-        message: OutgoingMessage,
-        partition: i32,
-    ) -> Result<(DeliveryFuture, Option<Arc<SyncSlot>>)> {
+        prepared: Prepared,
+        future: Option<DeliverySender>,
+    ) -> Result<Option<Arc<SyncSlot>>> {
         let shared = &self.shared;
-        let (tx, future) = DeliveryFuture::channel();
+        let Prepared {
+            message,
+            partition,
+            now,
+        } = prepared;
         let sync = shared.opts.sync.then(|| Arc::new(SyncSlot::default()));
         let size = message.encoded_size_hint();
         let pending = Pending {
@@ -166,10 +184,10 @@ impl PureProducer {
             partition,
             size,
             attempts: 0,
-            thread: std::thread::current().id(),
-            future: Some(tx),
+            thread: THREAD_ID.with(|id| *id),
+            future,
             sync: sync.clone(),
-            enqueued: std::time::Instant::now(),
+            enqueued: now,
             in_doubt: false,
         };
         shared.completion.accept();
@@ -178,7 +196,7 @@ impl PureProducer {
             // PyKafka: reported as MessageSizeTooLarge, never sent.
             let e = Error::message_size_too_large(shared.topic.clone(), size, max);
             shared.completion.complete(pending, Err(e));
-            return Ok((future, sync));
+            return Ok(sync);
         }
         let wake = {
             let mut acc = shared.lock();
@@ -194,7 +212,7 @@ impl PureProducer {
         if wake {
             shared.wake.notify_one();
         }
-        Ok((future, sync))
+        Ok(sync)
     }
 
     /// Wait for a queue slot (`block_on_queue_full`); `stop()` ends the wait with `ProducerStopped`.
@@ -215,6 +233,19 @@ impl PureProducer {
         }
     }
 
+    /// Take a queue slot if one is free: `Ok(false)` when the caller must wait for one
+    /// (`block_on_queue_full`), `ProducerQueueFull` when it must not.
+    fn try_take_slot(&self) -> Result<bool> {
+        match self.shared.completion.slots.try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                Ok(true)
+            }
+            Err(_) if !self.shared.opts.block_on_queue_full => Err(self.queue_full()),
+            Err(_) => Ok(false),
+        }
+    }
+
     fn queue_full(&self) -> Error {
         Error::producer_queue_full(
             self.shared.topic.clone(),
@@ -223,21 +254,33 @@ impl PureProducer {
     }
 
     /// In `sync` mode: wait for the message's delivery (bounded by `pending_timeout_ms`).
-    fn finish_sync(
-        &self,
-        future: DeliveryFuture,
-        slot: Option<Arc<SyncSlot>>,
-        partition: i32,
-    ) -> Result<DeliveryFuture> {
+    fn finish_sync(&self, slot: Option<Arc<SyncSlot>>, partition: i32) -> Result<()> {
         let Some(slot) = slot else {
-            return Ok(future);
+            return Ok(());
         };
         let timeout = self.shared.opts.pending_timeout;
         match slot.wait(timeout) {
-            Some(Ok(_)) => Ok(future),
+            Some(Ok(_)) => Ok(()),
             Some(Err(e)) => Err(e),
-            None => self.sync_timed_out(&slot, partition).map(|_| future),
+            None => self.sync_timed_out(&slot, partition).map(drop),
         }
+    }
+
+    /// `produce` from a plain thread, with or without a future: prepare, take a queue slot (blocking this
+    /// thread if `block_on_queue_full`), queue, and in `sync` mode wait for the delivery.
+    fn produce_blocking(
+        &self,
+        message: OutgoingMessage,
+        future: Option<DeliverySender>,
+    ) -> Result<()> {
+        let prepared = self.prepare(message)?;
+        let partition = prepared.partition;
+        if !self.try_take_slot()? {
+            // Blocks this thread (not a runtime): tokio's semaphore and Notify work with any executor.
+            futures::executor::block_on(self.wait_for_slot())?;
+        }
+        let slot = self.enqueue(prepared, future)?;
+        self.finish_sync(slot, partition)
     }
 
     /// A sync produce waited `pending_timeout_ms`. A message still queued and never possibly written is taken
@@ -331,27 +374,24 @@ fn report_capacity(opts: &ResolvedProducer) -> usize {
 
 impl ProducerApi for PureProducer {
     fn produce(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
-        let (message, partition) = self.prepare(message)?;
-        let slots = &self.shared.completion.slots;
-        match slots.try_acquire() {
-            Ok(permit) => permit.forget(),
-            Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
-            // Blocks this thread (not a runtime): tokio's semaphore and Notify work with any executor.
-            Err(_) => futures::executor::block_on(self.wait_for_slot())?,
-        }
-        let (future, slot) = self.enqueue(message, partition)?;
-        self.finish_sync(future, slot, partition)
+        let (tx, future) = DeliveryFuture::channel();
+        self.produce_blocking(message, Some(tx))?;
+        Ok(future)
+    }
+
+    /// No channel per message: the outcome goes to the thread's delivery reports (when on) and nowhere else.
+    fn produce_detached(&self, message: OutgoingMessage) -> Result<()> {
+        self.produce_blocking(message, None)
     }
 
     async fn produce_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture> {
-        let (message, partition) = self.prepare(message)?;
-        let slots = &self.shared.completion.slots;
-        match slots.try_acquire() {
-            Ok(permit) => permit.forget(),
-            Err(_) if !self.shared.opts.block_on_queue_full => return Err(self.queue_full()),
-            Err(_) => self.wait_for_slot().await?,
+        let prepared = self.prepare(message)?;
+        let partition = prepared.partition;
+        if !self.try_take_slot()? {
+            self.wait_for_slot().await?;
         }
-        let (future, slot) = self.enqueue(message, partition)?;
+        let (tx, future) = DeliveryFuture::channel();
+        let slot = self.enqueue(prepared, Some(tx))?;
         let Some(slot) = slot else {
             return Ok(future);
         };

@@ -20,10 +20,19 @@ pub(crate) struct LayoutCache {
 impl LayoutCache {
     /// The layout, read from `transport` when the copy is older than [`FRESH_FOR`] or dropped.
     pub fn get(&self, transport: &dyn ProduceTransport, topic: &str) -> Result<Arc<TopicLayout>> {
-        let now = Instant::now();
+        self.get_at(Instant::now(), transport, topic)
+    }
+
+    /// [`LayoutCache::get`] with the caller's clock reading (`produce()` reads the clock once per message).
+    pub fn get_at(
+        &self,
+        now: Instant,
+        transport: &dyn ProduceTransport,
+        topic: &str,
+    ) -> Result<Arc<TopicLayout>> {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((at, layout)) = slot.as_ref() {
-            if now.duration_since(*at) < FRESH_FOR {
+            if now.saturating_duration_since(*at) < FRESH_FOR {
                 return Ok(Arc::clone(layout));
             }
         }

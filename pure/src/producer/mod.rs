@@ -4,10 +4,12 @@
 //! File map: [`engine`] the handle (`produce`, `flush`, `stop`); [`accumulator`] per-partition queues and the
 //! per-broker drain; [`sender`] the dispatcher and request tasks; [`retry`] error classification;
 //! [`pending`] message completion and accounting; [`batch`] record formats; [`transport`] the cluster seam;
-//! `idempotence` the producer id and sequence restarts; `layout_cache` the topic layout shared for a moment.
+//! `idempotence` the producer id and sequence restarts; `layout_cache` the topic layout shared for a moment;
+//! `clock` one clock read per message.
 
 mod accumulator;
 pub mod batch;
+mod clock;
 mod cluster_transport;
 mod engine;
 mod idempotence;

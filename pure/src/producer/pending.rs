@@ -104,6 +104,30 @@ impl Completion {
 
     /// Deliver `p`'s outcome everywhere it is awaited, and free its slot.
     pub fn complete(&self, p: Pending, result: Result<Delivery>) {
+        self.notify(p, result);
+        self.release(1);
+    }
+
+    /// [`Completion::complete`] for a whole batch: the slots go back together (one semaphore update and one
+    /// counter update per batch, not per message).
+    pub fn complete_all(&self, outcomes: impl IntoIterator<Item = (Pending, Result<Delivery>)>) {
+        let mut n = 0;
+        for (p, result) in outcomes {
+            self.notify(p, result);
+            n += 1;
+        }
+        self.release(n);
+    }
+
+    /// File `p`'s report, resolve its future and wake its `sync` producer. A failure nobody will hear of
+    /// (detached, no reports) is logged.
+    fn notify(&self, p: Pending, result: Result<Delivery>) {
+        if p.future.is_none() && p.sync.is_none() && self.reports.is_none() {
+            if let Err(e) = &result {
+                tracing::warn!(partition = p.partition, error = %e, "message not delivered (produced detached, no delivery reports)");
+            }
+            return;
+        }
         if let Some(slot) = &p.sync {
             slot.set(result.clone());
         }
@@ -119,18 +143,20 @@ impl Completion {
                 },
             );
         }
-        self.release_one();
     }
 
     /// Undo `accept` for a message refused after all (the producer stopped): no report, slot freed.
     pub fn reject(&self) {
-        self.release_one();
+        self.release(1);
     }
 
-    /// Give back the slot of a message that was just completed (or rejected).
-    fn release_one(&self) {
-        self.slots.add_permits(1);
-        if self.outstanding.fetch_sub(1, Ordering::AcqRel) == 1 {
+    /// Give back the slots of `n` messages just completed (or rejected).
+    fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        self.slots.add_permits(n);
+        if self.outstanding.fetch_sub(n, Ordering::AcqRel) == n {
             let _guard = self.idle_lock.lock().unwrap_or_else(|e| e.into_inner());
             self.idle.notify_all();
             self.idle_async.notify_waiters();

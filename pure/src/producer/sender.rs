@@ -377,9 +377,7 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
     if refresh {
         shared.request_refresh();
     }
-    for (p, result) in completed {
-        shared.completion.complete(p, result);
-    }
+    shared.completion.complete_all(completed);
 }
 
 /// A batch the broker took: free its partition for the next batch and report every message.
