@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::delivery::DeliveryFuture;
 use crate::error::Result;
+use crate::error_code::KafkaCode;
 use crate::message::{DeliveryReport, Message, OutgoingMessage};
 
 /// Where `reset_offsets` moves a partition (PyKafka's int / OffsetType / datetime).
@@ -24,10 +25,53 @@ pub enum ResetTarget {
 }
 
 /// A partition's committed offset as OffsetFetch returned it (`offset` = the next offset to consume, -1 = none).
+///
+/// `error` is the partition's own error code from the answer (None when the broker said NONE), as PyKafka's
+/// per-partition `OffsetFetchPartitionResponse.err`; such an entry has offset -1 and no metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommittedOffset {
     pub offset: i64,
     pub metadata: Option<String>,
+    pub error: Option<KafkaCode>,
+}
+
+impl CommittedOffset {
+    /// A committed offset the broker answered without error.
+    pub fn new(offset: i64, metadata: Option<String>) -> CommittedOffset {
+        CommittedOffset {
+            offset,
+            metadata,
+            error: None,
+        }
+    }
+
+    /// A partition the broker answered with `code`: no offset (-1), no metadata.
+    pub fn failed(code: KafkaCode) -> CommittedOffset {
+        CommittedOffset {
+            offset: -1,
+            metadata: None,
+            error: Some(code),
+        }
+    }
+
+    /// Whether a partition's OffsetFetch `code` belongs in the answer map (a fact about that partition that
+    /// retrying will not change) rather than failing or retrying the whole call: not retriable, and not
+    /// about the group, the member or the request (those apply to every partition alike).
+    pub fn keeps_error(code: KafkaCode) -> bool {
+        use KafkaCode::*;
+        !code.is_retriable()
+            && !matches!(
+                code,
+                UnknownError
+                    | IllegalGeneration
+                    | UnknownMemberId
+                    | RebalanceInProgress
+                    | InvalidGroupId
+                    | GroupAuthorizationFailed
+                    | GroupIdNotFound
+                    | UnsupportedVersion
+            )
+    }
 }
 
 /// A producer for one topic (PyKafka's `Producer`).
@@ -77,6 +121,11 @@ pub trait ConsumerApi: Send + Sync {
     fn commit_offsets(&self, partition_offsets: Option<&[(i32, i64)]>) -> Result<()>;
 
     /// The group's committed offsets; moves the positions too when `reset_offset_on_fetch`.
+    ///
+    /// A partition answered with its own lasting error (see [`CommittedOffset::keeps_error`]) stays in the
+    /// `Ok` map with `error` set and offset -1 (a reset moves it to `auto_offset_reset`), like PyKafka's
+    /// per-partition responses. Retriable codes are retried up to the offsets retries; a group-wide error, a
+    /// failed request or retries used up is `Err`.
     fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>>;
 
     /// Move partitions (all to `auto_offset_reset` with `None`), flush their buffers, and commit if grouped.

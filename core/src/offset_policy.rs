@@ -202,27 +202,9 @@ mod tests {
     #[test]
     fn fetch_moves_to_committed_or_resets() {
         let committed = BTreeMap::from([
-            (
-                0,
-                CommittedOffset {
-                    offset: 10,
-                    metadata: None,
-                },
-            ),
-            (
-                1,
-                CommittedOffset {
-                    offset: -1,
-                    metadata: None,
-                },
-            ),
-            (
-                2,
-                CommittedOffset {
-                    offset: 0,
-                    metadata: None,
-                },
-            ),
+            (0, CommittedOffset::new(10, None)),
+            (1, CommittedOffset::new(-1, None)),
+            (2, CommittedOffset::new(0, None)),
         ]);
         // A commit of 0 resumes at 0: its "last consumed" -1 is literal, not PyKafka's LATEST.
         assert_eq!(

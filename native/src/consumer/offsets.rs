@@ -123,19 +123,19 @@ impl Inner {
             for (i, elem) in got.elements().iter().enumerate() {
                 let p = elem.partition();
                 if let Err(e) = elem.error() {
-                    return Err(translate(&e, &self.site(Some(p))));
+                    let err = translate(&e, &self.site(Some(p)));
+                    // The partition's own lasting error is part of the answer; others fail (or retry) the call.
+                    match err.code().filter(|c| CommittedOffset::keeps_error(*c)) {
+                        Some(code) => out.insert(p, CommittedOffset::failed(code)),
+                        None => return Err(err),
+                    };
+                    continue;
                 }
                 let offset = match elem.offset() {
                     Offset::Offset(o) => o,
                     _ => -1,
                 };
-                out.insert(
-                    p,
-                    CommittedOffset {
-                        offset,
-                        metadata: metadata_lossy(&got, i),
-                    },
-                );
+                out.insert(p, CommittedOffset::new(offset, metadata_lossy(&got, i)));
             }
             Ok(out)
         })?;

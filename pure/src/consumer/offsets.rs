@@ -178,13 +178,12 @@ impl<B: ConsumerBackend> Shared<B> {
                 match r.error {
                     None => {
                         pending.retain(|p| *p != r.partition);
-                        found.insert(
-                            r.partition,
-                            CommittedOffset {
-                                offset: r.offset,
-                                metadata: r.metadata,
-                            },
-                        );
+                        found.insert(r.partition, CommittedOffset::new(r.offset, r.metadata));
+                    }
+                    // This partition's own lasting answer: kept in the map, not retried, not fatal.
+                    Some(code) if CommittedOffset::keeps_error(code) => {
+                        pending.retain(|p| *p != r.partition);
+                        found.insert(r.partition, CommittedOffset::failed(code));
                     }
                     Some(code) => {
                         let err = Error::kafka(code, self.partition_ctx(r.partition));

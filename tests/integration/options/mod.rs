@@ -3,6 +3,7 @@
 
 mod balanced;
 mod client;
+mod offset_fetch_errors;
 mod producer;
 mod simple_consumer;
 mod support;

@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicI16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI16, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::Bytes;
 use ferrokafka_pure::protocol::frame::{decode_request, decode_response, encode_response};
 use ferrokafka_pure::protocol::messages::{
-    ApiVersionsRequest, FetchRequest, FindCoordinatorRequest, MetadataRequest, ProduceRequest,
+    ApiVersionsRequest, FetchRequest, FindCoordinatorRequest, MetadataRequest, OffsetFetchRequest,
+    ProduceRequest,
 };
 use ferrokafka_pure::protocol::{Message, Request};
 
@@ -44,12 +45,15 @@ pub struct WireLog {
 }
 
 /// Faults the proxy injects: swallow Produce requests, or answer every partition of a Produce (the broker did
-/// append; the client is told otherwise, as after a lost acknowledgement) or of a Fetch with an error code.
+/// append; the client is told otherwise, as after a lost acknowledgement) or of a Fetch with an error code,
+/// or one partition of an OffsetFetch answer with an error code.
 #[derive(Clone, Default)]
 struct Faults {
     drop_produce: Arc<AtomicBool>,
     produce_error: Arc<AtomicI16>,
     fetch_error: Arc<AtomicI16>,
+    offset_fetch_error: Arc<AtomicI16>,
+    offset_fetch_partition: Arc<AtomicI32>,
 }
 
 impl WireLog {
@@ -90,6 +94,17 @@ impl WireLog {
     /// While non-zero, every partition of every Fetch answer carries this error code and no records.
     pub fn fail_fetch(&self, error_code: i16) {
         self.faults.fetch_error.store(error_code, Ordering::SeqCst);
+    }
+
+    /// While non-zero, partition `partition` of every OffsetFetch answer (any version, v8+ groups form
+    /// included) carries this error code, offset -1 and no metadata; other partitions are left alone.
+    pub fn fail_offset_fetch(&self, partition: i32, error_code: i16) {
+        self.faults
+            .offset_fetch_partition
+            .store(partition, Ordering::SeqCst);
+        self.faults
+            .offset_fetch_error
+            .store(error_code, Ordering::SeqCst);
     }
 
     /// The bootstrap address clients use.
@@ -182,6 +197,11 @@ fn relay(
                     let code = faults.fetch_error.load(Ordering::SeqCst);
                     fail_fetch(&frame, version, code).unwrap_or(frame)
                 }
+                Some((9, version)) => {
+                    let code = faults.offset_fetch_error.load(Ordering::SeqCst);
+                    let partition = faults.offset_fetch_partition.load(Ordering::SeqCst);
+                    fail_offset_fetch(&frame, version, partition, code).unwrap_or(frame)
+                }
                 Some((10, version)) => rewrite_coordinator(&frame, version, port).unwrap_or(frame),
                 Some((18, version)) => cap_metadata_version(&frame, version).unwrap_or(frame),
                 _ => frame,
@@ -228,6 +248,33 @@ fn fail_fetch(frame: &[u8], version: i16, code: i16) -> Option<Vec<u8>> {
         p.records = None;
     }
     let out = encode_response::<FetchRequest>(&resp, version, correlation).ok()?;
+    Some(out[4..].to_vec())
+}
+
+/// The OffsetFetch answer with `code`, offset -1 and no metadata for `partition` (unchanged when `code` is 0).
+fn fail_offset_fetch(frame: &[u8], version: i16, partition: i32, code: i16) -> Option<Vec<u8>> {
+    if code == 0 {
+        return None;
+    }
+    let (correlation, mut resp) =
+        decode_response::<OffsetFetchRequest>(Bytes::copy_from_slice(frame), version).ok()?;
+    // v0-v7 answer one group in `topics`; v8+ answer per group in `groups`.
+    for p in resp.topics.iter_mut().flat_map(|t| t.partitions.iter_mut()) {
+        if p.partition_index == partition {
+            (p.error_code, p.committed_offset, p.metadata) = (code, -1, None);
+        }
+    }
+    for p in resp
+        .groups
+        .iter_mut()
+        .flat_map(|g| g.topics.iter_mut())
+        .flat_map(|t| t.partitions.iter_mut())
+    {
+        if p.partition_index == partition {
+            (p.error_code, p.committed_offset, p.metadata) = (code, -1, None);
+        }
+    }
+    let out = encode_response::<OffsetFetchRequest>(&resp, version, correlation).ok()?;
     Some(out[4..].to_vec())
 }
 

@@ -82,10 +82,12 @@ pub(crate) async fn fetch(
             .await
         {
             Ok(answers) => {
-                if let Some((p, code)) = answers
-                    .iter()
-                    .find_map(|a| a.error.map(|c| (a.partition, c)))
-                {
+                // A partition's own lasting error stays in the answer; any other error retries or fails.
+                if let Some((p, code)) = answers.iter().find_map(|a| {
+                    a.error
+                        .filter(|c| !CommittedOffset::keeps_error(*c))
+                        .map(|c| (a.partition, c))
+                }) {
                     last = Some(Error::kafka(code, where_(group, topic, p)));
                     if code.is_retriable() {
                         let _ = backend.refresh_coordinator(group).await;
@@ -96,9 +98,9 @@ pub(crate) async fn fetch(
                 return Ok(answers
                     .into_iter()
                     .map(|a| {
-                        let c = CommittedOffset {
-                            offset: a.offset,
-                            metadata: a.metadata,
+                        let c = match a.error {
+                            Some(code) => CommittedOffset::failed(code),
+                            None => CommittedOffset::new(a.offset, a.metadata),
                         };
                         (a.partition, c)
                     })
