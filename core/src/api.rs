@@ -142,3 +142,36 @@ pub trait ConsumerApi: Send + Sync {
     /// Stop fetching; commits first when auto-commit is on.
     fn stop(&self) -> Result<()>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_lasting_partition_codes_are_kept_in_the_answer() {
+        use KafkaCode::*;
+        for kept in [TopicAuthorizationFailed, OffsetMetadataTooLarge] {
+            assert!(CommittedOffset::keeps_error(kept), "{kept:?}");
+        }
+        for not_kept in [
+            UnknownTopicOrPartition,
+            GroupLoadInProgress,
+            NotCoordinatorForGroup,
+            GroupAuthorizationFailed,
+            InvalidGroupId,
+            UnknownMemberId,
+            UnknownError,
+            UnsupportedVersion,
+        ] {
+            assert!(!CommittedOffset::keeps_error(not_kept), "{not_kept:?}");
+        }
+        assert_eq!(
+            CommittedOffset::failed(TopicAuthorizationFailed),
+            CommittedOffset {
+                offset: -1,
+                metadata: None,
+                error: Some(TopicAuthorizationFailed),
+            }
+        );
+    }
+}

@@ -56,3 +56,33 @@ fn fetch_offsets_keeps_a_partitions_error_code() {
         consumer.stop().expect("stop");
     }
 }
+
+/// A group-wide code (GROUP_AUTHORIZATION_FAILED) on one partition is not a partition's answer: the call fails
+/// with that code on both engines.
+#[test]
+fn fetch_offsets_fails_on_a_group_error_in_one_partition() {
+    let (wire, client) = proxied_client(None);
+    let topic = new_topic(&client, "opt-offset-fetch-group-error", 2);
+    for rd in engines() {
+        let consumer = topic
+            .simple_consumer()
+            .use_rdkafka(rd)
+            .consumer_group(unique_name("opt-offset-fetch-group-error"))
+            .offsets_commit_max_retries(2)
+            .consumer_timeout_ms(1_000)
+            .build()
+            .expect("consumer");
+        wire.fail_offset_fetch(0, 30);
+        let fetched = consumer.fetch_offsets();
+        wire.fail_offset_fetch(0, 0);
+        match fetched {
+            Err(e) => assert_eq!(
+                e.code(),
+                Some(KafkaCode::GroupAuthorizationFailed),
+                "rdkafka={rd}: {e}"
+            ),
+            Ok(map) => panic!("rdkafka={rd}: a group error was answered as {map:?}"),
+        }
+        consumer.stop().expect("stop");
+    }
+}
