@@ -1,10 +1,22 @@
 //! Per-partition errors in an OffsetFetch answer reach `fetch_offsets()` on both engines. Real brokers answer
 //! every partition of a known topic without error, so the recording proxy puts the code into one partition.
 
-use ferrokafka::KafkaCode;
+use ferrokafka::{KafkaCode, SimpleConsumer, Topic};
 use ferrokafka_testkit::unique_name;
 
 use super::support::{engines, new_topic, proxied_client};
+
+/// A consumer of `topic` in a fresh group on engine `rdkafka`, with few offset retries.
+fn grouped_consumer(topic: &Topic, rdkafka: bool) -> SimpleConsumer {
+    topic
+        .simple_consumer()
+        .use_rdkafka(rdkafka)
+        .consumer_group(unique_name("opt-offset-fetch"))
+        .offsets_commit_max_retries(2)
+        .consumer_timeout_ms(1_000)
+        .build()
+        .expect("consumer")
+}
 
 /// TOPIC_AUTHORIZATION_FAILED on partition 1 only: the call is `Ok`, partition 1 carries the code with
 /// offset -1, partitions 0 and 2 carry what was committed.
@@ -13,13 +25,7 @@ fn fetch_offsets_keeps_a_partitions_error_code() {
     let (wire, client) = proxied_client(None);
     let topic = new_topic(&client, "opt-offset-fetch-error", 3);
     for rd in engines() {
-        let consumer = topic
-            .simple_consumer()
-            .use_rdkafka(rd)
-            .consumer_group(unique_name("opt-offset-fetch-error"))
-            .consumer_timeout_ms(1_000)
-            .build()
-            .expect("consumer");
+        let consumer = grouped_consumer(&topic, rd);
         consumer
             .commit_offsets(Some(&[(0, 5), (1, 6), (2, 7)]))
             .expect("commit");
@@ -64,14 +70,7 @@ fn fetch_offsets_fails_on_a_group_error_in_one_partition() {
     let (wire, client) = proxied_client(None);
     let topic = new_topic(&client, "opt-offset-fetch-group-error", 2);
     for rd in engines() {
-        let consumer = topic
-            .simple_consumer()
-            .use_rdkafka(rd)
-            .consumer_group(unique_name("opt-offset-fetch-group-error"))
-            .offsets_commit_max_retries(2)
-            .consumer_timeout_ms(1_000)
-            .build()
-            .expect("consumer");
+        let consumer = grouped_consumer(&topic, rd);
         wire.fail_offset_fetch(0, 30);
         let fetched = consumer.fetch_offsets();
         wire.fail_offset_fetch(0, 0);
