@@ -110,10 +110,10 @@ fn members_read_exactly_what_a_user_defined_protocol_decides() {
             }
             assert_eq!(read, *held, "rdkafka={rdkafka}");
         }
-        // Cleanup only: a member leaving makes the group rebalance, so the next one's commit at `stop` may
-        // meet ILLEGAL_GENERATION (the group logic's business, not the protocol's).
+        // Each member leaving makes the group rebalance under the next one's `stop`: a final commit the group
+        // refuses for that reason is logged, not returned, so every stop succeeds.
         for m in &members {
-            let _ = m.stop();
+            m.stop().expect("stop");
         }
     }
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use ferrokafka_core::bridge::off_thread;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, Error, ErrorKind, Message, ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, Error, ErrorKind, KafkaCode, Message,
+    ResetTarget, Result,
 };
 
 use super::worker::{move_to_committed, Settings, Shared};
@@ -320,7 +321,22 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
     }
 }
 
-/// Commit, stop the internal consumer, leave the group; the first error after every step ran.
+/// Whether a commit was refused because the group moved to a new generation without this member (another
+/// member left or joined while this one was stopping): it no longer owns what it would commit.
+fn group_moved_on(e: &Error) -> bool {
+    matches!(
+        e.code(),
+        Some(
+            KafkaCode::IllegalGeneration
+                | KafkaCode::RebalanceInProgress
+                | KafkaCode::UnknownMemberId
+        )
+    )
+}
+
+/// Commit, stop the internal consumer, leave the group; the first error after every step ran. A final
+/// commit refused because the group rebalanced first is logged, not returned (as the Java client's `close()`
+/// does): the partitions belong to other members by then, who resume from the last committed offsets.
 fn stop<C: ConsumerEngine + Clone + 'static>(shared: &Shared<C>) -> Result<()> {
     {
         let mut st = shared.lock();
@@ -334,8 +350,16 @@ fn stop<C: ConsumerEngine + Clone + 'static>(shared: &Shared<C>) -> Result<()> {
     let mut first_error = None;
     {
         let _no_consume = shared.close_gate();
-        if let Err(e) = shared.commit(None) {
-            first_error.get_or_insert(e);
+        match shared.commit(None) {
+            Err(e) if group_moved_on(&e) => tracing::warn!(
+                group = shared.settings.group,
+                "final commit refused, the group rebalanced first (the partitions' new owners resume from the \
+                 last committed offsets): {e}"
+            ),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+            Ok(()) => {}
         }
         let inner = shared.lock().inner.take();
         if let Some(c) = inner {
