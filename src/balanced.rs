@@ -301,9 +301,8 @@ impl BalancedConsumer {
     /// **Cancel-safety:** a dropped future (`select!`, a timeout, a dropped stream) takes no message: the
     /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
-        self.unblocker
-            .consume_async(self.group.consume_async())
-            .await
+        let next = self.unblocker.consume_async(self.group.consume_async());
+        ferrokafka_core::bridge::on_runtime(Some(self.topic().handle()), next).await
     }
 
     consumer_twins!(group);

@@ -331,11 +331,8 @@ impl SimpleConsumer {
     /// next call gets it.
     pub async fn consume_async(&self) -> Result<Option<Message>> {
         let engine = &self.inner.engine;
-        let m = self
-            .inner
-            .unblocker
-            .consume_async(engine.consume_async())
-            .await?;
+        let next = self.inner.unblocker.consume_async(engine.consume_async());
+        let m = ferrokafka_core::bridge::on_runtime(Some(self.topic().handle()), next).await?;
         self.deserialize(m)
     }
 

@@ -52,6 +52,7 @@ macro_rules! consumer_twins {
                 ferrokafka_core::options::check_commit_offsets(partition_offsets)?;
                 ferrokafka_core::ConsumerApi::commit_offsets(&self.$($path).+, partition_offsets)
             };
+            context: Some(self.topic().handle());
             cancel: "the commit may still land (it runs to its end in the background); no message is lost.";
             {
                 ferrokafka_core::options::check_commit_offsets(partition_offsets)?;
@@ -63,6 +64,7 @@ macro_rules! consumer_twins {
             /// when `reset_offset_on_fetch`.
             pub fn fetch_offsets / fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>>;
             blocking: ferrokafka_core::ConsumerApi::fetch_offsets(&self.$($path).+);
+            context: Some(self.topic().handle());
             cancel: "the fetch runs to its end in the background; with `reset_offset_on_fetch` the positions \
                 may still move.";
             { ferrokafka_core::ConsumerEngine::fetch_offsets_async(&self.$($path).+).await }
@@ -74,6 +76,7 @@ macro_rules! consumer_twins {
                 targets: Option<&[(i32, ResetTarget)]>,
             ) -> Result<()>;
             blocking: ferrokafka_core::ConsumerApi::reset_offsets(&self.$($path).+, targets);
+            context: Some(self.topic().handle());
             cancel: "the reset runs to its end in the background (positions move, buffers are flushed).";
             {
                 let owned = targets.map(<[_]>::to_vec);
@@ -84,6 +87,7 @@ macro_rules! consumer_twins {
             /// is returned (PyKafka logs and swallows it).
             pub fn start / start_async(&self) -> Result<()>;
             blocking: ferrokafka_core::ConsumerApi::start(&self.$($path).+);
+            context: Some(self.topic().handle());
             cancel: "the start runs to its end in the background; call `stop` to undo it.";
             { ferrokafka_core::ConsumerEngine::start_async(&self.$($path).+).await }
 
@@ -91,6 +95,7 @@ macro_rules! consumer_twins {
             /// leaves its group). Bounded by the offset-retry options.
             pub fn stop / stop_async(&self) -> Result<()>;
             blocking: ferrokafka_core::ConsumerApi::stop(&self.$($path).+);
+            context: Some(self.topic().handle());
             cancel: "the stop runs to its end in the background; no consumed offset is lost.";
             { ferrokafka_core::ConsumerEngine::stop_async(&self.$($path).+).await }
         }

@@ -291,6 +291,7 @@ impl Producer {
         /// Produce a value with no key. See [`Producer::produce_with`].
         pub fn produce / produce_async(&self, value: impl Into<Bytes>) -> Result<DeliveryFuture>;
         blocking: self.produce_with(OutgoingMessage::new(value));
+        context: Some(self.inner.topic.handle());
         cancel: "a future dropped while it waits for queue space produced nothing; once it returned, the \
             message is queued and the `DeliveryFuture` may be dropped (the message is still sent).";
         { self.produce_with_async(OutgoingMessage::new(value)).await }
@@ -299,6 +300,7 @@ impl Producer {
         /// `block_on_queue_full`; in `sync` mode waits for the delivery and returns its error.
         pub fn produce_with / produce_with_async(&self, message: OutgoingMessage) -> Result<DeliveryFuture>;
         blocking: self.serialize(message).and_then(|m| self.inner.engine.produce(m));
+        context: Some(self.inner.topic.handle());
         cancel: "a future dropped while it waits for queue space produced nothing; in `sync` mode, one \
             dropped while it waits for the delivery leaves the message queued (it is still sent).";
         {
@@ -309,6 +311,7 @@ impl Producer {
         /// Send everything queued now and wait for it, up to `timeout`.
         pub fn flush / flush_async(&self, timeout: Duration) -> Result<()>;
         blocking: self.inner.engine.flush(timeout);
+        context: Some(self.inner.topic.handle());
         cancel: "a dropped flush loses no message: what was queued is still sent.";
         { self.inner.engine.flush_async(timeout).await }
 

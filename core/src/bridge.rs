@@ -2,10 +2,13 @@
 //!
 //! - [`wait`]: a blocking call drives its async twin to completion on the calling thread (the facade
 //!   generates every blocking method this way, so each operation is written once).
+//! - [`on_runtime`]: an async call polled by another executor (`futures::executor::block_on`, smol, …)
+//!   runs inside the client's runtime, so its tokio timers and I/O work there too.
 //! - [`off_thread`]: a call that can only block (librdkafka's) becomes awaitable: it runs on a thread of its
 //!   own and the caller awaits its answer. A dropped future leaves the call to finish on its own, so use it
 //!   only for calls whose result may be lost harmlessly (flush, commit, stop, a build).
 
+use std::borrow::Borrow;
 use std::future::Future;
 
 use tokio::runtime::{Handle, RuntimeFlavor};
@@ -27,6 +30,22 @@ pub fn wait<F: Future>(context: Option<&Handle>, fut: F) -> F::Output {
         }
         _ => run(),
     }
+}
+
+/// Await `fut`; when it is first polled where no tokio runtime is current (another executor), every poll
+/// enters `context` first, so tokio timers and I/O inside it are served by that runtime's threads instead of
+/// panicking with "no reactor running". Inside a tokio runtime it is `fut` as is (one check per call).
+pub async fn on_runtime<H: Borrow<Handle>, F: Future>(context: Option<H>, fut: F) -> F::Output {
+    let context = match context {
+        Some(h) if Handle::try_current().is_err() => h.borrow().clone(),
+        _ => return fut.await,
+    };
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        let _entered = context.enter();
+        fut.as_mut().poll(cx)
+    })
+    .await
 }
 
 /// Runs `f` on a new thread named `name`; the future resolves to its result.
@@ -68,5 +87,22 @@ mod tests {
             Some(crate::ErrorKind::BackgroundTaskFailed)
         );
         assert!(e.is_some_and(|e| e.reason().contains("without an answer")));
+    }
+
+    #[test]
+    fn a_tokio_timer_works_under_another_executor() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_time()
+            .build()
+            .expect("runtime");
+        let slept = futures::executor::block_on(on_runtime(Some(rt.handle()), async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            "slept"
+        }));
+        assert_eq!(slept, "slept");
+        // Inside a runtime the context is not needed and not entered.
+        let inside = rt.block_on(on_runtime(None::<Handle>, async { 5 }));
+        assert_eq!(inside, 5);
     }
 }

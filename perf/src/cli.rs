@@ -172,7 +172,11 @@ pub struct CompareArgs {
     /// Produce only.
     #[arg(long)]
     pub no_consume: bool,
-    /// Replace README.md's text between `<!-- perf:start -->` and `<!-- perf:end -->` with the result.
+    /// Replace README.md's text between `<!-- SECTION:start -->` and `<!-- SECTION:end -->` with the result.
     #[arg(long)]
     pub write_readme: Option<std::path::PathBuf>,
+    /// The README section `--write-readme` replaces (`perf`: the main table; `perf-scale`, `perf-big`: the
+    /// partition-count and big-message runs).
+    #[arg(long, default_value = "perf", value_parser = ["perf", "perf-scale", "perf-big"])]
+    pub readme_section: String,
 }

@@ -54,7 +54,7 @@ pub fn run(args: &CompareArgs) -> Result<(), Error> {
     let markdown = render(args, &sections, started.elapsed().as_secs());
     println!("{markdown}");
     if let Some(readme) = &args.write_readme {
-        write_between_markers(readme, &markdown)?;
+        write_between_markers(readme, &args.readme_section, &markdown)?;
         eprintln!("wrote {}", readme.display());
     }
     Ok(())
@@ -237,10 +237,10 @@ fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
         args.rounds,
         args.rate.map_or(String::new(), |r| format!(" --rate {r}")),
         clients_flag(args),
-        if args.write_readme.is_some() {
-            " --write-readme README.md"
-        } else {
-            ""
+        match (&args.write_readme, args.readme_section.as_str()) {
+            (None, _) => String::new(),
+            (Some(_), "perf") => " --write-readme README.md".to_string(),
+            (Some(_), section) => format!(" --write-readme README.md --readme-section {section}"),
         },
         machine(),
         args.linger_ms,
@@ -289,22 +289,23 @@ fn machine() -> String {
     format!("{cores} cores ({model}), {mem_gib:.0} GiB RAM, broker on the same machine")
 }
 
-const START: &str = "<!-- perf:start -->";
-const END: &str = "<!-- perf:end -->";
-
-fn write_between_markers(readme: &Path, markdown: &str) -> Result<(), Error> {
+fn write_between_markers(readme: &Path, section: &str, markdown: &str) -> Result<(), Error> {
+    let (start, end) = (
+        format!("<!-- {section}:start -->"),
+        format!("<!-- {section}:end -->"),
+    );
     let text = std::fs::read_to_string(readme)
         .map_err(|e| Error::Harness(format!("reading {}: {e}", readme.display())))?;
-    let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
+    let (Some(a), Some(b)) = (text.find(&start), text.find(&end)) else {
         return Err(Error::Harness(format!(
-            "{} has no {START} … {END} markers",
+            "{} has no {start} … {end} markers",
             readme.display()
         )));
     };
     if b < a {
-        return Err(Error::Harness(format!("{END} comes before {START}")));
+        return Err(Error::Harness(format!("{end} comes before {start}")));
     }
-    let new = format!("{}{START}\n{markdown}\n{}", &text[..a], &text[b..]);
+    let new = format!("{}{start}\n{markdown}\n{}", &text[..a], &text[b..]);
     std::fs::write(readme, new)
         .map_err(|e| Error::Harness(format!("writing {}: {e}", readme.display())))
 }

@@ -27,6 +27,7 @@ mod mixed_groups;
 mod mixed_support;
 mod offsets;
 mod options;
+mod other_executor;
 mod partition_keys;
 mod producer;
 mod producer_reliability;
