@@ -6,7 +6,8 @@ use ferrokafka_core::{Error, Result};
 
 use super::NativeConfig;
 
-/// Cap on `queued.max.messages.kbytes` (per partition): librdkafka's own default, 64 MiB. PyKafka's formula
+/// Cap on `queued.max.messages.kbytes` (compared, like `queued.min.messages`, with the consumer queue every
+/// partition shares): librdkafka's own default, 64 MiB. PyKafka's formula
 /// (`queued_max_messages × fetch_message_max_bytes / 1024`) gives 2 GB per partition with its defaults.
 pub const PREFETCH_KBYTES_CAP: i64 = 65_536;
 
@@ -216,11 +217,13 @@ pub fn producer_config(
     Ok(c)
 }
 
-/// The consumer's full configuration. `group_id` is the consumer group, or a unique unused id when there is none.
+/// The consumer's full configuration. `group_id` is the consumer group, or a unique unused id when there is none;
+/// `partitions` the number of partitions it will consume (the prefetch bound is per partition).
 pub fn consumer_config(
     client: &ClientOptions,
     opts: &ConsumerOptions,
     group_id: &str,
+    partitions: usize,
     extra: &[(String, String)],
 ) -> Result<NativeConfig> {
     opts.validate()?;
@@ -237,17 +240,19 @@ pub fn consumer_config(
         )?,
     );
     c.set("enable.auto.commit", "false");
-    // PyKafka's mapping: the per-partition message bound. (librdkafka's own default, 100000, refetches in
-    // bigger steps and reads ~20% faster; raise `queued_max_messages` for that. The kbytes below bound memory.)
+    // PyKafka's bound is per partition; librdkafka compares `queued.min.messages` with the length of the queue
+    // a partition's fetch queue forwards to, which for an assigned consumer is the one consumer queue of every
+    // partition. Hence the bound times the partitions consumed.
+    ranged(
+        "queued_max_messages",
+        opts.queued_max_messages,
+        1,
+        10_000_000,
+        "queued.min.messages",
+    )?;
     c.set(
         "queued.min.messages",
-        ranged(
-            "queued_max_messages",
-            opts.queued_max_messages,
-            1,
-            10_000_000,
-            "queued.min.messages",
-        )?,
+        queued_min_messages(opts, partitions).to_string(),
     );
     c.set(
         "queued.max.messages.kbytes",
@@ -308,6 +313,15 @@ pub fn consumer_config(
     Ok(c)
 }
 
+/// `queued.min.messages`: `queued_max_messages` per partition, for `partitions` partitions sharing librdkafka's
+/// consumer queue, within librdkafka's limit.
+pub fn queued_min_messages(opts: &ConsumerOptions, partitions: usize) -> i64 {
+    let partitions = i64::try_from(partitions.max(1)).unwrap_or(i64::MAX);
+    opts.queued_max_messages
+        .saturating_mul(partitions)
+        .clamp(1, 10_000_000)
+}
+
 /// `queued.max.messages.kbytes`: PyKafka's product, capped at 64 MiB but never below one full fetch.
 pub fn prefetch_kbytes(opts: &ConsumerOptions) -> i64 {
     let wanted = opts
@@ -342,7 +356,7 @@ mod tests {
         });
         client.broker_version = Some("0.9.0".into());
         let p = producer_config(&client, &ProducerOptions::default(), &[]).unwrap();
-        let k = consumer_config(&client, &ConsumerOptions::default(), "g", &[]).unwrap();
+        let k = consumer_config(&client, &ConsumerOptions::default(), "g", 1, &[]).unwrap();
         for (key, _) in p.entries().iter().chain(k.entries()) {
             assert!(
                 MAPPING
@@ -459,7 +473,7 @@ mod tests {
     #[test]
     fn consumer_prefetch_is_bounded_and_offsets_are_ours() {
         let o = ConsumerOptions::default();
-        let k = consumer_config(&ClientOptions::new("h:1"), &o, "g", &[]).unwrap();
+        let k = consumer_config(&ClientOptions::new("h:1"), &o, "g", 1, &[]).unwrap();
         assert_eq!(k.get("queued.min.messages"), Some("2000"));
         assert_eq!(k.get("queued.max.messages.kbytes"), Some("65536"));
         assert_eq!(k.get("enable.auto.commit"), Some("false"));
@@ -472,6 +486,14 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(prefetch_kbytes(&small), 100);
+        // The bound is per partition, and librdkafka counts the one queue all partitions share.
+        let six = consumer_config(&ClientOptions::new("h:1"), &o, "g", 6, &[]).unwrap();
+        assert_eq!(six.get("queued.min.messages"), Some("12000"));
+        let huge = ConsumerOptions {
+            queued_max_messages: 10_000_000,
+            ..Default::default()
+        };
+        assert_eq!(queued_min_messages(&huge, 1000), 10_000_000);
     }
 
     #[test]
@@ -493,6 +515,7 @@ mod tests {
             &ClientOptions::new("h:1"),
             &ConsumerOptions::default(),
             "g",
+            1,
             &bad
         )
         .is_err());

@@ -1,5 +1,12 @@
-//! librdkafka messages → ferrokafka `Message`s (copied out: librdkafka's buffer is reused once the message is
-//! destroyed, and one 100-byte copy costs less than keeping a whole fetch buffer alive per message).
+//! librdkafka messages → ferrokafka `Message`s, copied out.
+//!
+//! Why not zero-copy (a `Bytes` owning the `rd_kafka_message_t`): every fetched message holds a reference on
+//! the whole FetchResponse buffer it was parsed from (`rd_kafka_op_new_fetch_msg` keeps the `rkbuf`), and once
+//! the application holds a message librdkafka no longer counts it against `queued.min.messages` /
+//! `queued.max.messages.kbytes`. One kept 100-byte message would then pin up to `fetch.max.bytes` (50 MB), so
+//! memory would no longer be bounded by the prefetch options; the message would also have to keep the client
+//! alive (a message destroyed after `rd_kafka_destroy` is a use after free). The copy it saves is one
+//! allocation plus a `memcpy` of the value, which `Bytes::from_owner` would replace by an allocation of its own.
 
 use bytes::Bytes;
 use ferrokafka_core::{Header, Message};

@@ -117,7 +117,6 @@ impl NativeSimpleConsumer {
         let client = client.resolve()?;
         let opts = opts.resolve()?;
         let group_id = opts.consumer_group.clone().unwrap_or_else(private_group_id);
-        let config = consumer_config(&client, &opts, &group_id, extra)?;
         let site = ErrorSite {
             mechanism: client
                 .sasl_config
@@ -125,14 +124,27 @@ impl NativeSimpleConsumer {
                 .map(|s| s.mechanism.name().to_string()),
             ..ErrorSite::topic(topic, None, &client.hosts)
         };
-        let mut consumer = BaseConsumer::from_config_and_context(
-            &config.to_client_config(),
-            ConsumerCtx::default(),
-        )
-        .map_err(|e| translate(&e, &site))?;
         let wake = Arc::new(Notify::new());
-        let w = Arc::clone(&wake);
-        consumer.set_nonempty_callback(move || w.notify_one());
+        // The prefetch bound depends on how many partitions are consumed (see `queued_min_messages`).
+        let open = |partitions: usize| -> Result<BaseConsumer<ConsumerCtx>> {
+            let config = consumer_config(&client, &opts, &group_id, partitions, extra)?;
+            let mut consumer = BaseConsumer::from_config_and_context(
+                &config.to_client_config(),
+                ConsumerCtx::default(),
+            )
+            .map_err(|e| translate(&e, &site))?;
+            let w = Arc::clone(&wake);
+            consumer.set_nonempty_callback(move || w.notify_one());
+            Ok(consumer)
+        };
+        let wanted = opts.partitions.as_ref().map(|ids| {
+            let mut ids = ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        });
+        let expected = wanted.as_ref().map_or(1, Vec::len);
+        let mut consumer = open(expected)?;
         let metadata_timeout = client.socket_timeout;
         let all = partition_ids(consumer.client(), topic, metadata_timeout, &client.hosts)
             .map_err(|e| {
@@ -146,12 +158,9 @@ impl NativeSimpleConsumer {
                 }
                 explain_unreachable(e, &consumer.context().last_error, &site)
             })?;
-        let partitions = match &opts.partitions {
+        let partitions = match wanted {
             None => all,
-            Some(wanted) => {
-                let mut ids = wanted.clone();
-                ids.sort_unstable();
-                ids.dedup();
+            Some(ids) => {
                 if let Some(bad) = ids.iter().find(|p| !all.contains(p)) {
                     return Err(Error::kafka(
                         KafkaCode::UnknownTopicOrPartition,
@@ -161,6 +170,11 @@ impl NativeSimpleConsumer {
                 ids
             }
         };
+        if partitions.len() != expected {
+            // All of a topic's partitions, counted only now: a client with the bound for that many (nothing
+            // is assigned yet, so the first one goes without having fetched anything).
+            consumer = open(partitions.len())?;
+        }
         let consumer = Arc::new(consumer);
         let queue = ConsumerQueue::of(&consumer).ok_or_else(|| {
             Error::invalid_state(
@@ -432,8 +446,10 @@ impl Inner {
         if !self.running.load(Ordering::SeqCst) {
             return Err(self.stopped());
         }
-        if !block {
-            return self.poll_once(Duration::ZERO);
+        // The buffer first: a message already taken costs no clock read.
+        let ready = self.poll_once(Duration::ZERO)?;
+        if ready.is_some() || !block {
+            return Ok(ready);
         }
         let deadline = self.opts.consumer_timeout.map(|t| Instant::now() + t);
         loop {

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use ferrokafka_core::bridge::off_thread;
 use ferrokafka_core::Result;
-use rdkafka::consumer::Consumer as _;
 
 use super::{Inner, NativeSimpleConsumer};
 
@@ -19,22 +18,6 @@ use super::{Inner, NativeSimpleConsumer};
 const LOOK_EVERY: Duration = Duration::from_millis(5);
 
 impl Inner {
-    /// The length of librdkafka's consumer queue (every assigned partition's fetch queue forwards there).
-    fn queued(&self) -> usize {
-        let rk = self.consumer.client().native_ptr();
-        // SAFETY: `rk` is the live handle owned by `self.consumer`; the queue reference taken here is
-        // released before returning, and a null answer is checked.
-        unsafe {
-            let queue = rdkafka::bindings::rd_kafka_queue_get_consumer(rk);
-            if queue.is_null() {
-                return 0;
-            }
-            let n = rdkafka::bindings::rd_kafka_queue_length(queue);
-            rdkafka::bindings::rd_kafka_queue_destroy(queue);
-            n
-        }
-    }
-
     fn fetch_round(&self) -> Result<usize> {
         let deadline = Instant::now() + self.opts.fetch_wait_max;
         loop {
@@ -43,7 +26,7 @@ impl Inner {
             }
             // What a consume already took out of librdkafka counts too (skipped while a consume holds it).
             let buffered = self.state.try_lock().map_or(0, |s| s.ready.len());
-            let n = buffered + self.queued();
+            let n = buffered + self.queue.len();
             if n > 0 || Instant::now() >= deadline {
                 return Ok(n);
             }

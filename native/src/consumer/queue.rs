@@ -2,8 +2,8 @@
 //!
 //! rdkafka's `BaseConsumer::poll` takes one event per message and wraps each in an `Arc`; draining up to a
 //! batch at once under one call costs a fraction of that, and the wrapper's own lock is then taken once per
-//! batch instead of once per message. Messages are copied out and destroyed at once, so no librdkafka
-//! buffer outlives the call.
+//! batch instead of once per message. Messages are copied out and destroyed before `take` returns, so no
+//! librdkafka buffer outlives the call, nor the consumer (see convert.rs for why not zero-copy).
 
 use std::collections::VecDeque;
 use std::ptr::NonNull;
@@ -53,32 +53,38 @@ impl ConsumerQueue {
     /// `wait` (then the rest of what came with it). Partition EOFs are skipped. Returns the number appended.
     pub(super) fn take(&self, wait: Duration, max: usize, out: &mut VecDeque<Fetched>) -> usize {
         let max = max.clamp(1, MAX_BATCH);
-        let mut raw = [std::ptr::null_mut::<rd::rd_kafka_message_t>(); MAX_BATCH];
-        let mut n = self.consume(0, &mut raw[..max]);
-        if n == 0 && !wait.is_zero() {
+        let mut batch = Taken::new();
+        batch.fill(self, 0, max);
+        if batch.len == 0 && !wait.is_zero() {
             // A whole batch would wait until `max` messages came or `wait` passed: wait for one only.
             let ms = i32::try_from(wait.as_millis().max(1)).unwrap_or(i32::MAX);
-            n = self.consume(ms, &mut raw[..1]);
-            if n == 1 && max > 1 {
-                n += self.consume(0, &mut raw[1..max]);
+            batch.fill(self, ms, 1);
+            if batch.len == 1 {
+                batch.fill(self, 0, max);
             }
         }
         let before = out.len();
-        for &m in &raw[..n] {
-            // SAFETY: the first `n` entries are messages librdkafka just handed to us, each destroyed exactly
-            // once, right after it is read.
-            unsafe {
-                if let Some(item) = fetched(&*m) {
-                    out.push_back(item);
-                }
-                rd::rd_kafka_message_destroy(m);
+        for m in batch.messages() {
+            // SAFETY: a message of `batch`, live until `batch` is dropped below.
+            if let Some(item) = unsafe { fetched(m) } {
+                out.push_back(item);
             }
         }
+        // Dropping `batch` destroys every message, also if a conversion above unwound.
         out.len() - before
     }
 
+    /// Messages in librdkafka's queue (prefetched, not yet taken), plus the other ops queued with them.
+    pub(super) fn len(&self) -> usize {
+        // SAFETY: the queue handle lives as long as `self`.
+        unsafe { rd::rd_kafka_queue_length(self.queue.as_ptr()) }
+    }
+
     /// One `rd_kafka_consume_batch_queue` call into `slots`; the number of messages written.
-    fn consume(&self, timeout_ms: i32, slots: &mut [*mut rd::rd_kafka_message_t]) -> usize {
+    ///
+    /// # Safety
+    /// Every message written is the caller's to destroy, exactly once.
+    unsafe fn consume(&self, timeout_ms: i32, slots: &mut [*mut rd::rd_kafka_message_t]) -> usize {
         // SAFETY: the queue handle lives as long as `self`; librdkafka writes at most `slots.len()` pointers.
         let n = unsafe {
             rd::rd_kafka_consume_batch_queue(
@@ -90,6 +96,49 @@ impl ConsumerQueue {
         };
         // -1 is an error (a queue of another kind): nothing was taken.
         usize::try_from(n).unwrap_or(0).min(slots.len())
+    }
+}
+
+/// Messages taken from librdkafka in one `take`: a fixed array of pointers (never more than [`MAX_BATCH`]), of
+/// which the first `len` are live messages. Only `Drop` destroys them, so each is destroyed exactly once, after
+/// its conversion, and also when a conversion unwinds.
+struct Taken {
+    raw: [*mut rd::rd_kafka_message_t; MAX_BATCH],
+    len: usize,
+}
+
+impl Taken {
+    fn new() -> Self {
+        Taken {
+            raw: [std::ptr::null_mut(); MAX_BATCH],
+            len: 0,
+        }
+    }
+
+    /// Take up to `upto - len` more messages (waiting up to `timeout_ms` when the queue is empty).
+    fn fill(&mut self, queue: &ConsumerQueue, timeout_ms: i32, upto: usize) {
+        let upto = upto.min(MAX_BATCH);
+        if self.len >= upto {
+            return;
+        }
+        // SAFETY: the slots written are the ones after `len`; `len` then counts them, so `Drop` destroys them.
+        self.len += unsafe { queue.consume(timeout_ms, &mut self.raw[self.len..upto]) };
+    }
+
+    fn messages(&self) -> impl Iterator<Item = &rd::rd_kafka_message_t> {
+        // SAFETY: the first `len` pointers are live messages until `self` is dropped; the references borrow
+        // `self`, so none outlives them.
+        self.raw[..self.len].iter().map(|&m| unsafe { &*m })
+    }
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        for &m in &self.raw[..self.len] {
+            // SAFETY: each of the first `len` pointers is a live message taken from librdkafka and destroyed
+            // only here.
+            unsafe { rd::rd_kafka_message_destroy(m) }
+        }
     }
 }
 

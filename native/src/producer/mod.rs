@@ -143,9 +143,12 @@ impl NativeProducer {
             max_retries: opts.max_retries,
             max_size: opts.max_request_size,
             pending_timeout: opts.pending_timeout,
-            // What librdkafka is given (clamped to >= 1 ms), as a Duration for its timeout errors.
+            // What librdkafka is given (ours, or an `extra` override), named in its timeout errors.
             message_timeout: Duration::from_millis(
-                crate::config::message_timeout_ms(&opts).unsigned_abs(),
+                config
+                    .get("message.timeout.ms")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or_else(|| crate::config::message_timeout_ms(&opts).unsigned_abs()),
             ),
             // Sync produce reads its own report, as PyKafka's does; only async reports are filed.
             reports: reports.as_ref().filter(|_| !opts.sync).cloned(),
