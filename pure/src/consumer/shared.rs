@@ -38,6 +38,9 @@ pub(crate) struct State {
     pub next_round: u64,
     /// Per partition, the ticket of the last fetch request that completed (any outcome).
     pub round_done: BTreeMap<i32, u64>,
+    /// `fetch()` calls waiting for a round: a fetcher then sends a request that may long-poll even while
+    /// another partition's data waits on the broker.
+    pub round_waiters: usize,
 }
 
 impl State {
