@@ -1,12 +1,15 @@
 //! Fetching: one task per leader broker (franz-go's "source" per broker), plus a supervisor that keeps
 //! leaders current and starts a fetcher for every broker that leads one of our partitions.
 //!
-//! A fetcher asks only for partitions whose buffer is below `queued_max_messages` and that are not backing
-//! off or resetting; with none, it sleeps until `consume()` makes room. Each response is decoded outside the
-//! lock, then applied only if the partition's epoch and offset are still those the request was built from,
-//! so a reset during a fetch can never enqueue stale messages. Every per-partition code has an action
-//! (`error_actions`); a failed request (connection lost) refreshes leaders and backs off — nothing here ends a
-//! fetcher except a stop or losing all its partitions to other leaders.
+//! A fetcher asks only for partitions whose buffer is below `queued_max_messages`, that are not backing off
+//! or resetting and that have no fetch in flight; with none, it sleeps until `consume()` makes room. Up to
+//! [`MAX_IN_FLIGHT`] requests are out on its connection at once (one per partition at most, so the prefetch
+//! stays bounded by `queued_max_messages` plus one fetch per partition), but a request the broker may hold
+//! for `fetch_wait_max_ms` only goes out alone (see `plan`). Each response is decoded outside the lock, then
+//! applied only if the partition's epoch and offset are still those the request was built from, so a reset
+//! during a fetch can never enqueue stale messages. Every per-partition code has an action (`error_actions`);
+//! a failed request (connection lost) refreshes leaders and backs off — nothing here ends a fetcher except a
+//! stop or losing all its partitions to other leaders.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -122,7 +125,12 @@ impl<B: ConsumerBackend> Shared<B> {
     /// broker has data waiting on the broker (else a full partition that drains would wait behind it), or
     /// when `fetch()` waits for a round. A request with a partition that has data is answered at once, so
     /// it may follow others; partitions with nothing new ride along in it.
-    fn plan(&self, broker: i32, gen: u64, in_flight: usize) -> Result<Option<Planned>, Option<Instant>> {
+    fn plan(
+        &self,
+        broker: i32,
+        gen: u64,
+        in_flight: usize,
+    ) -> Result<Option<Planned>, Option<Instant>> {
         let mut st = self.lock();
         if !st.alive(gen) {
             st.fetchers.remove(&broker);

@@ -674,7 +674,13 @@ fn fetches_overlap_across_partitions_one_per_partition() {
         }
         let m = c.consume(true).unwrap().expect("message");
         seen.entry(m.partition_id).or_default().push(m.offset);
-        let buffered = c.shared_for_tests().lock().partitions.values().map(|p| p.queue.len()).max();
+        let buffered = c
+            .shared_for_tests()
+            .lock()
+            .partitions
+            .values()
+            .map(|p| p.queue.len())
+            .max();
         assert!(buffered.unwrap_or(0) < 10 + 50, "{buffered:?}");
     }
     for p in 0..4 {
