@@ -365,6 +365,9 @@ impl<B: ConsumerBackend> Shared<B> {
                         }
                     },
                 };
+                if st.partitions.get(&pid).is_some_and(|p| !p.queue.is_empty()) {
+                    st.ready.insert(pid);
+                }
                 if let Some(e) = failure {
                     self.report(&mut st, e);
                 }

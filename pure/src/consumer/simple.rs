@@ -117,6 +117,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
                 partitions,
                 order: ids,
                 rr_next: 0,
+                ready: BTreeSet::new(),
                 running: false,
                 run_gen: 0,
                 errors: VecDeque::new(),
