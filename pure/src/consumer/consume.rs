@@ -23,24 +23,33 @@ impl<B: ConsumerBackend> Shared<B> {
         if let Some(e) = st.errors.pop_front() {
             return Some(Err(e));
         }
-        let n = st.order.len();
         let queued_max = self.queued_max();
-        for k in 0..n {
-            let i = (st.rr_next + k) % n;
-            let Some(p) = st.partitions.get_mut(&st.order[i]) else {
+        loop {
+            // The first ready partition at or after `rr_next`, else the first one (the cycle wraps).
+            let pid = *st
+                .ready
+                .range(st.rr_next..)
+                .next()
+                .or_else(|| st.ready.iter().next())?;
+            let Some(p) = st.partitions.get_mut(&pid) else {
+                st.ready.remove(&pid);
                 continue;
             };
-            if let Some(m) = p.pop() {
-                st.rr_next = i + 1;
-                let left = p.queue.len();
-                // A fetcher may be waiting for this partition to drop below the bound.
-                if left + 1 == queued_max || left == 0 {
-                    self.space_notify.notify_waiters();
-                }
-                return Some(Ok(Some(m)));
+            let Some(m) = p.pop() else {
+                st.ready.remove(&pid);
+                continue;
+            };
+            let left = p.queue.len();
+            if left == 0 {
+                st.ready.remove(&pid);
             }
+            st.rr_next = pid.saturating_add(1);
+            // A fetcher may be waiting for this partition to drop below the bound.
+            if left + 1 == queued_max || left == 0 {
+                self.space_notify.notify_waiters();
+            }
+            return Some(Ok(Some(m)));
         }
-        None
     }
 
     /// Blocking `consume`, for plain threads.

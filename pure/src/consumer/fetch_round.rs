@@ -25,8 +25,20 @@ impl<B: ConsumerBackend> Shared<B> {
     /// Waits (at most `limit`) for one fetch round after this call; returns the messages buffered then.
     /// `ConsumerStopped` when not running (no fetcher would answer), `Timeout` past `limit`.
     pub async fn fetch_round(&self, limit: Duration) -> Result<usize> {
+        let since = {
+            let mut st = self.lock();
+            st.round_waiters += 1;
+            st.next_round
+        };
+        // Counted out however this call ends (a dropped future included).
+        let _waiting = RoundWaiter(self);
+        // A fetcher holding back a long poll sends it now.
+        self.space_notify.notify_waiters();
+        self.wait_for_round(since, limit).await
+    }
+
+    async fn wait_for_round(&self, since: u64, limit: Duration) -> Result<usize> {
         let deadline = tokio::time::Instant::now() + limit;
-        let since = self.lock().next_round;
         loop {
             let finished = self.round_notify.notified();
             tokio::pin!(finished);
@@ -54,5 +66,15 @@ impl<B: ConsumerBackend> Shared<B> {
                 ));
             }
         }
+    }
+}
+
+/// One `fetch()` call counted in `round_waiters` while it lives.
+struct RoundWaiter<'a, B: ConsumerBackend>(&'a Shared<B>);
+
+impl<B: ConsumerBackend> Drop for RoundWaiter<'_, B> {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.round_waiters = st.round_waiters.saturating_sub(1);
     }
 }

@@ -1,16 +1,21 @@
 //! Fetching: one task per leader broker (franz-go's "source" per broker), plus a supervisor that keeps
 //! leaders current and starts a fetcher for every broker that leads one of our partitions.
 //!
-//! A fetcher asks only for partitions whose buffer is below `queued_max_messages` and that are not backing
-//! off or resetting; with none, it sleeps until `consume()` makes room. Each response is decoded outside the
-//! lock, then applied only if the partition's epoch and offset are still those the request was built from,
-//! so a reset during a fetch can never enqueue stale messages. Every per-partition code has an action
-//! (`error_actions`); a failed request (connection lost) refreshes leaders and backs off — nothing here ends a
-//! fetcher except a stop or losing all its partitions to other leaders.
+//! A fetcher asks only for partitions whose buffer is below `queued_max_messages`, that are not backing off
+//! or resetting and that have no fetch in flight; with none, it sleeps until `consume()` makes room. Up to
+//! [`MAX_IN_FLIGHT`] requests are out on its connection at once (one per partition at most, so the prefetch
+//! stays bounded by `queued_max_messages` plus one fetch per partition), but a request the broker may hold
+//! for `fetch_wait_max_ms` only goes out alone (see `plan`). Each response is decoded outside the lock, then
+//! applied only if the partition's epoch and offset are still those the request was built from, so a reset
+//! during a fetch can never enqueue stale messages. Every per-partition code has an action (`error_actions`);
+//! a failed request (connection lost) refreshes leaders and backs off — nothing here ends a fetcher except a
+//! stop or losing all its partitions to other leaders.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, StreamExt};
 
 use ferrokafka_core::{wire_ms, Error, ErrorContext, ErrorKind};
 
@@ -18,7 +23,7 @@ use super::backend::{ConsumerBackend, FetchParams, PartitionFetch};
 use super::decode::decode_partition;
 use super::error_actions::{fetch_action, FetchAction};
 use super::partition_state::Applied;
-use super::shared::Shared;
+use super::shared::{Shared, State};
 
 /// How often the supervisor refreshes leaders when nobody asks (a leaderless partition is retried sooner).
 const LEADER_REFRESH_IDLE: Duration = Duration::from_secs(60);
@@ -27,8 +32,17 @@ const LEADER_REFRESH_MISSING: Duration = Duration::from_millis(500);
 /// What one request was built from, per partition: `(offset, epoch, fetch_size)`.
 type Plan = BTreeMap<i32, (i64, u64, i32)>;
 
-/// A request's ticket (for `fetch()`) and its plan.
-type Ticketed = (u64, Plan);
+/// Requests one broker's fetcher keeps out at once.
+const MAX_IN_FLIGHT: usize = 3;
+
+/// The next request for one broker.
+struct Planned {
+    /// For `fetch()`: the round this request belongs to.
+    ticket: u64,
+    parts: Plan,
+    /// The broker may hold it for `fetch_wait_max_ms` (no partition in it had data at the last look).
+    may_wait: bool,
+}
 
 impl<B: ConsumerBackend> Shared<B> {
     fn error_backoff(&self) -> Duration {
@@ -101,9 +115,22 @@ impl<B: ConsumerBackend> Shared<B> {
         self.refresh_notify.notify_one();
     }
 
-    /// Builds the next request for `broker`: `Err(wake)` when nothing is fetchable (sleep until `wake`), or
-    /// `Ok(None)` when this fetcher should exit.
-    fn plan(&self, broker: i32, gen: u64) -> Result<Option<Ticketed>, Option<Instant>> {
+    /// Builds the next request for `broker` and marks its partitions in flight: `Err(wake)` when nothing
+    /// may be sent now (sleep until `wake`, a space notice or a landing), or `Ok(None)` when this fetcher
+    /// should exit. `in_flight` requests are already out on the connection.
+    ///
+    /// The broker answers one connection's requests in order, so a request it may hold for
+    /// `fetch_wait_max_ms` (none of its partitions had data past our offset at the last look) would stall
+    /// every request behind it. Such a request goes out only alone, and only when no partition of this
+    /// broker has data waiting on the broker (else a full partition that drains would wait behind it), or
+    /// when `fetch()` waits for a round. A request with a partition that has data is answered at once, so
+    /// it may follow others; partitions with nothing new ride along in it.
+    fn plan(
+        &self,
+        broker: i32,
+        gen: u64,
+        in_flight: usize,
+    ) -> Result<Option<Planned>, Option<Instant>> {
         let mut st = self.lock();
         if !st.alive(gen) {
             st.fetchers.remove(&broker);
@@ -113,49 +140,114 @@ impl<B: ConsumerBackend> Shared<B> {
         let now = Instant::now();
         let mut mine = 0;
         let mut wake: Option<Instant> = None;
-        let mut plan = Plan::new();
+        let mut parts = Plan::new();
+        let mut prompt = false;
+        let mut data_waits = false;
         for p in st.partitions.values() {
             if p.leader != Some(broker) {
                 continue;
             }
             mine += 1;
-            if p.fetchable(queued_max, now) {
-                plan.insert(p.id, (p.next_offset, p.epoch, p.fetch_size));
-            } else if let Some(t) = p.backoff_until.filter(|t| *t > now) {
-                wake = Some(wake.map_or(t, |w| w.min(t)));
+            if p.plannable(queued_max, now) {
+                parts.insert(p.id, (p.next_offset, p.epoch, p.fetch_size));
+                prompt |= p.behind();
+            } else {
+                data_waits |= p.behind();
+                if let Some(t) = p.backoff_until.filter(|t| *t > now) {
+                    wake = Some(wake.map_or(t, |w| w.min(t)));
+                }
             }
         }
         if mine == 0 {
             st.fetchers.remove(&broker);
             return Ok(None);
         }
-        if plan.is_empty() {
+        // Under read_committed the broker stops at the last stable offset, not the high watermark, and a
+        // larger min_bytes lets it hold a request with data: one request at a time then.
+        let pipelined = self.opts.fetch_min_bytes <= 1 && !self.opts.read_committed;
+        let answered_at_once = prompt && pipelined;
+        let may_hold = in_flight == 0 && (!pipelined || !data_waits || st.round_waiters > 0);
+        if parts.is_empty() || !(answered_at_once || may_hold) {
             return Err(wake);
+        }
+        for (pid, (_, epoch, _)) in &parts {
+            if let Some(p) = st.partitions.get_mut(pid) {
+                p.in_flight = Some(*epoch);
+            }
         }
         let ticket = st.next_round;
         st.next_round += 1;
-        Ok(Some((ticket, plan)))
+        Ok(Some(Planned {
+            ticket,
+            parts,
+            may_wait: !answered_at_once,
+        }))
     }
 
+    /// Clears the in-flight marks of `plan`'s partitions (whatever became of the request).
+    /// A partition that moved to another broker meanwhile is now free for that broker's fetcher: wake it.
+    fn land(&self, st: &mut State, plan: &Plan, broker: i32) {
+        let mut moved = false;
+        for (pid, (_, epoch, _)) in plan {
+            if let Some(p) = st.partitions.get_mut(pid) {
+                p.land(*epoch);
+                moved |= p.leader.is_some_and(|b| b != broker);
+            }
+        }
+        if moved {
+            self.space_notify.notify_waiters();
+        }
+    }
+
+    /// One broker's fetcher: up to [`MAX_IN_FLIGHT`] requests out at once, for different partitions, so a
+    /// partition that drains below `queued_max_messages` is refetched at once instead of waiting for the
+    /// response of another partition's request (decoding of one response overlaps the next on the wire).
     async fn fetch_loop(self: Arc<Self>, broker: i32, gen: u64) {
+        let mut in_flight = FuturesUnordered::new();
+        // A request the broker may hold for `fetch_wait_max_ms` is out: send nothing behind it.
+        let mut holding = false;
         loop {
             let space = self.space_notify.notified();
             tokio::pin!(space);
             space.as_mut().enable();
-            let (ticket, plan) = match self.plan(broker, gen) {
-                Ok(Some(planned)) => planned,
-                Ok(None) => return,
-                Err(wake) => {
-                    let wait = wake
-                        .map(|w| w.saturating_duration_since(Instant::now()))
-                        .unwrap_or(Duration::from_secs(1));
-                    let _ = tokio::time::timeout(wait, space).await;
-                    continue;
+            let mut wake = None;
+            let may_send = !holding && in_flight.len() < MAX_IN_FLIGHT;
+            if may_send {
+                match self.plan(broker, gen, in_flight.len()) {
+                    Ok(Some(planned)) => {
+                        holding = planned.may_wait;
+                        let me = &self;
+                        in_flight.push(async move {
+                            let asked: Vec<i32> = planned.parts.keys().copied().collect();
+                            me.fetch_once(broker, gen, planned.parts).await;
+                            me.round_finished(&asked, planned.ticket);
+                            planned.may_wait
+                        });
+                        continue;
+                    }
+                    Ok(None) => {
+                        // Let requests in flight land so their partitions are not left marked.
+                        while in_flight.next().await.is_some() {}
+                        return;
+                    }
+                    Err(w) => wake = w,
                 }
-            };
-            let asked: Vec<i32> = plan.keys().copied().collect();
-            self.fetch_once(broker, gen, plan).await;
-            self.round_finished(&asked, ticket);
+            }
+            let wait = wake
+                .map(|w| w.saturating_duration_since(Instant::now()))
+                .unwrap_or(Duration::from_secs(1));
+            if in_flight.is_empty() {
+                let _ = tokio::time::timeout(wait, space).await;
+                continue;
+            }
+            tokio::select! {
+                landed = in_flight.next() => {
+                    if landed == Some(true) {
+                        holding = false;
+                    }
+                }
+                _ = tokio::time::timeout(wait, space), if may_send => {}
+            }
         }
     }
 
@@ -189,6 +281,7 @@ impl<B: ConsumerBackend> Shared<B> {
                 // No Fetch version this broker (or the pin) allows: retrying cannot help, so say why.
                 let backoff = Instant::now() + self.error_backoff();
                 let mut st = self.lock();
+                self.land(&mut st, &plan, broker);
                 for pid in plan.keys() {
                     if let Some(p) = st.partitions.get_mut(pid) {
                         p.backoff_until = Some(backoff);
@@ -200,6 +293,7 @@ impl<B: ConsumerBackend> Shared<B> {
             Err(e) => {
                 // PyKafka's `_update()` on a socket error: refresh leaders, then try again.
                 tracing::debug!(topic = %self.topic, broker, error = %e, "fetch failed");
+                self.land(&mut self.lock(), &plan, broker);
                 self.lose_leaders(plan.keys().copied());
                 return;
             }
@@ -220,6 +314,7 @@ impl<B: ConsumerBackend> Shared<B> {
         let mut queued = 0;
         {
             let mut st = self.lock();
+            self.land(&mut st, &plan, broker);
             if !st.alive(gen) {
                 return;
             }
@@ -270,6 +365,9 @@ impl<B: ConsumerBackend> Shared<B> {
                         }
                     },
                 };
+                if st.partitions.get(&pid).is_some_and(|p| !p.queue.is_empty()) {
+                    st.ready.insert(pid);
+                }
                 if let Some(e) = failure {
                     self.report(&mut st, e);
                 }

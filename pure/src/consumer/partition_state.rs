@@ -61,6 +61,11 @@ pub struct PartitionState {
     /// Consecutive fetches that returned nothing although the high watermark is ahead: the next message
     /// may be bigger than `fetch_size` and the broker sent nothing for it.
     pub empty_behind: u32,
+    /// The epoch of this partition's fetch in flight: at most one at a time, so the prefetch stays bounded
+    /// by `queued_max_messages` plus one fetch however many requests a broker's fetcher has out.
+    pub in_flight: Option<u64>,
+    /// The high watermark the last fetch reported (-1 before one): a fetch below it is answered at once.
+    pub high_watermark: i64,
 }
 
 impl PartitionState {
@@ -76,6 +81,8 @@ impl PartitionState {
             backoff_until: None,
             resetting: false,
             empty_behind: 0,
+            in_flight: None,
+            high_watermark: -1,
         }
     }
 
@@ -92,6 +99,8 @@ impl PartitionState {
         self.epoch += 1;
         self.empty_behind = 0;
         self.backoff_until = None;
+        // A fetch of the old epoch is dropped when it lands; a new one may start now.
+        self.in_flight = None;
     }
 
     /// PyKafka's `held_offsets` value: L, with -1 reported as -2.
@@ -110,6 +119,23 @@ impl PartitionState {
             && !matches!(self.backoff_until, Some(t) if t > now)
     }
 
+    /// Whether the fetcher may put this partition in a new request: fetchable and none in flight.
+    pub fn plannable(&self, queued_max: usize, now: Instant) -> bool {
+        self.in_flight.is_none() && self.fetchable(queued_max, now)
+    }
+
+    /// Whether the broker held data past our next offset at the last fetch (so it answers a fetch at once).
+    pub fn behind(&self) -> bool {
+        self.high_watermark > self.next_offset
+    }
+
+    /// The fetch of `epoch` came back (whatever its outcome): the partition may be fetched again.
+    pub fn land(&mut self, epoch: u64) {
+        if self.in_flight == Some(epoch) {
+            self.in_flight = None;
+        }
+    }
+
     /// Pops the next buffered message and records it as consumed.
     pub fn pop(&mut self) -> Option<Message> {
         let m = self.queue.pop_front()?;
@@ -121,6 +147,7 @@ impl PartitionState {
     /// (compaction, transaction markers, aborted records), so unlike PyKafka a non-compacted topic never
     /// stalls on one. Messages before N (a compressed batch is returned whole) are skipped.
     pub fn apply(&mut self, topic: &str, fetched: DecodedFetch, cap: i32) -> Applied {
+        self.high_watermark = fetched.high_watermark;
         let mut queued = 0;
         for m in fetched.messages {
             if m.offset >= self.next_offset {

@@ -25,8 +25,12 @@ pub(crate) struct State {
     pub partitions: BTreeMap<i32, PartitionState>,
     /// Partition ids in round-robin order (sorted).
     pub order: Vec<i32>,
-    /// Index in `order` where the next `consume()` starts looking (PyKafka's `itertools.cycle`).
-    pub rr_next: usize,
+    /// The partition id where the next `consume()` starts looking (PyKafka's `itertools.cycle` over `order`).
+    pub rr_next: i32,
+    /// Partitions that may have buffered messages: every one that has is here (a fetch that queues adds it);
+    /// one found empty is dropped by `consume()`. Round-robin walks this set, not all partitions, so a
+    /// message costs the same with 6 partitions or 1000 mostly empty ones.
+    pub ready: BTreeSet<i32>,
     pub running: bool,
     /// Bumped by every start/stop; a task whose generation is old exits.
     pub run_gen: u64,
@@ -38,6 +42,9 @@ pub(crate) struct State {
     pub next_round: u64,
     /// Per partition, the ticket of the last fetch request that completed (any outcome).
     pub round_done: BTreeMap<i32, u64>,
+    /// `fetch()` calls waiting for a round: a fetcher then sends a request that may long-poll even while
+    /// another partition's data waits on the broker.
+    pub round_waiters: usize,
 }
 
 impl State {

