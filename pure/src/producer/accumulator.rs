@@ -25,6 +25,9 @@ use super::transport::TopicLayout;
 /// busy; what does not fit waits in the queues and makes the next batches bigger.
 pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 2;
 
+/// At most this many messages' room is reserved for a partition's next batch.
+const MAX_RESERVED_MESSAGES: usize = 16 * 1024;
+
 /// One partition's queue.
 #[derive(Debug, Default)]
 pub(crate) struct PartitionQueue {
@@ -325,6 +328,17 @@ impl Accumulator {
             let resend = q.sequenced.map(|s| s.count);
             let limit = resend.or(q.split_limit).unwrap_or(usize::MAX);
             let mut messages = Vec::new();
+            if resend.is_none()
+                && q.messages.len() <= limit
+                && (used + q.bytes <= max_bytes || used == 0 && q.messages.len() == 1)
+            {
+                // The whole queue fits: take it in one move (no per-message copy under the lock).
+                used += q.bytes;
+                q.bytes = 0;
+                // The next batch is likely as big: room for it up front, so pushes do not regrow the queue.
+                let room = VecDeque::with_capacity(q.messages.len().min(MAX_RESERVED_MESSAGES));
+                messages = Vec::from(std::mem::replace(&mut q.messages, room));
+            }
             while let Some(front) = q.messages.front() {
                 // Always take at least one message per request: oversize messages never get this far.
                 let fits = used + front.size <= max_bytes

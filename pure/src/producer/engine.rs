@@ -118,40 +118,32 @@ impl PureProducer {
         }
         let shared = &self.shared;
         let now = Instant::now();
-        let mut layout = shared
+        let transport = shared.transport.as_ref();
+        let chosen = shared
             .layout
-            .get_at(now, shared.transport.as_ref(), &shared.topic)?;
-        if message
-            .partition
-            .is_some_and(|p| !layout.partitions.contains(&p))
-        {
-            // Perhaps a partition newer than our copy: look again before refusing it.
-            shared.layout.invalidate();
-            layout = shared
-                .layout
-                .get(shared.transport.as_ref(), &shared.topic)?;
-        }
-        let partitions = &layout.partitions;
-        if partitions.is_empty() {
-            return Err(Error::kafka(
-                KafkaCode::UnknownTopicOrPartition,
-                ErrorContext::topic(self.shared.topic.clone()),
-            ));
-        }
-        let partition = match message.partition {
-            Some(p) if partitions.contains(&p) => p,
-            Some(p) => {
-                return Err(Error::invalid_input(
-                    "partition",
-                    format!(
-                        "topic {:?} has no partition {p} (partitions: {:?})",
-                        self.shared.topic, partitions
-                    ),
-                ))
+            .with_at(now, transport, &shared.topic, |layout| {
+                self.choose(&layout.partitions, &message)
+            })??;
+        let partition = match chosen {
+            Some(p) => p,
+            None => {
+                // Perhaps a partition newer than our copy: look again before refusing it.
+                shared.layout.invalidate();
+                let layout = shared.layout.get(transport, &shared.topic)?;
+                match self.choose(&layout.partitions, &message)? {
+                    Some(p) => p,
+                    None => {
+                        let p = message.partition.unwrap_or(-1);
+                        return Err(Error::invalid_input(
+                            "partition",
+                            format!(
+                                "topic {:?} has no partition {p} (partitions: {:?})",
+                                shared.topic, layout.partitions
+                            ),
+                        ));
+                    }
+                }
             }
-            None => self
-                .partitioner
-                .partition(partitions, message.partition_key.as_deref())?,
         };
         message.partition = Some(partition);
         if message.timestamp.is_none() {
@@ -162,6 +154,24 @@ impl PureProducer {
             partition,
             now,
         })
+    }
+
+    /// The partition for `message` among `partitions`: its own if it names one that exists (`None` if it
+    /// names one that does not), else the partitioner's choice.
+    fn choose(&self, partitions: &[i32], message: &OutgoingMessage) -> Result<Option<i32>> {
+        if partitions.is_empty() {
+            return Err(Error::kafka(
+                KafkaCode::UnknownTopicOrPartition,
+                ErrorContext::topic(self.shared.topic.clone()),
+            ));
+        }
+        match message.partition {
+            Some(p) => Ok(partitions.contains(&p).then_some(p)),
+            None => self
+                .partitioner
+                .partition(partitions, message.partition_key.as_deref())
+                .map(Some),
+        }
     }
 
     /// Queue a prepared message whose slot is held; `future` is completed with its outcome (a detached

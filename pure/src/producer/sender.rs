@@ -348,6 +348,8 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
 fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>) {
     let now = Instant::now();
     let mut completed: Vec<(Pending, Result<Delivery>)> = Vec::new();
+    // Reported after the lock is released: producing threads wait on it while it is held.
+    let mut taken: Vec<(PartitionBatch, PartitionOutcome)> = Vec::new();
     let mut refresh = false;
     {
         let mut acc = shared.lock();
@@ -361,7 +363,8 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
         for s in settled {
             match s {
                 Settled::Delivered(batch, outcome) => {
-                    delivered(&mut acc, batch, &outcome, &mut completed);
+                    free_after_delivery(&mut acc, batch.partition);
+                    taken.push((batch, outcome));
                 }
                 Settled::Failed(mut batch, error, doubt) => {
                     if doubt {
@@ -377,6 +380,9 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
     if refresh {
         shared.request_refresh();
     }
+    for (batch, outcome) in taken {
+        deliveries(batch, &outcome, &mut completed);
+    }
     shared.completion.complete_all(completed);
 }
 
@@ -387,11 +393,26 @@ fn delivered(
     outcome: &PartitionOutcome,
     completed: &mut Vec<(Pending, Result<Delivery>)>,
 ) {
-    if let Some(q) = acc.partitions.get_mut(&batch.partition) {
+    free_after_delivery(acc, batch.partition);
+    deliveries(batch, outcome, completed);
+}
+
+/// A partition whose batch the broker took: no split limit, leader wait or sequenced batch any more.
+fn free_after_delivery(acc: &mut Accumulator, partition: i32) {
+    if let Some(q) = acc.partitions.get_mut(&partition) {
         q.split_limit = None;
         q.waiting_since = None;
         q.sequenced = None;
     }
+}
+
+/// Every message of a delivered batch with its offset and timestamp (no lock needed).
+fn deliveries(
+    batch: PartitionBatch,
+    outcome: &PartitionOutcome,
+    completed: &mut Vec<(Pending, Result<Delivery>)>,
+) {
+    completed.reserve(batch.messages.len());
     for (i, p) in batch.messages.into_iter().enumerate() {
         let offset = if outcome.base_offset < 0 {
             -1
