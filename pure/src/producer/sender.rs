@@ -380,10 +380,12 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
     if refresh {
         shared.request_refresh();
     }
-    for (batch, outcome) in taken {
-        deliveries(batch, &outcome, &mut completed);
-    }
-    shared.completion.complete_all(completed);
+    let delivered = taken
+        .into_iter()
+        .flat_map(|(batch, outcome)| delivered_messages(batch, outcome));
+    shared
+        .completion
+        .complete_all(delivered.chain(completed));
 }
 
 /// A batch the broker took: free its partition for the next batch and report every message.
@@ -412,8 +414,17 @@ fn deliveries(
     outcome: &PartitionOutcome,
     completed: &mut Vec<(Pending, Result<Delivery>)>,
 ) {
-    completed.reserve(batch.messages.len());
-    for (i, p) in batch.messages.into_iter().enumerate() {
+    completed.extend(delivered_messages(batch, outcome.clone()));
+}
+
+/// A delivered batch's messages, each with its delivery: produced lazily, so settling a request moves
+/// each message once, straight into its completion.
+fn delivered_messages(
+    batch: PartitionBatch,
+    outcome: PartitionOutcome,
+) -> impl Iterator<Item = (Pending, Result<Delivery>)> {
+    let partition = batch.partition;
+    batch.messages.into_iter().enumerate().map(move |(i, p)| {
         let offset = if outcome.base_offset < 0 {
             -1
         } else {
@@ -425,12 +436,12 @@ fn deliveries(
             p.message.timestamp
         };
         let delivery = Delivery {
-            partition_id: batch.partition,
+            partition_id: partition,
             offset,
             timestamp,
         };
-        completed.push((p, Ok(delivery)));
-    }
+        (p, Ok(delivery))
+    })
 }
 
 /// A batch that failed: split, wait for a leader, retry, or give up. Returns whether metadata should be
