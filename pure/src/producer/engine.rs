@@ -217,7 +217,10 @@ impl PureProducer {
                 return Err(self.stopped());
             }
             acc.push(pending);
-            acc.queued == 1 || acc.queued >= shared.limits.min_queued || acc.flushing > 0
+            // Wake the dispatcher when the queue starts or crosses `min_queued`, not for every message
+            // above it: while the brokers' in-flight budgets are full, a pass per message finds nothing to
+            // send and only contends for this lock (a settled request wakes it anyway).
+            acc.queued == 1 || acc.queued == shared.limits.min_queued || acc.flushing > 0
         };
         if wake {
             shared.wake.notify_one();
