@@ -117,7 +117,7 @@ const LEADERS_TIMEOUT: Duration = Duration::from_secs(120);
 /// program writing to a topic it just created would. Metadata names a fresh topic's leaders before the
 /// brokers have created its logs; at 1000 partitions on a loaded machine that takes seconds, and a timed run
 /// would measure the wait (or run into the producer's leader-wait bound) instead of the producer.
-fn wait_for_leaders(topic: &ferrokafka::Topic) -> Result<(), Error> {
+pub(crate) fn wait_for_leaders(topic: &ferrokafka::Topic) -> Result<(), Error> {
     let deadline = Instant::now() + LEADERS_TIMEOUT;
     loop {
         let last = match topic.latest_available_offsets() {

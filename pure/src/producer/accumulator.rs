@@ -23,7 +23,7 @@ use super::transport::TopicLayout;
 /// Bytes a broker may have in flight, in requests of `max_request_size` (each partition still has at most one
 /// batch in flight). The broker works on one request per connection at a time, so two requests' worth keeps it
 /// busy; what does not fit waits in the queues and makes the next batches bigger.
-pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 2;
+pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 4;
 
 /// At most this many messages' room is reserved for a partition's next batch.
 const MAX_RESERVED_MESSAGES: usize = 16 * 1024;
@@ -122,12 +122,13 @@ struct BrokerStats {
 }
 
 impl Accumulator {
-    /// Append a new message at the back of its partition's queue.
-    pub fn push(&mut self, p: Pending) {
+    /// Append a new message at the back of its partition's queue; returns the bytes that partition now holds.
+    pub fn push(&mut self, p: Pending) -> usize {
         let q = self.partitions.entry(p.partition).or_default();
         q.bytes += p.size;
         q.messages.push_back(p);
         self.queued += 1;
+        q.bytes
     }
 
     /// Put a failed batch back at the *front* of its partition, in its original order, and set the backoff.

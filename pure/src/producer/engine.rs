@@ -208,7 +208,7 @@ impl PureProducer {
             shared.completion.complete(pending, Err(e));
             return Ok(sync);
         }
-        let wake = {
+        let (wake, batch_full) = {
             let mut acc = shared.lock();
             if acc.closed || !self.running.load(Ordering::Acquire) {
                 // Stopped while this call waited for a slot: the caller gets the error, so no report.
@@ -216,12 +216,24 @@ impl PureProducer {
                 shared.completion.reject();
                 return Err(self.stopped());
             }
-            acc.push(pending);
+            let bytes = acc.push(pending);
+            // This message completed a request's worth for its partition.
+            let batch_full = bytes >= max && bytes - size < max;
             // Wake the dispatcher when the queue starts or crosses `min_queued`, not for every message
             // above it: while the brokers' in-flight budgets are full, a pass per message finds nothing to
             // send and only contends for this lock (a settled request wakes it anyway).
-            acc.queued == 1 || acc.queued == shared.limits.min_queued || acc.flushing > 0
+            let wake = acc.queued == 1
+                || acc.queued == shared.limits.min_queued
+                || acc.flushing > 0
+                || batch_full;
+            (wake, batch_full)
         };
+        if batch_full {
+            // A sticky partitioner moves on now rather than when the batch is sent: while the brokers are
+            // busy, one partition would otherwise collect the whole backlog, and a partition sends one batch
+            // at a time, so the backlog would drain one request per round trip.
+            self.partitioner.on_batch_sent(partition);
+        }
         if wake {
             shared.wake.notify_one();
         }
