@@ -217,15 +217,16 @@ impl PureProducer {
                 return Err(self.stopped());
             }
             let bytes = acc.push(pending);
-            // This message completed a request's worth for its partition.
-            let batch_full = bytes >= max && bytes - size < max;
+            // Its partition holds a request's worth (this message completed it, or a sticky choice landed on
+            // a partition that was already full).
+            let batch_full = bytes >= max;
             // Wake the dispatcher when the queue starts or crosses `min_queued`, not for every message
             // above it: while the brokers' in-flight budgets are full, a pass per message finds nothing to
             // send and only contends for this lock (a settled request wakes it anyway).
             let wake = acc.queued == 1
                 || acc.queued == shared.limits.min_queued
                 || acc.flushing > 0
-                || batch_full;
+                || bytes - size < max && batch_full;
             (wake, batch_full)
         };
         if batch_full {

@@ -383,9 +383,7 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
     let delivered = taken
         .into_iter()
         .flat_map(|(batch, outcome)| delivered_messages(batch, outcome));
-    shared
-        .completion
-        .complete_all(delivered.chain(completed));
+    shared.completion.complete_all(delivered.chain(completed));
 }
 
 /// A batch the broker took: free its partition for the next batch and report every message.
