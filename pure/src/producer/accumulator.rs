@@ -21,8 +21,10 @@ use super::pending::Pending;
 use super::transport::TopicLayout;
 
 /// Bytes a broker may have in flight, in requests of `max_request_size` (each partition still has at most one
-/// batch in flight). The broker works on one request per connection at a time, so two requests' worth keeps it
-/// busy; what does not fit waits in the queues and makes the next batches bigger.
+/// batch in flight). The broker works on one request per connection at a time; the spare requests cover the
+/// time this side takes to settle a response and encode the next request when its threads share busy cores
+/// with the broker (two left the broker idle between requests in measurements on 2 shared cores). What does
+/// not fit waits in the queues and makes the next batches bigger.
 pub(crate) const MAX_IN_FLIGHT_REQUESTS_WORTH: usize = 4;
 
 /// At most this many messages' room is reserved for a partition's next batch.
