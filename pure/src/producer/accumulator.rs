@@ -330,32 +330,32 @@ impl Accumulator {
             // A sequenced batch is resent whole (its size fitted a request before), or not at all.
             let resend = q.sequenced.map(|s| s.count);
             let limit = resend.or(q.split_limit).unwrap_or(usize::MAX);
-            let mut messages = Vec::new();
-            if resend.is_none()
-                && q.messages.len() <= limit
-                && (used + q.bytes <= max_bytes || used == 0 && q.messages.len() == 1)
-            {
-                // The whole queue fits: take it in one move (no per-message copy under the lock).
-                used += q.bytes;
-                q.bytes = 0;
-                // The next batch is likely as big: room for it up front, so pushes do not regrow the queue.
-                let room = VecDeque::with_capacity(q.messages.len().min(MAX_RESERVED_MESSAGES));
-                messages = Vec::from(std::mem::replace(&mut q.messages, room));
-            }
-            while let Some(front) = q.messages.front() {
+            // How many front messages go: counted first, then moved in one block (no per-message copy
+            // under the lock).
+            let mut n = 0;
+            let mut taken = 0;
+            for m in &q.messages {
                 // Always take at least one message per request: oversize messages never get this far.
-                let fits = used + front.size <= max_bytes
-                    || (used == 0 && messages.is_empty())
-                    || resend.is_some();
-                if !fits || messages.len() >= limit {
+                let fits =
+                    used + taken + m.size <= max_bytes || (used == 0 && n == 0) || resend.is_some();
+                if !fits || n >= limit {
                     break;
                 }
-                used += front.size;
-                q.bytes -= front.size;
-                if let Some(p) = q.messages.pop_front() {
-                    messages.push(p);
-                }
+                taken += m.size;
+                n += 1;
             }
+            used += taken;
+            q.bytes -= taken;
+            let messages: Vec<Pending> = if n == 0 {
+                Vec::new()
+            } else if n == q.messages.len() {
+                // The next batch is likely as big: room for it up front, so pushes do not regrow the queue.
+                let room = VecDeque::with_capacity(n.min(MAX_RESERVED_MESSAGES));
+                Vec::from(std::mem::replace(&mut q.messages, room))
+            } else {
+                let tail = q.messages.split_off(n);
+                Vec::from(std::mem::replace(&mut q.messages, tail))
+            };
             if messages.is_empty() {
                 rest.push(id);
                 continue;
