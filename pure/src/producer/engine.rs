@@ -217,16 +217,16 @@ impl PureProducer {
                 return Err(self.stopped());
             }
             let bytes = acc.push(pending);
-            // Its partition holds a request's worth (this message completed it, or a sticky choice landed on
-            // a partition that was already full).
-            let batch_full = bytes >= max;
+            // Its partition holds a request's worth: one more message like this one would not fit, so the
+            // whole queue goes out as one batch (no one-message remainder left behind).
+            let batch_full = bytes + size > max;
             // Wake the dispatcher when the queue starts or crosses `min_queued`, not for every message
             // above it: while the brokers' in-flight budgets are full, a pass per message finds nothing to
             // send and only contends for this lock (a settled request wakes it anyway).
             let wake = acc.queued == 1
                 || acc.queued == shared.limits.min_queued
                 || acc.flushing > 0
-                || bytes - size < max && batch_full;
+                || batch_full && bytes <= max;
             (wake, batch_full)
         };
         if batch_full {
