@@ -218,6 +218,9 @@ fn fresh_topic(kafka: &KafkaCluster, w: &Workload) -> Result<String, Error> {
     kafka
         .create_topic_with(&topic, w.partitions, None, &configs)
         .map_err(|e| Error::Harness(format!("creating {topic}: {e}")))?;
+    // Every client, peers included, starts on a topic whose leaders serve it.
+    let client = ferrokafka::KafkaClient::new(kafka.bootstrap())?;
+    crate::run::wait_for_leaders(&client.topic(&topic)?)?;
     Ok(topic)
 }
 

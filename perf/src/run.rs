@@ -45,6 +45,7 @@ pub fn produce(args: &RunArgs) -> Result<Report, Error> {
         .map_err(|e| Error::Harness(format!("--size: {e}")))?;
     let client = KafkaClient::new(&args.bootstrap)?;
     let topic = client.topic(&args.topic)?;
+    wait_for_leaders(&topic)?;
     let mut builder = topic
         .producer()
         .compression(args.compression.compression())
@@ -107,6 +108,36 @@ pub fn produce(args: &RunArgs) -> Result<Report, Error> {
         ..base_report(args, "produce")
     }
     .with_rates())
+}
+
+/// How long a fresh topic may take until every partition's leader serves it.
+const LEADERS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Wait, before the clock starts, until every partition's leader answers for it (ListOffsets succeeds), as a
+/// program writing to a topic it just created would. Metadata names a fresh topic's leaders before the
+/// brokers have created its logs; at 1000 partitions on a loaded machine that takes seconds, and a timed run
+/// would measure the wait (or run into the producer's leader-wait bound) instead of the producer.
+pub(crate) fn wait_for_leaders(topic: &ferrokafka::Topic) -> Result<(), Error> {
+    let deadline = Instant::now() + LEADERS_TIMEOUT;
+    loop {
+        let last = match topic.latest_available_offsets() {
+            Ok(offsets) => match offsets.iter().find(|(_, o)| o.error.is_some()) {
+                None if !offsets.is_empty() => return Ok(()),
+                None => "no partitions yet".to_string(),
+                Some((p, o)) => format!("partition {p}: {:?}", o.error),
+            },
+            Err(e) => e.to_string(),
+        };
+        if Instant::now() > deadline {
+            return Err(Error::Harness(format!(
+                "topic {:?} not writable after {LEADERS_TIMEOUT:?}: {last}",
+                topic.name()
+            )));
+        }
+        thread::sleep(Duration::from_millis(200));
+        // Look again with fresh metadata.
+        let _ = topic.update();
+    }
 }
 
 /// Consume `--messages` messages from the start of the topic; fails if the topic runs dry first.

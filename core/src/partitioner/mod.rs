@@ -45,7 +45,8 @@ pub trait Partitioner: Send + Sync + Debug {
     /// The partition id for `key` (`None` for a keyless message), one of `partitions`.
     fn partition(&self, partitions: &[i32], key: Option<&[u8]>) -> Result<i32>;
 
-    /// The producer just sent a batch of `partition`: a sticky partitioner moves on. Others ignore it.
+    /// The producer just sent a batch of `partition`, or that partition's queue holds a full request's
+    /// worth (the pure engine): a sticky partitioner moves on. Others ignore it.
     fn on_batch_sent(&self, _partition: i32) {}
 }
 

@@ -11,7 +11,8 @@ use crate::error::Result;
 const NONE: i64 = -1;
 
 /// The pure engine's default partitioner: keyless messages all go to one partition until the producer sends
-/// that partition's batch ([`Partitioner::on_batch_sent`]), then to another chosen at random. Batches stay
+/// that partition's batch or finds it holding a full request's worth ([`Partitioner::on_batch_sent`]), then to
+/// another chosen at random. Batches stay
 /// large however many partitions the topic has (the Java client's and librdkafka's default since KIP-480).
 ///
 /// Keyed messages keep PyKafka's default placement: the key is ignored and partitions are taken round-robin,

@@ -118,40 +118,32 @@ impl PureProducer {
         }
         let shared = &self.shared;
         let now = Instant::now();
-        let mut layout = shared
+        let transport = shared.transport.as_ref();
+        let chosen = shared
             .layout
-            .get_at(now, shared.transport.as_ref(), &shared.topic)?;
-        if message
-            .partition
-            .is_some_and(|p| !layout.partitions.contains(&p))
-        {
-            // Perhaps a partition newer than our copy: look again before refusing it.
-            shared.layout.invalidate();
-            layout = shared
-                .layout
-                .get(shared.transport.as_ref(), &shared.topic)?;
-        }
-        let partitions = &layout.partitions;
-        if partitions.is_empty() {
-            return Err(Error::kafka(
-                KafkaCode::UnknownTopicOrPartition,
-                ErrorContext::topic(self.shared.topic.clone()),
-            ));
-        }
-        let partition = match message.partition {
-            Some(p) if partitions.contains(&p) => p,
-            Some(p) => {
-                return Err(Error::invalid_input(
-                    "partition",
-                    format!(
-                        "topic {:?} has no partition {p} (partitions: {:?})",
-                        self.shared.topic, partitions
-                    ),
-                ))
+            .with_at(now, transport, &shared.topic, |layout| {
+                self.choose(&layout.partitions, &message)
+            })??;
+        let partition = match chosen {
+            Some(p) => p,
+            None => {
+                // Perhaps a partition newer than our copy: look again before refusing it.
+                shared.layout.invalidate();
+                let layout = shared.layout.get(transport, &shared.topic)?;
+                match self.choose(&layout.partitions, &message)? {
+                    Some(p) => p,
+                    None => {
+                        let p = message.partition.unwrap_or(-1);
+                        return Err(Error::invalid_input(
+                            "partition",
+                            format!(
+                                "topic {:?} has no partition {p} (partitions: {:?})",
+                                shared.topic, layout.partitions
+                            ),
+                        ));
+                    }
+                }
             }
-            None => self
-                .partitioner
-                .partition(partitions, message.partition_key.as_deref())?,
         };
         message.partition = Some(partition);
         if message.timestamp.is_none() {
@@ -162,6 +154,24 @@ impl PureProducer {
             partition,
             now,
         })
+    }
+
+    /// The partition for `message` among `partitions`: its own if it names one that exists (`None` if it
+    /// names one that does not), else the partitioner's choice.
+    fn choose(&self, partitions: &[i32], message: &OutgoingMessage) -> Result<Option<i32>> {
+        if partitions.is_empty() {
+            return Err(Error::kafka(
+                KafkaCode::UnknownTopicOrPartition,
+                ErrorContext::topic(self.shared.topic.clone()),
+            ));
+        }
+        match message.partition {
+            Some(p) => Ok(partitions.contains(&p).then_some(p)),
+            None => self
+                .partitioner
+                .partition(partitions, message.partition_key.as_deref())
+                .map(Some),
+        }
     }
 
     /// Queue a prepared message whose slot is held; `future` is completed with its outcome (a detached
@@ -198,7 +208,7 @@ impl PureProducer {
             shared.completion.complete(pending, Err(e));
             return Ok(sync);
         }
-        let wake = {
+        let (wake, batch_full) = {
             let mut acc = shared.lock();
             if acc.closed || !self.running.load(Ordering::Acquire) {
                 // Stopped while this call waited for a slot: the caller gets the error, so no report.
@@ -206,9 +216,25 @@ impl PureProducer {
                 shared.completion.reject();
                 return Err(self.stopped());
             }
-            acc.push(pending);
-            acc.queued == 1 || acc.queued >= shared.limits.min_queued || acc.flushing > 0
+            let bytes = acc.push(pending);
+            // Its partition holds a request's worth: one more message like this one would not fit, so the
+            // whole queue goes out as one batch (no one-message remainder left behind).
+            let batch_full = bytes + size > max;
+            // Wake the dispatcher when the queue starts or crosses `min_queued`, not for every message
+            // above it: while the brokers' in-flight budgets are full, a pass per message finds nothing to
+            // send and only contends for this lock (a settled request wakes it anyway).
+            let wake = acc.queued == 1
+                || acc.queued == shared.limits.min_queued
+                || acc.flushing > 0
+                || batch_full && bytes <= max;
+            (wake, batch_full)
         };
+        if batch_full {
+            // A sticky partitioner moves on now rather than when the batch is sent: while the brokers are
+            // busy, one partition would otherwise collect the whole backlog, and a partition sends one batch
+            // at a time, so the backlog would drain one request per round trip.
+            self.partitioner.on_batch_sent(partition);
+        }
         if wake {
             shared.wake.notify_one();
         }

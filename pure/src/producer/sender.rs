@@ -348,6 +348,8 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
 fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>) {
     let now = Instant::now();
     let mut completed: Vec<(Pending, Result<Delivery>)> = Vec::new();
+    // Reported after the lock is released: producing threads wait on it while it is held.
+    let mut taken: Vec<(PartitionBatch, PartitionOutcome)> = Vec::new();
     let mut refresh = false;
     {
         let mut acc = shared.lock();
@@ -361,7 +363,8 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
         for s in settled {
             match s {
                 Settled::Delivered(batch, outcome) => {
-                    delivered(&mut acc, batch, &outcome, &mut completed);
+                    free_after_delivery(&mut acc, batch.partition);
+                    taken.push((batch, outcome));
                 }
                 Settled::Failed(mut batch, error, doubt) => {
                     if doubt {
@@ -377,7 +380,10 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
     if refresh {
         shared.request_refresh();
     }
-    shared.completion.complete_all(completed);
+    let delivered = taken
+        .into_iter()
+        .flat_map(|(batch, outcome)| delivered_messages(batch, outcome));
+    shared.completion.complete_all(delivered.chain(completed));
 }
 
 /// A batch the broker took: free its partition for the next batch and report every message.
@@ -387,12 +393,36 @@ fn delivered(
     outcome: &PartitionOutcome,
     completed: &mut Vec<(Pending, Result<Delivery>)>,
 ) {
-    if let Some(q) = acc.partitions.get_mut(&batch.partition) {
+    free_after_delivery(acc, batch.partition);
+    deliveries(batch, outcome, completed);
+}
+
+/// A partition whose batch the broker took: no split limit, leader wait or sequenced batch any more.
+fn free_after_delivery(acc: &mut Accumulator, partition: i32) {
+    if let Some(q) = acc.partitions.get_mut(&partition) {
         q.split_limit = None;
         q.waiting_since = None;
         q.sequenced = None;
     }
-    for (i, p) in batch.messages.into_iter().enumerate() {
+}
+
+/// Every message of a delivered batch with its offset and timestamp (no lock needed).
+fn deliveries(
+    batch: PartitionBatch,
+    outcome: &PartitionOutcome,
+    completed: &mut Vec<(Pending, Result<Delivery>)>,
+) {
+    completed.extend(delivered_messages(batch, outcome.clone()));
+}
+
+/// A delivered batch's messages, each with its delivery: produced lazily, so settling a request moves
+/// each message once, straight into its completion.
+fn delivered_messages(
+    batch: PartitionBatch,
+    outcome: PartitionOutcome,
+) -> impl Iterator<Item = (Pending, Result<Delivery>)> {
+    let partition = batch.partition;
+    batch.messages.into_iter().enumerate().map(move |(i, p)| {
         let offset = if outcome.base_offset < 0 {
             -1
         } else {
@@ -404,12 +434,12 @@ fn delivered(
             p.message.timestamp
         };
         let delivery = Delivery {
-            partition_id: batch.partition,
+            partition_id: partition,
             offset,
             timestamp,
         };
-        completed.push((p, Ok(delivery)));
-    }
+        (p, Ok(delivery))
+    })
 }
 
 /// A batch that failed: split, wait for a leader, retry, or give up. Returns whether metadata should be

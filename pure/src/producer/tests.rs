@@ -777,3 +777,74 @@ fn idempotent_resend_after_a_lost_answer_is_not_written_twice() {
     // Sent, resent with the same sequence, then the next batches continue the sequence.
     assert_eq!(fake.sequences.lock().unwrap()[&0], vec![0, 0, 1, 2]);
 }
+
+/// Records what a sticky partitioner is asked and told.
+#[derive(Debug, Default)]
+struct RecordingSticky {
+    inner: ferrokafka_core::partitioner::StickyPartitioner,
+    chosen: Mutex<Vec<i32>>,
+    moved_on: Mutex<Vec<i32>>,
+}
+
+impl Partitioner for RecordingSticky {
+    fn partition(&self, partitions: &[i32], key: Option<&[u8]>) -> Result<i32> {
+        let p = self.inner.partition(partitions, key)?;
+        self.chosen.lock().unwrap().push(p);
+        Ok(p)
+    }
+    fn on_batch_sent(&self, partition: i32) {
+        self.moved_on.lock().unwrap().push(partition);
+        self.inner.on_batch_sent(partition);
+    }
+}
+
+/// While nothing can be sent (no leaders yet), a sticky partitioner still moves on once its partition holds a
+/// full request: one partition does not collect the whole backlog (which would then drain one request per
+/// round trip, a partition having one batch in flight at a time).
+#[test]
+fn sticky_partitioner_moves_on_when_a_partition_holds_a_full_request() {
+    let rt = runtime();
+    let fake = Fake::new(&(0..100).map(|p| (p, -1)).collect::<Vec<_>>());
+    let one = OutgoingMessage::new("m00").encoded_size_hint();
+    let sticky = Arc::new(RecordingSticky::default());
+    let p = PureProducer::new(ProducerParts {
+        topic: "t".into(),
+        options: ProducerOptions {
+            linger_ms: 60_000,
+            max_request_size: 3 * one as i64,
+            pending_timeout_ms: 2_000,
+            ..fast()
+        },
+        transport: Arc::clone(&fake) as Arc<dyn ProduceTransport>,
+        encoder: Arc::new(FakeEncoder),
+        partitioner: Arc::clone(&sticky) as Arc<dyn Partitioner>,
+        runtime: rt.handle().clone(),
+    })
+    .unwrap();
+    for i in 0..12 {
+        p.produce_detached(OutgoingMessage::new(format!("m{i:02}")))
+            .unwrap();
+    }
+    let chosen = sticky.chosen.lock().unwrap().clone();
+    let moved_on = sticky.moved_on.lock().unwrap().clone();
+    let count = |id: i32| chosen.iter().filter(|c| **c == id).count();
+    assert!(
+        moved_on.len() >= 3,
+        "chosen {chosen:?}, moved on {moved_on:?}"
+    );
+    assert!(
+        moved_on.iter().all(|id| count(*id) >= 3),
+        "moved on from a partition without a full request: chosen {chosen:?}, moved on {moved_on:?}"
+    );
+    let most = chosen.iter().map(|id| count(*id)).max().unwrap_or(0);
+    assert!(
+        most <= 5,
+        "one partition collected {most} of 12: {chosen:?}"
+    );
+    assert_eq!(
+        fake.calls.load(Ordering::SeqCst),
+        0,
+        "nothing could be sent"
+    );
+    drop(p);
+}
