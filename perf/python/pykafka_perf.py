@@ -29,8 +29,20 @@ def main():
         seconds = time.time() - start
         count = n
     else:
+        fetch_max = max(1024 * 1024, size + 512)
+        queued_max = 2000  # PyKafka's SimpleConsumer default; the librdkafka-backed one defaults to 100000
+        if use_rdkafka:
+            # PyKafka 2.8's extension predates librdkafka 1.0's checks, which Debian's 2.0.2 applies:
+            # receive.message.max.bytes (PyKafka: fetch_message_max_bytes × (partitions + 1)) must be at least
+            # fetch.max.bytes (52428800, PyKafka leaves it at librdkafka's default) + 512, and
+            # queued.max.messages.kbytes (PyKafka: queued_max_messages × fetch_message_max_bytes / 1024) at
+            # most 2097151. So the fetch size grows with that and the prefetch count shrinks to fit.
+            partitions = int(sys.argv[7]) if len(sys.argv) > 7 else len(topic.partitions)
+            fetch_max = max(fetch_max, -(-(52428800 + 512) // (partitions + 1)))
+            queued_max = min(queued_max, 2097151 * 1024 // fetch_max)
         consumer = topic.get_simple_consumer(consumer_timeout_ms=10000, use_rdkafka=use_rdkafka,
-                                             fetch_message_max_bytes=max(1024 * 1024, size + 512))
+                                             queued_max_messages=queued_max,
+                                             fetch_message_max_bytes=fetch_max)
         count, start = 0, None
         for _message in consumer:
             if start is None:

@@ -271,6 +271,9 @@ fn clients_flag(args: &CompareArgs) -> String {
     if let Some(n) = args.python_messages {
         out.push_str(&format!(" --python-messages {n}"));
     }
+    if args.sizes.iter().any(|&s| s >= 64 * 1024) {
+        out.push_str(&format!(" --big-bytes {}", args.big_bytes));
+    }
     out
 }
 
