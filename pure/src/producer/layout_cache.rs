@@ -75,27 +75,26 @@ impl LayoutCache {
                 let (_, layout) = self.shared_at(now, transport, topic)?;
                 return Ok(f(&layout));
             };
-            let fresh = copy.as_ref().is_some_and(|c| {
+            let fresh = copy.as_ref().filter(|c| {
                 c.cache == self.id
                     && c.generation == generation
                     && now.saturating_duration_since(c.at) < FRESH_FOR
             });
-            if !fresh {
-                let (at, layout) = self.shared_at(now, transport, topic)?;
-                *copy = Some(ThreadCopy {
-                    cache: self.id,
-                    generation,
-                    at,
-                    layout,
-                });
-            }
-            match copy.as_ref() {
-                Some(c) => Ok(f(&c.layout)),
+            let layout = match fresh {
+                Some(c) => &c.layout,
                 None => {
-                    let (_, layout) = self.shared_at(now, transport, topic)?;
-                    Ok(f(&layout))
+                    let (at, layout) = self.shared_at(now, transport, topic)?;
+                    &copy
+                        .insert(ThreadCopy {
+                            cache: self.id,
+                            generation,
+                            at,
+                            layout,
+                        })
+                        .layout
                 }
-            }
+            };
+            Ok(f(layout))
         })
     }
 
