@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
+use ferrokafka_core::options::ConsumerOptions;
 use ferrokafka_core::{
     BrokerInfo, BrokerRef, ClusterMetadata, Error, ErrorContext, FetchedMessages, PartitionOffsets,
     Result,
@@ -116,7 +117,8 @@ impl PureCluster {
             if let Some(code) = fetched.error {
                 return Err(Error::kafka(code, ctx));
             }
-            let decoded = decode_partition(&fetched, false, max_bytes);
+            // A broker call has no consumer: read_uncommitted, CRCs checked (the consumer defaults).
+            let decoded = decode_partition(&fetched, &ConsumerOptions::default(), max_bytes);
             if decoded.messages.is_empty() {
                 if let Some(reason) = decoded.error {
                     return Err(Error::message_set_decode_failure(ctx, offset, reason));

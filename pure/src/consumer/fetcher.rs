@@ -303,7 +303,7 @@ impl<B: ConsumerBackend> Shared<B> {
             .filter_map(|fp| {
                 let (offset, epoch, size) = *plan.get(&fp.partition)?;
                 let body = match fp.error {
-                    None => Ok(decode_partition(&fp, self.opts.read_committed, size)),
+                    None => Ok(decode_partition(&fp, &self.opts, size)),
                     Some(code) => Err(code),
                 };
                 Some((fp.partition, offset, epoch, body))
