@@ -307,6 +307,8 @@ pub fn consumer_config(
             "read_uncommitted"
         },
     );
+    // Set always: librdkafka's default is false, ferrokafka's true on both engines.
+    c.set("check.crcs", if opts.check_crcs { "true" } else { "false" });
     c.set("enable.auto.offset.store", "false");
     c.set("enable.partition.eof", "false");
     c.apply_extra(extra)?;
@@ -519,6 +521,22 @@ mod tests {
             &bad
         )
         .is_err());
+    }
+
+    #[test]
+    fn check_crcs_is_always_set_and_an_explicit_property_wins() {
+        let client = ClientOptions::new("h:1");
+        let on = consumer_config(&client, &ConsumerOptions::default(), "g", 1, &[]).unwrap();
+        assert_eq!(on.get("check.crcs"), Some("true"));
+        let off = ConsumerOptions {
+            check_crcs: false,
+            ..Default::default()
+        };
+        let k = consumer_config(&client, &off, "g", 1, &[]).unwrap();
+        assert_eq!(k.get("check.crcs"), Some("false"));
+        let extra = vec![("check.crcs".to_string(), "true".to_string())];
+        let k = consumer_config(&client, &off, "g", 1, &extra).unwrap();
+        assert_eq!(k.get("check.crcs"), Some("true"));
     }
 
     #[test]

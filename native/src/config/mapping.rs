@@ -117,6 +117,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(K, "consumer_id", "", "ferrokafka", "written in the commit metadata JSON, as PyKafka"),
     row(K, "reset_offset_on_fetch", "", "ferrokafka", ""),
     row(K, "read_committed", "isolation.level", "`read_committed` / `read_uncommitted`", "set always: librdkafka's default is read_committed, PyKafka's read_uncommitted"),
+    row(K, "check_crcs", "check.crcs", "`true` / `false`", "set always: librdkafka defaults to false; ferrokafka defaults to true on both engines"),
     row(K, "-", "enable.auto.offset.store", "`false`", "ferrokafka owns offsets"),
     row(K, "-", "enable.partition.eof", "`false`", "EOF is not a message (PyKafka skips it)"),
     row(K, "-", "fetch.queue.backoff.ms", "`10`", "librdkafka's 1000 ms default idles a partition for a second each time its prefetch is full, capping a partition near 8k msgs/s; the pure engine refetches as soon as there is room"),

@@ -41,7 +41,7 @@ use crate::config::consumer_config;
 use crate::context::{explain_unreachable, ConsumerCtx};
 use crate::error::{translate, ErrorSite};
 use crate::metadata::partition_ids;
-use queue::{ConsumerQueue, Fetched};
+use queue::{ConsumerQueue, FetchFailure, Fetched};
 
 /// Longest single librdkafka poll, so `stop()` and deadlines are noticed promptly.
 const POLL_SLICE: Duration = Duration::from_millis(100);
@@ -417,9 +417,27 @@ impl Inner {
         Ok(None)
     }
 
-    /// A fetch error worth raising from `consume` (PyKafka raises 3 and 12; fatal and security errors cannot
-    /// recover). Others (broker disconnects, leader changes) librdkafka retries by itself: logged, not raised.
-    fn consume_error(&self, e: &KafkaError) -> Option<Error> {
+    /// A fetch error worth raising from `consume`: undecodable data (a CRC mismatch) as the pure engine
+    /// raises it, `MessageSetDecodeFailure` naming topic, partition and offset; and the codes of
+    /// [`Self::code_error`].
+    fn consume_error(&self, failure: &FetchFailure) -> Option<Error> {
+        match failure {
+            FetchFailure::Code(e) => self.code_error(e),
+            FetchFailure::Undecodable {
+                partition,
+                offset,
+                reason,
+            } => Some(Error::message_set_decode_failure(
+                self.site(Some(*partition)).context,
+                *offset,
+                reason.clone(),
+            )),
+        }
+    }
+
+    /// An error code worth raising (PyKafka raises 3 and 12; fatal and security errors cannot recover).
+    /// Others (broker disconnects, leader changes) librdkafka retries by itself: logged, not raised.
+    fn code_error(&self, e: &KafkaError) -> Option<Error> {
         let fatal = matches!(e, KafkaError::MessageConsumptionFatal(_));
         let code = e.rdkafka_error_code();
         let raise = fatal

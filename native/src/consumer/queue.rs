@@ -22,7 +22,21 @@ use crate::context::ConsumerCtx;
 pub(super) const MAX_BATCH: usize = 512;
 
 /// One item of a batch: a message, or an error librdkafka reported for a partition.
-pub(super) type Fetched = std::result::Result<Message, KafkaError>;
+pub(super) type Fetched = std::result::Result<Message, FetchFailure>;
+
+/// What librdkafka put in the queue instead of a message.
+#[derive(Debug)]
+pub(super) enum FetchFailure {
+    /// An error code, as rdkafka's `poll` reports it.
+    Code(KafkaError),
+    /// `__BAD_MSG`: fetched data that failed to decode, such as a batch failing its CRC check (`check.crcs`).
+    /// librdkafka names the partition and the offset of the batch, and says why in the message text.
+    Undecodable {
+        partition: i32,
+        offset: i64,
+        reason: String,
+    },
+}
 
 /// A handle on the consumer's queue (the one rdkafka's `poll` reads; its main queue is forwarded there).
 pub(super) struct ConsumerQueue {
@@ -160,9 +174,32 @@ unsafe fn fetched(m: &rd::rd_kafka_message_t) -> Option<Fetched> {
         E::RD_KAFKA_RESP_ERR_NO_ERROR => Some(Ok(unsafe { convert::to_message(m) })),
         E::RD_KAFKA_RESP_ERR__PARTITION_EOF => None,
         // librdkafka raised a fatal error (the cause is in `rd_kafka_fatal_error`): as rdkafka's poll says it.
-        E::RD_KAFKA_RESP_ERR__FATAL => Some(Err(KafkaError::MessageConsumptionFatal(
-            RDKafkaErrorCode::Fatal,
+        E::RD_KAFKA_RESP_ERR__FATAL => Some(Err(FetchFailure::Code(
+            KafkaError::MessageConsumptionFatal(RDKafkaErrorCode::Fatal),
         ))),
-        code => Some(Err(KafkaError::MessageConsumption(code.into()))),
+        E::RD_KAFKA_RESP_ERR__BAD_MSG => Some(Err(FetchFailure::Undecodable {
+            partition: m.partition,
+            offset: m.offset,
+            // SAFETY: an error message's payload is librdkafka's error text, `len` bytes (or NULL).
+            reason: unsafe { error_text(m) },
+        })),
+        code => Some(Err(FetchFailure::Code(KafkaError::MessageConsumption(
+            code.into(),
+        )))),
     }
+}
+
+/// The text librdkafka put in an error message's payload (as `rd_kafka_message_errstr` reads it).
+///
+/// # Safety
+/// `m` must be a live message from a consume call.
+unsafe fn error_text(m: &rd::rd_kafka_message_t) -> String {
+    if m.payload.is_null() {
+        return "librdkafka gave no reason".to_string();
+    }
+    // SAFETY: a non-NULL `payload` is valid for `len` bytes while the message lives (caller).
+    let bytes = unsafe { std::slice::from_raw_parts(m.payload.cast::<u8>(), m.len) };
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches('\0')
+        .to_string()
 }
