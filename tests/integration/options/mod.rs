@@ -2,6 +2,7 @@
 //! (`tests/README.md`) checked against the option structs.
 
 mod balanced;
+mod check_crcs;
 mod client;
 mod offset_fetch_errors;
 mod producer;

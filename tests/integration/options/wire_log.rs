@@ -46,12 +46,13 @@ pub struct WireLog {
 
 /// Faults the proxy injects: swallow Produce requests, or answer every partition of a Produce (the broker did
 /// append; the client is told otherwise, as after a lost acknowledgement) or of a Fetch with an error code,
-/// or one partition of an OffsetFetch answer with an error code.
+/// or one partition of an OffsetFetch answer with an error code, or corrupt fetched bytes.
 #[derive(Clone, Default)]
 struct Faults {
     drop_produce: Arc<AtomicBool>,
     produce_error: Arc<AtomicI16>,
     fetch_error: Arc<AtomicI16>,
+    fetch_corrupt_marker: Arc<Mutex<Option<Vec<u8>>>>,
     offset_fetch_error: Arc<AtomicI16>,
     offset_fetch_partition: Arc<AtomicI32>,
 }
@@ -94,6 +95,12 @@ impl WireLog {
     /// While non-zero, every partition of every Fetch answer carries this error code and no records.
     pub fn fail_fetch(&self, error_code: i16) {
         self.faults.fetch_error.store(error_code, Ordering::SeqCst);
+    }
+
+    /// While set, every Fetch answer has the first byte of each occurrence of `marker` inverted, as a
+    /// corruption on the way would: records whose value holds the marker then fail their batch's CRC.
+    pub fn corrupt_fetched(&self, marker: Option<&[u8]>) {
+        *self.faults.fetch_corrupt_marker.lock().expect("lock") = marker.map(<[u8]>::to_vec);
     }
 
     /// While non-zero, partition `partition` of every OffsetFetch answer (any version, v8+ groups form
@@ -195,7 +202,11 @@ fn relay(
                 }
                 Some((1, version)) => {
                     let code = faults.fetch_error.load(Ordering::SeqCst);
-                    fail_fetch(&frame, version, code).unwrap_or(frame)
+                    let mut out = fail_fetch(&frame, version, code).unwrap_or(frame);
+                    if let Some(marker) = &*faults.fetch_corrupt_marker.lock().expect("lock") {
+                        invert_marker_starts(&mut out, marker);
+                    }
+                    out
                 }
                 Some((9, version)) => {
                     let code = faults.offset_fetch_error.load(Ordering::SeqCst);
@@ -249,6 +260,21 @@ fn fail_fetch(frame: &[u8], version: i16, code: i16) -> Option<Vec<u8>> {
     }
     let out = encode_response::<FetchRequest>(&resp, version, correlation).ok()?;
     Some(out[4..].to_vec())
+}
+
+/// Inverts the first byte of every occurrence of `marker` in `frame`.
+fn invert_marker_starts(frame: &mut [u8], marker: &[u8]) {
+    if marker.is_empty() {
+        return;
+    }
+    let mut at = 0;
+    while let Some(found) = frame
+        .get(at..)
+        .and_then(|rest| rest.windows(marker.len()).position(|w| w == marker))
+    {
+        frame[at + found] ^= 0xff;
+        at += found + marker.len();
+    }
 }
 
 /// The OffsetFetch answer with `code`, offset -1 and no metadata for `partition` (unchanged when `code` is 0).
