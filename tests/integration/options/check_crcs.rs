@@ -3,7 +3,8 @@
 //! raises `MessageSetDecodeFailure` naming topic, partition and offset and never delivers the corrupt value;
 //! with it off the corrupt value is delivered, which proves the check is really off.
 
-use ferrokafka::{Error, ErrorKind, Message, ResetTarget, SimpleConsumer, Topic};
+use ferrokafka::{Error, ErrorKind, Message, ResetTarget, Topic};
+use ferrokafka_testkit::unique_name;
 
 use super::support::{engines, new_topic, proxied_client};
 
@@ -37,10 +38,13 @@ fn topic_with_three_batches(topic: &Topic) {
 }
 
 /// Consumes until `consumer_timeout_ms` passes without a message, or until `max_errors` errors came.
-fn read(consumer: &SimpleConsumer, max_errors: usize) -> (Vec<Message>, Vec<Error>) {
+fn read(
+    mut consume: impl FnMut() -> Result<Option<Message>, Error>,
+    max_errors: usize,
+) -> (Vec<Message>, Vec<Error>) {
     let (mut messages, mut errors) = (Vec::new(), Vec::new());
     loop {
-        match consumer.consume(true) {
+        match consume() {
             Ok(Some(m)) => messages.push(m),
             Ok(None) => break,
             Err(e) => {
@@ -84,7 +88,7 @@ fn check_crcs_on_raises_the_corrupt_batch_and_never_delivers_it() {
             .consumer_timeout_ms(3_000)
             .build()
             .expect("consumer");
-        let (messages, errors) = read(&consumer, 3);
+        let (messages, errors) = read(|| consumer.consume(true), 3);
         assert_crc_failures(&errors, topic.name(), rd);
         // Both engines stay at the corrupt batch, raising it again (pure: after each fetch backoff,
         // librdkafka: on each refetch), and deliver nothing past it until the application moves on.
@@ -118,14 +122,52 @@ fn check_crcs_off_delivers_the_corrupt_value() {
             .consumer_timeout_ms(3_000)
             .build()
             .expect("consumer");
-        let (messages, errors) = read(&consumer, 1);
+        let (messages, errors) = read(|| consumer.consume(true), 1);
         consumer.stop().expect("stop");
         assert!(errors.is_empty(), "rdkafka={rd}: {errors:?}");
-        let got: Vec<Vec<u8>> = messages
-            .iter()
-            .map(|m| m.value.as_deref().unwrap_or_default().to_vec())
-            .collect();
         let [before, _, after] = values();
-        assert_eq!(got, vec![before, corrupted(), after], "rdkafka={rd}");
+        assert_eq!(
+            value_bytes(&messages),
+            vec![before, corrupted(), after],
+            "rdkafka={rd}"
+        );
+    }
+}
+
+fn value_bytes(messages: &[Message]) -> Vec<Vec<u8>> {
+    messages
+        .iter()
+        .map(|m| m.value.as_deref().unwrap_or_default().to_vec())
+        .collect()
+}
+
+/// A balanced consumer hands `check_crcs` to its internal consumer: on, the corrupt batch is raised; off, it is
+/// delivered.
+#[test]
+fn balanced_consumers_pass_check_crcs_on_to_their_internal_consumer() {
+    for rd in engines() {
+        let (wire, client) = proxied_client(None);
+        let topic = new_topic(&client, "opt-crc-balanced", 1);
+        topic_with_three_batches(&topic);
+        wire.corrupt_fetched(Some(MARKER));
+        for check_crcs in [true, false] {
+            let member = topic
+                .balanced_consumer(unique_name("opt-crc-balanced"))
+                .use_rdkafka(rd)
+                .check_crcs(check_crcs)
+                .consumer_timeout_ms(3_000)
+                .build()
+                .expect("member");
+            // Pure raises a pending error before buffered messages: read past the first error.
+            let (messages, errors) = read(|| member.consume(true), 3);
+            member.stop().expect("stop");
+            if check_crcs {
+                assert_crc_failures(&errors, topic.name(), rd);
+                assert_eq!(offsets(&messages), vec![0], "rdkafka={rd}");
+            } else {
+                assert!(errors.is_empty(), "rdkafka={rd}: {errors:?}");
+                assert_eq!(value_bytes(&messages)[1], corrupted(), "rdkafka={rd}");
+            }
+        }
     }
 }
