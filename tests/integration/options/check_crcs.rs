@@ -66,11 +66,22 @@ fn offsets(messages: &[Message]) -> Vec<i64> {
 fn assert_crc_failures(errors: &[Error], topic: &str, rd: bool) {
     assert!(!errors.is_empty(), "rdkafka={rd}: no error was raised");
     for e in errors {
-        assert_eq!(e.kind(), ErrorKind::MessageSetDecodeFailure, "rdkafka={rd}: {e}");
-        assert_eq!(e.context().topic.as_deref(), Some(topic), "rdkafka={rd}: {e}");
+        assert_eq!(
+            e.kind(),
+            ErrorKind::MessageSetDecodeFailure,
+            "rdkafka={rd}: {e}"
+        );
+        assert_eq!(
+            e.context().topic.as_deref(),
+            Some(topic),
+            "rdkafka={rd}: {e}"
+        );
         assert_eq!(e.context().partition, Some(0), "rdkafka={rd}: {e}");
         assert_eq!(e.offset(), Some(1), "rdkafka={rd}: {e}");
-        assert!(e.reason().to_lowercase().contains("crc"), "rdkafka={rd}: {e}");
+        assert!(
+            e.reason().to_lowercase().contains("crc"),
+            "rdkafka={rd}: {e}"
+        );
     }
 }
 
