@@ -3,10 +3,11 @@
 //! raises `MessageSetDecodeFailure` naming topic, partition and offset and never delivers the corrupt value;
 //! with it off the corrupt value is delivered, which proves the check is really off.
 
-use ferrokafka::{Error, ErrorKind, Message, ResetTarget, Topic};
+use ferrokafka::{Error, ErrorKind, Message, ResetTarget, SimpleConsumer, Topic};
 use ferrokafka_testkit::unique_name;
 
 use super::support::{engines, new_topic, proxied_client};
+use super::wire_log::WireLog;
 
 /// 16 bytes found nowhere else in a Fetch answer; the proxy inverts the first of them.
 const MARKER: &[u8] = b"#crc-check-mark#";
@@ -28,13 +29,18 @@ fn corrupted() -> Vec<u8> {
     v
 }
 
-/// A one-partition topic holding [`values`], produced through the proxy (which only touches Fetch answers).
-fn topic_with_three_batches(topic: &Topic) {
+/// A fresh one-partition topic holding [`values`] (produced through the proxy, which only touches Fetch
+/// answers), reached through a proxy that corrupts the marker in every Fetch answer from now on.
+fn corrupting_topic(prefix: &str) -> (WireLog, Topic) {
+    let (wire, client) = proxied_client(None);
+    let topic = new_topic(&client, prefix, 1);
     let producer = topic.sync_producer().build().expect("producer");
     for v in values() {
         producer.produce(v).expect("delivered");
     }
     producer.stop().expect("stop");
+    wire.corrupt_fetched(Some(MARKER));
+    (wire, topic)
 }
 
 /// Consumes until `consumer_timeout_ms` passes without a message, or until `max_errors` errors came.
@@ -85,20 +91,23 @@ fn assert_crc_failures(errors: &[Error], topic: &str, rd: bool) {
     }
 }
 
+/// A simple consumer of `topic` on the engine `rd` asks for, retrying a failed partition after 100 ms.
+fn simple_consumer(topic: &Topic, rd: bool, check_crcs: bool) -> SimpleConsumer {
+    topic
+        .simple_consumer()
+        .use_rdkafka(rd)
+        .check_crcs(check_crcs)
+        .fetch_error_backoff_ms(100)
+        .consumer_timeout_ms(3_000)
+        .build()
+        .expect("consumer")
+}
+
 #[test]
 fn check_crcs_on_raises_the_corrupt_batch_and_never_delivers_it() {
     for rd in engines() {
-        let (wire, client) = proxied_client(None);
-        let topic = new_topic(&client, "opt-crc-on", 1);
-        topic_with_three_batches(&topic);
-        wire.corrupt_fetched(Some(MARKER));
-        let consumer = topic
-            .simple_consumer()
-            .use_rdkafka(rd)
-            .fetch_error_backoff_ms(100)
-            .consumer_timeout_ms(3_000)
-            .build()
-            .expect("consumer");
+        let (_wire, topic) = corrupting_topic("opt-crc-on");
+        let consumer = simple_consumer(&topic, rd, true);
         let (messages, errors) = read(|| consumer.consume(true), 3);
         assert_crc_failures(&errors, topic.name(), rd);
         // Both engines stay at the corrupt batch, raising it again (pure: after each fetch backoff,
@@ -122,17 +131,8 @@ fn check_crcs_on_raises_the_corrupt_batch_and_never_delivers_it() {
 #[test]
 fn check_crcs_off_delivers_the_corrupt_value() {
     for rd in engines() {
-        let (wire, client) = proxied_client(None);
-        let topic = new_topic(&client, "opt-crc-off", 1);
-        topic_with_three_batches(&topic);
-        wire.corrupt_fetched(Some(MARKER));
-        let consumer = topic
-            .simple_consumer()
-            .use_rdkafka(rd)
-            .check_crcs(false)
-            .consumer_timeout_ms(3_000)
-            .build()
-            .expect("consumer");
+        let (_wire, topic) = corrupting_topic("opt-crc-off");
+        let consumer = simple_consumer(&topic, rd, false);
         let (messages, errors) = read(|| consumer.consume(true), 1);
         consumer.stop().expect("stop");
         assert!(errors.is_empty(), "rdkafka={rd}: {errors:?}");
@@ -157,10 +157,7 @@ fn value_bytes(messages: &[Message]) -> Vec<Vec<u8>> {
 #[test]
 fn balanced_consumers_pass_check_crcs_on_to_their_internal_consumer() {
     for rd in engines() {
-        let (wire, client) = proxied_client(None);
-        let topic = new_topic(&client, "opt-crc-balanced", 1);
-        topic_with_three_batches(&topic);
-        wire.corrupt_fetched(Some(MARKER));
+        let (_wire, topic) = corrupting_topic("opt-crc-balanced");
         for check_crcs in [true, false] {
             let member = topic
                 .balanced_consumer(unique_name("opt-crc-balanced"))
