@@ -106,6 +106,9 @@ pub struct RunArgs {
     /// engine's default is sticky, KIP-480).
     #[arg(long)]
     pub round_robin: bool,
+    /// Consume: verify fetched batches' CRCs (the `check_crcs` option); default: the option's default (on).
+    #[arg(long)]
+    pub check_crcs: Option<bool>,
 }
 
 impl RunArgs {
@@ -172,6 +175,11 @@ pub struct CompareArgs {
     /// Produce only.
     #[arg(long)]
     pub no_consume: bool,
+    /// Force the consumers' CRC check on or off where the client has the setting: ferrokafka's `check_crcs`
+    /// (default on) and librdkafka's `check.crcs` (default off), so that both do the same work. Default: each
+    /// client's own default.
+    #[arg(long)]
+    pub check_crcs: Option<bool>,
     /// Replace README.md's text between `<!-- SECTION:start -->` and `<!-- SECTION:end -->` with the result.
     #[arg(long)]
     pub write_readme: Option<std::path::PathBuf>,

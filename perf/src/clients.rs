@@ -92,6 +92,9 @@ pub struct Workload {
     /// Paced run (msgs/s), every delivery timed.
     pub rate: Option<u64>,
     pub max_request_size: u64,
+    /// Consumers' CRC check forced on or off where the client has the setting (ferrokafka's `check_crcs`,
+    /// librdkafka's `check.crcs`); `None`: each client's default.
+    pub check_crcs: Option<bool>,
 }
 
 impl Workload {
@@ -99,8 +102,13 @@ impl Workload {
         let rate = self
             .rate
             .map_or(String::new(), |r| format!(", paced at {r} msgs/s"));
+        let crcs = match self.check_crcs {
+            Some(true) => ", CRCs checked by ferrokafka and rust-rdkafka",
+            Some(false) => ", CRCs checked by neither ferrokafka nor rust-rdkafka",
+            None => "",
+        };
         format!(
-            "{} × {}, {} partitions, {}, acks={}, linger {} ms{rate}",
+            "{} × {}, {} partitions, {}, acks={}, linger {} ms{rate}{crcs}",
             size_label(self.size),
             self.messages,
             self.partitions,
@@ -130,6 +138,18 @@ impl Workload {
             a.extend(["--rate".to_string(), r.to_string()]);
         }
         a
+    }
+
+    /// `--check-crcs` for the clients that take it (ferrokafka's engines, the rust-rdkafka peers).
+    fn crc_args(&self, client: Client) -> Vec<String> {
+        let takes_it = matches!(
+            client,
+            Client::Pure | Client::Native | Client::RdkafkaBase | Client::RdkafkaFuture
+        );
+        match self.check_crcs {
+            Some(on) if takes_it => vec!["--check-crcs".to_string(), on.to_string()],
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -221,7 +241,9 @@ pub fn peer(
         .peer_name()
         .ok_or_else(|| Error::Harness(format!("{} is not a Rust peer", client.name())))?;
     let mut cmd = Command::new(peers_binary()?);
-    cmd.args([name, mode]).args(w.common_args(bootstrap, topic));
+    cmd.args([name, mode])
+        .args(w.common_args(bootstrap, topic))
+        .args(w.crc_args(client));
     let m = measure(&cmd)?;
     Row::from_json(client, w, &m)
 }
@@ -276,6 +298,7 @@ pub fn ferrokafka(
     let mut cmd = Command::new(exe);
     cmd.args([mode, "--engine", engine])
         .args(w.common_args(bootstrap, topic))
+        .args(w.crc_args(client))
         .args(["--compression", w.compression, "--json"]);
     let m = measure(&cmd)?;
     Row::from_json(client, w, &m)

@@ -88,6 +88,7 @@ fn on_broker(
                 linger_ms: args.linger_ms,
                 rate: args.rate,
                 max_request_size: (size + RECORD_OVERHEAD).max(DEFAULT_REQUEST_SIZE),
+                check_crcs: args.check_crcs,
             };
             let produce = interleaved(args.rounds, clients, |client| {
                 let topic = fresh_topic(&kafka, &w)?;
@@ -273,6 +274,9 @@ fn clients_flag(args: &CompareArgs) -> String {
     }
     if args.sizes.iter().any(|&s| s >= 64 * 1024) {
         out.push_str(&format!(" --big-bytes {}", args.big_bytes));
+    }
+    if let Some(on) = args.check_crcs {
+        out.push_str(&format!(" --check-crcs {on}"));
     }
     out
 }

@@ -148,6 +148,9 @@ pub fn consume(args: &RunArgs) -> Result<Report, Error> {
         .simple_consumer()
         .consumer_timeout_ms(10_000)
         .use_rdkafka(args.engine == Engine::Native);
+    if let Some(on) = args.check_crcs {
+        builder = builder.check_crcs(on);
+    }
     if args.request_size() > DEFAULT_FETCH_MAX_BYTES {
         // Big messages: one fetch must hold at least one whole message.
         builder = builder.fetch_message_max_bytes(args.request_size() as i64);

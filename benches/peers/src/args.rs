@@ -54,4 +54,7 @@ pub struct Cli {
     /// Largest request (and batch) the client may send, bytes.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_request_size: u64,
+    /// Consume: librdkafka's `check.crcs` (the rust-rdkafka peers only); default: librdkafka's (off).
+    #[arg(long)]
+    pub check_crcs: Option<bool>,
 }

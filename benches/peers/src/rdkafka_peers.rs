@@ -46,6 +46,9 @@ fn consumer_config(cli: &Cli) -> ClientConfig {
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
         .set("fetch.queue.backoff.ms", "10");
+    if let Some(on) = cli.check_crcs {
+        c.set("check.crcs", on.to_string());
+    }
     c
 }
 

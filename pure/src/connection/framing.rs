@@ -8,6 +8,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use ferrokafka_core::{BrokerRef, Error, ErrorContext};
 
+use super::recv_buffers::RecvBuffers;
+
 /// Default largest frame accepted from a broker: above Kafka's `fetch.max.bytes` default (50 MiB) with room.
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 256 * 1024 * 1024;
 
@@ -16,6 +18,16 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     max_frame_size: usize,
     broker: &BrokerRef,
+) -> Result<Bytes, Error> {
+    read_frame_reusing(reader, max_frame_size, broker, &mut RecvBuffers::default()).await
+}
+
+/// [`read_frame`] into a buffer from `buffers`, which keeps the frame for reuse once it is free.
+pub async fn read_frame_reusing<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    max_frame_size: usize,
+    broker: &BrokerRef,
+    buffers: &mut RecvBuffers,
 ) -> Result<Bytes, Error> {
     let mut len = [0u8; 4];
     let mut got = 0;
@@ -43,7 +55,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     let size = size as usize;
     // Read straight into uninitialised capacity: zeroing a multi-MiB fetch response first would be one more
     // pass over it. `limit` stops each read at the frame's end, so the next frame's bytes stay in the socket.
-    let mut body = BytesMut::with_capacity(size);
+    let mut body: BytesMut = buffers.take(size);
     while body.len() < size {
         let left = size - body.len();
         let n = reader
@@ -60,7 +72,9 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
             ));
         }
     }
-    Ok(body.freeze())
+    let frame = body.freeze();
+    buffers.keep(&frame);
+    Ok(frame)
 }
 
 /// Write a whole frame (the caller has already put the length prefix in front) and flush it.

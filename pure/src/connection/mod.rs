@@ -9,6 +9,7 @@ pub mod framing;
 pub mod handshake;
 pub mod multiplex;
 pub mod pins;
+pub mod recv_buffers;
 pub mod sasl;
 pub mod scram;
 pub mod tls;

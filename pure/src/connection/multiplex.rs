@@ -19,8 +19,9 @@ use tokio::task::AbortHandle;
 
 use ferrokafka_core::{BrokerRef, Error};
 
-use super::framing::{disconnected, read_frame, write_all};
+use super::framing::{disconnected, read_frame_reusing, write_all};
 use super::handshake::Handshaker;
+use super::recv_buffers::RecvBuffers;
 use super::transport::{self, BoxStream};
 use super::versions::{api_name, ApiVersionTable};
 use super::{sasl, wire, ConnectionConfig};
@@ -363,14 +364,16 @@ async fn write_loop(
 }
 
 async fn read_loop(mut r: ReadHalf<BoxStream>, max_frame_size: usize, shared: Arc<Shared>) {
+    let mut buffers = RecvBuffers::default();
     loop {
-        let frame = match read_frame(&mut r, max_frame_size, &shared.broker).await {
-            Ok(f) => f,
-            Err(e) => {
-                shared.fail_all(e);
-                return;
-            }
-        };
+        let frame =
+            match read_frame_reusing(&mut r, max_frame_size, &shared.broker, &mut buffers).await {
+                Ok(f) => f,
+                Err(e) => {
+                    shared.fail_all(e);
+                    return;
+                }
+            };
         let Some(corr) = wire::correlation_id(&frame) else {
             shared.fail_all(Error::protocol(
                 format!(
