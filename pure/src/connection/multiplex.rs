@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
@@ -38,12 +38,41 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     broker: BrokerRef,
+    /// Written frames' buffers, for the next requests (see [`SPARE_SEND_BUFFERS`]).
+    send_buffers: Mutex<Vec<BytesMut>>,
 }
+
+/// Frame buffers kept per connection once written. Why: a produce request of ~1 MB encoded into a fresh
+/// allocation is a fresh `mmap` each time, page-faulted in while it is written, then unmapped; a written
+/// buffer serves the next request with its pages already in place. At most this many, each at most
+/// [`LARGEST_SPARE_SEND_BUFFER`] bytes.
+const SPARE_SEND_BUFFERS: usize = 4;
+const LARGEST_SPARE_SEND_BUFFER: usize = 16 * 1024 * 1024;
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Nothing panics while holding this lock; recover rather than propagate poisoning.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An empty buffer for the next frame: a written one when there is one.
+    fn frame_buffer(&self) -> BytesMut {
+        let mut spare = self.send_buffers.lock().unwrap_or_else(|e| e.into_inner());
+        spare.pop().unwrap_or_default()
+    }
+
+    /// Keep a written frame's buffer if no one else holds it.
+    fn recycle(&self, frame: Bytes) {
+        if frame.len() > LARGEST_SPARE_SEND_BUFFER {
+            return;
+        }
+        if let Ok(mut buffer) = frame.try_into_mut() {
+            buffer.clear();
+            let mut spare = self.send_buffers.lock().unwrap_or_else(|e| e.into_inner());
+            if spare.len() < SPARE_SEND_BUFFERS {
+                spare.push(buffer);
+            }
+        }
     }
 
     /// Close the connection: fail every waiting request with `err`, stop both tasks.
@@ -153,6 +182,7 @@ impl Connection {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             broker: broker.clone(),
+            send_buffers: Mutex::new(Vec::new()),
         });
         let (read, write) = tokio::io::split(stream);
         let (tx, rx) = mpsc::channel(256);
@@ -233,15 +263,47 @@ impl Connection {
         body: &[u8],
         timeout: Duration,
     ) -> Result<Bytes, Error> {
-        let corr = self.next_correlation_id.fetch_add(1, Ordering::Relaxed);
-        let frame = wire::encode_request(
+        let headers = (request_header, response_header);
+        self.request_encoded(api_key, version, headers, timeout, |out| {
+            out.put_slice(body);
+            Ok(())
+        })
+        .await
+    }
+
+    /// The frame for a request, its body written in place by `body` into a recycled buffer.
+    fn frame(
+        &self,
+        api_key: i16,
+        version: i16,
+        request_header: i16,
+        correlation_id: i32,
+        body: impl FnOnce(&mut BytesMut) -> Result<(), Error>,
+    ) -> Result<Bytes, Error> {
+        let mut out = self.shared.frame_buffer();
+        let ids = wire::RequestIds {
             api_key,
-            version,
-            request_header,
-            corr,
-            &self.client_id,
-            body,
-        )?;
+            api_version: version,
+            header_version: request_header,
+            correlation_id,
+        };
+        wire::encode_request_into(&mut out, ids, &self.client_id, body)?;
+        Ok(out.freeze())
+    }
+
+    /// [`Connection::request_with_timeout`] with the body encoded in place by `body`. `headers` are the request
+    /// and response header versions.
+    pub async fn request_encoded(
+        &self,
+        api_key: i16,
+        version: i16,
+        headers: (i16, i16),
+        timeout: Duration,
+        body: impl FnOnce(&mut BytesMut) -> Result<(), Error>,
+    ) -> Result<Bytes, Error> {
+        let (request_header, response_header) = headers;
+        let corr = self.next_correlation_id.fetch_add(1, Ordering::Relaxed);
+        let frame = self.frame(api_key, version, request_header, corr, body)?;
         let (tx, rx) = oneshot::channel();
         {
             let mut st = self.shared.lock();
@@ -282,18 +344,26 @@ impl Connection {
         request_header: i16,
         body: &[u8],
     ) -> Result<(), Error> {
+        self.send_encoded_without_response(api_key, version, request_header, |out| {
+            out.put_slice(body);
+            Ok(())
+        })
+        .await
+    }
+
+    /// [`Connection::send_without_response`] with the body encoded in place by `body`.
+    pub async fn send_encoded_without_response(
+        &self,
+        api_key: i16,
+        version: i16,
+        request_header: i16,
+        body: impl FnOnce(&mut BytesMut) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         if let Some(e) = &self.shared.lock().closed {
             return Err(e.clone());
         }
         let corr = self.next_correlation_id.fetch_add(1, Ordering::Relaxed);
-        let frame = wire::encode_request(
-            api_key,
-            version,
-            request_header,
-            corr,
-            &self.client_id,
-            body,
-        )?;
+        let frame = self.frame(api_key, version, request_header, corr, body)?;
         self.writer
             .send(frame)
             .await
@@ -360,6 +430,7 @@ async fn write_loop(
             shared.fail_all(e);
             return;
         }
+        shared.recycle(frame);
     }
 }
 

@@ -19,9 +19,19 @@ pub(crate) fn encode_body<R: Request>(
     broker: &BrokerRef,
 ) -> Result<BytesMut, Error> {
     let mut body = BytesMut::new();
-    req.encode(&mut body, version)
-        .map_err(|e| protocol_error(e, &format!("encoding {} v{version}", R::NAME), broker))?;
+    encode_into(req, version, broker, &mut body)?;
     Ok(body)
+}
+
+/// [`encode_body`] appended to `out`.
+fn encode_into<R: Request>(
+    req: &R,
+    version: i16,
+    broker: &BrokerRef,
+    out: &mut BytesMut,
+) -> Result<(), Error> {
+    req.encode(out, version)
+        .map_err(|e| protocol_error(e, &format!("encoding {} v{version}", R::NAME), broker))
 }
 
 /// The response to `R` at `version` from its body (header already stripped).
@@ -54,16 +64,15 @@ impl Connection {
         version: i16,
         timeout: std::time::Duration,
     ) -> Result<R::Response, Error> {
-        let body = encode_body(req, version, self.broker())?;
+        let headers = (
+            R::request_header_version(version),
+            R::response_header_version(version),
+        );
+        let broker = self.broker().clone();
         let resp = self
-            .request_with_timeout(
-                R::API_KEY,
-                version,
-                R::request_header_version(version),
-                R::response_header_version(version),
-                &body,
-                timeout,
-            )
+            .request_encoded(R::API_KEY, version, headers, timeout, |out| {
+                encode_into(req, version, &broker, out)
+            })
             .await?;
         // A body that does not decode leaves us unsure where the broker's stream stands: retire the connection.
         decode_body::<R>(resp, version, self.broker())
@@ -72,12 +81,12 @@ impl Connection {
 
     /// Send a request the broker does not answer (Produce with acks=0).
     pub async fn send_without_reply<R: Request>(&self, req: &R, version: i16) -> Result<(), Error> {
-        let body = encode_body(req, version, self.broker())?;
-        self.send_without_response(
+        let broker = self.broker().clone();
+        self.send_encoded_without_response(
             R::API_KEY,
             version,
             R::request_header_version(version),
-            &body,
+            |out| encode_into(req, version, &broker, out),
         )
         .await
     }

@@ -30,6 +30,46 @@ pub fn encode_request(
     body: &[u8],
 ) -> Result<Bytes, Error> {
     let mut out = BytesMut::with_capacity(body.len() + 20 + client_id.len());
+    encode_request_into(
+        &mut out,
+        RequestIds {
+            api_key,
+            api_version,
+            header_version,
+            correlation_id,
+        },
+        client_id,
+        |out| {
+            out.put_slice(body);
+            Ok(())
+        },
+    )?;
+    Ok(out.freeze())
+}
+
+/// What a request header says besides the client id.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestIds {
+    pub api_key: i16,
+    pub api_version: i16,
+    pub header_version: i16,
+    pub correlation_id: i32,
+}
+
+/// [`encode_request`] appended to `out`, the body written in place by `body` (no copy of it).
+pub fn encode_request_into(
+    out: &mut BytesMut,
+    ids: RequestIds,
+    client_id: &str,
+    body: impl FnOnce(&mut BytesMut) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let RequestIds {
+        api_key,
+        api_version,
+        header_version,
+        correlation_id,
+    } = ids;
+    let start = out.len();
     out.put_i32(0); // length, patched below
     let header = RequestHeader {
         request_api_key: api_key,
@@ -39,17 +79,15 @@ pub fn encode_request(
         ..RequestHeader::default()
     };
     header
-        .encode(&mut out, header_version)
+        .encode(out, header_version)
         .map_err(|e| Error::invalid_input("request header", e.to_string()))?;
-    out.put_slice(body);
-    let len = i32::try_from(out.len() - 4).map_err(|_| {
-        Error::invalid_input(
-            "request",
-            format!("{} bytes do not fit a Kafka frame", out.len() - 4),
-        )
+    body(out)?;
+    let size = out.len() - start - 4;
+    let len = i32::try_from(size).map_err(|_| {
+        Error::invalid_input("request", format!("{size} bytes do not fit a Kafka frame"))
     })?;
-    out[..4].copy_from_slice(&len.to_be_bytes());
-    Ok(out.freeze())
+    out[start..start + 4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
 }
 
 /// Strips a response header (v0: correlation id; v1: plus tagged fields) and returns the body, zero-copy.

@@ -380,10 +380,20 @@ fn settle(shared: &Arc<Shared>, broker: i32, bytes: usize, settled: Vec<Settled>
     if refresh {
         shared.request_refresh();
     }
-    let delivered = taken
-        .into_iter()
-        .flat_map(|(batch, outcome)| delivered_messages(batch, outcome));
-    shared.completion.complete_all(delivered.chain(completed));
+    let mut emptied = Vec::with_capacity(taken.len());
+    for (mut batch, outcome) in taken {
+        shared
+            .completion
+            .complete_all(delivered_messages(&mut batch, outcome));
+        emptied.push(batch.messages);
+    }
+    shared.completion.complete_all(completed);
+    if !emptied.is_empty() {
+        let mut acc = shared.lock();
+        for v in emptied {
+            acc.recycle(v);
+        }
+    }
 }
 
 /// A batch the broker took: free its partition for the next batch and report every message.
@@ -412,17 +422,18 @@ fn deliveries(
     outcome: &PartitionOutcome,
     completed: &mut Vec<(Pending, Result<Delivery>)>,
 ) {
-    completed.extend(delivered_messages(batch, outcome.clone()));
+    let mut batch = batch;
+    completed.extend(delivered_messages(&mut batch, outcome.clone()));
 }
 
 /// A delivered batch's messages, each with its delivery: produced lazily, so settling a request moves
-/// each message once, straight into its completion.
+/// each message once, straight into its completion. The batch's vector is left empty, for reuse.
 fn delivered_messages(
-    batch: PartitionBatch,
+    batch: &mut PartitionBatch,
     outcome: PartitionOutcome,
-) -> impl Iterator<Item = (Pending, Result<Delivery>)> {
+) -> impl Iterator<Item = (Pending, Result<Delivery>)> + '_ {
     let partition = batch.partition;
-    batch.messages.into_iter().enumerate().map(move |(i, p)| {
+    batch.messages.drain(..).enumerate().map(move |(i, p)| {
         let offset = if outcome.base_offset < 0 {
             -1
         } else {
