@@ -74,6 +74,7 @@ fn on_broker(
     let payload_dir = kafka.dir().unwrap_or(Path::new("."));
     let broker_pid = kafka.node_pid(0).ok().flatten();
     let mut sections = Vec::new();
+    let mut warmed_up = false;
     for &size in &args.sizes {
         let payload = payload_dir.join(format!("payload-{size}"));
         std::fs::write(&payload, payload_bytes(size))
@@ -90,6 +91,13 @@ fn on_broker(
                 max_request_size: (size + RECORD_OVERHEAD).max(DEFAULT_REQUEST_SIZE),
                 check_crcs: args.check_crcs,
             };
+            if !warmed_up {
+                // The broker's JVM compiles its hot paths during its first runs: one untimed produce first, so
+                // that round 1's first client is not measured against a cold broker.
+                let topic = fresh_topic(&kafka, &w)?;
+                clients::ferrokafka(Client::Pure, "produce", &b, &topic, &w)?;
+                warmed_up = true;
+            }
             let produce = interleaved(args.rounds, clients, |client| {
                 let topic = fresh_topic(&kafka, &w)?;
                 let w = workload_for(client, &w, args);
@@ -231,7 +239,7 @@ fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
         "Measured by `cargo run --release -p ferrokafka-perf -- compare --sizes {} --partitions {} --rounds {}{}{}{}` \
          in one run of {seconds} s on {}.\n\
          Each client is a child process; CPU (user + sys) and peak RSS come from `getrusage` of that child, start-up \
-         included; broker CPU is the broker JVM's user + sys CPU (/proc) during each produce run, per million messages. Rounds are interleaved (every client once per round); each cell is the median over the rounds, \
+         included; broker CPU is the broker JVM's user + sys CPU (/proc) during each produce run, per million messages. Rounds are interleaved (every client once per round, after one untimed warm-up run of the broker); each cell is the median over the rounds, \
          msgs/s with its range. \"msgs/s\" counts from the first message (the Java consumer: its fetch time); \
          \"N ÷ wall\" divides by the whole process's wall time, start-up and connection included. Ratios are to \
          rust-rdkafka's `BaseProducer` / `BaseConsumer` in the same run. A fresh topic per produce run; \
