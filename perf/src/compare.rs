@@ -96,14 +96,17 @@ fn on_broker(
                 // that round 1's first client is not measured against a cold broker.
                 let topic = fresh_topic(&kafka, &w)?;
                 clients::ferrokafka(Client::Pure, "produce", &b, &topic, &w)?;
+                delete_topic(&kafka, &topic)?;
                 warmed_up = true;
             }
             let produce = interleaved(args.rounds, clients, |client| {
                 let topic = fresh_topic(&kafka, &w)?;
                 let w = workload_for(client, &w, args);
-                with_broker_cpu(broker_pid, &w, || {
+                let row = with_broker_cpu(broker_pid, &w, || {
                     run_one(client, "produce", &b, &topic, &w, &payload, python)
-                })
+                });
+                delete_topic(&kafka, &topic)?;
+                row
             })?;
             let s = Section::new(broker, "produce", w, produce);
             eprintln!("{}", render_section(&s));
@@ -119,6 +122,7 @@ fn on_broker(
                 let w = workload_for(client, &w, args);
                 run_one(client, "consume", &b, &topic, &w, &payload, python)
             })?;
+            delete_topic(&kafka, &topic)?;
             let s = Section::new(broker, "consume", w, consume);
             eprintln!("{}", render_section(&s));
             sections.push(s);
@@ -233,13 +237,21 @@ fn fresh_topic(kafka: &KafkaCluster, w: &Workload) -> Result<String, Error> {
     Ok(topic)
 }
 
+/// Delete a run's topic once it is measured, so that every round meets a broker holding the same topics (a kept
+/// topic of 1000 partitions keeps its logs, indexes and page cache on the broker for the rest of the run).
+fn delete_topic(kafka: &KafkaCluster, topic: &str) -> Result<(), Error> {
+    let client = ferrokafka::KafkaClient::new(kafka.bootstrap())?;
+    client.delete_topics(&[topic], 30_000)?;
+    Ok(())
+}
+
 fn render(args: &CompareArgs, sections: &[Section], seconds: u64) -> String {
     let list = |v: &[String]| v.join(",");
     let mut out = format!(
         "Measured by `cargo run --release -p ferrokafka-perf -- compare --sizes {} --partitions {} --rounds {}{}{}{}` \
          in one run of {seconds} s on {}.\n\
          Each client is a child process; CPU (user + sys) and peak RSS come from `getrusage` of that child, start-up \
-         included; broker CPU is the broker JVM's user + sys CPU (/proc) during each produce run, per million messages. Rounds are interleaved (every client once per round, after one untimed warm-up run of the broker); each cell is the median over the rounds, \
+         included; broker CPU is the broker JVM's user + sys CPU (/proc) during each produce run, per million messages. Rounds are interleaved (every client once per round, after one untimed warm-up run of the broker; each run's topic is deleted once measured); each cell is the median over the rounds, \
          msgs/s with its range. \"msgs/s\" counts from the first message (the Java consumer: its fetch time); \
          \"N ÷ wall\" divides by the whole process's wall time, start-up and connection included. Ratios are to \
          rust-rdkafka's `BaseProducer` / `BaseConsumer` in the same run. A fresh topic per produce run; \
