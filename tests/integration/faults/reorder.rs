@@ -12,6 +12,7 @@ use super::support::{log_counts, proxied, FETCH, PRODUCE};
 use crate::balanced_support::engines;
 
 const COUNT: usize = 2_000;
+const BURST: usize = 100;
 
 fn reordered(rdkafka: bool) {
     let cluster = shared_kafka4();
@@ -32,8 +33,14 @@ fn reordered(rdkafka: bool) {
         Err(e) if e.kind() == ErrorKind::EngineUnavailable => return,
         Err(e) => panic!("build: {e}"),
     };
+    // In bursts a few milliseconds apart: each burst is a request of its own, sent while an earlier one's response
+    // is held, so a pipelining client really has two responses to swap (one tight loop could go out as one or two
+    // requests, leaving nothing to swap with).
     for i in 0..COUNT {
         producer.produce(format!("m{i}")).expect("accepted");
+        if i % BURST == BURST - 1 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
     producer.flush(Duration::from_secs(30)).expect("flush");
     let mut out = Outcome::default();
