@@ -337,22 +337,8 @@ impl Connection {
     }
 
     /// Send a request that has no response (Produce with acks=0). Returns once it is queued for writing.
+    /// `body` encodes the request's body in place, after the header.
     pub async fn send_without_response(
-        &self,
-        api_key: i16,
-        version: i16,
-        request_header: i16,
-        body: &[u8],
-    ) -> Result<(), Error> {
-        self.send_encoded_without_response(api_key, version, request_header, |out| {
-            out.put_slice(body);
-            Ok(())
-        })
-        .await
-    }
-
-    /// [`Connection::send_without_response`] with the body encoded in place by `body`.
-    pub async fn send_encoded_without_response(
         &self,
         api_key: i16,
         version: i16,

@@ -68,10 +68,10 @@ impl Connection {
             R::request_header_version(version),
             R::response_header_version(version),
         );
-        let broker = self.broker().clone();
+        let broker = self.broker();
         let resp = self
             .request_encoded(R::API_KEY, version, headers, timeout, |out| {
-                encode_into(req, version, &broker, out)
+                encode_into(req, version, broker, out)
             })
             .await?;
         // A body that does not decode leaves us unsure where the broker's stream stands: retire the connection.
@@ -81,12 +81,12 @@ impl Connection {
 
     /// Send a request the broker does not answer (Produce with acks=0).
     pub async fn send_without_reply<R: Request>(&self, req: &R, version: i16) -> Result<(), Error> {
-        let broker = self.broker().clone();
-        self.send_encoded_without_response(
+        let broker = self.broker();
+        self.send_without_response(
             R::API_KEY,
             version,
             R::request_header_version(version),
-            |out| encode_into(req, version, &broker, out),
+            |out| encode_into(req, version, broker, out),
         )
         .await
     }

@@ -3,15 +3,12 @@
 
 use std::sync::Arc;
 
-use bytes::BytesMut;
 use ferrokafka_core::{BrokerRef, Error, ErrorContext, KafkaCode, Result};
 
 use super::transport::{BoxFuture, PartitionOutcome, ProduceCall, ProduceTransport, TopicLayout};
 use crate::cluster::{Broker, Cluster};
-use crate::connection::protocol_error;
 use crate::protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use crate::protocol::messages::{InitProducerIdRequest, ProduceRequest};
-use crate::protocol::{Message, Request};
 
 /// The producer's view of a real cluster.
 #[derive(Debug, Clone)]
@@ -131,17 +128,7 @@ impl ProduceTransport for ClusterTransport {
             };
             if acks == 0 {
                 // The broker never answers acks=0: write it and count it delivered (PyKafka: offset -1).
-                let mut body = BytesMut::new();
-                request
-                    .encode(&mut body, version)
-                    .map_err(|e| protocol_error(e, "encoding ProduceRequest", conn.broker()))?;
-                conn.send_without_response(
-                    ProduceRequest::API_KEY,
-                    version,
-                    ProduceRequest::request_header_version(version),
-                    &body,
-                )
-                .await?;
+                conn.send_without_reply(&request, version).await?;
                 return Ok(Vec::new());
             }
             let response = conn.send(&request, version).await?;

@@ -418,11 +418,10 @@ fn free_after_delivery(acc: &mut Accumulator, partition: i32) {
 
 /// Every message of a delivered batch with its offset and timestamp (no lock needed).
 fn deliveries(
-    batch: PartitionBatch,
+    mut batch: PartitionBatch,
     outcome: &PartitionOutcome,
     completed: &mut Vec<(Pending, Result<Delivery>)>,
 ) {
-    let mut batch = batch;
     completed.extend(delivered_messages(&mut batch, outcome.clone()));
 }
 
