@@ -65,8 +65,8 @@ macro_rules! consumer_twins {
             pub fn fetch_offsets / fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>>;
             blocking: ferrokafka_core::ConsumerApi::fetch_offsets(&self.$($path).+);
             context: Some(self.topic().handle());
-            cancel: "the fetch runs to its end in the background; with `reset_offset_on_fetch` the positions \
-                may still move.";
+            cancel: "the fetch may run to its end in the background, but a dropped future moves no position \
+                (`reset_offset_on_fetch` applies only while the call is awaited).";
             { ferrokafka_core::ConsumerEngine::fetch_offsets_async(&self.$($path).+).await }
 
             /// Move partitions (all to `auto_offset_reset` with `None`), flush their buffers, and commit if

@@ -7,9 +7,14 @@
 //! - [`off_thread`]: a call that can only block (librdkafka's) becomes awaitable: it runs on a thread of its
 //!   own and the caller awaits its answer. A dropped future leaves the call to finish on its own, so use it
 //!   only for calls whose result may be lost harmlessly (flush, commit, stop, a build).
+//! - [`interest`]: how a detached call (a thread, a spawned task) learns that its caller dropped the future,
+//!   so it can leave out an effect nobody awaits any more (a position move that would land at a random
+//!   later time).
 
 use std::borrow::Borrow;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use tokio::runtime::{Handle, RuntimeFlavor};
 
@@ -71,9 +76,62 @@ where
     }
 }
 
+/// Whether the caller of a detached call still awaits its answer. A call that runs on after its future was
+/// dropped checks it before an effect the caller can no longer expect: `fetch_offsets` with
+/// `reset_offset_on_fetch` must not move positions seconds later, behind messages already handed out.
+#[derive(Debug, Clone, Default)]
+pub struct Interest(Option<Arc<AtomicBool>>);
+
+impl Interest {
+    /// A caller that waits for the end (a blocking call): never dropped.
+    pub fn awaited() -> Self {
+        Interest(None)
+    }
+
+    /// Whether the caller's future was dropped before the call ended.
+    pub fn is_dropped(&self) -> bool {
+        self.0.as_ref().is_some_and(|f| f.load(Ordering::Acquire))
+    }
+}
+
+/// Held by the caller's future; dropping it (the future dropped, or done) marks the [`Interest`] dropped.
+#[derive(Debug)]
+pub struct Awaiting(Arc<AtomicBool>);
+
+impl Drop for Awaiting {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// A fresh interest for a detached call, and the guard its caller's future holds.
+pub fn interest() -> (Interest, Awaiting) {
+    let flag = Arc::new(AtomicBool::new(false));
+    (Interest(Some(Arc::clone(&flag))), Awaiting(flag))
+}
+
+/// `fut` (a detached call's answer) awaited with `guard` held: dropping the returned future drops the guard.
+pub async fn awaiting<F: Future>(guard: Awaiting, fut: F) -> F::Output {
+    let _guard = guard;
+    fut.await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interest_is_dropped_with_the_callers_future() {
+        assert!(!Interest::awaited().is_dropped());
+        let (wanted, guard) = interest();
+        let fut = awaiting(guard, async { 1 });
+        assert!(!wanted.is_dropped(), "still awaited");
+        drop(fut);
+        assert!(wanted.is_dropped(), "the future was dropped");
+        let (wanted, guard) = interest();
+        assert_eq!(futures::executor::block_on(awaiting(guard, async { 2 })), 2);
+        assert!(wanted.is_dropped(), "done: nobody waits any more");
+    }
 
     #[test]
     fn returns_the_result_and_survives_a_panic() {

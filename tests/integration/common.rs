@@ -180,7 +180,7 @@ macro_rules! engines {
                     $rdkafka: bool,
                 ) $body
 
-                fn run(cluster: &ferrokafka_testkit::KafkaCluster, rdkafka: bool) {
+                pub(super) fn run(cluster: &ferrokafka_testkit::KafkaCluster, rdkafka: bool) {
                     let client = $crate::common::client(cluster);
                     body(cluster, &client, rdkafka);
                 }

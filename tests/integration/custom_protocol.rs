@@ -110,8 +110,8 @@ fn members_read_exactly_what_a_user_defined_protocol_decides() {
             }
             assert_eq!(read, *held, "rdkafka={rdkafka}");
         }
-        // Each member leaving makes the group rebalance under the next one's `stop`: a final commit the group
-        // refuses for that reason is logged, not returned, so every stop succeeds.
+        // Each member leaving makes the group rebalance under the next one's `stop`: its final commit waits out
+        // that rebalance and carries the generation it made, so every stop succeeds.
         for m in &members {
             m.stop().expect("stop");
         }

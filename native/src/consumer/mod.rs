@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ferrokafka_core::api::{CommittedOffset, ConsumerApi, ResetTarget};
-use ferrokafka_core::bridge::off_thread;
+use ferrokafka_core::bridge::{self, off_thread, Interest};
 use ferrokafka_core::options::validate_topic_name;
 use ferrokafka_core::{
     ClientOptions, ConsumerOptions, Error, ErrorContext, KafkaCode, Message, ResolvedConsumer,
@@ -290,7 +290,7 @@ impl Inner {
             self.reset(None)
         } else if self.opts.consumer_group.is_some() {
             // Committed offsets (C → next fetch at C; none → auto_offset_reset), when reset_offset_on_fetch.
-            self.fetch()?;
+            self.fetch(&Interest::awaited())?;
             if !self.opts.reset_offset_on_fetch {
                 // Positions untouched (PyKafka: fetching then starts at offset 0).
                 let mut state = self.state();
@@ -529,7 +529,7 @@ impl ConsumerApi for NativeSimpleConsumer {
     }
 
     fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        self.inner.fetch()
+        self.inner.fetch(&Interest::awaited())
     }
 
     fn reset_offsets(&self, targets: Option<&[(i32, ResetTarget)]>) -> Result<()> {
@@ -586,8 +586,11 @@ impl ferrokafka_core::ConsumerEngine for NativeSimpleConsumer {
     fn fetch_offsets_async(
         &self,
     ) -> impl Future<Output = Result<BTreeMap<i32, CommittedOffset>>> + Send {
+        // A dropped future leaves the thread to finish, and moves no position.
         let inner = Arc::clone(&self.inner);
-        off_thread("ferrokafka-fetch-offsets", move || inner.fetch())
+        let (interest, awaiting) = bridge::interest();
+        let answer = off_thread("ferrokafka-fetch-offsets", move || inner.fetch(&interest));
+        bridge::awaiting(awaiting, answer)
     }
     fn reset_offsets_async(
         &self,

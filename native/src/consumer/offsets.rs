@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrokafka_core::api::{CommittedOffset, ResetTarget};
+use ferrokafka_core::bridge::Interest;
 use ferrokafka_core::offset_policy::{
     auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed,
     Resolved,
@@ -106,8 +107,9 @@ impl Inner {
         })
     }
 
-    /// The group's committed offsets; with `reset_offset_on_fetch`, positions move to them (none → reset).
-    pub(super) fn fetch(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+    /// The group's committed offsets; with `reset_offset_on_fetch`, positions move to them (none → reset),
+    /// unless the caller dropped its future before the answer came (`interest`).
+    pub(super) fn fetch(&self, interest: &Interest) -> Result<BTreeMap<i32, CommittedOffset>> {
         self.group()?;
         let committed = self.with_retries(|| {
             let consumer = Arc::clone(&self.consumer);
@@ -139,7 +141,9 @@ impl Inner {
             }
             Ok(out)
         })?;
-        if self.opts.reset_offset_on_fetch {
+        if self.opts.reset_offset_on_fetch && interest.is_dropped() {
+            tracing::debug!(topic = %self.topic, "fetch_offsets dropped before its answer: positions left as they are");
+        } else if self.opts.reset_offset_on_fetch {
             // Resolved first, applied at once; a partition without a commit is a reset, which commits.
             let mut moves = Vec::with_capacity(committed.len());
             let mut reset_any = false;

@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use ferrokafka_core::bridge::Interest;
 use ferrokafka_core::offset_policy::{
     auto_reset_target, listed, positions_after_fetch, resolve, AfterFetch, Backoff, Listed,
     Resolved,
@@ -66,7 +67,7 @@ impl<B: ConsumerBackend> Shared<B> {
         if self.opts.reset_offset_on_start {
             self.reset_offsets(None).await
         } else if self.member.is_some() {
-            self.fetch_offsets().await.map(|_| ())
+            self.fetch_offsets(&Interest::awaited()).await.map(|_| ())
         } else {
             Ok(())
         }
@@ -148,8 +149,13 @@ impl<B: ConsumerBackend> Shared<B> {
         }
     }
 
-    /// OffsetFetch; moves positions too when `reset_offset_on_fetch`.
-    pub async fn fetch_offsets(self: &Arc<Self>) -> Result<BTreeMap<i32, CommittedOffset>> {
+    /// OffsetFetch; moves positions too when `reset_offset_on_fetch`, unless the caller dropped its future
+    /// before the answer came (`interest`): a move landing later would rewind positions behind messages
+    /// already handed out.
+    pub async fn fetch_offsets(
+        self: &Arc<Self>,
+        interest: &Interest,
+    ) -> Result<BTreeMap<i32, CommittedOffset>> {
         self.opts.offsets_group()?;
         let Some(member) = self.member() else {
             return Err(self.no_member_identity());
@@ -207,7 +213,9 @@ impl<B: ConsumerBackend> Shared<B> {
                 )
             }));
         }
-        if self.opts.reset_offset_on_fetch {
+        if self.opts.reset_offset_on_fetch && interest.is_dropped() {
+            tracing::debug!(topic = %self.topic, "fetch_offsets dropped before its answer: positions left as they are");
+        } else if self.opts.reset_offset_on_fetch {
             let mut to_reset = Vec::new();
             {
                 let mut st = self.lock();

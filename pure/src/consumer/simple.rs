@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Condvar, Mutex};
 
+use ferrokafka_core::bridge::{self, Interest};
 use ferrokafka_core::{
     CommittedOffset, ConsumerApi, ConsumerOptions, Error, Message, ResetTarget, Result,
 };
@@ -220,7 +221,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
     }
 
     pub async fn fetch_offsets_async(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
-        self.shared.fetch_offsets().await
+        self.shared.fetch_offsets(&Interest::awaited()).await
     }
 
     pub async fn reset_offsets_async(
@@ -370,10 +371,14 @@ impl<B: ConsumerBackend> ferrokafka_core::ConsumerEngine for PureSimpleConsumer<
     fn fetch_offsets_async(
         &self,
     ) -> impl Future<Output = Result<BTreeMap<i32, CommittedOffset>>> + Send {
-        let me = self.clone();
-        run_on(&self.shared.handle, async move {
-            me.fetch_offsets_async().await
-        })
+        // The fetch runs on the client's runtime whatever happens to this future; a dropped one moves no
+        // position.
+        let (interest, awaiting) = bridge::interest();
+        let shared = Arc::clone(&self.shared);
+        let answer = run_on(&self.shared.handle, async move {
+            shared.fetch_offsets(&interest).await
+        });
+        bridge::awaiting(awaiting, answer)
     }
     fn reset_offsets_async(
         &self,

@@ -5,6 +5,7 @@ mod bounds;
 mod consume_faults;
 mod fake_servers;
 mod head_of_line;
+mod late_offset_fetch;
 mod proxy_faults;
 mod reorder;
 mod soak;

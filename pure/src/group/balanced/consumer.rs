@@ -7,10 +7,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ferrokafka_core::bridge::off_thread;
+use ferrokafka_core::bridge::{self, off_thread, Interest};
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, Error, ErrorKind, KafkaCode, Message,
-    ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, Error, ErrorKind, Message, ResetTarget, Result,
 };
 
 use super::worker::{move_to_committed, Settings, Shared};
@@ -265,12 +264,26 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
     /// The group's committed offsets of the held partitions; moves the positions too when
     /// `reset_offset_on_fetch`.
     pub fn fetch_offsets(&self) -> Result<BTreeMap<i32, CommittedOffset>> {
+        self.fetch_offsets_for(&Interest::awaited())
+    }
+
+    /// [`fetch_offsets`](Self::fetch_offsets), moving no position once `interest` is dropped: a move landing
+    /// after the caller gave up would rewind positions behind messages already handed out.
+    fn fetch_offsets_for(&self, interest: &Interest) -> Result<BTreeMap<i32, CommittedOffset>> {
         let (parts, inner) = {
             let st = self.shared.lock();
             (st.assigned.iter().copied().collect(), st.inner.clone())
         };
         let committed = self.shared.fetch_committed(parts)?;
-        if let (true, Some(c)) = (self.shared.settings.options.reset_offset_on_fetch, inner) {
+        let reset = self.shared.settings.options.reset_offset_on_fetch;
+        if reset && interest.is_dropped() {
+            tracing::debug!(
+                group = %self.shared.settings.group,
+                "fetch_offsets dropped before its answer: positions left as they are"
+            );
+            return Ok(committed);
+        }
+        if let (true, Some(c)) = (reset, inner) {
             move_to_committed(
                 &c,
                 &committed,
@@ -321,22 +334,10 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
     }
 }
 
-/// Whether a commit was refused because the group moved to a new generation without this member (another
-/// member left or joined while this one was stopping): it no longer owns what it would commit.
-fn group_moved_on(e: &Error) -> bool {
-    matches!(
-        e.code(),
-        Some(
-            KafkaCode::IllegalGeneration
-                | KafkaCode::RebalanceInProgress
-                | KafkaCode::UnknownMemberId
-        )
-    )
-}
-
-/// Commit, stop the internal consumer, leave the group; the first error after every step ran. A final
-/// commit refused because the group rebalanced first is logged, not returned (as the Java client's `close()`
-/// does): the partitions belong to other members by then, who resume from the last committed offsets.
+/// Commit what was consumed and not yet committed, stop the internal consumer, leave the group; the first
+/// error after every step ran. The commit waits out a rebalance the worker is in and carries the generation
+/// it made; `Ok` means every message handed out is covered by a commit that landed. A refused commit (the
+/// coordinator evicted this member, say) is returned, and logged at WARN with the offsets not committed.
 fn stop<C: ConsumerEngine + Clone + 'static>(shared: &Shared<C>) -> Result<()> {
     {
         let mut st = shared.lock();
@@ -348,30 +349,16 @@ fn stop<C: ConsumerEngine + Clone + 'static>(shared: &Shared<C>) -> Result<()> {
     }
     shared.notify_changed();
     let mut first_error = None;
-    {
+    let (entries, inner) = {
         let _no_consume = shared.close_gate();
-        match shared.commit(None) {
-            Err(e) if group_moved_on(&e) => tracing::warn!(
-                group = shared.settings.group,
-                "final commit refused, the group rebalanced first (the partitions' new owners resume from the \
-                 last committed offsets): {e}"
-            ),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-            Ok(()) => {}
+        (shared.uncommitted(), shared.lock().inner.take())
+    };
+    let stopped = inner.map_or(Ok(()), |c| c.stop());
+    let (committed, left) = shared.commit_and_leave(entries);
+    for result in [committed, stopped, left] {
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
         }
-        let inner = shared.lock().inner.take();
-        if let Some(c) = inner {
-            if let Err(e) = c.stop() {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    let membership = Arc::clone(&shared.membership);
-    let left = shared.block_on(async move { membership.lock().await.leave().await });
-    if let Err(e) = left {
-        first_error.get_or_insert(e);
     }
     {
         let mut st = shared.lock();
@@ -430,7 +417,11 @@ impl<C: ConsumerEngine + Clone + 'static> ConsumerEngine for PureGroupConsumer<C
     fn fetch_offsets_async(
         &self,
     ) -> impl Future<Output = Result<BTreeMap<i32, CommittedOffset>>> + Send {
-        self.off_thread(|c| c.fetch_offsets())
+        let (interest, awaiting) = bridge::interest();
+        bridge::awaiting(
+            awaiting,
+            self.off_thread(move |c| c.fetch_offsets_for(&interest)),
+        )
     }
     fn reset_offsets_async(
         &self,

@@ -68,6 +68,12 @@ pub(crate) struct State<C> {
     pub error: Option<Error>,
     /// Whether partitions were assigned before (`reset_offset_on_start` applies only to the first time).
     pub assigned_once: bool,
+    /// What this member's commits got accepted, `partition → next offset`, since the internal consumer was
+    /// set up: a commit of the same offsets again is not needed (`stop` succeeds when they landed before).
+    pub landed: BTreeMap<i32, i64>,
+    /// The member id the internal consumer was set up under: a new one means the coordinator forgot this
+    /// member, so its partitions may have been read by others since.
+    pub inner_member_id: String,
     /// Bumped by `stop`, so an old worker thread ends.
     pub epoch: u64,
 }
@@ -112,6 +118,8 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
                 member_id: String::new(),
                 error: None,
                 assigned_once: false,
+                landed: BTreeMap::new(),
+                inner_member_id: String::new(),
                 epoch: 0,
             }),
             changed: Condvar::new(),
@@ -150,34 +158,97 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         Backoff::offsets(&self.settings.options)
     }
 
-    /// Commit `(partition, next offset)` pairs, or with `None` every held partition at last consumed + 1,
-    /// as this generation's member.
+    /// This member's identity as the last rebalance left it.
+    fn member(&self, st: &State<C>) -> GroupMember {
+        GroupMember {
+            group: self.settings.group.clone(),
+            generation_id: st.generation_id,
+            member_id: st.member_id.clone(),
+        }
+    }
+
+    /// Every held partition at last consumed + 1, less what already landed.
+    pub(crate) fn uncommitted(&self) -> Vec<(i32, i64)> {
+        let st = self.lock();
+        let held = st
+            .inner
+            .as_ref()
+            .map(|c| c.held_offsets())
+            .unwrap_or_default();
+        held_to_commit(&held)
+            .into_iter()
+            .filter(|(p, o)| st.landed.get(p) != Some(o))
+            .collect()
+    }
+
+    /// Commit `(partition, next offset)` pairs, or with `None` every held partition at last consumed + 1
+    /// (what did not land yet), as this generation's member.
     pub(crate) fn commit(&self, explicit: Option<Vec<(i32, i64)>>) -> Result<()> {
-        let (member, entries) = {
-            let st = self.lock();
-            let entries = match explicit {
-                Some(e) => e,
-                None => match &st.inner {
-                    Some(c) => held_to_commit(&c.held_offsets()),
-                    None => Vec::new(),
-                },
-            };
-            let member = GroupMember {
-                group: self.settings.group.clone(),
-                generation_id: st.generation_id,
-                member_id: st.member_id.clone(),
-            };
-            (member, entries)
+        let entries = match explicit {
+            Some(e) => e,
+            None => self.uncommitted(),
         };
+        let member = self.member(&self.lock());
+        self.commit_as(member, entries)
+    }
+
+    /// Commit `entries` as `member`; what lands is remembered.
+    fn commit_as(&self, member: GroupMember, entries: Vec<(i32, i64)>) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
         let backoff = self.backoff();
         let backend = Arc::clone(&self.backend);
         let topic = self.settings.topic.clone();
+        let sent = entries.clone();
         self.block_on(
-            async move { offsets::commit(&backend, member, &topic, entries, backoff).await },
-        )
+            async move { offsets::commit(&backend, member, &topic, sent, backoff).await },
+        )?;
+        self.lock().landed.extend(entries);
+        Ok(())
+    }
+
+    /// A background commit that failed: WARN naming the group and what was not committed.
+    fn warn_commit_failed(&self, what: &str, entries: &[(i32, i64)], e: &Error) {
+        tracing::warn!(
+            group = %self.settings.group,
+            topic = %self.settings.topic,
+            uncommitted = ?entries,
+            error = %e,
+            "{what} failed: these (partition, next offset) pairs were not committed"
+        );
+    }
+
+    /// `stop`'s last commit and the leave, under the membership lock: a rebalance the worker is in ends
+    /// first, so the commit carries the generation and member id the coordinator knows now.
+    pub(crate) fn commit_and_leave(&self, entries: Vec<(i32, i64)>) -> (Result<()>, Result<()>) {
+        let membership = Arc::clone(&self.membership);
+        let backend = Arc::clone(&self.backend);
+        let (group, topic) = (self.settings.group.clone(), self.settings.topic.clone());
+        let backoff = self.backoff();
+        let sent = entries.clone();
+        let done = self.block_on(async move {
+            let mut m = membership.lock().await;
+            let member = GroupMember {
+                group,
+                generation_id: m.generation_id(),
+                member_id: m.member_id().to_string(),
+            };
+            let committed = offsets::commit(&backend, member, &topic, sent, backoff).await;
+            Ok((committed, m.leave().await))
+        });
+        let (committed, left) = match done {
+            Ok(pair) => pair,
+            Err(e) => (Err(e.clone()), Err(e)),
+        };
+        match &committed {
+            Ok(()) => self.lock().landed.extend(entries),
+            Err(e) if !entries.is_empty() => {
+                self.warn_commit_failed("the final commit", &entries, e)
+            }
+            Err(_) => {}
+        }
+        (committed, left)
     }
 
     /// The group's committed offsets for `partitions`.
@@ -206,9 +277,14 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
     fn rebalance_inner(&self) -> Result<()> {
         {
             let _no_consume = self.close_gate();
-            if let Err(e) = self.commit(None) {
-                tracing::warn!(group = %self.settings.group, error = %e, "commit before rebalance failed");
+            let entries = self.uncommitted();
+            if let Err(e) = self.commit(Some(entries.clone())) {
+                self.warn_commit_failed("the commit before a rebalance", &entries, &e);
             }
+        }
+        // A `stop` that came meanwhile commits and leaves: joining again would rebalance the others for nothing.
+        if !self.lock().running {
+            return Err(self.stopped());
         }
         let g = &self.settings.group_options;
         let retries = g.rebalance_max_retries as u32;
@@ -221,12 +297,17 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         })?;
         let changed = {
             let mut st = self.lock();
+            // Recorded even when stopping: it is who the coordinator knows now.
+            st.generation_id = generation_id;
+            st.member_id = member_id;
             if !st.running {
                 return Err(self.stopped());
             }
-            st.generation_id = generation_id;
-            st.member_id = member_id;
-            st.assigned != parts || (st.inner.is_none() && !parts.is_empty()) || !st.assigned_once
+            let forgotten = !st.inner_member_id.is_empty() && st.inner_member_id != st.member_id;
+            st.assigned != parts
+                || (st.inner.is_none() && !parts.is_empty())
+                || !st.assigned_once
+                || forgotten
         };
         if changed {
             self.setup_inner(parts)?;
@@ -237,21 +318,35 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
     /// PyKafka's `_setup_internal_consumer`: replace the internal consumer, start it at the committed
     /// offsets, then call the post-rebalance callback and apply what it returns.
     fn setup_inner(&self, parts: BTreeSet<i32>) -> Result<()> {
-        let (old, first) = {
+        let (old, first, same_member) = {
             let mut st = self.lock();
             let first = !st.assigned_once;
             st.assigned_once = true;
             st.assigned = parts.clone();
-            (st.inner.take(), first)
+            st.landed.clear();
+            let same_member = !st.member_id.is_empty() && st.inner_member_id == st.member_id;
+            st.inner_member_id = st.member_id.clone();
+            (st.inner.take(), first, same_member)
         };
         let old_held = old.as_ref().map(|c| c.held_offsets()).unwrap_or_default();
         if let Some(old) = old {
             let _ = old.stop();
         }
+        // A partition this member kept through every generation since (same member id of a Kafka-managed
+        // group) resumes where it was read to, even when the commit before the rebalance did not land.
+        let carried: BTreeMap<i32, i64> = if same_member {
+            old_held
+                .iter()
+                .filter(|(p, o)| **o >= 0 && parts.contains(p))
+                .map(|(p, o)| (*p, *o))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
         let inner = if parts.is_empty() {
             None
         } else {
-            Some(self.start_inner(&parts, first)?)
+            Some(self.start_inner(&parts, first, &carried)?)
         };
         let new_held = inner.as_ref().map(|c| c.held_offsets()).unwrap_or_default();
         if let (Some(cb), Some(c)) = (&self.settings.callback, &inner) {
@@ -290,7 +385,12 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         }
     }
 
-    fn start_inner(&self, parts: &BTreeSet<i32>, first: bool) -> Result<C> {
+    fn start_inner(
+        &self,
+        parts: &BTreeSet<i32>,
+        first: bool,
+        carried: &BTreeMap<i32, i64>,
+    ) -> Result<C> {
         let s = &self.settings;
         // Offsets are the balanced consumer's business: the internal consumer is standalone.
         let options = ConsumerOptions {
@@ -313,6 +413,15 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         }
         let committed = self.fetch_committed(parts.iter().copied().collect())?;
         move_to_committed(&c, &committed, s.options.auto_offset_reset)?;
+        // Never behind what this member already handed out of a partition it kept.
+        let ahead: Vec<_> = carried
+            .iter()
+            .filter(|(p, last)| committed.get(p).map_or(true, |c| c.offset < **last + 1))
+            .map(|(p, last)| (*p, ResetTarget::LastConsumed(*last)))
+            .collect();
+        if !ahead.is_empty() {
+            c.reset_offsets(Some(&ahead))?;
+        }
         Ok(c)
     }
 
@@ -357,7 +466,12 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             }
             let membership = Arc::clone(&self.membership);
             let beat_result = self.block_on(async move { membership.lock().await.check().await });
-            if !matches!(beat_result, Ok(false)) {
+            // Partitions granted but never read: the last internal consumer's set-up failed; try again.
+            let stranded = {
+                let st = self.lock();
+                st.inner.is_none() && !st.assigned.is_empty()
+            };
+            if stranded || !matches!(beat_result, Ok(false)) {
                 if let Err(e) = &beat_result {
                     tracing::warn!(group = %self.settings.group, error = %e, "heartbeat failed; rejoining");
                 }
@@ -371,8 +485,9 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             }
             if o.auto_commit_enable && last_commit.elapsed() >= commit_every {
                 *last_commit = Instant::now();
-                if let Err(e) = self.commit(None) {
-                    tracing::warn!(group = %self.settings.group, error = %e, "auto-commit failed");
+                let entries = self.uncommitted();
+                if let Err(e) = self.commit(Some(entries.clone())) {
+                    self.warn_commit_failed("an auto-commit", &entries, &e);
                 }
             }
         }
