@@ -328,7 +328,12 @@ impl Inner {
                 drop(guard);
                 let Some(inner) = weak.upgrade() else { return };
                 if let Err(e) = inner.commit(None) {
-                    tracing::warn!(topic = inner.topic, "auto-commit failed: {e}");
+                    tracing::warn!(
+                        topic = inner.topic,
+                        group = ?inner.opts.options.consumer_group,
+                        last_consumed = ?inner.state().last,
+                        "auto-commit failed, these positions are not committed: {e}"
+                    );
                 }
             });
         match spawned {

@@ -418,7 +418,13 @@ impl<B: ConsumerBackend> Shared<B> {
                     return;
                 }
                 if let Err(e) = me.commit_offsets(None).await {
-                    tracing::warn!(topic = %me.topic, error = %e, "auto-commit failed");
+                    tracing::warn!(
+                        topic = %me.topic,
+                        group = ?me.opts.options.consumer_group,
+                        last_consumed = ?me.held_offsets(),
+                        error = %e,
+                        "auto-commit failed: these positions are not committed"
+                    );
                 }
             }
         });

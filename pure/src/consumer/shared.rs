@@ -78,6 +78,15 @@ pub(crate) struct Shared<B> {
 }
 
 impl<B: ConsumerBackend> Shared<B> {
+    /// Last consumed offset per partition, -2 where nothing was consumed.
+    pub fn held_offsets(&self) -> BTreeMap<i32, i64> {
+        self.lock()
+            .partitions
+            .values()
+            .map(|p| (p.id, p.held_offset()))
+            .collect()
+    }
+
     /// Locks the state. A panic elsewhere while holding the lock does not make the consumer unusable.
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())

@@ -298,7 +298,13 @@ fn shutdown_in_background<B: ConsumerBackend>(shared: &Arc<Shared<B>>) {
         let shared = Arc::clone(shared);
         shared.handle.clone().spawn(async move {
             if let Err(e) = shared.commit_offsets(None).await {
-                tracing::warn!(topic = %shared.topic, error = %e, "final auto-commit failed");
+                tracing::warn!(
+                    topic = %shared.topic,
+                    group = ?shared.opts.options.consumer_group,
+                    last_consumed = ?shared.held_offsets(),
+                    error = %e,
+                    "final auto-commit failed: these positions are not committed"
+                );
             }
         });
     }
@@ -329,12 +335,7 @@ impl<B: ConsumerBackend> ConsumerApi for PureSimpleConsumer<B> {
     }
 
     fn held_offsets(&self) -> BTreeMap<i32, i64> {
-        self.shared
-            .lock()
-            .partitions
-            .values()
-            .map(|p| (p.id, p.held_offset()))
-            .collect()
+        self.shared.held_offsets()
     }
 
     fn partitions(&self) -> Vec<i32> {

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use ferrokafka_core::offset_policy::Backoff;
 use ferrokafka_core::{
     wire_ms, CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, GroupOptions,
-    OffsetType, PostRebalanceCallback, RebalancedConsumer, ResetTarget, ResolvedConsumer,
-    ResolvedGroup, Result,
+    KafkaCode, OffsetType, PostRebalanceCallback, RebalancedConsumer, ResetTarget,
+    ResolvedConsumer, ResolvedGroup, Result,
 };
 use tokio::sync::{Notify, RwLock};
 
@@ -219,9 +219,13 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         );
     }
 
-    /// `stop`'s last commit and the leave, under the membership lock: a rebalance the worker is in ends
-    /// first, so the commit carries the generation and member id the coordinator knows now.
+    /// `stop`'s last commit and the leave. A commit refused because the group moved to a new generation (a
+    /// rebalance the worker is in) is sent once more under the membership lock, when that rebalance is over,
+    /// with the generation and member id it made. (Only then: waiting for the lock first would put a
+    /// rebalance's retries in front of every stop.)
     pub(crate) fn commit_and_leave(&self, entries: Vec<(i32, i64)>) -> (Result<()>, Result<()>) {
+        let first = self.commit(Some(entries.clone()));
+        let again = matches!(&first, Err(e) if group_moved_on(e));
         let membership = Arc::clone(&self.membership);
         let backend = Arc::clone(&self.backend);
         let (group, topic) = (self.settings.group.clone(), self.settings.topic.clone());
@@ -229,17 +233,22 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         let sent = entries.clone();
         let done = self.block_on(async move {
             let mut m = membership.lock().await;
-            let member = GroupMember {
-                group,
-                generation_id: m.generation_id(),
-                member_id: m.member_id().to_string(),
+            let retried = if again {
+                let member = GroupMember {
+                    group,
+                    generation_id: m.generation_id(),
+                    member_id: m.member_id().to_string(),
+                };
+                Some(offsets::commit(&backend, member, &topic, sent, backoff).await)
+            } else {
+                None
             };
-            let committed = offsets::commit(&backend, member, &topic, sent, backoff).await;
-            Ok((committed, m.leave().await))
+            Ok((retried, m.leave().await))
         });
         let (committed, left) = match done {
-            Ok(pair) => pair,
-            Err(e) => (Err(e.clone()), Err(e)),
+            Ok((Some(retried), left)) => (retried, left),
+            Ok((None, left)) => (first, left),
+            Err(e) => (first.and(Err(e.clone())), Err(e)),
         };
         match &committed {
             Ok(()) => self.lock().landed.extend(entries),
@@ -559,4 +568,17 @@ pub(crate) fn move_to_committed(
         return Ok(());
     }
     consumer.reset_offsets(Some(&targets))
+}
+
+/// Whether a commit was refused because the group moved to a new generation without this member knowing yet
+/// (another member left or joined): sent again as the member the rebalance made, it can land.
+fn group_moved_on(e: &Error) -> bool {
+    matches!(
+        e.code(),
+        Some(
+            KafkaCode::IllegalGeneration
+                | KafkaCode::RebalanceInProgress
+                | KafkaCode::UnknownMemberId
+        )
+    )
 }
