@@ -77,7 +77,7 @@ fn new_topic(cluster: &KafkaCluster) -> String {
 }
 
 /// The group's committed offset of partition 0 (-1 = none), read by a fresh consumer of the group.
-fn committed(client: &KafkaClient, topic: &str, group: &str) -> i64 {
+pub(crate) fn committed(client: &KafkaClient, topic: &str, group: &str) -> i64 {
     let c = client
         .topic(topic)
         .expect("topic")

@@ -13,6 +13,7 @@ use ferrokafka::{KafkaClient, Message, Result};
 use ferrokafka_testkit::{unique_name, Fault, FaultProxy};
 
 use super::support::proxied;
+use crate::cancel_safety::committed;
 use crate::common::{self, engines};
 
 const MESSAGES: i64 = 30;
@@ -45,19 +46,6 @@ fn read(consume: &impl Fn() -> Result<Option<Message>>, n: i64, kind: &str) -> V
         }
     }
     values
-}
-
-/// The group's committed offset of partition 0 (-1 = none), read straight from the broker.
-fn committed(checker: &KafkaClient, topic: &str, group: &str) -> i64 {
-    let c = checker
-        .topic(topic)
-        .expect("topic")
-        .simple_consumer()
-        .consumer_group(group)
-        .auto_start(false)
-        .build()
-        .expect("reader");
-    c.fetch_offsets().expect("fetch offsets")[&0].offset
 }
 
 /// One consumer's case: its pending `fetch_offsets_async` is dropped while the proxy holds the answer, the
