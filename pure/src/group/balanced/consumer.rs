@@ -337,8 +337,8 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
 /// Commit what was consumed and not yet committed, stop the internal consumer, leave the group; the first
 /// error after every step ran. A commit refused because the group moved on is sent again once the worker's
 /// rebalance is over, as the member it made; `Ok` means every message handed out is covered by a commit that
-/// landed. A refused commit (the
-/// coordinator evicted this member, say) is returned, and logged at WARN with the offsets not committed.
+/// landed. A commit still refused (the coordinator evicted this member, say) is returned, and logged at WARN
+/// with the offsets not committed.
 fn stop<C: ConsumerEngine + Clone + 'static>(shared: &Shared<C>) -> Result<()> {
     {
         let mut st = shared.lock();

@@ -219,44 +219,38 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
         );
     }
 
+    /// Commit what did not land yet, from the worker: a failure is logged with what was not committed.
+    fn commit_in_background(&self, what: &str) {
+        let entries = self.uncommitted();
+        if let Err(e) = self.commit(Some(entries.clone())) {
+            self.warn_commit_failed(what, &entries, &e);
+        }
+    }
+
     /// `stop`'s last commit and the leave. A commit refused because the group moved to a new generation (a
-    /// rebalance the worker is in) is sent once more under the membership lock, when that rebalance is over,
-    /// with the generation and member id it made. (Only then: waiting for the lock first would put a
+    /// rebalance the worker is in) is sent once more when that rebalance is over (the membership lock is
+    /// free), with the generation and member id it made. (Only then: waiting for the lock first would put a
     /// rebalance's retries in front of every stop.)
     pub(crate) fn commit_and_leave(&self, entries: Vec<(i32, i64)>) -> (Result<()>, Result<()>) {
-        let first = self.commit(Some(entries.clone()));
-        let again = matches!(&first, Err(e) if group_moved_on(e));
-        let membership = Arc::clone(&self.membership);
-        let backend = Arc::clone(&self.backend);
-        let (group, topic) = (self.settings.group.clone(), self.settings.topic.clone());
-        let backoff = self.backoff();
-        let sent = entries.clone();
-        let done = self.block_on(async move {
-            let mut m = membership.lock().await;
-            let retried = if again {
-                let member = GroupMember {
+        let mut committed = self.commit(Some(entries.clone()));
+        if matches!(&committed, Err(e) if group_moved_on(e)) {
+            let membership = Arc::clone(&self.membership);
+            let group = self.settings.group.clone();
+            let member = self.block_on(async move {
+                let m = membership.lock().await;
+                Ok(GroupMember {
                     group,
                     generation_id: m.generation_id(),
                     member_id: m.member_id().to_string(),
-                };
-                Some(offsets::commit(&backend, member, &topic, sent, backoff).await)
-            } else {
-                None
-            };
-            Ok((retried, m.leave().await))
-        });
-        let (committed, left) = match done {
-            Ok((Some(retried), left)) => (retried, left),
-            Ok((None, left)) => (first, left),
-            Err(e) => (first.and(Err(e.clone())), Err(e)),
-        };
-        match &committed {
-            Ok(()) => self.lock().landed.extend(entries),
-            Err(e) if !entries.is_empty() => {
-                self.warn_commit_failed("the final commit", &entries, e)
-            }
-            Err(_) => {}
+                })
+            });
+            committed = member.and_then(|member| self.commit_as(member, entries.clone()));
         }
+        if let Err(e) = &committed {
+            self.warn_commit_failed("the final commit", &entries, e);
+        }
+        let membership = Arc::clone(&self.membership);
+        let left = self.block_on(async move { membership.lock().await.leave().await });
         (committed, left)
     }
 
@@ -286,10 +280,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
     fn rebalance_inner(&self) -> Result<()> {
         {
             let _no_consume = self.close_gate();
-            let entries = self.uncommitted();
-            if let Err(e) = self.commit(Some(entries.clone())) {
-                self.warn_commit_failed("the commit before a rebalance", &entries, &e);
-            }
+            self.commit_in_background("the commit before a rebalance");
         }
         // A `stop` that came meanwhile commits and leaves: joining again would rebalance the others for nothing.
         if !self.lock().running {
@@ -494,10 +485,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             }
             if o.auto_commit_enable && last_commit.elapsed() >= commit_every {
                 *last_commit = Instant::now();
-                let entries = self.uncommitted();
-                if let Err(e) = self.commit(Some(entries.clone())) {
-                    self.warn_commit_failed("an auto-commit", &entries, &e);
-                }
+                self.commit_in_background("an auto-commit");
             }
         }
         true
