@@ -269,14 +269,6 @@ impl BalancedConsumer {
         self.group.generation_id()
     }
 
-    /// Ends a ZooKeeper-coordinated member's session from outside (tests of the expiry path). Only with
-    /// the hidden `testing` feature.
-    #[cfg(feature = "testing")]
-    #[doc(hidden)]
-    pub fn kill_zookeeper_session(&self) -> Result<()> {
-        self.group.kill_zookeeper_session()
-    }
-
     /// The next message. `block` waits up to `consumer_timeout_ms` (forever when -1 or 0), across
     /// rebalances, or until an [`UnblockHandle`] of this consumer fires; `Ok(None)` = none in time. A
     /// background failure (rebalance) is returned here once; `ConsumerStopped` when not running.

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use ferrokafka::{ErrorKind, KafkaClient, MembershipProtocol};
-use ferrokafka_testkit::{shared_kafka39_zk, unique_name};
+use ferrokafka_testkit::{shared_kafka39_zk, unique_name, FaultProxy, Mode};
 
 use crate::balanced_support::{drain, engines, expected, filled_topic, settled};
 use crate::common;
@@ -175,9 +175,10 @@ fn the_client_zookeeper_hosts_is_the_fallback() {
     c.stop().expect("stop");
 }
 
-/// A member's ZooKeeper session ended from outside (as by a partition longer than the session timeout): it
-/// notices, registers again under the same consumer id with a new session, reclaims PyKafka's share, and the
-/// group reads on with every message once. Then a member dropped without `stop`: its partitions move.
+/// A member cut off from ZooKeeper for longer than the session timeout (its link goes through a proxy that
+/// closes every connection): its session expires, and once the link is back it notices, registers again under
+/// the same consumer id with a new session, reclaims PyKafka's share, and the group reads on with every
+/// message once. Then a member dropped without `stop`: its partitions move.
 #[test]
 fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
     let (cluster, zk, client) = zk_cluster();
@@ -186,12 +187,14 @@ fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
     let group = unique_name("zk-expiry");
     crate::log_capture::install();
     let protocol = MembershipProtocol::Range;
-    let build = || {
-        zk_member(&client, &zk, &topic, &group, false, protocol.clone())
+    // b reaches ZooKeeper through a proxy only: cutting it is a partition of b alone.
+    let link = FaultProxy::start(&zk).expect("ZooKeeper proxy");
+    let build = |zookeeper: &str| {
+        zk_member(&client, zookeeper, &topic, &group, false, protocol.clone())
             .build()
             .expect("ZooKeeper member starts")
     };
-    let (a, b) = (build(), build());
+    let (a, b) = (build(&zk), build(link.addr()));
     settled(&[&a, &b], n);
     let ids = vec![a.member_id(), b.member_id()];
     let split = |o: &BTreeMap<String, BTreeSet<i32>>| {
@@ -203,21 +206,24 @@ fn an_expired_session_registers_again_and_a_dropped_member_leaves() {
     let before = znodes_settle(&client, &zk, &group, &topic, SETTLE, split);
     let old_session = before.sessions[&ids[1]];
 
-    // The takeover races the member's own client, which may take the session back (then nothing expired):
-    // try again until a new session shows up.
+    // ZooKeeper expires the session once it has heard nothing for the session timeout (10 s); the member's
+    // own client gives up on it at 4/3 of that. Past both, the link comes back.
+    link.set_mode(Mode::Dead);
+    let gone = common::eventually(Duration::from_secs(20), || {
+        (!znodes(&zk, &group, &py3_segment(&topic))
+            .sessions
+            .contains_key(&ids[1]))
+        .then_some(())
+    });
+    assert!(gone.is_some(), "the cut-off member's session expired");
+    std::thread::sleep(Duration::from_secs(4));
+    link.set_mode(Mode::Relay);
     let renewed = || {
         znodes(&zk, &group, &py3_segment(&topic))
             .sessions
             .get(&ids[1])
             .is_some_and(|s| *s != old_session)
     };
-    for _ in 0..4 {
-        b.kill_zookeeper_session()
-            .expect("session taken over and closed");
-        if common::eventually(Duration::from_secs(12), || renewed().then_some(())).is_some() {
-            break;
-        }
-    }
     let after = znodes_settle(&client, &zk, &group, &topic, Duration::from_secs(30), |o| {
         split(o) && renewed()
     });

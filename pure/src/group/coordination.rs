@@ -67,15 +67,6 @@ impl Coordination {
         }
     }
 
-    /// Ends a ZooKeeper member's session from outside (tests of the expiry path).
-    #[cfg(feature = "unstable-internals")]
-    pub async fn kill_zookeeper_session(&self) -> Result<(), Error> {
-        match self {
-            Coordination::Kafka(_) => Ok(()),
-            Coordination::ZooKeeper(z) => z.kill_session().await,
-        }
-    }
-
     /// Leave the group so the others rebalance at once.
     pub async fn leave(&mut self) -> Result<(), Error> {
         match self {

@@ -101,15 +101,6 @@ impl<C: ConsumerEngine + Clone + 'static> PureGroupConsumer<C> {
         self.shared.lock().generation_id
     }
 
-    /// Ends a ZooKeeper member's session from outside, as a long network partition would; the member
-    /// notices, registers again and rebalances. For tests only.
-    #[cfg(feature = "unstable-internals")]
-    pub fn kill_zookeeper_session(&self) -> Result<()> {
-        let membership = Arc::clone(&self.shared.membership);
-        self.shared
-            .block_on(async move { membership.lock().await.kill_zookeeper_session().await })
-    }
-
     fn consume_deadline(&self) -> Option<Instant> {
         let timeout = self.shared.settings.options.consumer_timeout;
         timeout.map(|t| Instant::now() + t)

@@ -175,38 +175,6 @@ impl ZkMembership {
         }
     }
 
-    /// Ends this member's ZooKeeper session from outside, as a network partition longer than the session
-    /// timeout would (Curator's "kill session": another connection takes the session over and closes it).
-    /// For tests of the expiry path only.
-    #[cfg(feature = "unstable-internals")]
-    pub async fn kill_session(&self) -> Result<(), Error> {
-        let Some(s) = &self.session else {
-            return Ok(());
-        };
-        // The member's own client reconnects and takes the session back while the thief connects; a few
-        // tries get one thief through, and its close ends the session for both.
-        let mut last = None;
-        for _ in 0..5 {
-            let thief = Client::connector()
-                .with_session(s.client.session().clone())
-                .with_session_timeout(session::SESSION_TIMEOUT)
-                .with_connection_timeout(Duration::from_secs(2))
-                .connect(&self.config.hosts)
-                .await;
-            match thief {
-                Ok(thief) => {
-                    drop(thief);
-                    return Ok(());
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(unavailable(
-            &self.config.hosts,
-            format!("taking the session over: {last:?}"),
-        ))
-    }
-
     /// The session's client, connecting, creating the owners path, registering and watching if needed.
     async fn live_client(&mut self) -> Result<Client, Error> {
         match &self.session {
