@@ -23,12 +23,13 @@ fn values(prefix: &str) -> Vec<String> {
 fn blocking(hosts: &str, name: &str) -> Outcome<Vec<String>> {
     let client = KafkaClient::new(hosts)?;
     let topic = client.topic(name)?;
-    let producer = topic.producer().linger_ms(5).build()?;
-    for value in values("blocking") {
-        producer.produce(value)?;
+    {
+        // Stopped (flushed) when the scope ends, as PyKafka's `with topic.get_producer() as p:`.
+        let producer = topic.producer().linger_ms(5).build()?.scoped();
+        for value in values("blocking") {
+            producer.produce(value)?;
+        }
     }
-    producer.flush(Duration::from_secs(10))?;
-    producer.stop()?;
 
     let consumer = topic.simple_consumer().consumer_timeout_ms(2_000).build()?;
     let mut read = Vec::new();
@@ -52,7 +53,7 @@ async fn asynchronous(hosts: &str, name: &str) -> Outcome<Vec<String>> {
         producer.produce_async(value).await?;
     }
     producer.flush_async(Duration::from_secs(10)).await?;
-    tokio::task::spawn_blocking(move || producer.stop()).await??;
+    producer.stop_async().await?;
 
     let consumer = topic
         .simple_consumer()

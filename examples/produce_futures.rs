@@ -40,8 +40,7 @@ async fn produce_all(hosts: &str, name: &str) -> Outcome {
         landed.insert((delivery.partition_id, delivery.offset));
     }
     producer.flush_async(Duration::from_secs(10)).await?;
-    // `stop()` may wait for the network: keep it off the runtime's threads.
-    tokio::task::spawn_blocking(move || producer.stop()).await??;
+    producer.stop_async().await?;
 
     let partitions: BTreeSet<i32> = landed.iter().map(|(p, _)| *p).collect();
     println!("{} deliveries over partitions {partitions:?}", landed.len());

@@ -17,6 +17,12 @@ pub(crate) trait StopInBackground: Send + Sync + 'static {
 
     /// For the log line if the background stop fails.
     fn describe(&self) -> String;
+
+    /// What the background stop still has to finish when the last handle goes (e.g. "12 messages queued"),
+    /// said at WARN: the thread doing it dies with the process, so an exit right after the drop loses it.
+    fn unfinished(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Shared by every clone of a public object; its `Drop` (the last clone's) never blocks.
@@ -42,6 +48,9 @@ impl<T: StopInBackground> Deref for StopOnDrop<T> {
 
 impl<T: StopInBackground> Drop for StopOnDrop<T> {
     fn drop(&mut self) {
+        if let Some(left) = self.0.unfinished() {
+            warn_unfinished(&self.0.describe(), &left);
+        }
         self.0.signal();
         let inner = Arc::clone(&self.0);
         let spawned = std::thread::Builder::new()
@@ -54,5 +63,19 @@ impl<T: StopInBackground> Drop for StopOnDrop<T> {
         if let Err(e) = spawned {
             tracing::warn!(what = %self.0.describe(), error = %e, "cannot start the stop thread after drop");
         }
+    }
+}
+
+/// The drop-time warning. Losing messages must never be silent, so without a tracing subscriber to take the
+/// WARN it goes to stderr.
+fn warn_unfinished(what: &str, left: &str) {
+    let line = format!(
+        "{what} dropped with {left}: they are sent on a background thread that ends with the process, so an \
+         exit before it finishes loses them; call stop() (or use a scoped producer) to wait for them"
+    );
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{line}");
+    } else {
+        eprintln!("WARN ferrokafka: {line}");
     }
 }

@@ -90,7 +90,9 @@
 //!
 //! **Drop vs stop**: dropping the last handle of a producer or consumer never blocks (even with the brokers
 //! down); the flush, final commit or group leave runs in the background. `stop()` / `stop_async()` are the
-//! bounded, flushing way out when you need to know it happened.
+//! bounded, flushing way out when you need to know it happened; [`Producer::scoped`] is a guard that stops on
+//! scope exit (PyKafka's `with`). A producer dropped with messages queued says so at WARN, since an exit
+//! before the background flush ends loses them.
 //!
 //! ```no_run
 //! # async fn run() -> ferrokafka::Result<()> {
@@ -120,6 +122,7 @@ mod consumer_common;
 mod engine;
 mod iter;
 mod producer;
+mod scoped;
 mod setters;
 mod topic;
 mod twins;
@@ -132,6 +135,7 @@ pub use client::{KafkaClient, Topics};
 pub use consumer::{Deserializer, SimpleConsumer, SimpleConsumerBuilder, SimpleIter};
 pub use iter::Iter;
 pub use producer::{Producer, ProducerBuilder, Serializer};
+pub use scoped::ScopedProducer;
 pub use topic::{OffsetPartitionResponse, OffsetsBefore, Partition, Topic};
 pub use unblock::UnblockHandle;
 pub use utf8::{deserialize_utf8, serialize_utf8};

@@ -248,6 +248,13 @@ impl StopInBackground for Inner {
     fn describe(&self) -> String {
         format!("producer of {}", self.topic.name())
     }
+    fn unfinished(&self) -> Option<String> {
+        match self.engine.pending() {
+            0 => None,
+            1 => Some("1 message not yet delivered".into()),
+            n => Some(format!("{n} messages not yet delivered")),
+        }
+    }
 }
 
 /// A producer for one topic. Cheap to clone: clones share one engine. Dropping the last clone never
@@ -363,6 +370,13 @@ impl Producer {
             Timeout::After(d) => self.get_delivery_report(true, Some(d)),
             Timeout::Never => self.get_delivery_report(true, None),
         }
+    }
+
+    /// This producer as a guard that stops it (flushing, up to `pending_timeout_ms`) when its scope ends:
+    /// PyKafka's `with topic.get_producer() as p:`. A plain drop never blocks and flushes in the background,
+    /// which an exit right after cuts short.
+    pub fn scoped(self) -> crate::ScopedProducer {
+        crate::ScopedProducer::new(self)
     }
 
     /// Messages produced and not yet reported.

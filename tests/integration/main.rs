@@ -11,6 +11,7 @@ mod conformance;
 mod consumer;
 mod consumer_identity;
 mod custom_protocol;
+mod drop_at_exit;
 mod engines;
 mod errors;
 mod failover;

@@ -1,7 +1,7 @@
 //! The delivery callback: completes each message's future and files its report on the producing thread's queue.
 
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::ThreadId;
@@ -135,6 +135,9 @@ pub struct ProducerCtx {
     /// Failed deliveries of detached messages (nobody else hears of them): counted and logged.
     pub detached_failures: AtomicU64,
     pub last_error: LastError,
+    /// Messages handed to librdkafka and not yet reported: `pending()` (librdkafka's out-queue length also
+    /// counts its own requests). Signed: a report may come before the enqueue's count is taken back.
+    pub unreported: AtomicI64,
 }
 
 impl ProducerCtx {
@@ -240,6 +243,7 @@ impl ProducerContext for ProducerCtx {
                 pending.complete(Err(err), self.reports.as_deref());
             }
         }
+        self.unreported.fetch_sub(1, Ordering::Relaxed);
         self.space.freed();
     }
 }
@@ -271,6 +275,7 @@ mod tests {
             space: Space::default(),
             detached_failures: AtomicU64::new(0),
             last_error: LastError::default(),
+            unreported: AtomicI64::new(0),
         }
     }
 

@@ -156,6 +156,7 @@ impl NativeProducer {
             space: Space::default(),
             detached_failures: AtomicU64::new(0),
             last_error: LastError::default(),
+            unreported: std::sync::atomic::AtomicI64::new(0),
         };
         let site = ErrorSite {
             mechanism: client
@@ -395,7 +396,13 @@ impl Inner {
             }
             record = record.headers(headers);
         }
-        match self.producer.send(record) {
+        // Counted before the send: its report may come before `send` returns.
+        self.ctx().unreported.fetch_add(1, Ordering::Relaxed);
+        let sent = self.producer.send(record);
+        if sent.is_err() {
+            self.ctx().unreported.fetch_sub(1, Ordering::Relaxed);
+        }
+        match sent {
             Ok(()) => Enqueue::Done,
             Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
                 Enqueue::QueueFull(r.delivery_opaque)
@@ -724,7 +731,7 @@ impl ferrokafka_core::ProducerEngine for NativeProducer {
         ferrokafka_core::bridge::off_thread("ferrokafka-flush", move || inner.flush(timeout))
     }
     fn pending(&self) -> usize {
-        self.in_flight()
+        usize::try_from(self.inner.ctx().unreported.load(Ordering::Relaxed)).unwrap_or(0)
     }
     fn dropped_reports(&self) -> u64 {
         NativeProducer::dropped_reports(self)
