@@ -39,7 +39,7 @@ pub use error_code::KafkaCode;
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{
     wire_ms, ClientOptions, ConsumerOptions, GroupMembershipProtocol, GroupOptions,
-    MembershipProtocol, OffsetType, PartitionLeader, PostRebalanceCallback, ProducerOptions,
+    MembershipProtocol, OffsetType, PartitionLeader, PostRebalanceCallback, ProducerOptions, RETRY_UNTIL_DELIVERY_TIMEOUT,
     RangeProtocol, RebalancedConsumer, ResolvedClient, ResolvedConsumer, ResolvedGroup,
     ResolvedProducer, RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
     PYKAFKA_USER_DATA,
