@@ -148,26 +148,26 @@ pub fn producer_config(
             "message.send.max.retries",
         )?,
     );
-    c.set(
+    let backoff = ranged(
+        "retry_backoff_ms",
+        opts.retry_backoff_ms,
+        1,
+        300_000,
         "retry.backoff.ms",
-        ranged(
-            "retry_backoff_ms",
-            opts.retry_backoff_ms,
-            1,
-            300_000,
-            "retry.backoff.ms",
-        )?,
-    );
-    c.set(
+    )?;
+    let backoff_max = ranged(
+        "retry_backoff_max_ms",
+        opts.retry_backoff_max_ms,
+        1,
+        300_000,
         "retry.backoff.max.ms",
-        ranged(
-            "retry_backoff_max_ms",
-            opts.retry_backoff_max_ms,
-            1,
-            300_000,
-            "retry.backoff.max.ms",
-        )?,
-    );
+    )?;
+    // The reconnects to a broker back off alike (the pure engine reconnects as it retries): with librdkafka's
+    // 10 s reconnect cap, messages for a down broker were reported up to 7 s after their delivery timeout.
+    c.set("reconnect.backoff.ms", backoff.clone());
+    c.set("reconnect.backoff.max.ms", backoff_max.clone());
+    c.set("retry.backoff.ms", backoff);
+    c.set("retry.backoff.max.ms", backoff_max);
     c.set("request.required.acks", opts.wire_acks().to_string());
     c.set(
         "request.timeout.ms",
@@ -404,6 +404,7 @@ mod tests {
         assert_eq!(p.get("message.send.max.retries"), Some("2147483647"));
         assert_eq!(p.get("retry.backoff.ms"), Some("100"));
         assert_eq!(p.get("retry.backoff.max.ms"), Some("1000"));
+        assert_eq!(p.get("reconnect.backoff.max.ms"), Some("1000"));
         assert_eq!(p.get("request.required.acks"), Some("1"));
         assert_eq!(p.get("message.max.bytes"), Some("1000012"));
         assert_eq!(p.get("message.timeout.ms"), Some("120000"));
