@@ -39,10 +39,10 @@ pub use error_code::KafkaCode;
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{
     wire_ms, ClientOptions, ConsumerOptions, GroupMembershipProtocol, GroupOptions,
-    MembershipProtocol, OffsetType, PartitionLeader, PostRebalanceCallback, ProducerOptions, RETRY_UNTIL_DELIVERY_TIMEOUT,
+    MembershipProtocol, OffsetType, PartitionLeader, PostRebalanceCallback, ProducerOptions,
     RangeProtocol, RebalancedConsumer, ResolvedClient, ResolvedConsumer, ResolvedGroup,
     ResolvedProducer, RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
-    PYKAFKA_USER_DATA,
+    PYKAFKA_USER_DATA, RETRY_UNTIL_DELIVERY_TIMEOUT,
 };
 pub use partitioner::Partitioner;
 pub use timeout::Timeout;

@@ -23,7 +23,8 @@ const OUTAGE: Duration = Duration::from_secs(15);
 /// A private one-node Kafka 4.1 and a client of it.
 fn single_node() -> (KafkaCluster, KafkaClient) {
     let cluster = KafkaCluster::start(KafkaConfig::kafka4()).expect("private broker");
-    let client = KafkaClient::with_options(ClientOptions::new(cluster.bootstrap())).expect("client");
+    let client =
+        KafkaClient::with_options(ClientOptions::new(cluster.bootstrap())).expect("client");
     (cluster, client)
 }
 
@@ -54,7 +55,11 @@ fn rides_through_a_restart(rdkafka: bool) {
     let (cluster, client) = single_node();
     let mut producers = Vec::new();
     for idempotent in [false, true] {
-        let name = unique_name(if idempotent { "restart-idem" } else { "restart" });
+        let name = unique_name(if idempotent {
+            "restart-idem"
+        } else {
+            "restart"
+        });
         cluster.create_topic(&name, 3).expect("topic");
         let topic = client.topic(&name).expect("topic");
         let mut builder = topic.producer().use_rdkafka(rdkafka);
@@ -121,7 +126,10 @@ fn rides_through_a_restart(rdkafka: bool) {
         );
         assert_eq!(delivered.len(), MESSAGES, "rdkafka={rdkafka}");
         if idempotent {
-            assert_eq!(duplicates, 0, "rdkafka={rdkafka}: idempotence wrote a message twice");
+            assert_eq!(
+                duplicates, 0,
+                "rdkafka={rdkafka}: idempotence wrote a message twice"
+            );
         } else {
             eprintln!("rdkafka={rdkafka}: {duplicates} duplicate(s) without idempotence");
         }

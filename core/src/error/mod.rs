@@ -646,7 +646,10 @@ impl std::error::Error for Error {
         if let Detail::ProduceFailure { cause, .. } = &self.0.detail {
             return Some(cause);
         }
-        if let Detail::DeliveryTimeout { last: Some(last), .. } = &self.0.detail {
+        if let Detail::DeliveryTimeout {
+            last: Some(last), ..
+        } = &self.0.detail
+        {
             return Some(last);
         }
         self.0

@@ -61,7 +61,10 @@ fn a_delivery_timeout_is_a_timeout_with_the_last_attempt_as_source() {
     assert_eq!(t.context().partition, Some(2));
     let source = t.source().and_then(|s| s.downcast_ref::<Error>());
     assert_eq!(source.map(Error::kind), Some(ErrorKind::SocketDisconnected));
-    assert_eq!(t.cause().map(Error::kind), Some(ErrorKind::SocketDisconnected));
+    assert_eq!(
+        t.cause().map(Error::kind),
+        Some(ErrorKind::SocketDisconnected)
+    );
     assert_eq!(
         t.to_string(),
         "delivery to topic \"events\", partition 2 timed out after 3000 ms (delivery_timeout_ms), 7 attempt(s)"
@@ -74,7 +77,10 @@ fn a_delivery_timeout_is_a_timeout_with_the_last_attempt_as_source() {
         None,
     );
     assert!(maybe.is_outcome_unknown());
-    assert!(maybe.to_string().ends_with("may have been written"), "{maybe}");
+    assert!(
+        maybe.to_string().ends_with("may have been written"),
+        "{maybe}"
+    );
 }
 
 #[test]

@@ -744,9 +744,16 @@ mod tests {
         acc.push(pending(0, 3, t0 + Duration::from_millis(95)));
         let e = acc.expire(t0 + Duration::from_millis(100), Duration::from_millis(100));
         let p = &e.partitions[0];
-        assert_eq!(p.messages.len(), 2, "the batch of two, not the younger third");
+        assert_eq!(
+            p.messages.len(),
+            2,
+            "the batch of two, not the younger third"
+        );
         assert_eq!(p.identity.map(|i| i.base_sequence), Some(0));
-        assert_eq!(acc.partitions[&0].next_sequence, 0, "its sequences are reused");
+        assert_eq!(
+            acc.partitions[&0].next_sequence, 0,
+            "its sequences are reused"
+        );
         assert_eq!(acc.queued, 1);
     }
 

@@ -90,7 +90,11 @@ impl Shared {
 
     /// The backoff before retry number `attempts` of a batch (KIP-580: growing up to `retry_backoff_max_ms`).
     fn retry_backoff(&self, attempts: u32) -> Duration {
-        backoff(self.opts.retry_backoff, self.opts.retry_backoff_max, attempts)
+        backoff(
+            self.opts.retry_backoff,
+            self.opts.retry_backoff_max,
+            attempts,
+        )
     }
 
     /// KIP-91: report messages whose `delivery_timeout_ms` passed, each with the partition's last error as
@@ -98,7 +102,11 @@ impl Shared {
     fn report_expired(&self, expired: Expired) {
         for e in expired.partitions {
             self.forget_sequences_after(&e.messages, e.identity);
-            tracing::debug!(partition = e.partition, n = e.messages.len(), "delivery_timeout_ms passed");
+            tracing::debug!(
+                partition = e.partition,
+                n = e.messages.len(),
+                "delivery_timeout_ms passed"
+            );
             for p in e.messages {
                 let error = Error::delivery_timeout(
                     self.context(e.partition, None),
@@ -297,8 +305,8 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
     let until_deadline = oldest.map_or(Duration::MAX, |t| {
         (t + shared.opts.delivery_timeout).saturating_duration_since(Instant::now())
     });
-    let limit = (shared.opts.ack_timeout + REQUEST_GRACE)
-        .min(until_deadline.max(shared.opts.ack_timeout));
+    let limit =
+        (shared.opts.ack_timeout + REQUEST_GRACE).min(until_deadline.max(shared.opts.ack_timeout));
     let outcomes =
         match tokio::time::timeout(limit, shared.transport.produce(broker, version, call)).await {
             Ok(Ok(outcomes)) => outcomes,

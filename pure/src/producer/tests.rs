@@ -651,7 +651,10 @@ fn leaderless_partition_fails_after_the_delivery_timeout_not_retries() {
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert_eq!(e.after(), Some(Duration::from_millis(300)));
-    assert_eq!(e.cause().and_then(Error::code), Some(KafkaCode::LeaderNotAvailable));
+    assert_eq!(
+        e.cause().and_then(Error::code),
+        Some(KafkaCode::LeaderNotAvailable)
+    );
     assert_eq!(e.context().partition, Some(0));
     let waited = started.elapsed();
     assert!(
