@@ -153,5 +153,5 @@ pub use ferrokafka_core::{
 pub use ferrokafka_core::partitioner;
 pub use ferrokafka_core::{
     Delivery, DeliveryFuture, DeliveryReport, Header, OutgoingMessage, Partitioner, ProducerApi,
-    ProducerOptions,
+    ProducerOptions, RETRY_UNTIL_DELIVERY_TIMEOUT,
 };

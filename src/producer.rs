@@ -96,10 +96,18 @@ impl ProducerBuilder {
     setters! {
         /// Codec for each partition's batch (default none; zstd needs Produce v3+, Kafka 2.1+).
         compression: Compression;
-        /// Retries after the first attempt (default 3).
+        /// Retries after the first attempt, an extra bound besides `delivery_timeout_ms` (default
+        /// [`RETRY_UNTIL_DELIVERY_TIMEOUT`](crate::RETRY_UNTIL_DELIVERY_TIMEOUT), `i32::MAX` as Java's
+        /// `retries`: retry until the delivery timeout; PyKafka's default is 3).
         max_retries: i64;
-        /// Wait after a failed request before retrying (default 100).
+        /// The first retry's backoff; it doubles per retry up to `retry_backoff_max_ms` (default 100).
         retry_backoff_ms: i64;
+        /// The longest backoff between retries, KIP-580 (default 1000; at least `retry_backoff_ms`).
+        retry_backoff_max_ms: i64;
+        /// KIP-91: the longest from `produce` to the delivery report, retries and leader waits included
+        /// (default 120000, Java's). Then the message is reported as a `Timeout` error naming its partition,
+        /// the last attempt's error as its source. At least `linger_ms + ack_timeout_ms`.
+        delivery_timeout_ms: i64;
         /// -1 all in-sync replicas, 0 no answer (offset -1), 1 leader (default); 2+ act as -1.
         required_acks: i16;
         /// Broker-side ack timeout, sent in the request (default 10000).
@@ -121,8 +129,7 @@ impl ProducerBuilder {
         sync: bool;
         /// Keep per-thread delivery reports for `get_delivery_report` (default false; unused when sync).
         delivery_reports: bool;
-        /// How long `stop()` and a sync `produce` wait for delivery, and (pure engine) how long a partition
-        /// waits for a leader before its messages fail; -1 forever (default 5000).
+        /// How long `stop()` and a sync `produce` wait for delivery; -1 forever (default 5000).
         pending_timeout_ms: i64;
         /// Start in `build()` (default true); otherwise call `start()`.
         auto_start: bool;

@@ -42,7 +42,7 @@ pub use options::{
     MembershipProtocol, OffsetType, PartitionLeader, PostRebalanceCallback, ProducerOptions,
     RangeProtocol, RebalancedConsumer, ResolvedClient, ResolvedConsumer, ResolvedGroup,
     ResolvedProducer, RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig,
-    PYKAFKA_USER_DATA,
+    PYKAFKA_USER_DATA, RETRY_UNTIL_DELIVERY_TIMEOUT,
 };
 pub use partitioner::Partitioner;
 pub use timeout::Timeout;

@@ -32,6 +32,7 @@ mod other_executor;
 mod partition_keys;
 mod producer;
 mod producer_reliability;
+mod producer_restart;
 mod security;
 mod unblock;
 mod utf8_serde;

@@ -56,6 +56,25 @@ impl fmt::Display for Error {
                      have been written. Last error: {cause}"
                 )
             }
+            Detail::DeliveryTimeout {
+                after,
+                attempts,
+                in_doubt,
+                ..
+            } => {
+                write!(
+                    f,
+                    "delivery to {ctx} timed out after {} ms (delivery_timeout_ms)",
+                    after.as_millis()
+                )?;
+                if let Some(n) = attempts {
+                    write!(f, ", {n} attempt(s)")?;
+                }
+                if *in_doubt {
+                    f.write_str(": the message may have been written")?;
+                }
+                return Ok(());
+            }
             Detail::MessageSetDecodeFailure { offset, reason } => {
                 return write!(
                     f,

@@ -12,7 +12,9 @@ pub enum ErrorKind {
     SocketDisconnected,
     /// No bootstrap or known broker answered (PyKafka's `NoBrokersAvailableError`).
     NoBrokersAvailable,
-    /// An operation took longer than its configured timeout ([`Error::after`](super::Error::after)).
+    /// An operation took longer than its configured timeout ([`Error::after`](super::Error::after)); also a
+    /// message not delivered within `delivery_timeout_ms` (its partition in the context, the last attempt's
+    /// error as `source()`).
     Timeout,
     /// Bytes from a broker could not be decoded, or a request could not be encoded.
     Protocol,

@@ -93,6 +93,13 @@ enum Detail {
         attempts: u32,
         cause: Error,
     },
+    /// `delivery_timeout_ms` expired; the last attempt's error, if any, is the source.
+    DeliveryTimeout {
+        after: Duration,
+        attempts: Option<u32>,
+        in_doubt: bool,
+        last: Option<Error>,
+    },
     MessageSetDecodeFailure {
         offset: i64,
         reason: String,
@@ -294,9 +301,35 @@ impl Error {
         Error::new(Detail::DeliveryOutcomeUnknown { attempts, cause }, context)
     }
 
-    /// Whether this is a delivery whose outcome is unknown (the message may be in the log).
+    /// A message not delivered within `delivery_timeout_ms` (`after`), sent `attempts` times (`None` when the
+    /// engine does not count them). Its kind is [`ErrorKind::Timeout`]; `in_doubt` says a request carrying it
+    /// got no verdict, so it may be in the log ([`Error::is_outcome_unknown`]). `last`, the last attempt's
+    /// error, is the source.
+    pub fn delivery_timeout(
+        context: ErrorContext,
+        after: Duration,
+        attempts: Option<u32>,
+        in_doubt: bool,
+        last: Option<Error>,
+    ) -> Error {
+        Error::new(
+            Detail::DeliveryTimeout {
+                after,
+                attempts,
+                in_doubt,
+                last,
+            },
+            context,
+        )
+    }
+
+    /// Whether this is a delivery whose outcome is unknown (the message may be in the log): a
+    /// `DeliveryOutcomeUnknown`, or a delivery timeout of a message that may have been written.
     pub fn is_outcome_unknown(&self) -> bool {
-        self.kind() == ErrorKind::DeliveryOutcomeUnknown
+        matches!(
+            self.0.detail,
+            Detail::DeliveryOutcomeUnknown { .. } | Detail::DeliveryTimeout { in_doubt: true, .. }
+        )
     }
 
     /// The data fetched at `offset` of `context` cannot be decoded.
@@ -419,7 +452,7 @@ impl Error {
             Detail::Kafka { .. } => ErrorKind::Kafka,
             Detail::SocketDisconnected { .. } => ErrorKind::SocketDisconnected,
             Detail::NoBrokersAvailable { .. } => ErrorKind::NoBrokersAvailable,
-            Detail::Timeout { .. } => ErrorKind::Timeout,
+            Detail::Timeout { .. } | Detail::DeliveryTimeout { .. } => ErrorKind::Timeout,
             Detail::Protocol { .. } => ErrorKind::Protocol,
             Detail::Tls { .. } => ErrorKind::Tls,
             Detail::Authentication { .. } => ErrorKind::Authentication,
@@ -451,6 +484,7 @@ impl Error {
             Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
                 cause.code()
             }
+            Detail::DeliveryTimeout { last, .. } => last.as_ref().and_then(Error::code),
             _ => None,
         }
     }
@@ -483,7 +517,7 @@ impl Error {
     /// For a timeout, the limit that expired (zero when librdkafka did not say).
     pub fn after(&self) -> Option<Duration> {
         match &self.0.detail {
-            Detail::Timeout { after, .. } => Some(*after),
+            Detail::Timeout { after, .. } | Detail::DeliveryTimeout { after, .. } => Some(*after),
             _ => None,
         }
     }
@@ -493,6 +527,7 @@ impl Error {
         match &self.0.detail {
             Detail::ProduceFailure { attempts, .. }
             | Detail::DeliveryOutcomeUnknown { attempts, .. } => Some(*attempts),
+            Detail::DeliveryTimeout { attempts, .. } => *attempts,
             _ => None,
         }
     }
@@ -503,6 +538,7 @@ impl Error {
             Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
                 Some(cause)
             }
+            Detail::DeliveryTimeout { last, .. } => last.as_ref(),
             _ => None,
         }
     }
@@ -593,6 +629,7 @@ impl Error {
             Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
                 cause.reason()
             }
+            Detail::DeliveryTimeout { last, .. } => last.as_ref().map_or("", Error::reason),
             Detail::LeaderNotFound { .. }
             | Detail::ProducerQueueFull { .. }
             | Detail::ProducerStopped
@@ -608,6 +645,12 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         if let Detail::ProduceFailure { cause, .. } = &self.0.detail {
             return Some(cause);
+        }
+        if let Detail::DeliveryTimeout {
+            last: Some(last), ..
+        } = &self.0.detail
+        {
+            return Some(last);
         }
         self.0
             .source

@@ -45,6 +45,45 @@ fn a_produce_failure_keeps_its_last_attempt_as_code_and_source() {
 }
 
 #[test]
+fn a_delivery_timeout_is_a_timeout_with_the_last_attempt_as_source() {
+    let last = Error::socket_disconnected(broker(), "connect: connection refused");
+    let t = Error::delivery_timeout(
+        ErrorContext::partition("events", 2),
+        Duration::from_millis(3000),
+        Some(7),
+        false,
+        Some(last),
+    );
+    assert_eq!(t.kind(), ErrorKind::Timeout);
+    assert_eq!(t.after(), Some(Duration::from_millis(3000)));
+    assert_eq!(t.attempts(), Some(7));
+    assert!(!t.is_outcome_unknown());
+    assert_eq!(t.context().partition, Some(2));
+    let source = t.source().and_then(|s| s.downcast_ref::<Error>());
+    assert_eq!(source.map(Error::kind), Some(ErrorKind::SocketDisconnected));
+    assert_eq!(
+        t.cause().map(Error::kind),
+        Some(ErrorKind::SocketDisconnected)
+    );
+    assert_eq!(
+        t.to_string(),
+        "delivery to topic \"events\", partition 2 timed out after 3000 ms (delivery_timeout_ms), 7 attempt(s)"
+    );
+    let maybe = Error::delivery_timeout(
+        ErrorContext::partition("events", 2),
+        Duration::from_millis(3000),
+        None,
+        true,
+        None,
+    );
+    assert!(maybe.is_outcome_unknown());
+    assert!(
+        maybe.to_string().ends_with("may have been written"),
+        "{maybe}"
+    );
+}
+
+#[test]
 fn a_socket_error_keeps_the_io_error_as_source() {
     let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
     let e =

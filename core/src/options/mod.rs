@@ -21,7 +21,7 @@ pub use membership_protocol::{
     GroupMembershipProtocol, MembershipProtocol, PartitionLeader, RangeProtocol,
     RoundRobinProtocol, PYKAFKA_USER_DATA,
 };
-pub use producer::ProducerOptions;
+pub use producer::{ProducerOptions, RETRY_UNTIL_DELIVERY_TIMEOUT};
 pub use resolved::{wire_ms, ResolvedClient, ResolvedConsumer, ResolvedGroup, ResolvedProducer};
 pub use runtime::RuntimeHandle;
 

@@ -4,15 +4,29 @@ use super::{at_least_minus_one, non_negative, positive};
 use crate::compression::Compression;
 use crate::error::{Error, Result};
 
+/// `max_retries`' default: no bound of its own, retries go on until `delivery_timeout_ms` (Java's `retries`
+/// default, librdkafka's `message.send.max.retries` default and maximum).
+pub const RETRY_UNTIL_DELIVERY_TIMEOUT: i64 = i32::MAX as i64;
+
 /// PyKafka's `Producer` arguments (the partitioner and serializer are given to the builder, not kept here).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProducerOptions {
     /// Codec of produced batches.
     pub compression: Compression,
-    /// Retries per message after the first attempt (attempts = max_retries + 1).
+    /// Retries per message after the first attempt (attempts = max_retries + 1), an extra bound besides
+    /// `delivery_timeout_ms`. Default [`RETRY_UNTIL_DELIVERY_TIMEOUT`] (`i32::MAX`, as Java's `retries` and
+    /// librdkafka's `message.send.max.retries`): retry until the delivery timeout. PyKafka's default is 3.
     pub max_retries: i64,
-    /// Sleep after a failed request before retrying.
+    /// The first retry's backoff; each further retry of a batch doubles it, up to `retry_backoff_max_ms`
+    /// (KIP-580, with ±20 % jitter).
     pub retry_backoff_ms: i64,
+    /// The longest backoff between retries (KIP-580); at least `retry_backoff_ms`.
+    pub retry_backoff_max_ms: i64,
+    /// KIP-91: the longest a message may take from `produce()` to its delivery report, queued (also waiting
+    /// for a partition leader), in flight and between retries. A message not delivered by then is reported
+    /// as a `Timeout` error naming its partition, with the last attempt's error as its source. Must be at
+    /// least `linger_ms + ack_timeout_ms` (Java's rule). Default 120 000 (Java's `delivery.timeout.ms`).
+    pub delivery_timeout_ms: i64,
     /// -1 all in-sync replicas, 0 no response, 1 leader (2+ treated as -1, as librdkafka does).
     pub required_acks: i16,
     /// Broker-side ack timeout (the ProduceRequest timeout).
@@ -33,8 +47,8 @@ pub struct ProducerOptions {
     pub sync: bool,
     /// Keep per-thread delivery reports for `get_delivery_report`. Ignored (implied) when `sync`.
     pub delivery_reports: bool,
-    /// Client-side wait for reports in sync produce and in stop(), and the longest a partition waits for a
-    /// leader (pure engine; librdkafka's `message.timeout.ms` plays that part); -1 = forever.
+    /// Client-side wait for reports in sync produce and in stop(); -1 = forever. (A partition without a
+    /// leader is waited for up to `delivery_timeout_ms`, per message.)
     pub pending_timeout_ms: i64,
     /// Start in `build()`.
     pub auto_start: bool,
@@ -48,8 +62,10 @@ impl Default for ProducerOptions {
     fn default() -> Self {
         ProducerOptions {
             compression: Compression::None,
-            max_retries: 3,
+            max_retries: RETRY_UNTIL_DELIVERY_TIMEOUT,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1_000,
+            delivery_timeout_ms: 120_000,
             required_acks: 1,
             ack_timeout_ms: 10_000,
             max_queued_messages: 100_000,
@@ -71,7 +87,24 @@ impl ProducerOptions {
     /// Check every option; the error names the first bad one and its value.
     pub fn validate(&self) -> Result<()> {
         non_negative("max_retries", self.max_retries)?;
+        if self.max_retries > RETRY_UNTIL_DELIVERY_TIMEOUT {
+            return Err(Error::config(
+                "max_retries",
+                format!(
+                    "must be at most {RETRY_UNTIL_DELIVERY_TIMEOUT} (retry until delivery_timeout_ms)"
+                ),
+            ));
+        }
         positive("retry_backoff_ms", self.retry_backoff_ms)?;
+        if self.retry_backoff_max_ms < self.retry_backoff_ms {
+            return Err(Error::config(
+                "retry_backoff_max_ms",
+                format!(
+                    "must be at least retry_backoff_ms ({}), got {}",
+                    self.retry_backoff_ms, self.retry_backoff_max_ms
+                ),
+            ));
+        }
         if !(-1..=i16::MAX).contains(&self.required_acks) {
             return Err(Error::config(
                 "required_acks",
@@ -97,12 +130,34 @@ impl ProducerOptions {
             return Err(Error::config("max_request_size", "must fit in 32 bits"));
         }
         at_least_minus_one("pending_timeout_ms", self.pending_timeout_ms)?;
+        self.validate_delivery_timeout()?;
         if self.enable_idempotence && self.wire_acks() != -1 {
             return Err(Error::config(
                 "enable_idempotence",
                 format!(
                     "needs required_acks = -1 (all in-sync replicas), got {}",
                     self.required_acks
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Java's rule: a message must have time for its linger and one whole request (`ack_timeout_ms`, Java's
+    /// `request.timeout.ms`) before its delivery timeout, else it could expire before its first answer.
+    fn validate_delivery_timeout(&self) -> Result<()> {
+        positive("delivery_timeout_ms", self.delivery_timeout_ms)?;
+        if self.delivery_timeout_ms > i32::MAX as i64 {
+            return Err(Error::config("delivery_timeout_ms", "must fit in 32 bits"));
+        }
+        let linger = if self.sync { 0 } else { self.linger_ms };
+        let least = linger.saturating_add(self.ack_timeout_ms);
+        if self.delivery_timeout_ms < least {
+            return Err(Error::config(
+                "delivery_timeout_ms",
+                format!(
+                    "must be at least linger_ms + ack_timeout_ms ({linger} + {} = {least}), got {}",
+                    self.ack_timeout_ms, self.delivery_timeout_ms
                 ),
             ));
         }
@@ -145,6 +200,27 @@ mod tests {
             (5000, 70_000, 100_000)
         );
         assert!(o.validate().is_ok());
+        assert_eq!(o.max_retries, RETRY_UNTIL_DELIVERY_TIMEOUT);
+        assert_eq!(
+            (o.delivery_timeout_ms, o.retry_backoff_max_ms),
+            (120_000, 1_000)
+        );
+    }
+
+    #[test]
+    fn delivery_timeout_covers_linger_and_one_request() {
+        let exact = ProducerOptions {
+            delivery_timeout_ms: 15_000,
+            ..Default::default()
+        };
+        assert!(exact.validate().is_ok());
+        // A sync producer does not linger.
+        let sync = ProducerOptions {
+            sync: true,
+            delivery_timeout_ms: 10_000,
+            ..Default::default()
+        };
+        assert!(sync.validate().is_ok());
     }
 
     #[test]
@@ -170,6 +246,22 @@ mod tests {
             (
                 "enable_idempotence",
                 Box::new(|o| o.enable_idempotence = true),
+            ),
+            (
+                "retry_backoff_max_ms",
+                Box::new(|o| o.retry_backoff_max_ms = 99),
+            ),
+            (
+                "delivery_timeout_ms",
+                Box::new(|o| o.delivery_timeout_ms = 0),
+            ),
+            (
+                "delivery_timeout_ms",
+                Box::new(|o| o.delivery_timeout_ms = 14_999),
+            ),
+            (
+                "max_retries",
+                Box::new(|o| o.max_retries = i32::MAX as i64 + 1),
             ),
         ];
         for (name, set) in cases {

@@ -77,8 +77,12 @@ pub struct ResolvedProducer {
     pub options: ProducerOptions,
     /// `linger_ms`: the longest a batch waits to fill.
     pub linger: Duration,
-    /// `retry_backoff_ms`.
+    /// `retry_backoff_ms`: the first retry's backoff.
     pub retry_backoff: Duration,
+    /// `retry_backoff_max_ms`: the cap of the growing backoff.
+    pub retry_backoff_max: Duration,
+    /// `delivery_timeout_ms`: from `produce()` to the report.
+    pub delivery_timeout: Duration,
     /// `ack_timeout_ms`: the broker's wait for acks (send it with [`wire_ms`]).
     pub ack_timeout: Duration,
     /// `pending_timeout_ms`; `None` = -1, wait forever.
@@ -102,6 +106,8 @@ impl ProducerOptions {
             options: self.clone(),
             linger: millis(self.linger_ms),
             retry_backoff: millis(self.retry_backoff_ms),
+            retry_backoff_max: millis(self.retry_backoff_max_ms),
+            delivery_timeout: millis(self.delivery_timeout_ms),
             ack_timeout: millis(self.ack_timeout_ms),
             pending_timeout: millis_or_forever(self.pending_timeout_ms),
             queue_empty_timeout: millis_or_forever(self.queue_empty_timeout_ms),
@@ -191,6 +197,8 @@ mod tests {
         let r = ProducerOptions::default().resolve().unwrap();
         assert_eq!(r.linger, Duration::from_secs(5));
         assert_eq!(r.pending_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(r.delivery_timeout, Duration::from_secs(120));
+        assert_eq!(r.retry_backoff_max, Duration::from_secs(1));
         assert_eq!(r.queue_empty_timeout, Some(Duration::ZERO));
         assert_eq!(
             (r.max_queued_messages, r.min_queued_messages),

@@ -124,14 +124,9 @@ fn path(p: &std::path::Path, option: &str) -> Result<String> {
         .ok_or_else(|| Error::config(option, format!("{p:?} is not valid UTF-8")))
 }
 
-/// `message.timeout.ms`: long enough for the linger wait plus every attempt with its backoff, never 0 (= forever).
+/// `message.timeout.ms` (librdkafka's name for KIP-91's `delivery.timeout.ms`): `delivery_timeout_ms`.
 pub fn message_timeout_ms(opts: &ProducerOptions) -> i64 {
-    let linger = if opts.sync { 0 } else { opts.linger_ms };
-    let attempts = opts.max_retries.saturating_add(1);
-    let per_attempt = opts.ack_timeout_ms.saturating_add(opts.retry_backoff_ms);
-    linger
-        .saturating_add(attempts.saturating_mul(per_attempt))
-        .clamp(1, i32::MAX as i64)
+    opts.delivery_timeout_ms
 }
 
 /// The producer's full configuration: client rows, producer rows, then `extra`.
@@ -160,8 +155,19 @@ pub fn producer_config(
         300_000,
         "retry.backoff.ms",
     )?;
-    c.set("retry.backoff.ms", backoff.clone());
-    c.set("retry.backoff.max.ms", backoff);
+    let backoff_max = ranged(
+        "retry_backoff_max_ms",
+        opts.retry_backoff_max_ms,
+        1,
+        300_000,
+        "retry.backoff.max.ms",
+    )?;
+    // The reconnects to a broker back off alike (the pure engine reconnects as it retries): with librdkafka's
+    // 10 s reconnect cap, messages for a down broker were reported up to 7 s after their delivery timeout.
+    c.set("reconnect.backoff.ms", backoff.clone());
+    c.set("reconnect.backoff.max.ms", backoff_max.clone());
+    c.set("retry.backoff.ms", backoff);
+    c.set("retry.backoff.max.ms", backoff_max);
     c.set("request.required.acks", opts.wire_acks().to_string());
     c.set(
         "request.timeout.ms",
@@ -395,21 +401,25 @@ mod tests {
         assert_eq!(p.get("queue.buffering.max.ms"), Some("5000"));
         assert_eq!(p.get("batch.num.messages"), Some("70000"));
         assert_eq!(p.get("queue.buffering.max.messages"), Some("100000"));
-        assert_eq!(p.get("message.send.max.retries"), Some("3"));
+        assert_eq!(p.get("message.send.max.retries"), Some("2147483647"));
+        assert_eq!(p.get("retry.backoff.ms"), Some("100"));
+        assert_eq!(p.get("retry.backoff.max.ms"), Some("1000"));
+        assert_eq!(p.get("reconnect.backoff.max.ms"), Some("1000"));
         assert_eq!(p.get("request.required.acks"), Some("1"));
         assert_eq!(p.get("message.max.bytes"), Some("1000012"));
-        // 5000 + 4 × (10000 + 100)
-        assert_eq!(p.get("message.timeout.ms"), Some("45400"));
+        assert_eq!(p.get("message.timeout.ms"), Some("120000"));
         assert_eq!(p.get("security.protocol"), Some("plaintext"));
         let sync = ProducerOptions {
             sync: true,
             max_retries: 0,
+            delivery_timeout_ms: 10_100,
             ..Default::default()
         };
         let p = producer_config(&ClientOptions::new("h:9092"), &sync, &[]).unwrap();
         assert_eq!(p.get("batch.num.messages"), Some("1"));
         assert_eq!(p.get("queue.buffering.max.ms"), Some("0"));
         assert_eq!(p.get("message.timeout.ms"), Some("10100"));
+        assert_eq!(p.get("message.send.max.retries"), Some("0"));
     }
 
     #[test]
@@ -419,6 +429,7 @@ mod tests {
                 "linger_ms",
                 ProducerOptions {
                     linger_ms: 900_001,
+                    delivery_timeout_ms: i32::MAX as i64,
                     ..Default::default()
                 },
             ),
@@ -447,6 +458,14 @@ mod tests {
                 "retry_backoff_ms",
                 ProducerOptions {
                     retry_backoff_ms: 300_001,
+                    retry_backoff_max_ms: 300_001,
+                    ..Default::default()
+                },
+            ),
+            (
+                "retry_backoff_max_ms",
+                ProducerOptions {
+                    retry_backoff_max_ms: 300_001,
                     ..Default::default()
                 },
             ),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ferrokafka_core::{
     Delivery, DeliveryReport, DeliveryReports, DeliverySender, Error, ErrorContext, ErrorKind,
-    KafkaCode, OutgoingMessage, Result,
+    KafkaCode, OutgoingMessage, Result, RETRY_UNTIL_DELIVERY_TIMEOUT,
 };
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
@@ -124,7 +124,7 @@ pub struct ProducerCtx {
     pub max_size: usize,
     /// `pending_timeout_ms` (`None` = forever), named when `stop()` purges.
     pub pending_timeout: Option<Duration>,
-    /// The `message.timeout.ms` given to librdkafka, named in its timeout errors.
+    /// The `message.timeout.ms` given to librdkafka (`delivery_timeout_ms`), named in its timeout errors.
     pub message_timeout: Duration,
     /// Reports are filed here when `delivery_reports` is on (and not sync: sync produce reads its own).
     pub reports: Option<Arc<DeliveryReports>>,
@@ -180,17 +180,27 @@ impl ProducerCtx {
             }
             ErrorKind::MessageSizeTooLarge => return translated,
             ErrorKind::Timeout if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
-                let what = match self.last_error.get() {
-                    Some((e, reason)) => {
-                        format!("{}; last client error: {e}: {reason}", translated.reason())
-                    }
-                    None => translated.reason().to_string(),
-                };
-                Error::timeout(what, self.message_timeout).with_source(err.clone())
+                // librdkafka does not say why the last attempt failed: its last client error stands in.
+                let last = self
+                    .last_error
+                    .get()
+                    .map(|(e, reason)| last_client_error(e, &reason, &site));
+                return Error::delivery_timeout(
+                    context,
+                    self.message_timeout,
+                    None,
+                    maybe_written,
+                    last,
+                );
             }
             _ => translated,
         };
-        let attempts = u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX);
+        // Unbounded retries: librdkafka fails a message before its timeout only for an error it does not retry.
+        let attempts = if self.max_retries >= RETRY_UNTIL_DELIVERY_TIMEOUT {
+            1
+        } else {
+            u32::try_from(self.max_retries.saturating_add(1)).unwrap_or(u32::MAX)
+        };
         if maybe_written {
             Error::delivery_outcome_unknown(context, attempts, cause)
         } else {
@@ -248,6 +258,20 @@ impl ProducerContext for ProducerCtx {
     }
 }
 
+/// librdkafka's last client-level error (from its error callback) as a ferrokafka error, its own text kept:
+/// the closest thing to "the last attempt's error" librdkafka gives.
+fn last_client_error(e: KafkaError, reason: &str, site: &ErrorSite) -> Error {
+    match e.rdkafka_error_code() {
+        Some(RDKafkaErrorCode::BrokerTransportFailure) => {
+            Error::socket_disconnected(site.broker(), reason).with_source(e)
+        }
+        Some(RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve) => {
+            Error::no_brokers_available(site.hosts.clone(), reason).with_source(e)
+        }
+        _ => translate(&e, site),
+    }
+}
+
 /// Whether librdkafka says a failed message may still be in the log (`rd_kafka_message_status`: it was sent
 /// and no verdict came back, e.g. `message.timeout.ms` expiring while a request was in flight).
 fn possibly_persisted(m: &BorrowedMessage<'_>) -> bool {
@@ -280,18 +304,24 @@ mod tests {
     }
 
     #[test]
-    fn message_timeout_names_the_real_timeout() {
-        let e = ctx().failure(
+    fn message_timeout_is_the_delivery_timeout_with_the_last_client_error_as_source() {
+        let c = ctx();
+        c.last_error.record(
+            KafkaError::MessageProduction(RDKafkaErrorCode::BrokerTransportFailure),
+            "Connect to ipv4#127.0.0.1:9092 failed: Connection refused",
+        );
+        let e = c.failure(
             &KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut),
-            0,
+            3,
             10,
             false,
         );
-        let text = e.to_string();
-        assert!(
-            text.contains("45400 ms") && text.contains("message.timeout.ms"),
-            "{text}"
-        );
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+        assert_eq!(e.after(), Some(Duration::from_millis(45_400)));
+        assert_eq!(e.context().partition, Some(3));
+        assert!(e.to_string().contains("delivery_timeout_ms"), "{e}");
+        let last = e.cause().map(Error::reason).unwrap_or_default();
+        assert!(last.contains("Connection refused"), "{last}");
     }
 
     #[test]
@@ -319,8 +349,9 @@ mod tests {
         let timed_out = KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut);
         let maybe = c.failure(&timed_out, 0, 10, true);
         assert!(maybe.is_outcome_unknown(), "{maybe}");
-        assert_eq!(maybe.cause().map(Error::kind), Some(ErrorKind::Timeout));
+        assert_eq!(maybe.kind(), ErrorKind::Timeout);
         let never_sent = c.failure(&timed_out, 0, 10, false);
-        assert_eq!(never_sent.kind(), ErrorKind::ProduceFailure, "{never_sent}");
+        assert!(!never_sent.is_outcome_unknown(), "{never_sent}");
+        assert_eq!(never_sent.kind(), ErrorKind::Timeout, "{never_sent}");
     }
 }

@@ -15,6 +15,8 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use ferrokafka_core::Error;
+
 use super::batch::BatchIdentity;
 use super::idempotence::{next_sequence, ProducerIdentity};
 use super::pending::Pending;
@@ -47,9 +49,9 @@ pub(crate) struct PartitionQueue {
     pub retry_at: Option<Instant>,
     /// After MESSAGE_TOO_LARGE for a batch of n > 1, batches are capped at n/2 until one succeeds.
     pub split_limit: Option<usize>,
-    /// Since when this partition has waited for a leader (none in metadata, or NOT_LEADER and the like).
-    /// Such waits do not spend the retry budget; they are bounded by `pending_timeout_ms`.
-    pub waiting_since: Option<Instant>,
+    /// Why the partition's last attempt failed (or why it has no leader): the source of a delivery timeout.
+    /// Cleared by a delivery.
+    pub last_error: Option<Error>,
     /// Idempotence: the sequenced batch in flight, or at the front of the queue waiting to be resent as is.
     pub sequenced: Option<SequencedBatch>,
     /// Idempotence: the sequence of the next new batch, valid for `generation`.
@@ -104,6 +106,25 @@ pub(crate) struct Drain {
     pub leaderless: Vec<i32>,
     /// When the next pass may find something new to send (linger or backoff expiry).
     pub next_wake: Option<Instant>,
+}
+
+/// Messages whose delivery timeout passed, taken by [`Accumulator::expire`].
+#[derive(Debug, Default)]
+pub(crate) struct Expired {
+    pub partitions: Vec<ExpiredPartition>,
+    /// When the next queued message expires.
+    pub next_deadline: Option<Instant>,
+}
+
+/// One partition's expired messages, oldest first.
+#[derive(Debug)]
+pub(crate) struct ExpiredPartition {
+    pub partition: i32,
+    /// Set when they include the sequenced batch that was waiting to be resent.
+    pub identity: Option<BatchIdentity>,
+    /// Why the partition's last attempt failed, if it had one.
+    pub last_error: Option<Error>,
+    pub messages: Vec<Pending>,
 }
 
 /// All partitions' queues, plus in-flight counts per broker.
@@ -185,7 +206,6 @@ impl Accumulator {
         match self.partitions.get_mut(&partition) {
             Some(q) => {
                 q.bytes = 0;
-                q.waiting_since = None;
                 self.queued -= q.messages.len();
                 if !q.in_flight {
                     // A sequenced batch given up: the broker never took it (or the producer id is replaced).
@@ -205,6 +225,51 @@ impl Accumulator {
         ids.into_iter()
             .flat_map(|p| self.take_partition(p))
             .collect()
+    }
+
+    /// KIP-91: take the queued messages whose delivery timeout has passed (`timeout` after `produce()`),
+    /// oldest first; a sequenced batch waiting to be resent goes whole once its oldest message expired (it
+    /// must be resent exactly as it was, or not at all). Messages in flight are left to their request.
+    pub fn expire(&mut self, now: Instant, timeout: Duration) -> Expired {
+        let mut out = Expired::default();
+        for (&partition, q) in &mut self.partitions {
+            let Some(oldest) = q.messages.front().map(|p| p.enqueued) else {
+                continue;
+            };
+            if oldest + timeout > now {
+                out.next_deadline = min_instant(out.next_deadline, oldest + timeout);
+                continue;
+            }
+            let mut identity = None;
+            let mut n = 0;
+            if let (Some(s), false) = (q.sequenced, q.in_flight) {
+                // The batch will not be resent as it was: its sequence numbers go to the next batch (a new
+                // producer id follows if it may be in the log, see the caller).
+                identity = Some(s.identity);
+                q.sequenced = None;
+                q.next_sequence = s.identity.base_sequence;
+                n = s.count.min(q.messages.len());
+            }
+            n += q
+                .messages
+                .iter()
+                .skip(n)
+                .take_while(|p| p.enqueued + timeout <= now)
+                .count();
+            let messages: Vec<Pending> = q.messages.drain(..n).collect();
+            q.bytes -= messages.iter().map(|p| p.size).sum::<usize>();
+            self.queued -= messages.len();
+            if let Some(next) = q.messages.front() {
+                out.next_deadline = min_instant(out.next_deadline, next.enqueued + timeout);
+            }
+            out.partitions.push(ExpiredPartition {
+                partition,
+                identity,
+                last_error: q.last_error.clone(),
+                messages,
+            });
+        }
+        out
     }
 
     /// Take the queued message whose sync slot is `slot`, if it can be withdrawn: never sent in a way that
@@ -635,6 +700,61 @@ mod tests {
             "a request's worth is ready: it goes now"
         );
         assert_eq!(values(&d.requests[0].batches[0]), vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn expired_messages_are_taken_oldest_first_and_in_flight_ones_stay() {
+        let t0 = Instant::now();
+        let timeout = Duration::from_millis(100);
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1), (1, 1)]);
+        acc.push(pending(0, 1, t0));
+        acc.push(pending(0, 2, t0 + Duration::from_millis(50)));
+        acc.push(pending(1, 3, t0));
+        let d = acc.drain(t0, &l, &limits(1, 0, 1 << 20), None);
+        let in_flight: usize = d.requests.iter().map(|r| r.batches.len()).sum();
+        assert_eq!(in_flight, 2, "both partitions have a batch in flight");
+        acc.push(pending(1, 4, t0 + Duration::from_millis(10)));
+        let e = acc.expire(t0 + Duration::from_millis(99), timeout);
+        assert!(e.partitions.is_empty());
+        assert_eq!(e.next_deadline, Some(t0 + Duration::from_millis(110)));
+        let e = acc.expire(t0 + Duration::from_millis(120), timeout);
+        assert_eq!(e.partitions.len(), 1);
+        assert_eq!(e.partitions[0].partition, 1);
+        assert_eq!(e.partitions[0].messages.len(), 1, "only the queued message");
+        assert_eq!(acc.queued, 0);
+    }
+
+    #[test]
+    fn a_sequenced_batch_expires_whole() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::default();
+        let l = layout(&[(0, 1)]);
+        let producer = ProducerIdentity {
+            producer_id: 7,
+            epoch: 0,
+            generation: 1,
+        };
+        acc.push(pending(0, 1, t0));
+        acc.push(pending(0, 2, t0 + Duration::from_millis(90)));
+        let mut d = acc.drain(t0, &l, &limits(1, 0, 1 << 20), Some(producer));
+        let batch = d.requests.pop().unwrap().batches.pop().unwrap();
+        acc.settle(1, 0, [0]);
+        acc.requeue_front(0, batch.messages, None);
+        acc.push(pending(0, 3, t0 + Duration::from_millis(95)));
+        let e = acc.expire(t0 + Duration::from_millis(100), Duration::from_millis(100));
+        let p = &e.partitions[0];
+        assert_eq!(
+            p.messages.len(),
+            2,
+            "the batch of two, not the younger third"
+        );
+        assert_eq!(p.identity.map(|i| i.base_sequence), Some(0));
+        assert_eq!(
+            acc.partitions[&0].next_sequence, 0,
+            "its sequences are reused"
+        );
+        assert_eq!(acc.queued, 1);
     }
 
     #[test]

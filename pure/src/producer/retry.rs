@@ -1,14 +1,17 @@
 //! What to do with a batch the broker (or the connection) did not accept: PyKafka's §2.7 table, kept in order.
 
+use std::time::Duration;
+
 use ferrokafka_core::{Error, ErrorKind, KafkaCode};
+use rand::Rng;
 
 /// The fate of a failed batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
-    /// Retry after `retry_backoff_ms`; `refresh` = refresh metadata first (the leader may have moved).
+    /// Retry after the backoff ([`backoff`]); `refresh` = refresh metadata first (the leader may have moved).
     Retry { refresh: bool },
     /// The leader is missing or moved: refresh metadata and wait for it. Does not spend the retry budget;
-    /// bounded by `pending_timeout_ms`, as librdkafka bounds it by `message.timeout.ms`.
+    /// bounded, per message, by `delivery_timeout_ms` (librdkafka: `message.timeout.ms`).
     WaitForLeader,
     /// Idempotence: the broker lost or rejected our producer state (the batch was not written). Retry under
     /// a new producer id.
@@ -19,6 +22,16 @@ pub(crate) enum Action {
     Split,
     /// Report the failure for every message now.
     Fail,
+}
+
+/// KIP-580: the backoff before retry number `attempts` (1 = the first retry) of a batch: `base` doubled per
+/// attempt up to `max`, then ±20 % jitter (so producers that failed together do not retry together), never
+/// above `max`.
+pub(crate) fn backoff(base: Duration, max: Duration, attempts: u32) -> Duration {
+    let doublings = attempts.saturating_sub(1).min(31);
+    let grown = base.saturating_mul(1u32 << doublings).min(max);
+    let jitter = rand::thread_rng().gen_range(0.8..1.2);
+    grown.mul_f64(jitter).min(max)
 }
 
 /// Codes that mean "there is no leader where you sent it (yet)": wait for fresh metadata.
@@ -97,6 +110,19 @@ mod tests {
 
     fn kafka(code: KafkaCode) -> Error {
         Error::kafka(code, ErrorContext::partition("t", 0))
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let (base, max) = (Duration::from_millis(100), Duration::from_millis(1000));
+        for _ in 0..50 {
+            let first = backoff(base, max, 1);
+            assert!((80..=120).contains(&first.as_millis()), "{first:?}");
+            let third = backoff(base, max, 3);
+            assert!((320..=480).contains(&third.as_millis()), "{third:?}");
+            let late = backoff(base, max, 40);
+            assert!((800..=1000).contains(&late.as_millis()), "{late:?}");
+        }
     }
 
     #[test]

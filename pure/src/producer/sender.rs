@@ -12,12 +12,12 @@ use ferrokafka_core::{
 };
 use tokio::sync::Notify;
 
-use super::accumulator::{Accumulator, DrainedRequest, Limits, PartitionBatch};
+use super::accumulator::{Accumulator, DrainedRequest, Expired, Limits, PartitionBatch};
 use super::batch::{check_codec, BatchIdentity, RecordEncoder, RecordFormat};
 use super::idempotence::Identities;
 use super::layout_cache::LayoutCache;
 use super::pending::{Completion, Pending};
-use super::retry::{classify, in_doubt, Action};
+use super::retry::{backoff, classify, in_doubt, Action};
 use super::transport::{PartitionOutcome, ProduceCall, ProduceTransport};
 
 /// Extra time on top of `ack_timeout_ms` before a request with no answer counts as lost.
@@ -88,9 +88,36 @@ impl Shared {
         self.opts.retry_backoff
     }
 
-    /// How long a partition may wait for a leader: `pending_timeout_ms` (`None` = forever).
-    fn leader_wait_bound(&self) -> Option<Duration> {
-        self.opts.pending_timeout
+    /// The backoff before retry number `attempts` of a batch (KIP-580: growing up to `retry_backoff_max_ms`).
+    fn retry_backoff(&self, attempts: u32) -> Duration {
+        backoff(
+            self.opts.retry_backoff,
+            self.opts.retry_backoff_max,
+            attempts,
+        )
+    }
+
+    /// KIP-91: report messages whose `delivery_timeout_ms` passed, each with the partition's last error as
+    /// the source. One that may be in the log makes an idempotent producer take a new id, as any give-up.
+    fn report_expired(&self, expired: Expired) {
+        for e in expired.partitions {
+            self.forget_sequences_after(&e.messages, e.identity);
+            tracing::debug!(
+                partition = e.partition,
+                n = e.messages.len(),
+                "delivery_timeout_ms passed"
+            );
+            for p in e.messages {
+                let error = Error::delivery_timeout(
+                    self.context(e.partition, None),
+                    self.opts.delivery_timeout,
+                    Some(p.attempts),
+                    p.in_doubt,
+                    e.last_error.clone(),
+                );
+                self.completion.complete(p, Err(error));
+            }
+        }
     }
 
     /// The report for a message given up on: a plain failure only if it cannot have been written.
@@ -142,6 +169,10 @@ impl Shared {
 pub(crate) async fn dispatch(shared: Arc<Shared>) {
     loop {
         let now = Instant::now();
+        // First, so that messages expire even while no producer id can be had.
+        let expired = shared.lock().expire(now, shared.opts.delivery_timeout);
+        let next_deadline = expired.next_deadline;
+        shared.report_expired(expired);
         let identity = match &shared.identities {
             None => None,
             Some(ids) => match ids.current() {
@@ -159,7 +190,10 @@ pub(crate) async fn dispatch(shared: Arc<Shared>) {
             .get(shared.transport.as_ref(), &shared.topic)
             .unwrap_or_default();
         let drain = shared.lock().drain(now, &layout, &shared.limits, identity);
-        let mut next_wake = drain.next_wake;
+        let mut next_wake = match (drain.next_wake, next_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if !drain.leaderless.is_empty() {
             handle_leaderless(&shared, &drain.leaderless, now);
             shared.request_refresh();
@@ -182,32 +216,17 @@ pub(crate) async fn dispatch(shared: Arc<Shared>) {
     }
 }
 
-/// Partitions with no leader: refresh and back off; after waiting `pending_timeout_ms` for one, fail their
-/// messages. The wait spends no retry budget.
+/// Partitions with no leader: refresh and back off. Their messages wait up to `delivery_timeout_ms` (the
+/// dispatcher expires them); the wait spends no retry budget.
 fn handle_leaderless(shared: &Shared, partitions: &[i32], now: Instant) {
-    let bound = shared.leader_wait_bound();
-    let mut failed = Vec::new();
-    {
-        let mut acc = shared.lock();
-        for &p in partitions {
-            let Some(q) = acc.partitions.get_mut(&p) else {
-                continue;
-            };
-            let since = *q.waiting_since.get_or_insert(now);
+    let mut acc = shared.lock();
+    for &p in partitions {
+        if let Some(q) = acc.partitions.get_mut(&p) {
             q.retry_at = Some(now + shared.backoff());
-            if bound.is_some_and(|b| now.duration_since(since) > b) {
-                q.waiting_since = None;
-                let batch = q.sequenced.map(|s| s.identity);
-                failed.push((p, batch, acc.take_partition(p)));
-            }
-        }
-    }
-    for (p, batch, messages) in failed {
-        shared.forget_sequences_after(&messages, batch);
-        for m in messages {
-            let cause = Error::kafka(KafkaCode::LeaderNotAvailable, shared.context(p, None));
-            let e = shared.give_up_error(&m, shared.context(p, None), cause);
-            shared.completion.complete(m, Err(e));
+            q.last_error = Some(Error::kafka(
+                KafkaCode::LeaderNotAvailable,
+                shared.context(p, None),
+            ));
         }
     }
 }
@@ -277,7 +296,17 @@ async fn send(shared: &Shared, request: DrainedRequest) -> SendResult {
         topic: shared.topic.clone(),
         partitions: records,
     };
-    let limit = shared.opts.ack_timeout + REQUEST_GRACE;
+    // KIP-91: no longer than the oldest message's delivery timeout, but the broker's ack timeout at least
+    // (`delivery_timeout_ms` >= linger + ack timeout leaves a first attempt that much).
+    let oldest = sending
+        .iter()
+        .filter_map(|b| b.messages.first().map(|p| p.enqueued))
+        .min();
+    let until_deadline = oldest.map_or(Duration::MAX, |t| {
+        (t + shared.opts.delivery_timeout).saturating_duration_since(Instant::now())
+    });
+    let limit =
+        (shared.opts.ack_timeout + REQUEST_GRACE).min(until_deadline.max(shared.opts.ack_timeout));
     let outcomes =
         match tokio::time::timeout(limit, shared.transport.produce(broker, version, call)).await {
             Ok(Ok(outcomes)) => outcomes,
@@ -411,7 +440,7 @@ fn delivered(
 fn free_after_delivery(acc: &mut Accumulator, partition: i32) {
     if let Some(q) = acc.partitions.get_mut(&partition) {
         q.split_limit = None;
-        q.waiting_since = None;
+        q.last_error = None;
         q.sequenced = None;
     }
 }
@@ -466,7 +495,6 @@ fn failed(
     let partition = batch.partition;
     let n = batch.messages.len();
     let max_retries = u32::try_from(shared.opts.max_retries).unwrap_or(u32::MAX);
-    let backoff = Some(now + shared.backoff());
     let action = if acc.closed {
         Action::Fail
     } else {
@@ -495,17 +523,10 @@ fn failed(
             }
         }
         Action::WaitForLeader => {
+            // No attempt spent: the messages wait for a leader until their delivery timeout.
             refresh = true;
-            let bound = shared.leader_wait_bound();
-            let q = acc.partitions.entry(partition).or_default();
-            let since = *q.waiting_since.get_or_insert(now);
-            if bound.is_some_and(|b| now.duration_since(since) > b) {
-                q.waiting_since = None;
-                give_up = batch.messages;
-            } else {
-                tracing::debug!(partition, error = %error, "waiting for the partition's leader");
-                acc.requeue_front(partition, batch.messages, backoff);
-            }
+            tracing::debug!(partition, error = %error, "waiting for the partition's leader");
+            acc.requeue_front(partition, batch.messages, Some(now + shared.backoff()));
         }
         Action::Retry { .. } | Action::NewProducerId => {
             refresh = matches!(action, Action::Retry { refresh: true });
@@ -524,9 +545,10 @@ fn failed(
                     again.push(p);
                 }
             }
-            if !again.is_empty() {
-                tracing::debug!(partition, error = %error, "produce failed, retrying");
-                acc.requeue_front(partition, again, backoff);
+            if let Some(attempts) = again.first().map(|p| p.attempts) {
+                tracing::debug!(partition, error = %error, attempts, "produce failed, retrying");
+                let retry_at = now + shared.retry_backoff(attempts);
+                acc.requeue_front(partition, again, Some(retry_at));
             }
         }
         Action::Fail => {
@@ -536,6 +558,8 @@ fn failed(
             }
         }
     }
+    // The source of a delivery timeout, should the messages expire before the next attempt.
+    acc.partitions.entry(partition).or_default().last_error = Some(error.clone());
     if !give_up.is_empty() {
         // The batch will not be resent as it was (if it may be in the log, a new producer id follows).
         unsequence(acc, partition);

@@ -414,6 +414,43 @@ fn gives_up_after_max_retries_with_the_cause() {
     assert_eq!(p.pending(), 0);
 }
 
+/// KIP-91 with the default `max_retries`: a retriable error is retried, with a growing backoff, until
+/// `delivery_timeout_ms`, then reported as a timeout whose source is the last attempt's error.
+#[test]
+fn retries_go_on_until_the_delivery_timeout_with_a_growing_backoff() {
+    let rt = runtime();
+    let fake = Fake::new(&[(0, 1)]);
+    fake.script
+        .lock()
+        .unwrap()
+        .insert(0, VecDeque::from(vec![19; 1000]));
+    let options = ProducerOptions {
+        delivery_timeout_ms: 1200,
+        ack_timeout_ms: 100,
+        retry_backoff_ms: 20,
+        retry_backoff_max_ms: 200,
+        linger_ms: 0,
+        ..fast()
+    };
+    let p = producer(&rt, &fake, options);
+    let started = std::time::Instant::now();
+    let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(
+        e.cause().and_then(Error::code),
+        Some(KafkaCode::NotEnoughReplicas)
+    );
+    assert!(
+        waited >= Duration::from_millis(1200) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    // A fixed 20 ms gap would make ~60 attempts; doubling to the 200 ms cap makes about 10.
+    let calls = fake.calls.load(Ordering::SeqCst);
+    assert!((5..=20).contains(&calls), "{calls} attempts");
+    assert_eq!(e.attempts(), Some(calls as u32));
+}
+
 #[test]
 fn connection_loss_is_retried() {
     let rt = runtime();
@@ -594,24 +631,31 @@ fn stop_wakes_a_produce_blocked_on_a_full_queue() {
 }
 
 /// A producer without retries or linger whose only partition has no leader.
-fn leaderless(rt: &tokio::runtime::Runtime, pending_timeout_ms: i64) -> (Arc<Fake>, PureProducer) {
+fn leaderless(rt: &tokio::runtime::Runtime, delivery_timeout_ms: i64) -> (Arc<Fake>, PureProducer) {
     let fake = Fake::new(&[(0, -1)]);
     let options = ProducerOptions {
-        pending_timeout_ms,
+        delivery_timeout_ms,
+        ack_timeout_ms: 100,
         ..eager(0)
     };
     let p = producer(rt, &fake, options);
     (fake, p)
 }
 
+/// KIP-91: a message waiting for a leader counts against `delivery_timeout_ms`, not the retry budget.
 #[test]
-fn leaderless_partition_fails_after_pending_timeout_not_retries() {
+fn leaderless_partition_fails_after_the_delivery_timeout_not_retries() {
     let rt = runtime();
     let (_fake, p) = leaderless(&rt, 300);
     let started = std::time::Instant::now();
     let e = p.produce(msg(0)).unwrap().wait().unwrap_err();
-    assert_eq!(e.code(), Some(KafkaCode::LeaderNotAvailable));
-    assert_eq!(e.kind(), ErrorKind::ProduceFailure, "{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(e.after(), Some(Duration::from_millis(300)));
+    assert_eq!(
+        e.cause().and_then(Error::code),
+        Some(KafkaCode::LeaderNotAvailable)
+    );
+    assert_eq!(e.context().partition, Some(0));
     let waited = started.elapsed();
     assert!(
         waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
@@ -619,12 +663,12 @@ fn leaderless_partition_fails_after_pending_timeout_not_retries() {
     );
 }
 
-/// `pending_timeout_ms: -1` is decoded once to "forever": a leaderless partition's message keeps waiting
-/// (a misread -1 would be a zero or negative wait and fail it at once) and is written when a leader appears.
+/// A leaderless partition's message waits past `pending_timeout_ms` (which bounds only sync waits and
+/// stop) and is written when a leader appears within its delivery timeout.
 #[test]
-fn pending_timeout_minus_one_waits_for_a_leader_as_long_as_it_takes() {
+fn a_leaderless_partition_waits_for_a_leader_within_the_delivery_timeout() {
     let rt = runtime();
-    let (fake, p) = leaderless(&rt, -1);
+    let (fake, p) = leaderless(&rt, 120_000);
     let delivery = p.produce(msg(0)).unwrap();
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(p.pending(), 1, "the message was given up on");

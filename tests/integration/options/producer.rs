@@ -78,6 +78,8 @@ fn min_queued_messages_sends_a_full_batch_before_linger() {
             .producer()
             .use_rdkafka(rd)
             .linger_ms(120_000)
+            // The delivery timeout must cover the linger and one request (Java's rule).
+            .delivery_timeout_ms(300_000)
             .min_queued_messages(5)
             .build()
             .expect("producer");
@@ -259,7 +261,8 @@ fn no_effect_options_are_validated_and_harmless() {
 
 /// Every Produce answered with the retriable NOT_ENOUGH_REPLICAS (injected by the recording proxy: a topic
 /// with `min.insync.replicas=2` on this one-node Kafka 4.1 still accepted acks=-1 produces):
-/// the broker sees exactly `max_retries + 1` attempts, `retry_backoff_ms` apart, then the error is reported.
+/// the broker sees exactly `max_retries + 1` attempts, at least `retry_backoff_ms` apart (the backoff grows
+/// per retry up to `retry_backoff_max_ms`), then the error is reported.
 #[test]
 fn max_retries_and_retry_backoff_ms_on_a_retriable_error() {
     for rd in engines() {
