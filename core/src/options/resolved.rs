@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn producer_special_values_are_decoded() {
         let r = ProducerOptions::default().resolve().unwrap();
-        assert_eq!(r.linger, Duration::from_secs(5));
+        assert_eq!(r.linger, Duration::from_millis(5));
         assert_eq!(r.pending_timeout, Some(Duration::from_secs(5)));
         assert_eq!(r.queue_empty_timeout, Some(Duration::ZERO));
         assert_eq!(
