@@ -74,7 +74,7 @@ fn placement(all: &[Message], source: &str) -> BTreeMap<String, i32> {
             String::from_utf8_lossy(m.partition_key.as_deref().unwrap_or_default()).into_owned();
         let earlier = out.insert(key.clone(), m.partition_id);
         assert!(
-            earlier.is_none_or(|p| p == m.partition_id),
+            earlier.map_or(true, |p| p == m.partition_id),
             "{source}: key {key:?} on partitions {earlier:?} and {}",
             m.partition_id
         );
