@@ -12,9 +12,12 @@
 //!
 //! let client = KafkaClient::new("127.0.0.1:9092")?;
 //! let topic = client.topic("events")?;
-//! let producer = topic.producer().linger_ms(10).build()?;
+//! // Default options: batches wait at most 5 ms (PyKafka's 5000 is `.linger_ms(5000)`), and a keyed message goes
+//! // where the Java client and librdkafka put it (murmur2), so one key keeps one partition.
+//! let producer = topic.producer().build()?;
 //! producer.produce("hello")?;
-//! producer.produce_with(OutgoingMessage::new("keyed").with_key("user-7"))?;
+//! let delivery = producer.produce_with(OutgoingMessage::new("keyed").with_key("user-7"))?.wait()?;
+//! println!("user-7 lives on partition {}", delivery.partition_id);
 //! producer.flush(Duration::from_secs(5))?;
 //! producer.stop()?;
 //! # Ok::<(), ferrokafka::Error>(())

@@ -116,7 +116,8 @@ impl ProducerBuilder {
         max_queued_messages: i64;
         /// Send as soon as a broker's queue holds this many (default 70000; 1 when sync).
         min_queued_messages: i64;
-        /// Longest a message waits for company before being sent (default 5000).
+        /// Longest a message waits for company before being sent (default 5, as Java and librdkafka; PyKafka's
+        /// 5000 made an awaited delivery take 5 s).
         linger_ms: i64;
         /// PyKafka's idle wait after an empty linger interval. Accepted and validated; the pure engine's
         /// sender sleeps until a message or deadline anyway, so it has no effect there.
@@ -139,10 +140,11 @@ impl ProducerBuilder {
         enable_idempotence: bool;
     }
 
-    /// Choose partitions with this. Default: on the pure engine the [`StickyPartitioner`] (KIP-480: keyless
-    /// messages stay on one partition until its batch is sent; keyed ones round-robin like PyKafka's);
-    /// on librdkafka PyKafka's `RandomPartitioner`, a round-robin counter. Pass `RandomPartitioner::new()`
-    /// for PyKafka's exact placement on both.
+    /// Choose partitions with this. Default, on both engines: keyed messages by murmur2, where the Java client
+    /// and librdkafka's `murmur2_random` put them (`(murmur2(key) & 0x7fffffff) % partitions`), so a key keeps
+    /// its partition; keyless ones sticky (KIP-480: one partition until its batch is sent; pure engine the
+    /// [`StickyPartitioner`], librdkafka its own). PyKafka's default ignores keys (round-robin): pass
+    /// `RandomPartitioner::new()` for its exact placement on both.
     ///
     /// [`StickyPartitioner`]: ferrokafka_core::partitioner::StickyPartitioner
     pub fn partitioner(mut self, partitioner: impl Partitioner + 'static) -> Self {
@@ -184,7 +186,7 @@ impl ProducerBuilder {
         {
             self.options.validate()?;
             let engine = if self.use_rdkafka {
-                // No partitioner given: keyless messages go to librdkafka's sticky partitioner.
+                // No partitioner given: keyed messages by murmur2, keyless ones to librdkafka's sticky partitioner.
                 let (topic, options, extra, partitioner) = (
                     self.topic.clone(),
                     self.options,

@@ -18,6 +18,22 @@ pub enum Command {
     Consume(RunArgs),
     /// Run every workload with every client against testkit brokers; print (and optionally write) a table.
     Compare(CompareArgs),
+    /// Produce one message and await its delivery, N times in a row, with default options on each engine;
+    /// print the median latency (the request-path case: PyKafka's 5 s linger made it 5 s).
+    AwaitOne(AwaitOneArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AwaitOneArgs {
+    /// Broker to use, host:port; default: start a Kafka 4.1.1 broker from the testkit.
+    #[arg(long)]
+    pub bootstrap: Option<String>,
+    /// Deliveries timed per engine.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    pub messages: u64,
+    /// Engines to measure, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "pure,native")]
+    pub engines: Vec<Engine>,
 }
 
 /// Which ferrokafka engine runs the workload.

@@ -8,7 +8,9 @@ use crate::error::{Error, Result};
 /// default, librdkafka's `message.send.max.retries` default and maximum).
 pub const RETRY_UNTIL_DELIVERY_TIMEOUT: i64 = i32::MAX as i64;
 
-/// PyKafka's `Producer` arguments (the partitioner and serializer are given to the builder, not kept here).
+/// PyKafka's `Producer` arguments (the partitioner and serializer are given to the builder, not kept here),
+/// with PyKafka's defaults except `linger_ms` (5 ms, not 5000), `max_retries` and the KIP-91/580 additions:
+/// see README's Differences.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProducerOptions {
     /// Codec of produced batches.
@@ -35,7 +37,8 @@ pub struct ProducerOptions {
     pub max_queued_messages: i64,
     /// Send as soon as a broker queue holds this many. Forced to 1 when `sync`.
     pub min_queued_messages: i64,
-    /// Upper bound on batching delay; 0 = send as soon as possible.
+    /// Upper bound on batching delay; 0 = send as soon as possible. Default 5 (Java's and librdkafka's;
+    /// PyKafka's 5000 made one awaited delivery take 5 s).
     pub linger_ms: i64,
     /// Idle wait after a linger interval with an empty queue: 0 none, >0 bounded, -1 until produce/stop.
     pub queue_empty_timeout_ms: i64,
@@ -70,7 +73,7 @@ impl Default for ProducerOptions {
             ack_timeout_ms: 10_000,
             max_queued_messages: 100_000,
             min_queued_messages: 70_000,
-            linger_ms: 5_000,
+            linger_ms: 5,
             queue_empty_timeout_ms: 0,
             block_on_queue_full: true,
             max_request_size: 1_000_012,
@@ -193,11 +196,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_pykafkas_and_valid() {
+    fn defaults_are_pykafkas_but_linger_and_valid() {
         let o = ProducerOptions::default();
         assert_eq!(
             (o.linger_ms, o.min_queued_messages, o.max_queued_messages),
-            (5000, 70_000, 100_000)
+            (5, 70_000, 100_000)
         );
         assert!(o.validate().is_ok());
         assert_eq!(o.max_retries, RETRY_UNTIL_DELIVERY_TIMEOUT);

@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn producer_special_values_are_decoded() {
         let r = ProducerOptions::default().resolve().unwrap();
-        assert_eq!(r.linger, Duration::from_secs(5));
+        assert_eq!(r.linger, Duration::from_millis(5));
         assert_eq!(r.pending_timeout, Some(Duration::from_secs(5)));
         assert_eq!(r.delivery_timeout, Duration::from_secs(120));
         assert_eq!(r.retry_backoff_max, Duration::from_secs(1));

@@ -4,7 +4,7 @@
 //!
 //! | partitioner | places a key like | null key |
 //! |---|---|---|
-//! | [`StickyPartitioner`] (the pure engine's default) | ignores the key: round-robin | one partition until its batch is sent (KIP-480) |
+//! | [`StickyPartitioner`] (the default, both engines) | murmur2, as [`Murmur2Partitioner`] | one partition until its batch is sent (KIP-480) |
 //! | [`RandomPartitioner`] (PyKafka's default) | ignores the key: round-robin | round-robin |
 //! | [`HashingPartitioner`] | PyKafka's `HashingPartitioner` (SHA-1) | error |
 //! | [`GroupHashingPartitioner`] | PyKafka's `GroupHashingPartitioner` | error |

@@ -1,33 +1,34 @@
-//! The sticky partitioner (KIP-480): keyless messages stay on one partition until its batch is sent.
+//! The default partitioner: keyed messages by murmur2 (Java's placement), keyless ones sticky (KIP-480).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use rand::Rng;
 
-use super::{no_partitions, Partitioner, RandomPartitioner};
+use super::{no_partitions, Murmur2Partitioner, Partitioner};
 use crate::error::Result;
 
 /// No partition chosen yet (or the last one's batch was just sent).
 const NONE: i64 = -1;
 
-/// The pure engine's default partitioner: keyless messages all go to one partition until the producer sends
-/// that partition's batch or finds it holding a full request's worth ([`Partitioner::on_batch_sent`]), then to
-/// another chosen at random. Batches stay
-/// large however many partitions the topic has (the Java client's and librdkafka's default since KIP-480).
+/// The pure engine's default partitioner, the Java client's default placement: keyless messages all go to one
+/// partition until the producer sends that partition's batch or finds it holding a full request's worth
+/// ([`Partitioner::on_batch_sent`]), then to another chosen at random. Batches stay large however many
+/// partitions the topic has (the Java client's and librdkafka's default since KIP-480).
 ///
-/// Keyed messages keep PyKafka's default placement: the key is ignored and partitions are taken round-robin,
-/// as [`RandomPartitioner`] does. Pick a key-hashing partitioner to place by key.
+/// Keyed messages go where [`Murmur2Partitioner`] puts them, as the Java client's and librdkafka's
+/// `murmur2_random` do, so a key keeps its partition and its order (PyKafka's default ignores the key and
+/// goes round-robin: pass `RandomPartitioner::new()` for that).
 #[derive(Debug)]
 pub struct StickyPartitioner {
     current: AtomicI64,
-    keyed: RandomPartitioner,
+    keyed: Murmur2Partitioner,
 }
 
 impl Default for StickyPartitioner {
     fn default() -> Self {
         StickyPartitioner {
             current: AtomicI64::new(NONE),
-            keyed: RandomPartitioner::new(),
+            keyed: Murmur2Partitioner::new(),
         }
     }
 }
@@ -110,12 +111,13 @@ mod tests {
     }
 
     #[test]
-    fn keyed_messages_are_round_robin_and_a_vanished_partition_is_replaced() {
+    fn keyed_messages_are_hashed_and_a_vanished_partition_is_replaced() {
         let p = StickyPartitioner::new();
-        let got: Vec<i32> = (0..4)
-            .map(|_| p.partition(&[0, 1, 2], Some(b"k")).unwrap())
-            .collect();
-        assert_eq!(got, vec![1, 2, 0, 1]);
+        let ids: Vec<i32> = (0..7).collect();
+        // Kafka's UtilsTest vectors: murmur2("21") = -973932308 and murmur2("abc") = 479470107, so the Java
+        // client puts them on partitions 3 and 4 of 7, every time.
+        assert!((0..4).all(|_| p.partition(&ids, Some(b"21")).unwrap() == 3));
+        assert!((0..4).all(|_| p.partition(&ids, Some(b"abc")).unwrap() == 4));
         let first = p.partition(&[7], None).unwrap();
         assert_eq!(first, 7);
         assert!(matches!(p.partition(&[3, 4], None), Ok(3 | 4)));

@@ -4,7 +4,8 @@
 //! `RdKafkaProducer` does), so keys land on the same partitions with either engine. Under the default
 //! (no partitioner given) keyless messages go to librdkafka's own sticky partitioner (`RD_KAFKA_PARTITION_UA`,
 //! KIP-480), which fills one partition's batch at a time: an explicit round-robin partition per message makes
-//! batches ~40× smaller. Keyed messages under the default keep PyKafka's round-robin. A poll thread serves
+//! batches ~40× smaller. Keyed messages under the default get `Murmur2Partitioner`'s id, the pure engine's and
+//! the Java client's placement (librdkafka's `murmur2_random`), so both engines put a key in the same place. A poll thread serves
 //! delivery callbacks and refreshes partition metadata (every minute, and at once after an unknown-partition
 //! failure). Memory is bounded by librdkafka's `queue.buffering.max.messages` and the per-thread report bound.
 
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use ferrokafka_core::api::ProducerApi;
 use ferrokafka_core::options::validate_topic_name;
-use ferrokafka_core::partitioner::RandomPartitioner;
+use ferrokafka_core::partitioner::Murmur2Partitioner;
 use ferrokafka_core::{
     ClientOptions, Delivery, DeliveryFuture, DeliveryReport, DeliveryReports, Error, ErrorContext,
     KafkaCode, OutgoingMessage, Partitioner, ProducerOptions, ResolvedProducer, Result,
@@ -55,8 +56,8 @@ struct Inner {
     opts: ResolvedProducer,
     /// `None`: the default placement (keyless → librdkafka's sticky partitioner, keyed → `fallback`).
     partitioner: Option<Arc<dyn Partitioner>>,
-    /// PyKafka's round-robin, for keyed messages under the default placement.
-    fallback: RandomPartitioner,
+    /// Java's murmur2 placement, for keyed messages under the default placement.
+    fallback: Murmur2Partitioner,
     producer: Arc<BaseProducer<ProducerCtx>>,
     /// Shared, swapped whole by a refresh: a reader clones the `Arc`, never the list.
     partitions: Arc<RwLock<Arc<Vec<i32>>>>,
@@ -119,7 +120,7 @@ fn complete(opaque: Opaque, result: Result<Delivery>, reports: Option<&DeliveryR
 impl NativeProducer {
     /// A producer for `topic`. `extra` are raw librdkafka properties applied after the mapped options.
     /// `partitioner`: `None` for the default placement (keyless messages to librdkafka's sticky partitioner,
-    /// keyed ones round-robin as PyKafka's `RandomPartitioner`); `Some` places every message with it.
+    /// keyed ones by murmur2 as the Java client does); `Some` places every message with it.
     ///
     /// Fails with `ErrorKind::Config` for options librdkafka cannot honour, and with the metadata error when the
     /// topic's partitions cannot be read within `socket_timeout_ms`.
@@ -181,7 +182,7 @@ impl NativeProducer {
             running: AtomicBool::new(false),
             opts,
             partitioner,
-            fallback: RandomPartitioner::new(),
+            fallback: Murmur2Partitioner::new(),
             producer,
             partitions: Arc::new(RwLock::new(Arc::new(ids))),
             poller: Mutex::new(None),

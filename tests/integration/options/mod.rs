@@ -6,6 +6,7 @@ mod check_crcs;
 mod client;
 mod offset_fetch_errors;
 mod producer;
+mod producer_defaults;
 mod simple_consumer;
 mod support;
 mod table;
