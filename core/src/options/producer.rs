@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn delivery_timeout_covers_linger_and_one_request() {
         let exact = ProducerOptions {
-            delivery_timeout_ms: 15_000,
+            delivery_timeout_ms: 10_005,
             ..Default::default()
         };
         assert!(exact.validate().is_ok());
@@ -260,7 +260,7 @@ mod tests {
             ),
             (
                 "delivery_timeout_ms",
-                Box::new(|o| o.delivery_timeout_ms = 14_999),
+                Box::new(|o| o.delivery_timeout_ms = 10_004),
             ),
             (
                 "max_retries",
