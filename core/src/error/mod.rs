@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use context::{BrokerRef, ErrorContext};
+pub use describe::hex_ascii;
 pub use kind::ErrorKind;
 
 use crate::error_code::KafkaCode;
@@ -606,7 +607,9 @@ impl Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        if let Detail::ProduceFailure { cause, .. } = &self.0.detail {
+        if let Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } =
+            &self.0.detail
+        {
             return Some(cause);
         }
         self.0
