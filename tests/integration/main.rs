@@ -12,6 +12,7 @@ mod consumer;
 mod consumer_identity;
 mod custom_protocol;
 mod engines;
+mod error_chain;
 mod errors;
 mod failover;
 mod faults;

@@ -2,7 +2,7 @@
 //!
 //! The Rust API guidelines' convention (C-GOOD-ERR): a report such as anyhow's `{:#}` prints each error of
 //! the chain once, joined by `": "`, so this line never repeats its cause. A failed produce's last attempt is
-//! `source()`, not part of this line; a reason that the source's own text already contains (librdkafka's
+//! `source()`, not part of this line; a reason that a source's own text already contains (librdkafka's
 //! description of its code) is left out.
 
 use std::fmt;
@@ -10,10 +10,18 @@ use std::fmt;
 use super::{Detail, Error};
 
 impl Error {
-    /// `reason` unless it is empty or the source already says it.
+    /// `reason` unless it is empty or a source down the chain already says it.
     fn own<'a>(&self, reason: &'a str) -> Reason<'a> {
-        let said =
-            || std::error::Error::source(self).is_some_and(|s| s.to_string().contains(reason));
+        let said = || {
+            let mut next = std::error::Error::source(self);
+            while let Some(s) = next {
+                if s.to_string().contains(reason) {
+                    return true;
+                }
+                next = s.source();
+            }
+            false
+        };
         Reason((!reason.is_empty() && !said()).then_some(reason))
     }
 }

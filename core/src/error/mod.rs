@@ -4,7 +4,8 @@
 //! broker's [`KafkaCode`]); ask [`Error::is_retriable`] whether trying again may help; read where it happened
 //! from [`Error::context`]. The underlying cause, where there is one (an `std::io::Error` of a socket, the
 //! rustls error of a handshake, librdkafka's `KafkaError`, the last attempt of a failed produce), is
-//! [`std::error::Error::source`]. `Error` is an `Arc` inside: cloning is cheap, so one batch failure can be
+//! [`std::error::Error::source`], and `Display` never repeats it (C-GOOD-ERR): a report such as anyhow's
+//! `{:#}` prints each cause once. `Error` is an `Arc` inside: cloning is cheap, so one batch failure can be
 //! reported for each of its messages.
 
 mod context;

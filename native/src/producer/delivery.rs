@@ -19,7 +19,7 @@ use rdkafka::producer::ProducerContext;
 use rdkafka::util::IntoOpaque;
 
 use crate::context::{log, LastError};
-use crate::error::{translate, ErrorSite};
+use crate::error::{translate, ErrorSite, LibrdkafkaError};
 
 /// What travels with a message through librdkafka, returned to us in its delivery callback. Only allocated
 /// when somebody reads the outcome (a future, a report or a sync produce).
@@ -173,7 +173,7 @@ impl ProducerCtx {
         let cause = match translated.kind() {
             ErrorKind::Kafka if translated.code() == Some(KafkaCode::MessageSizeTooLarge) => {
                 return Error::message_size_too_large(self.topic.clone(), size, self.max_size)
-                    .with_source(err.clone());
+                    .with_source(LibrdkafkaError::from(err.clone()));
             }
             ErrorKind::MessageSizeTooLarge => return translated,
             ErrorKind::Timeout if code == Some(RDKafkaErrorCode::MessageTimedOut) => {
@@ -183,7 +183,8 @@ impl ProducerCtx {
                     }
                     None => translated.reason().to_string(),
                 };
-                Error::timeout(what, self.message_timeout).with_source(err.clone())
+                Error::timeout(what, self.message_timeout)
+                    .with_source(LibrdkafkaError::from(err.clone()))
             }
             _ => translated,
         };
@@ -282,7 +283,8 @@ mod tests {
             10,
             false,
         );
-        let text = e.to_string();
+        // The timeout is the failure's last attempt: its source(), not part of its own text.
+        let text = e.cause().map(ToString::to_string).unwrap_or_default();
         assert!(
             text.contains("45400 ms") && text.contains("message.timeout.ms"),
             "{text}"

@@ -179,3 +179,39 @@ fn chain_text(e: &Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn refused(host: &str) -> Error {
+        Error::socket_disconnected(
+            BrokerRef::address(host),
+            format!("connect to {host} failed"),
+        )
+        .with_source(std::io::Error::from_raw_os_error(111))
+    }
+
+    #[test]
+    fn each_host_is_named_once_and_only_different_failures_are_spelled_out() {
+        let mut failures = Vec::new();
+        for _round in 0..3 {
+            for host in ["c:1", "a:1", "b:1"] {
+                let e = if host == "c:1" {
+                    Error::timeout("metadata from c:1", Duration::from_millis(100))
+                } else {
+                    refused(host)
+                };
+                record(&mut failures, BrokerRef::address(host), e);
+            }
+        }
+        assert_eq!(failures.len(), 3, "one entry per host, not per round");
+        // The last host tried is the source; its failure is not repeated in the reason.
+        let (label, last) = failures.pop().expect("b:1");
+        assert_eq!(
+            others(&failures, &label, &last),
+            "a:1 failed as b:1 did; timed out after 100 ms waiting for metadata from c:1"
+        );
+    }
+}
