@@ -11,9 +11,12 @@ use ferrokafka::{
     ClientOptions, Error, ErrorKind, KafkaClient, KafkaCode, NewTopic, OutgoingMessage,
     ProducerOptions, SaslConfig, SaslMechanism, SslConfig,
 };
-use ferrokafka_testkit::{shared_kafka4, unique_name, FaultProxy, Listener, Mode};
+use ferrokafka_testkit::{shared_kafka4, unique_name, Fault, FaultProxy, Listener, Mode};
 
 use crate::common::engines;
+
+/// The FindCoordinator API key.
+const FIND_COORDINATOR: i16 = 10;
 
 /// The report of `e`, after checking it: each error of the chain appears in it exactly once, in order,
 /// joined by `": "`, on one line. Printed, so a failing run shows what a user would read.
@@ -197,7 +200,8 @@ engines! {
     }
 }
 
-// 3. A request timeout: a broker that accepts and never answers.
+// 3. A request timeout: a broker that accepts and never answers (new connections get nothing; on the
+// client's open one, FindCoordinator answers are swallowed).
 #[test]
 fn a_silent_broker_times_out() {
     let cluster = shared_kafka4();
@@ -207,6 +211,7 @@ fn a_silent_broker_times_out() {
     o.socket_timeout_ms = 1_500;
     let client = KafkaClient::with_options(o).expect("client through the proxy");
     proxy.set_mode(Mode::BlackHole);
+    proxy.inject(FIND_COORDINATOR, Fault::BlackHole, None);
     let e = client
         .get_group_coordinator(&unique_name("chain-g"))
         .unwrap_err();

@@ -248,7 +248,7 @@ fn groups_under_0_8_2_fail_with_one_clear_error() {
             .build()
             .expect_err("no groups under 0.8.2");
         assert_eq!(e.code(), Some(KafkaCode::UnsupportedVersion), "{e}");
-        let s = e.to_string();
+        let s = crate::common::full_text(&e);
         assert!(s.contains("JoinGroup") && s.contains("\"0.8.2\""), "{s}");
         assert!(
             started.elapsed().as_secs() < 10,
