@@ -296,7 +296,7 @@ impl SimpleConsumer {
     fn undeserializable(&self, m: &Message, cause: Error) -> Error {
         Error::invalid_input(
             format!("message at offset {}", m.offset),
-            format!("the deserializer refused it: {cause}"),
+            "the deserializer refused it",
         )
         .with_context(ErrorContext::partition(
             self.inner.topic.name(),

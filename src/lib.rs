@@ -53,7 +53,9 @@
 //! [`Error::kind`] (an [`ErrorKind`], named after PyKafka's exceptions), read the broker's code with
 //! [`Error::code`], ask [`Error::is_retriable`] whether trying again can help, and see where it happened in
 //! [`Error::context`]. The cause is [`std::error::Error::source`]: the io error of a refused connection, the
-//! rustls error of a failed handshake, librdkafka's `KafkaError`, a failed produce's last attempt.
+//! rustls error of a failed handshake, librdkafka's `KafkaError`, a failed produce's last attempt. `Display`
+//! describes the error alone and never repeats its source (the Rust API guidelines' C-GOOD-ERR): print the
+//! whole chain with e.g. `format!("{:#}", anyhow::Error::from(e))`.
 //!
 //! ```no_run
 //! use ferrokafka::{ErrorKind, KafkaClient, KafkaCode};

@@ -95,7 +95,7 @@ pub fn explain_unreachable(
             }
             _ => E::tls(site.broker(), reason),
         };
-        return explained.with_source(error);
+        return explained.with_source(crate::error::LibrdkafkaError::from(error));
     }
     if err.kind() == K::SocketDisconnected {
         // No metadata came back at all: none of the bootstrap brokers answered.
@@ -109,7 +109,7 @@ pub fn explain_unreachable(
             ) =>
         {
             E::no_brokers_available(site.hosts.clone(), format!("{reason} (then: {err})"))
-                .with_source(e)
+                .with_source(crate::error::LibrdkafkaError::from(e))
         }
         _ => err,
     }

@@ -7,6 +7,33 @@
 use ferrokafka_core::{BrokerRef, Error, ErrorContext, KafkaCode};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
+/// librdkafka's error as the `source()` of a translated [`Error`]: its text, and no source of its own.
+/// `KafkaError`'s `source()` is its code, whose text its `Display` already includes, so a report would print
+/// the code twice; this ends the chain there. [`LibrdkafkaError::kafka_error`] gives the `KafkaError`.
+#[derive(Debug, Clone)]
+pub struct LibrdkafkaError(KafkaError);
+
+impl LibrdkafkaError {
+    /// The rdkafka crate's error.
+    pub fn kafka_error(&self) -> &KafkaError {
+        &self.0
+    }
+}
+
+impl From<KafkaError> for LibrdkafkaError {
+    fn from(e: KafkaError) -> Self {
+        LibrdkafkaError(e)
+    }
+}
+
+impl std::fmt::Display for LibrdkafkaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for LibrdkafkaError {}
+
 /// What was being done when an error happened: everything a translated error may need to name.
 #[derive(Debug, Clone, Default)]
 pub struct ErrorSite {
@@ -120,13 +147,14 @@ fn native(code: RDKafkaErrorCode, reason: String) -> Error {
     Error::native(code as i32, format!("{code:?}"), reason)
 }
 
-/// Translate any error the rdkafka crate returns; the `KafkaError` is kept as the source.
+/// Translate any error the rdkafka crate returns; the `KafkaError` is kept as the source (a
+/// [`LibrdkafkaError`]).
 pub fn translate(err: &KafkaError, site: &ErrorSite) -> Error {
     let error = match err.rdkafka_error_code() {
         Some(code) => translate_code_only(code, site),
         None => translate_other(err, site),
     };
-    error.with_source(err.clone())
+    error.with_source(LibrdkafkaError::from(err.clone()))
 }
 
 fn translate_other(err: &KafkaError, site: &ErrorSite) -> Error {
@@ -188,8 +216,11 @@ mod tests {
             &site(),
         );
         assert_eq!(e.size_and_max(), Some((2_000_000, 1_000_012)));
-        let source = e.source().and_then(|s| s.downcast_ref::<KafkaError>());
-        assert!(source.is_some(), "the KafkaError is the source: {e:?}");
+        let source = e.source().and_then(|s| s.downcast_ref::<LibrdkafkaError>());
+        assert!(
+            source.is_some_and(|s| s.source().is_none()),
+            "the KafkaError is the source, and ends the chain: {e:?}"
+        );
     }
 
     #[test]

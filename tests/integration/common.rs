@@ -211,3 +211,8 @@ macro_rules! engines {
     };
 }
 pub(crate) use engines;
+
+/// `e` with its `source()` chain, as anyhow's `{:#}` prints it: `Display` alone leaves the causes out.
+pub fn full_text(e: &ferrokafka::Error) -> String {
+    format!("{:#}", anyhow::Error::from(e.clone()))
+}

@@ -152,7 +152,7 @@ mod native {
 
     use ferrokafka::partitioner::RandomPartitioner;
     use ferrokafka::ProducerOptions;
-    use ferrokafka_native::rdkafka::error::KafkaError;
+    use ferrokafka_native::error::LibrdkafkaError;
 
     use super::*;
 
@@ -179,7 +179,9 @@ mod native {
         assert_eq!(e.kind(), ErrorKind::NoBrokersAvailable, "{e:?}");
         assert!(e.is_retriable());
         assert_eq!(e.hosts(), Some(hosts.as_str()));
-        let native = cause::<KafkaError>(&e).unwrap_or_else(|| panic!("no KafkaError in {e:?}"));
+        let native = cause::<LibrdkafkaError>(&e)
+            .map(LibrdkafkaError::kafka_error)
+            .unwrap_or_else(|| panic!("no KafkaError in {e:?}"));
         assert!(native.rdkafka_error_code().is_some(), "{native}");
         assert!(started.elapsed() < Duration::from_secs(30));
     }
@@ -206,7 +208,9 @@ mod native {
         let o = wrong_ca();
         let e = native_producer(&o).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Tls, "{e:?}");
-        let native = cause::<KafkaError>(&e).unwrap_or_else(|| panic!("no KafkaError in {e:?}"));
+        let native = cause::<LibrdkafkaError>(&e)
+            .map(LibrdkafkaError::kafka_error)
+            .unwrap_or_else(|| panic!("no KafkaError in {e:?}"));
         assert_eq!(
             native.rdkafka_error_code(),
             Some(ferrokafka_native::rdkafka::types::RDKafkaErrorCode::SSL),

@@ -90,7 +90,7 @@ fn simple_matrix(cluster: &KafkaCluster, pin: Option<&str>, rd: bool) {
                 );
                 assert!(
                     e.kind() == ErrorKind::ProduceFailure
-                        && e.to_string().contains("zstd needs Produce v7+"),
+                        && crate::common::full_text(&e).contains("zstd needs Produce v7+"),
                     "{label}: {e}"
                 );
             }
@@ -248,7 +248,7 @@ fn groups_under_0_8_2_fail_with_one_clear_error() {
             .build()
             .expect_err("no groups under 0.8.2");
         assert_eq!(e.code(), Some(KafkaCode::UnsupportedVersion), "{e}");
-        let s = e.to_string();
+        let s = crate::common::full_text(&e);
         assert!(s.contains("JoinGroup") && s.contains("\"0.8.2\""), "{s}");
         assert!(
             started.elapsed().as_secs() < 10,
@@ -274,10 +274,8 @@ fn read_committed_under_a_pre_0_11_pin_is_refused() {
         .unwrap();
     let e = c.consume(true).unwrap_err();
     assert!(e.option() == Some("read_committed"), "{e}");
-    assert!(
-        e.to_string().contains("Fetch v4+") && e.to_string().contains("v3"),
-        "{e}"
-    );
+    let text = crate::common::full_text(&e);
+    assert!(text.contains("Fetch v4+") && text.contains("v3"), "{text}");
     c.stop().unwrap();
 }
 
@@ -294,7 +292,7 @@ fn pin_0_8_2_against_kafka4_is_unsupported() {
     let t = client.topic(&topic).unwrap();
     let check = |e: Error, api: &str| {
         assert_eq!(e.code(), Some(KafkaCode::UnsupportedVersion), "{e}");
-        let s = e.to_string();
+        let s = crate::common::full_text(&e);
         for part in [
             api,
             "\"0.8.2\" is not supported",
@@ -315,9 +313,10 @@ fn pin_0_8_2_against_kafka4_is_unsupported() {
     c.stop().unwrap();
     let p = t.sync_producer().build().unwrap();
     let e = p.produce("x").map(drop).unwrap_err();
+    let text = crate::common::full_text(&e);
     assert!(
-        e.to_string().contains("\"0.8.2\" is not supported") && e.to_string().contains("Produce"),
-        "{e}"
+        text.contains("\"0.8.2\" is not supported") && text.contains("Produce"),
+        "{text}"
     );
     let _ = p.stop();
 }

@@ -13,6 +13,7 @@ mod consumer_identity;
 mod custom_protocol;
 mod drop_at_exit;
 mod engines;
+mod error_chain;
 mod errors;
 mod failover;
 mod faults;

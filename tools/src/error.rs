@@ -56,12 +56,24 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
             CliError::Usage(m) | CliError::Other(m) => m.clone(),
-            CliError::Kafka(e) => e.to_string(),
+            CliError::Kafka(e) => with_causes(e),
             CliError::Io { what, source } => format!("{what}: {source}"),
         };
         // One line, whatever the underlying message contains.
         f.write_str(&text.split_whitespace().collect::<Vec<_>>().join(" "))
     }
+}
+
+/// `e` and each of its `source()`s, joined by `": "`: the library's `Display` leaves causes to `source()`.
+fn with_causes(e: &ferrokafka::Error) -> String {
+    let mut text = e.to_string();
+    let mut next = std::error::Error::source(e);
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
 }
 
 impl From<ferrokafka::Error> for CliError {

@@ -4,7 +4,8 @@
 //! broker's [`KafkaCode`]); ask [`Error::is_retriable`] whether trying again may help; read where it happened
 //! from [`Error::context`]. The underlying cause, where there is one (an `std::io::Error` of a socket, the
 //! rustls error of a handshake, librdkafka's `KafkaError`, the last attempt of a failed produce), is
-//! [`std::error::Error::source`]. `Error` is an `Arc` inside: cloning is cheap, so one batch failure can be
+//! [`std::error::Error::source`], and `Display` never repeats it (C-GOOD-ERR): a report such as anyhow's
+//! `{:#}` prints each cause once. `Error` is an `Arc` inside: cloning is cheap, so one batch failure can be
 //! reported for each of its messages.
 
 mod context;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use context::{BrokerRef, ErrorContext};
+pub use describe::hex_ascii;
 pub use kind::ErrorKind;
 
 use crate::error_code::KafkaCode;
@@ -643,7 +645,9 @@ impl Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        if let Detail::ProduceFailure { cause, .. } = &self.0.detail {
+        if let Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } =
+            &self.0.detail
+        {
             return Some(cause);
         }
         if let Detail::DeliveryTimeout {

@@ -19,7 +19,7 @@ use rdkafka::producer::ProducerContext;
 use rdkafka::util::IntoOpaque;
 
 use crate::context::{log, LastError};
-use crate::error::{translate, ErrorSite};
+use crate::error::{translate, ErrorSite, LibrdkafkaError};
 
 /// What travels with a message through librdkafka, returned to us in its delivery callback. Only allocated
 /// when somebody reads the outcome (a future, a report or a sync produce).
@@ -176,7 +176,7 @@ impl ProducerCtx {
         let cause = match translated.kind() {
             ErrorKind::Kafka if translated.code() == Some(KafkaCode::MessageSizeTooLarge) => {
                 return Error::message_size_too_large(self.topic.clone(), size, self.max_size)
-                    .with_source(err.clone());
+                    .with_source(LibrdkafkaError::from(err.clone()));
             }
             ErrorKind::MessageSizeTooLarge => return translated,
             ErrorKind::Timeout if code == Some(RDKafkaErrorCode::MessageTimedOut) => {

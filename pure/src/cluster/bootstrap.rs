@@ -63,8 +63,8 @@ impl Cluster {
         let mut targets: Vec<Target> = self.brokers().into_values().map(Target::Known).collect();
         targets.shuffle(&mut rand::thread_rng());
         targets.extend(self.seeds.iter().map(|(h, p)| Target::Seed(h.clone(), *p)));
-        let mut errors: Vec<String> = Vec::new();
-        let mut last: Option<Error> = None;
+        // Each host's latest failure, in the order the hosts were first tried.
+        let mut failures: Vec<(BrokerRef, Error)> = Vec::new();
         for round in 0..ROUNDS {
             if round > 0 {
                 let pause = Duration::from_millis(200 * u64::from(round));
@@ -115,30 +115,103 @@ impl Cluster {
                     }
                     Ok(Err(e)) => {
                         tracing::debug!(broker = %label, error = %e, "metadata request failed");
-                        errors.push(e.to_string());
-                        last = Some(e);
+                        record(&mut failures, label, e);
                     }
-                    Err(_) => errors.push(format!(
-                        "timed out after {} ms waiting for metadata from {label}",
-                        budget.as_millis()
-                    )),
+                    Err(_) => {
+                        let e = Error::timeout(format!("metadata from {label}"), budget);
+                        record(&mut failures, label, e);
+                    }
                 }
             }
         }
-        errors.dedup();
-        let reason = if errors.is_empty() {
-            format!(
-                "no answer within socket_timeout_ms ({} ms)",
-                budget.as_millis()
-            )
-        } else {
-            errors.join("; ")
-        };
-        let error = Error::no_brokers_available(self.options.hosts.clone(), reason);
-        // The last host's failure stays reachable through source() (its io error, for a refused connect).
-        Err(match last {
-            Some(e) => error.with_source(e),
-            None => error,
+        let hosts = self.options.hosts.clone();
+        Err(match failures.pop() {
+            Some((label, last)) => {
+                let reason = others(&failures, &label, &last);
+                Error::no_brokers_available(hosts, reason).with_source(last)
+            }
+            None => Error::no_brokers_available(
+                hosts,
+                format!(
+                    "no answer within socket_timeout_ms ({} ms)",
+                    budget.as_millis()
+                ),
+            ),
         })
+    }
+}
+
+/// Keep only `label`'s latest failure, so rounds over the same hosts do not list one host three times.
+fn record(failures: &mut Vec<(BrokerRef, Error)>, label: BrokerRef, e: Error) {
+    failures.retain(|(l, _)| l != &label);
+    failures.push((label, e));
+}
+
+/// The hosts tried before `last_label`, for the reason of a `NoBrokersAvailable` whose `source()` is the last
+/// host's failure: hosts that failed the same way are named, the others' failures given in full (their
+/// chains are no one's source, so this is the one place they appear).
+fn others(failures: &[(BrokerRef, Error)], last_label: &BrokerRef, last: &Error) -> String {
+    let last_text = chain_text(last);
+    let mut same = Vec::new();
+    let mut different = Vec::new();
+    for (label, e) in failures {
+        let text = chain_text(e);
+        if text.replace(&label.to_string(), &last_label.to_string()) == last_text {
+            same.push(label.to_string());
+        } else {
+            different.push(text);
+        }
+    }
+    if !same.is_empty() {
+        different.insert(0, format!("{} failed as {last_label} did", same.join(", ")));
+    }
+    different.join("; ")
+}
+
+/// `e` and its sources, joined the way a report prints them.
+fn chain_text(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut next = std::error::Error::source(e);
+    while let Some(s) = next {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        next = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn refused(host: &str) -> Error {
+        Error::socket_disconnected(
+            BrokerRef::address(host),
+            format!("connect to {host} failed"),
+        )
+        .with_source(std::io::Error::from_raw_os_error(111))
+    }
+
+    #[test]
+    fn each_host_is_named_once_and_only_different_failures_are_spelled_out() {
+        let mut failures = Vec::new();
+        for _round in 0..3 {
+            for host in ["c:1", "a:1", "b:1"] {
+                let e = if host == "c:1" {
+                    Error::timeout("metadata from c:1", Duration::from_millis(100))
+                } else {
+                    refused(host)
+                };
+                record(&mut failures, BrokerRef::address(host), e);
+            }
+        }
+        assert_eq!(failures.len(), 3, "one entry per host, not per round");
+        // The last host tried is the source; its failure is not repeated in the reason.
+        let (label, last) = failures.pop().expect("b:1");
+        assert_eq!(
+            others(&failures, &label, &last),
+            "a:1 failed as b:1 did; timed out after 100 ms waiting for metadata from c:1"
+        );
     }
 }

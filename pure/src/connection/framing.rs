@@ -49,7 +49,8 @@ pub async fn read_frame_reusing<R: AsyncRead + Unpin>(
     let size = i32::from_be_bytes(len);
     if size < 0 || size as usize > max_frame_size {
         return Err(Error::protocol(format!(
-                "frame length {size} is outside 0..={max_frame_size} (bytes {len:02x?}; is this a Kafka port, and is TLS set the same on both sides?)"
+                "frame length {size} is outside 0..={max_frame_size} (bytes {}; is this a Kafka port, and is TLS set the same on both sides?)",
+                ferrokafka_core::error::hex_ascii(&len)
             ), ErrorContext::broker(broker)));
     }
     let size = size as usize;
@@ -114,7 +115,8 @@ pub fn disconnected(broker: &BrokerRef, reason: impl Into<String>) -> Error {
 
 /// A failed socket operation (`read`, `write`, `connect`…), keeping the io error as the source.
 pub fn io_failed(broker: &BrokerRef, what: &str, e: std::io::Error) -> Error {
-    Error::socket_disconnected(broker, format!("{what} failed: {e}")).with_source(e)
+    // The io error is source(): the reason names the step only, so a report says each once.
+    Error::socket_disconnected(broker, format!("{what} failed")).with_source(e)
 }
 
 #[cfg(test)]

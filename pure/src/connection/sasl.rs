@@ -34,7 +34,7 @@ pub async fn authenticate(
     let resp = hs
         .send(&request, handshake_v)
         .await
-        .map_err(|e| fail(format!("SaslHandshake failed: {e}")))?;
+        .map_err(|e| fail("SaslHandshake failed".into()).with_source(e))?;
     if let Some(code) = KafkaCode::from_i16(resp.error_code) {
         return Err(fail(format!(
             "broker refused the mechanism ({code}); it offers {:?}",
@@ -71,12 +71,13 @@ pub async fn authenticate(
     };
     result.map_err(|e| match e.kind() {
         ErrorKind::Authentication | ErrorKind::Config => e,
-        ErrorKind::SocketDisconnected => fail(format!(
-            "the broker closed the connection during authentication ({}); wrong username or password?",
-            e.reason()
-        ))
+        // `e` is source(): the reason does not repeat it.
+        ErrorKind::SocketDisconnected => fail(
+            "the broker closed the connection during authentication; wrong username or password?"
+                .into(),
+        )
         .with_source(e),
-        _ => fail(e.to_string()).with_source(e),
+        _ => fail("the exchange failed".into()).with_source(e),
     })
 }
 

@@ -20,13 +20,13 @@ fn config_err(option: &str, path: &Path, reason: impl std::fmt::Display) -> Erro
     Error::config(option, format!("{}: {reason}", path.display()))
 }
 
-/// [`config_err`] keeping the io / PEM / rustls error as the source.
+/// The file `path` cannot be used; the io / PEM / rustls error is the source (and not repeated).
 fn config_cause<E: std::error::Error + Send + Sync + 'static>(
     option: &str,
     path: &Path,
     e: E,
 ) -> Error {
-    config_err(option, path, &e).with_source(e)
+    config_err(option, path, "cannot be used").with_source(e)
 }
 
 fn read_certs(path: &Path, option: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
@@ -158,13 +158,14 @@ pub fn explain_handshake_error(e: &std::io::Error) -> String {
         .cloned();
     match inner {
         Some(rustls::Error::InvalidCertificate(
-            c @ (CertificateError::UnknownIssuer | CertificateError::BadSignature),
-        )) => format!("the broker's certificate is not signed by a CA in ssl_config.cafile ({c:?})"),
+            CertificateError::UnknownIssuer | CertificateError::BadSignature,
+        )) => "the broker's certificate is not signed by a CA in ssl_config.cafile".into(),
         Some(rustls::Error::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
         )) => "the broker's certificate does not name this host (set check_hostname=false to skip the name check)".into(),
-        Some(other) => format!("handshake failed: {other}"),
-        None => format!("handshake failed: {e} (is this port a TLS listener?)"),
+        // The rustls or io error is source(): not repeated here.
+        Some(_) => "handshake failed".into(),
+        None => "handshake failed (is this port a TLS listener?)".into(),
     }
 }
 

@@ -109,7 +109,7 @@ fn a_pin_kafka_4_cannot_serve_says_the_version_is_unsupported() {
     let Err(e) = producer.produce("x") else {
         panic!("Produce v0 is refused");
     };
-    let text = e.to_string();
+    let text = crate::common::full_text(&e);
     eprintln!("{text}");
     assert!(!text.contains("connection closed"), "{text}");
     assert!(
@@ -128,7 +128,7 @@ fn a_pin_kafka_4_cannot_serve_says_the_version_is_unsupported() {
     let Err(e) = consumed else {
         panic!("a pinned consumer cannot read from Kafka 4");
     };
-    let text = e.to_string();
+    let text = crate::common::full_text(&e);
     eprintln!("{text}");
     assert!(!text.contains("connection closed"), "{text}");
     assert!(

@@ -285,7 +285,7 @@ fn max_retries_and_retry_backoff_ms_on_a_retriable_error() {
             .expect_err("refused every time");
         let took = started.elapsed();
         producer.stop().expect("stop");
-        let s = e.to_string();
+        let s = crate::common::full_text(&e);
         assert!(s.contains("NOT_ENOUGH_REPLICAS"), "rdkafka={rd}: {s}");
         assert_eq!(
             wire.requests(0).len(),

@@ -281,7 +281,7 @@ fn generation_id_and_consumer_id_are_what_the_coordinator_checks() {
             .build()
             .expect("consumer");
         let e = wrong.commit_offsets(Some(&[(0, 3)])).expect_err("refused");
-        let s = e.to_string();
+        let s = crate::common::full_text(&e);
         assert!(
             s.contains("ILLEGAL_GENERATION") || s.contains("UNKNOWN_MEMBER_ID"),
             "{s}"
@@ -310,7 +310,7 @@ fn generation_id_is_not_mapped_on_librdkafka() {
     let e = native
         .commit_offsets(Some(&[(0, 2)]))
         .expect_err("librdkafka cannot commit as the live member");
-    let s = e.to_string();
+    let s = crate::common::full_text(&e);
     assert!(
         s.contains("UNKNOWN_MEMBER_ID") || s.contains("ILLEGAL_GENERATION"),
         "{s}"

@@ -48,6 +48,13 @@ fn broker_down_is_one_line() {
         "names the broker: {}",
         out.stderr
     );
+    // The cause chain follows, each cause once.
+    assert_eq!(
+        out.stderr.matches("Connection refused").count(),
+        1,
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
