@@ -57,7 +57,7 @@ impl<T: StopInBackground> Drop for StopOnDrop<T> {
             .name("ferrokafka-drop".into())
             .spawn(move || {
                 if let Err(e) = inner.stop() {
-                    tracing::warn!(what = %inner.describe(), error = %e, "stop after drop failed");
+                    tracing::warn!(what = %inner.describe(), error = %e.report(), "stop after drop failed");
                 }
             });
         if let Err(e) = spawned {

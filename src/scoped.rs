@@ -56,7 +56,7 @@ impl Drop for ScopedProducer {
             return;
         }
         if let Err(e) = stop_off_runtime(&self.producer) {
-            tracing::warn!(topic = %self.producer.topic(), error = %e, "scoped producer's stop failed");
+            tracing::warn!(topic = %self.producer.topic(), error = %e.report(), "scoped producer's stop failed");
         }
     }
 }

@@ -26,6 +26,30 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The whole chain on one line, each error once and joined by `": "` (what anyhow's `{:#}` prints):
+    /// for log lines and messages that should carry the causes. `Display` alone gives this error only.
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+}
+
+/// [`Error::report`]'s `Display`.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a>(&'a Error);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = std::error::Error::source(self.0);
+        while let Some(cause) = next {
+            write!(f, ": {cause}")?;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
 /// Raw bytes for an error message: hex, then the bytes as ASCII (`.` for the unprintable), so a peer that
 /// is not a Kafka broker shows what it speaks: `48 54 54 50 ("HTTP")`.
 pub fn hex_ascii(bytes: &[u8]) -> String {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use context::{BrokerRef, ErrorContext};
-pub use describe::hex_ascii;
+pub use describe::{hex_ascii, Report};
 pub use kind::ErrorKind;
 
 use crate::error_code::KafkaCode;

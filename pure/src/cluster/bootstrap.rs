@@ -114,7 +114,7 @@ impl Cluster {
                         return Err(e)
                     }
                     Ok(Err(e)) => {
-                        tracing::debug!(broker = %label, error = %e, "metadata request failed");
+                        tracing::debug!(broker = %label, error = %e.report(), "metadata request failed");
                         record(&mut failures, label, e);
                     }
                     Err(_) => {

@@ -259,7 +259,7 @@ impl Cluster {
         match self.update().await {
             Ok(()) => true,
             Err(err) => {
-                tracing::warn!(error = %err, cause = %e, "metadata refresh failed");
+                tracing::warn!(error = %err.report(), cause = %e.report(), "metadata refresh failed");
                 false
             }
         }

@@ -81,7 +81,7 @@ impl BrokerChannel {
                 st.failures = st.failures.saturating_add(1);
                 st.retry_at = Some(Instant::now() + backoff);
                 st.last_error = Some(e.clone());
-                tracing::debug!(broker = %self.label, error = %e, ?backoff, "connect failed");
+                tracing::debug!(broker = %self.label, error = %e.report(), ?backoff, "connect failed");
                 Err(e)
             }
         }

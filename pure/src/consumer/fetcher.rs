@@ -87,7 +87,7 @@ impl<B: ConsumerBackend> Shared<B> {
                     self.space_notify.notify_waiters();
                 }
                 Err(e) => {
-                    tracing::warn!(topic = %self.topic, error = %e, "leader refresh failed");
+                    tracing::warn!(topic = %self.topic, error = %e.report(), "leader refresh failed");
                     missing = true;
                 }
             }
@@ -292,7 +292,7 @@ impl<B: ConsumerBackend> Shared<B> {
             }
             Err(e) => {
                 // PyKafka's `_update()` on a socket error: refresh leaders, then try again.
-                tracing::debug!(topic = %self.topic, broker, error = %e, "fetch failed");
+                tracing::debug!(topic = %self.topic, broker, error = %e.report(), "fetch failed");
                 self.land(&mut self.lock(), &plan, broker);
                 self.lose_leaders(plan.keys().copied());
                 return;
@@ -422,7 +422,7 @@ impl<B: ConsumerBackend> Shared<B> {
                         topic = %me.topic,
                         group = ?me.opts.options.consumer_group,
                         last_consumed = ?me.held_offsets(),
-                        error = %e,
+                        error = %e.report(),
                         "auto-commit failed: these positions are not committed"
                     );
                 }

@@ -110,7 +110,7 @@ impl<B: ConsumerBackend> Shared<B> {
             {
                 Ok(r) => r,
                 Err(e) => {
-                    tracing::debug!(error = %e, attempt, "offset commit failed; retrying");
+                    tracing::debug!(error = %e.report(), attempt, "offset commit failed; retrying");
                     let _ = self.backend.refresh_coordinator(&member.group).await;
                     last_error = Some(e);
                     continue;

@@ -100,7 +100,7 @@ impl<B: ConsumerBackend> Shared<B> {
 
     /// Queues an error for the next `consume()`. An identical pending error is not queued twice.
     pub fn report(&self, st: &mut State, error: Error) {
-        tracing::warn!(topic = %self.topic, %error, "consumer error");
+        tracing::warn!(topic = %self.topic, error = %error.report(), "consumer error");
         let text = error.to_string();
         if st
             .errors

@@ -302,7 +302,7 @@ fn shutdown_in_background<B: ConsumerBackend>(shared: &Arc<Shared<B>>) {
                     topic = %shared.topic,
                     group = ?shared.opts.options.consumer_group,
                     last_consumed = ?shared.held_offsets(),
-                    error = %e,
+                    error = %e.report(),
                     "final auto-commit failed: these positions are not committed"
                 );
             }

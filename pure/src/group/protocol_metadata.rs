@@ -57,7 +57,7 @@ pub fn subscribed_members<'a>(
         .filter(|(member, metadata)| match decode_metadata(metadata, group) {
             Ok(topics) => topics.iter().any(|t| t == topic),
             Err(e) => {
-                tracing::warn!(group, member, error = %e, "member metadata unreadable: assigning it nothing");
+                tracing::warn!(group, member, error = %e.report(), "member metadata unreadable: assigning it nothing");
                 false
             }
         })

@@ -79,7 +79,7 @@ impl Identities {
                         });
                     }
                     Err(e) => {
-                        tracing::warn!(topic = %shared.topic, error = %e, "InitProducerId failed; retrying")
+                        tracing::warn!(topic = %shared.topic, error = %e.report(), "InitProducerId failed; retrying")
                     }
                 }
             }

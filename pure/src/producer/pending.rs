@@ -124,7 +124,7 @@ impl Completion {
     fn notify(&self, p: Pending, result: Result<Delivery>) {
         if p.future.is_none() && p.sync.is_none() && self.reports.is_none() {
             if let Err(e) = &result {
-                tracing::warn!(partition = p.partition, error = %e, "message not delivered (produced detached, no delivery reports)");
+                tracing::warn!(partition = p.partition, error = %e.report(), "message not delivered (produced detached, no delivery reports)");
             }
             return;
         }

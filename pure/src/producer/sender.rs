@@ -155,7 +155,7 @@ impl Shared {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             if let Err(e) = shared.transport.refresh_metadata(&shared.topic).await {
-                tracing::warn!(topic = %shared.topic, error = %e, "producer metadata refresh failed");
+                tracing::warn!(topic = %shared.topic, error = %e.report(), "producer metadata refresh failed");
             }
             shared.layout.invalidate();
             shared.refreshing.store(false, Ordering::Release);
@@ -525,7 +525,7 @@ fn failed(
         Action::WaitForLeader => {
             // No attempt spent: the messages wait for a leader until their delivery timeout.
             refresh = true;
-            tracing::debug!(partition, error = %error, "waiting for the partition's leader");
+            tracing::debug!(partition, error = %error.report(), "waiting for the partition's leader");
             acc.requeue_front(partition, batch.messages, Some(now + shared.backoff()));
         }
         Action::Retry { .. } | Action::NewProducerId => {
@@ -546,7 +546,7 @@ fn failed(
                 }
             }
             if let Some(attempts) = again.first().map(|p| p.attempts) {
-                tracing::debug!(partition, error = %error, attempts, "produce failed, retrying");
+                tracing::debug!(partition, error = %error.report(), attempts, "produce failed, retrying");
                 let retry_at = now + shared.retry_backoff(attempts);
                 acc.requeue_front(partition, again, Some(retry_at));
             }

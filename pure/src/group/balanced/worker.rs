@@ -214,7 +214,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             group = %self.settings.group,
             topic = %self.settings.topic,
             uncommitted = ?entries,
-            error = %e,
+            error = %e.report(),
             "{what} failed: these (partition, next offset) pairs were not committed"
         );
     }
@@ -473,11 +473,11 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             };
             if stranded || !matches!(beat_result, Ok(false)) {
                 if let Err(e) = &beat_result {
-                    tracing::warn!(group = %self.settings.group, error = %e, "heartbeat failed; rejoining");
+                    tracing::warn!(group = %self.settings.group, error = %e.report(), "heartbeat failed; rejoining");
                 }
                 if let Err(e) = self.rebalance() {
                     if self.lock().running {
-                        tracing::warn!(group = %self.settings.group, error = %e, "rebalance failed");
+                        tracing::warn!(group = %self.settings.group, error = %e.report(), "rebalance failed");
                         self.lock().error = Some(e);
                         self.notify_changed();
                     }

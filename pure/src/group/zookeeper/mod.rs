@@ -100,17 +100,17 @@ impl ZkMembership {
                     if !self.session_ended(&client).await {
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }
-                    tracing::warn!(group = %self.config.group, error = %e,
+                    tracing::warn!(group = %self.config.group, error = %e.report(),
                         "ZooKeeper session ended during the rebalance; registering again");
                 }
                 Ok(parts) => return Ok(parts),
                 Err(e) if e.kind() == ErrorKind::PartitionOwned => {
                     attempt += 1;
                     if attempt >= attempts {
-                        tracing::warn!(group = %self.config.group, error = %e, attempts, "giving up the rebalance");
+                        tracing::warn!(group = %self.config.group, error = %e.report(), attempts, "giving up the rebalance");
                         return Err(e);
                     }
-                    tracing::info!(group = %self.config.group, error = %e, "partition still owned; retrying");
+                    tracing::info!(group = %self.config.group, error = %e.report(), "partition still owned; retrying");
                     tokio::time::sleep(backoff * (attempt - 1)).await;
                 }
                 Err(e) => return Err(e),
