@@ -170,7 +170,9 @@ fn report(e: Error) -> String {
         texts.push(s.to_string());
         next = s.source();
     }
+    let own = e.report().to_string();
     let report = format!("{:#}", anyhow::Error::from(e));
+    assert_eq!(own, report, "Error::report() prints what anyhow does");
     for text in &texts {
         assert_eq!(
             report.matches(text.as_str()).count(),
