@@ -139,8 +139,8 @@ pub use utf8::{deserialize_utf8, serialize_utf8};
 pub use ferrokafka_core::{
     BrokerInfo, BrokerRef, ClientOptions, ClusterMetadata, CommittedOffset, Compression,
     ConsumerApi, ConsumerOptions, Error, ErrorContext, ErrorKind, FetchedMessages,
-    GroupDescription, GroupListing, GroupMember, GroupMembershipProtocol, GroupOptions, KafkaCode,
-    MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PartitionLeader,
+    GroupDescription, GroupListing, GroupMember, GroupMembershipProtocol, GroupOptions, Health,
+    KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PartitionLeader,
     PostRebalanceCallback, RangeProtocol, RebalancedConsumer, ResetTarget, Result,
     RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
 };

@@ -17,6 +17,7 @@ mod failover;
 mod faults;
 mod fetch_round;
 mod group_churn;
+mod health;
 #[cfg(feature = "native")]
 mod interop;
 mod legacy;
@@ -33,6 +34,7 @@ mod producer;
 mod producer_reliability;
 mod security;
 mod unblock;
+mod unknown_topic;
 mod utf8_serde;
 mod zk_balanced;
 mod zk_mixed;

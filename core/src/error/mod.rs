@@ -76,6 +76,9 @@ enum Detail {
     LeaderNotFound {
         leader: i32,
     },
+    UnknownTopic {
+        reason: String,
+    },
     ProducerQueueFull {
         queued: usize,
     },
@@ -257,6 +260,16 @@ impl Error {
         Error::new(Detail::LeaderNotFound { leader }, context)
     }
 
+    /// `topic` does not exist and will not be created; `reason` says how that is known.
+    pub fn unknown_topic(topic: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::new(
+            Detail::UnknownTopic {
+                reason: reason.into(),
+            },
+            ErrorContext::topic(topic),
+        )
+    }
+
     /// The producer of `topic` has `queued` messages waiting, its limit.
     pub fn producer_queue_full(topic: impl Into<String>, queued: usize) -> Error {
         Error::new(
@@ -427,6 +440,7 @@ impl Error {
             Detail::InvalidInput { .. } => ErrorKind::InvalidInput,
             Detail::EngineUnavailable { .. } => ErrorKind::EngineUnavailable,
             Detail::LeaderNotFound { .. } => ErrorKind::LeaderNotFound,
+            Detail::UnknownTopic { .. } => ErrorKind::UnknownTopicOrPartition,
             Detail::ProducerQueueFull { .. } => ErrorKind::ProducerQueueFull,
             Detail::ProducerStopped => ErrorKind::ProducerStopped,
             Detail::ConsumerStopped => ErrorKind::ConsumerStopped,
@@ -448,6 +462,7 @@ impl Error {
     pub fn code(&self) -> Option<KafkaCode> {
         match &self.0.detail {
             Detail::Kafka { code, .. } => Some(*code),
+            Detail::UnknownTopic { .. } => Some(KafkaCode::UnknownTopicOrPartition),
             Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
                 cause.code()
             }
@@ -586,7 +601,8 @@ impl Error {
             | Detail::MessageSetDecodeFailure { reason, .. }
             | Detail::OffsetRequestFailed { reason }
             | Detail::ZooKeeperUnavailable { reason, .. }
-            | Detail::BackgroundTaskFailed { reason, .. } => reason,
+            | Detail::BackgroundTaskFailed { reason, .. }
+            | Detail::UnknownTopic { reason } => reason,
             Detail::Timeout { what, .. } | Detail::InvalidState { what } => what,
             Detail::Protocol { detail } => detail,
             Detail::Native { message, .. } => message,
