@@ -394,16 +394,6 @@ impl<C: ConsumerEngine + Clone + 'static> ConsumerApi for PureGroupConsumer<C> {
 }
 
 impl<C: ConsumerEngine + Clone + 'static> ConsumerEngine for PureGroupConsumer<C> {
-    /// The group's own health (heartbeats, rebalances) or the internal consumer's, whichever has been
-    /// failing longer.
-    fn health(&self) -> ferrokafka_core::Health {
-        let inner = self.shared.lock().inner.clone();
-        let own = self.shared.health.get();
-        match inner {
-            Some(c) => own.worse(c.health()),
-            None => own,
-        }
-    }
     fn name(&self) -> &'static str {
         self.shared.settings.engine
     }
@@ -436,5 +426,15 @@ impl<C: ConsumerEngine + Clone + 'static> ConsumerEngine for PureGroupConsumer<C
     }
     fn stop_async(&self) -> impl Future<Output = Result<()>> + Send {
         self.off_thread(|c| c.stop())
+    }
+    /// The group's own health (heartbeats, rebalances) or the internal consumer's, whichever has been
+    /// failing longer.
+    fn health(&self) -> ferrokafka_core::Health {
+        let inner = self.shared.lock().inner.clone();
+        let own = self.shared.health.get();
+        match inner {
+            Some(c) => own.worse(c.health()),
+            None => own,
+        }
     }
 }
