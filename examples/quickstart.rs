@@ -8,8 +8,17 @@ use std::error::Error;
 
 use ferrokafka::KafkaClient;
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
+use tracing_subscriber::EnvFilter;
 
 fn main() -> Result<(), Box<dyn Error>> {
+    // What the client rides through (a broker down, a leader moving) is only logged, as `tracing` events:
+    // without a subscriber nothing is printed. `RUST_LOG=ferrokafka_pure=debug` shows more.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .init();
+
     let use_rdkafka = std::env::args()
         .skip_while(|a| a != "--engine")
         .nth(1)
@@ -59,6 +68,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             .unwrap_or_default();
         println!("{} {}", message.offset, value);
         seen += 1;
+    }
+    // Through an outage `consume` only returns None: a service reports its readiness from `health()`.
+    if let Some(e) = consumer.health().last_error() {
+        return Err(format!("the consumer cannot reach the brokers: {e}").into());
     }
     consumer.stop()?;
     if seen != 4 {

@@ -25,8 +25,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerEngine, ConsumerOptions, GroupOptions, MembershipProtocol, Message,
-    OffsetType, PostRebalanceCallback, RebalancedConsumer, ResetTarget, Result,
+    CommittedOffset, ConsumerEngine, ConsumerOptions, GroupOptions, Health, MembershipProtocol,
+    Message, OffsetType, PostRebalanceCallback, RebalancedConsumer, ResetTarget, Result,
 };
 use ferrokafka_pure::{GroupSpec, PureGroupConsumer};
 use futures::Stream;
@@ -257,6 +257,12 @@ impl BalancedConsumer {
     /// "pure" or "librdkafka": the engine of the internal consumer.
     pub fn engine_name(&self) -> &'static str {
         self.group.name()
+    }
+
+    /// Whether the brokers are answering this member (never blocks): its heartbeats and rebalances, and its
+    /// internal consumer's fetches, as [`SimpleConsumer::health`](crate::SimpleConsumer::health) describes.
+    pub fn health(&self) -> Health {
+        self.group.health()
     }
 
     /// This member's id in the group ("" before joining).

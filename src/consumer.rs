@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, ErrorContext, Message,
-    OffsetType, ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, ConsumerOptions, Error, ErrorContext, Health,
+    Message, OffsetType, ResetTarget, Result,
 };
 use futures::Stream;
 
@@ -261,6 +261,14 @@ impl SimpleConsumer {
         &self.inner.topic
     }
 
+    /// Whether the brokers are answering this consumer (never blocks): `Unhealthy` with the last error,
+    /// since when and how many failures, from the first failed fetch or metadata request (librdkafka: its
+    /// transport errors) until a broker answers a fetch again. Through an outage `consume` only returns
+    /// `Ok(None)`, so a service reports its readiness from this. Same on both engines.
+    pub fn health(&self) -> Health {
+        self.inner.engine.health()
+    }
+
     /// PyKafka's settable `consumer_id`: the member id the next commits carry (e.g. a group member's, to
     /// commit as it). Pure engine; the librdkafka engine commits as a standalone consumer, so it is a
     /// `Config` error there. `InvalidState` without a `consumer_group`.
@@ -417,6 +425,9 @@ impl ConsumerEngine for SimpleConsumer {
     }
     async fn stop_async(&self) -> Result<()> {
         SimpleConsumer::stop_async(self).await
+    }
+    fn health(&self) -> Health {
+        SimpleConsumer::health(self)
     }
 }
 

@@ -6,8 +6,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use ferrokafka_core::{
-    CommittedOffset, ConsumerApi, ConsumerEngine, DeliveryFuture, DeliveryReport, Error, Message,
-    OutgoingMessage, ProducerApi, ProducerEngine, ResetTarget, Result,
+    CommittedOffset, ConsumerApi, ConsumerEngine, DeliveryFuture, DeliveryReport, Error, Health,
+    Message, OutgoingMessage, ProducerApi, ProducerEngine, ResetTarget, Result,
 };
 use ferrokafka_pure::{PureConsumer, PureProducer};
 
@@ -182,6 +182,9 @@ impl ConsumerEngine for AnyConsumer {
     }
     fn stop_async(&self) -> impl Future<Output = Result<()>> + Send {
         dispatch!(AnyConsumer, self, c => boxed(c.stop_async()))
+    }
+    fn health(&self) -> Health {
+        dispatch!(AnyConsumer, self, c => c.health())
     }
 }
 

@@ -62,13 +62,23 @@
 //!
 //! match KafkaClient::new("127.0.0.1:9092").and_then(|c| c.topic("events")) {
 //!     Ok(topic) => println!("{} partitions", topic.partitions().len()),
-//!     Err(e) if e.code() == Some(KafkaCode::UnknownTopicOrPartition) => println!("no such topic"),
+//!     // The brokers do not auto-create it: at once, not retriable (`e.code()` says UNKNOWN_TOPIC_OR_PARTITION too).
+//!     Err(e) if e.kind() == ErrorKind::UnknownTopicOrPartition => println!("no such topic"),
+//!     Err(e) if e.code() == Some(KafkaCode::UnknownTopicOrPartition) => println!("not there yet"),
 //!     Err(e) if e.kind() == ErrorKind::NoBrokersAvailable => {
 //!         eprintln!("{e} (caused by: {:?})", std::error::Error::source(&e))
 //!     }
 //!     Err(e) => eprintln!("{e}; retry may help: {}", e.is_retriable()),
 //! }
 //! ```
+//!
+//! ## Logging and health
+//!
+//! What the client rides through (a broker down, a leader moving, a retried fetch) is reported only as
+//! `tracing` events (targets `ferrokafka_pure`, `ferrokafka_native`, `librdkafka`): nothing is printed unless
+//! the application installs a subscriber, e.g. `tracing_subscriber::fmt().with_env_filter(EnvFilter::new("warn"))
+//! .init()`. Through an outage a consumer's `consume` just returns `Ok(None)`; its
+//! [`SimpleConsumer::health`] / [`BalancedConsumer::health`] say whether the brokers answer ([`Health`]).
 //!
 //! ## Features
 //!
@@ -148,8 +158,8 @@ pub use utf8::{deserialize_utf8, serialize_utf8};
 pub use ferrokafka_core::{
     BrokerInfo, BrokerRef, ClientOptions, ClusterMetadata, CommittedOffset, Compression,
     ConsumerApi, ConsumerOptions, Error, ErrorContext, ErrorKind, FetchedMessages,
-    GroupDescription, GroupListing, GroupMember, GroupMembershipProtocol, GroupOptions, KafkaCode,
-    MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PartitionLeader,
+    GroupDescription, GroupListing, GroupMember, GroupMembershipProtocol, GroupOptions, Health,
+    KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PartitionLeader,
     PostRebalanceCallback, RangeProtocol, RebalancedConsumer, ResetTarget, Result,
     RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
 };

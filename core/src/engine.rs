@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::api::{CommittedOffset, ConsumerApi, ProducerApi, ResetTarget};
 use crate::error::Result;
+use crate::health::Health;
 
 /// A producer engine (pure or librdkafka).
 pub trait ProducerEngine: ProducerApi {
@@ -58,4 +59,7 @@ pub trait ConsumerEngine: ConsumerApi {
 
     /// [`ConsumerApi::stop`] without blocking a tokio worker.
     fn stop_async(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// Whether the brokers are answering this consumer's requests (see [`Health`]). Never blocks.
+    fn health(&self) -> Health;
 }

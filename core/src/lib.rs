@@ -19,6 +19,7 @@ pub mod delivery;
 pub mod engine;
 pub mod error;
 pub mod error_code;
+pub mod health;
 pub mod message;
 pub mod offset_policy;
 pub mod options;
@@ -36,6 +37,7 @@ pub use delivery::{DeliveryFuture, DeliveryReports, DeliverySender};
 pub use engine::{ConsumerEngine, ProducerEngine};
 pub use error::{BrokerRef, Error, ErrorContext, ErrorKind, Result};
 pub use error_code::KafkaCode;
+pub use health::{Health, HealthTracker};
 pub use message::{Delivery, DeliveryReport, Header, Message, OutgoingMessage};
 pub use options::{
     wire_ms, ClientOptions, ConsumerOptions, GroupMembershipProtocol, GroupOptions,

@@ -6,6 +6,11 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::Statistics;
+
+use ferrokafka_core::HealthTracker;
+
+use crate::error::{translate, ErrorSite};
 
 /// Forward a librdkafka log line at the matching `tracing` level.
 pub fn log(level: RDKafkaLogLevel, facility: &str, message: &str) {
@@ -56,10 +61,25 @@ impl LastError {
     }
 }
 
-/// The consumer's context: logging and error capture only (ferrokafka does not subscribe, so no rebalances).
+/// The consumer's context: logging, error capture and health (ferrokafka does not subscribe, so no
+/// rebalances).
 #[derive(Debug, Default)]
 pub struct ConsumerCtx {
     pub last_error: LastError,
+    /// Unhealthy from librdkafka's first client-level error; healthy again when a fetch broker is up.
+    pub health: HealthTracker,
+    /// What the health's errors name (topic, bootstrap hosts).
+    pub site: ErrorSite,
+}
+
+impl ConsumerCtx {
+    /// A context whose errors name `site`.
+    pub fn new(site: ErrorSite) -> Self {
+        ConsumerCtx {
+            site,
+            ..Default::default()
+        }
+    }
 }
 
 impl ClientContext for ConsumerCtx {
@@ -67,8 +87,36 @@ impl ClientContext for ConsumerCtx {
         log(level, fac, log_message);
     }
     fn error(&self, error: KafkaError, reason: &str) {
+        self.health
+            .failure(&callback_error(&error, reason, &self.site));
         self.last_error.record(error, reason);
     }
+    /// Every `statistics.interval.ms` (set for health): healthy once each broker we fetch from is up.
+    fn stats(&self, statistics: Statistics) {
+        let mut fetching = statistics
+            .brokers
+            .values()
+            .filter(|b| b.nodeid >= 0 && !b.toppars.is_empty())
+            .peekable();
+        if fetching.peek().is_some() && fetching.all(|b| b.state == "UP") {
+            self.health.success();
+        }
+    }
+}
+
+/// A client-level error as ferrokafka's, with librdkafka's own reason (it names the broker and the cause).
+fn callback_error(error: &KafkaError, reason: &str, site: &ErrorSite) -> ferrokafka_core::Error {
+    use ferrokafka_core::Error as E;
+    let translated = match error.rdkafka_error_code() {
+        Some(RDKafkaErrorCode::BrokerTransportFailure) => {
+            E::socket_disconnected(site.broker(), reason)
+        }
+        Some(RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::Resolve) => {
+            E::no_brokers_available(site.hosts.clone(), reason).with_context(site.context.clone())
+        }
+        _ => return translate(error, site),
+    };
+    translated.with_source(error.clone())
 }
 
 impl ConsumerContext for ConsumerCtx {}

@@ -19,6 +19,7 @@ mod failover;
 mod faults;
 mod fetch_round;
 mod group_churn;
+mod health;
 #[cfg(feature = "native")]
 mod interop;
 mod legacy;
@@ -36,6 +37,7 @@ mod producer_reliability;
 mod producer_restart;
 mod security;
 mod unblock;
+mod unknown_topic;
 mod utf8_serde;
 mod zk_balanced;
 mod zk_mixed;

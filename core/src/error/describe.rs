@@ -101,6 +101,7 @@ impl fmt::Display for Error {
             Detail::LeaderNotFound { leader } => {
                 return write!(f, "leader {leader} of {ctx} is not a known broker")
             }
+            Detail::UnknownTopic { reason } => return write!(f, "{ctx} does not exist: {reason}"),
             Detail::ProducerQueueFull { queued } => {
                 return write!(
                     f,

@@ -29,6 +29,10 @@ pub enum ErrorKind {
     InvalidInput,
     /// The requested engine is not compiled in (`use_rdkafka(true)` in a `pure-only` build).
     EngineUnavailable,
+    /// The topic does not exist and the broker will not create it (PyKafka's `UnknownTopicOrPartition`;
+    /// [`Error::code`](super::Error::code) is `UNKNOWN_TOPIC_OR_PARTITION`). Not retriable: it stays so until
+    /// someone creates the topic.
+    UnknownTopicOrPartition,
     /// The partition's leader is not among the known brokers (PyKafka's `LeaderNotFoundError`).
     LeaderNotFound,
     /// The producer's queue is full and `block_on_queue_full` is false (PyKafka's `ProducerQueueFullError`).

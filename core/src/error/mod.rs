@@ -78,6 +78,9 @@ enum Detail {
     LeaderNotFound {
         leader: i32,
     },
+    UnknownTopic {
+        reason: String,
+    },
     ProducerQueueFull {
         queued: usize,
     },
@@ -264,6 +267,16 @@ impl Error {
     /// Broker `leader`, named as leader of the partition in `context`, is not a known broker.
     pub fn leader_not_found(leader: i32, context: ErrorContext) -> Error {
         Error::new(Detail::LeaderNotFound { leader }, context)
+    }
+
+    /// `topic` does not exist and will not be created; `reason` says how that is known.
+    pub fn unknown_topic(topic: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::new(
+            Detail::UnknownTopic {
+                reason: reason.into(),
+            },
+            ErrorContext::topic(topic),
+        )
     }
 
     /// The producer of `topic` has `queued` messages waiting, its limit.
@@ -462,6 +475,7 @@ impl Error {
             Detail::InvalidInput { .. } => ErrorKind::InvalidInput,
             Detail::EngineUnavailable { .. } => ErrorKind::EngineUnavailable,
             Detail::LeaderNotFound { .. } => ErrorKind::LeaderNotFound,
+            Detail::UnknownTopic { .. } => ErrorKind::UnknownTopicOrPartition,
             Detail::ProducerQueueFull { .. } => ErrorKind::ProducerQueueFull,
             Detail::ProducerStopped => ErrorKind::ProducerStopped,
             Detail::ConsumerStopped => ErrorKind::ConsumerStopped,
@@ -483,6 +497,7 @@ impl Error {
     pub fn code(&self) -> Option<KafkaCode> {
         match &self.0.detail {
             Detail::Kafka { code, .. } => Some(*code),
+            Detail::UnknownTopic { .. } => Some(KafkaCode::UnknownTopicOrPartition),
             Detail::ProduceFailure { cause, .. } | Detail::DeliveryOutcomeUnknown { cause, .. } => {
                 cause.code()
             }
@@ -624,7 +639,8 @@ impl Error {
             | Detail::MessageSetDecodeFailure { reason, .. }
             | Detail::OffsetRequestFailed { reason }
             | Detail::ZooKeeperUnavailable { reason, .. }
-            | Detail::BackgroundTaskFailed { reason, .. } => reason,
+            | Detail::BackgroundTaskFailed { reason, .. }
+            | Detail::UnknownTopic { reason } => reason,
             Detail::Timeout { what, .. } | Detail::InvalidState { what } => what,
             Detail::Protocol { detail } => detail,
             Detail::Native { message, .. } => message,

@@ -223,6 +223,9 @@ pub fn producer_config(
     Ok(c)
 }
 
+/// How often librdkafka hands a consumer its statistics, so `health()` turns healthy within about this.
+pub const HEALTH_STATS_INTERVAL_MS: i64 = 1_000;
+
 /// The consumer's full configuration. `group_id` is the consumer group, or a unique unused id when there is none;
 /// `partitions` the number of partitions it will consume (the prefetch bound is per partition).
 pub fn consumer_config(
@@ -317,6 +320,11 @@ pub fn consumer_config(
     c.set("check.crcs", if opts.check_crcs { "true" } else { "false" });
     c.set("enable.auto.offset.store", "false");
     c.set("enable.partition.eof", "false");
+    // The statistics tell `health()` when the fetch brokers are up again (librdkafka reports no recovery).
+    c.set(
+        "statistics.interval.ms",
+        HEALTH_STATS_INTERVAL_MS.to_string(),
+    );
     c.apply_extra(extra)?;
     Ok(c)
 }

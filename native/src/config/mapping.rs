@@ -122,6 +122,7 @@ pub const MAPPING: &[MappingRow] = &[
     row(K, "-", "enable.auto.offset.store", "`false`", "ferrokafka owns offsets"),
     row(K, "-", "enable.partition.eof", "`false`", "EOF is not a message (PyKafka skips it)"),
     row(K, "-", "fetch.queue.backoff.ms", "`10`", "librdkafka's 1000 ms default idles a partition for a second each time its prefetch is full, capping a partition near 8k msgs/s; the pure engine refetches as soon as there is room"),
+    row(K, "-", "statistics.interval.ms", "`1000`", "`health()` turns healthy again when the statistics show the fetch brokers up (librdkafka reports no recovery); with 0 it stays unhealthy after an outage"),
 ];
 
 /// Render [`MAPPING`] as a markdown table (for the README).

@@ -13,6 +13,7 @@
 
 mod bounded;
 mod convert;
+mod events;
 mod offsets;
 mod prefetch;
 mod queue;
@@ -76,6 +77,8 @@ pub(crate) struct Inner {
     offsets_timeout: Duration,
     /// PyKafka's commit metadata JSON.
     commit_metadata: String,
+    /// Serves librdkafka's errors and statistics into the context while the consumer lives.
+    _events: Option<events::EventThread>,
 }
 
 /// What moves together when positions move.
@@ -130,7 +133,7 @@ impl NativeSimpleConsumer {
             let config = consumer_config(&client, &opts, &group_id, partitions, extra)?;
             let mut consumer = BaseConsumer::from_config_and_context(
                 &config.to_client_config(),
-                ConsumerCtx::default(),
+                ConsumerCtx::new(site.clone()),
             )
             .map_err(|e| translate(&e, &site))?;
             let w = Arc::clone(&wake);
@@ -176,6 +179,7 @@ impl NativeSimpleConsumer {
             consumer = open(partitions.len())?;
         }
         let consumer = Arc::new(consumer);
+        let events = events::serve(&consumer);
         let queue = ConsumerQueue::of(&consumer).ok_or_else(|| {
             Error::invalid_state(
                 "librdkafka gave no consumer queue although a group.id is set",
@@ -201,6 +205,7 @@ impl NativeSimpleConsumer {
             queue,
             batch,
             consumer,
+            _events: events,
         });
         let c = NativeSimpleConsumer { inner };
         if c.inner.opts.auto_start {
@@ -568,6 +573,9 @@ impl ConsumerApi for NativeSimpleConsumer {
 impl ferrokafka_core::ConsumerEngine for NativeSimpleConsumer {
     fn name(&self) -> &'static str {
         "librdkafka"
+    }
+    fn health(&self) -> ferrokafka_core::Health {
+        self.inner.consumer.context().health.get()
     }
     fn shutdown_in_background(&self) {
         let inner = Arc::clone(&self.inner);

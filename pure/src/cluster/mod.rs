@@ -10,6 +10,7 @@
 //! ```
 
 pub mod admin;
+mod auto_create;
 pub mod bootstrap;
 pub mod broker;
 pub mod coordinator;

@@ -1,5 +1,6 @@
 //! Topic lookup as PyKafka's `TopicDict`: a known topic comes from the cache; an unknown one is requested with
 //! auto-creation on, repeating while its leader is not yet elected (bounded here; PyKafka loops forever).
+//! A topic the brokers will not create fails at once with `UnknownTopicOrPartition` (PyKafka waits forever).
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,8 @@ const LEADER_WAIT_STEP: Duration = Duration::from_millis(100);
 
 impl Cluster {
     /// The topic's metadata, creating it through Metadata auto-creation if the broker allows that.
-    /// An unknown topic is waited for (at least 10 s, or `socket_timeout_ms`) until every partition has a leader.
+    /// An unknown topic is waited for (at least 10 s, or `socket_timeout_ms`) until every partition has a leader,
+    /// unless the brokers do not auto-create topics: then it is `UnknownTopicOrPartition` at once.
     pub async fn topic(&self, name: &str) -> Result<TopicMetadata, Error> {
         validate_topic_name(name)?;
         // A known topic is returned as it is, even with a partition leaderless right now (a broker down):
@@ -36,6 +38,8 @@ impl Cluster {
         let budget = self.config.request_timeout.max(Duration::from_secs(10));
         let deadline = Instant::now() + budget;
         let names = [name.to_string()];
+        // Asked once, at the first UNKNOWN_TOPIC_OR_PARTITION of a creating request.
+        let mut auto_create_checked = !auto_create;
         loop {
             let snapshot = self.fetch_metadata(Some(&names), auto_create).await?;
             let topic = snapshot.topics.iter().find(|t| t.name == name).cloned();
@@ -49,7 +53,19 @@ impl Cluster {
                 None if topic.is_ready() => return Ok(topic),
                 // KRaft brokers answer UNKNOWN_TOPIC_OR_PARTITION while an auto-created topic is being made.
                 None | Some(KafkaCode::LeaderNotAvailable) => true,
-                Some(KafkaCode::UnknownTopicOrPartition) if auto_create => true,
+                Some(KafkaCode::UnknownTopicOrPartition) if auto_create => {
+                    if !auto_create_checked {
+                        auto_create_checked = true;
+                        if self.broker_auto_creates_topics().await == Some(false) {
+                            return Err(Error::unknown_topic(
+                                name,
+                                "the broker answered UNKNOWN_TOPIC_OR_PARTITION and does not create \
+                                 topics on request (auto.create.topics.enable=false); create it first",
+                            ));
+                        }
+                    }
+                    true
+                }
                 Some(code) => return Err(Error::kafka(code, ctx)),
             };
             if retry && Instant::now() + LEADER_WAIT_STEP > deadline {

@@ -88,6 +88,7 @@ impl<B: ConsumerBackend> Shared<B> {
                 }
                 Err(e) => {
                     tracing::warn!(topic = %self.topic, error = %e.report(), "leader refresh failed");
+                    self.health.failure(&e);
                     missing = true;
                 }
             }
@@ -276,8 +277,12 @@ impl<B: ConsumerBackend> Shared<B> {
             partitions,
         };
         let response = match self.backend.fetch(broker, params).await {
-            Ok(r) => r,
+            Ok(r) => {
+                self.health.success();
+                r
+            }
             Err(e) if unservable(&e) => {
+                self.health.failure(&e);
                 // No Fetch version this broker (or the pin) allows: retrying cannot help, so say why.
                 let backoff = Instant::now() + self.error_backoff();
                 let mut st = self.lock();
@@ -293,6 +298,7 @@ impl<B: ConsumerBackend> Shared<B> {
             Err(e) => {
                 // PyKafka's `_update()` on a socket error: refresh leaders, then try again.
                 tracing::debug!(topic = %self.topic, broker, error = %e.report(), "fetch failed");
+                self.health.failure(&e);
                 self.land(&mut self.lock(), &plan, broker);
                 self.lose_leaders(plan.keys().copied());
                 return;

@@ -75,6 +75,8 @@ pub(crate) struct Shared<B> {
     pub member: Option<Mutex<GroupMember>>,
     /// The largest a partition's fetch size may grow to.
     pub fetch_cap: i32,
+    /// Failed fetch and leader requests since the last fetch answer (`health()`).
+    pub health: ferrokafka_core::HealthTracker,
 }
 
 impl<B: ConsumerBackend> Shared<B> {

@@ -134,6 +134,7 @@ impl<B: ConsumerBackend> PureSimpleConsumer<B> {
             refresh_notify: Notify::new(),
             member,
             opts,
+            health: ferrokafka_core::HealthTracker::default(),
         });
         let consumer = PureSimpleConsumer {
             _last: Arc::new(StopWhenDropped(Arc::clone(&shared))),
@@ -401,5 +402,8 @@ impl<B: ConsumerBackend> ferrokafka_core::ConsumerEngine for PureSimpleConsumer<
         run_on(&self.shared.handle, async move {
             PureSimpleConsumer::stop_async(&me).await
         })
+    }
+    fn health(&self) -> ferrokafka_core::Health {
+        self.shared.health.get()
     }
 }

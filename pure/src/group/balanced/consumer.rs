@@ -427,4 +427,14 @@ impl<C: ConsumerEngine + Clone + 'static> ConsumerEngine for PureGroupConsumer<C
     fn stop_async(&self) -> impl Future<Output = Result<()>> + Send {
         self.off_thread(|c| c.stop())
     }
+    /// The group's own health (heartbeats, rebalances) or the internal consumer's, whichever has been
+    /// failing longer.
+    fn health(&self) -> ferrokafka_core::Health {
+        let inner = self.shared.lock().inner.clone();
+        let own = self.shared.health.get();
+        match inner {
+            Some(c) => own.worse(c.health()),
+            None => own,
+        }
+    }
 }

@@ -95,6 +95,9 @@ pub(crate) struct Shared<C> {
     pub zookeeper_id: Option<String>,
     /// Heartbeat period, or how often the ZooKeeper watches are looked at.
     pub check_interval: Duration,
+    /// Failed heartbeats and rebalances since the last good heartbeat (`health()`, with the internal
+    /// consumer's).
+    pub health: ferrokafka_core::HealthTracker,
 }
 
 impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
@@ -129,6 +132,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             backend: Arc::new(ClusterBackend::new(cluster)),
             zookeeper_id,
             check_interval,
+            health: ferrokafka_core::HealthTracker::default(),
         }
     }
 
@@ -466,6 +470,10 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
             }
             let membership = Arc::clone(&self.membership);
             let beat_result = self.block_on(async move { membership.lock().await.check().await });
+            match &beat_result {
+                Ok(_) => self.health.success(),
+                Err(e) => self.health.failure(e),
+            }
             // Partitions granted but never read: the last internal consumer's set-up failed; try again.
             let stranded = {
                 let st = self.lock();
@@ -476,6 +484,7 @@ impl<C: ConsumerEngine + Clone + 'static> Shared<C> {
                     tracing::warn!(group = %self.settings.group, error = %e.report(), "heartbeat failed; rejoining");
                 }
                 if let Err(e) = self.rebalance() {
+                    self.health.failure(&e);
                     if self.lock().running {
                         tracing::warn!(group = %self.settings.group, error = %e.report(), "rebalance failed");
                         self.lock().error = Some(e);
