@@ -5,11 +5,14 @@
 use std::error::Error as StdError;
 use std::io::{Read, Write};
 use std::net::TcpListener;
+#[cfg(feature = "native")]
 use std::sync::Arc;
 
+#[cfg(feature = "native")]
+use ferrokafka::ProducerOptions;
 use ferrokafka::{
-    ClientOptions, Error, ErrorKind, KafkaClient, KafkaCode, NewTopic, OutgoingMessage,
-    ProducerOptions, SaslConfig, SaslMechanism, SslConfig,
+    ClientOptions, Error, ErrorKind, KafkaClient, KafkaCode, NewTopic, OutgoingMessage, SaslConfig,
+    SaslMechanism, SslConfig,
 };
 use ferrokafka_testkit::{shared_kafka4, unique_name, Fault, FaultProxy, Listener, Mode};
 
