@@ -160,7 +160,7 @@ pub use ferrokafka_core::{
     ConsumerApi, ConsumerOptions, Error, ErrorContext, ErrorKind, FetchedMessages,
     GroupDescription, GroupListing, GroupMember, GroupMembershipProtocol, GroupOptions, Health,
     KafkaCode, MembershipProtocol, Message, NewTopic, OffsetType, PartitionInfo, PartitionLeader,
-    PostRebalanceCallback, RangeProtocol, RebalancedConsumer, ResetTarget, Result,
+    PostRebalanceCallback, RangeProtocol, RebalancedConsumer, ResetTarget, ResolvedClient, Result,
     RoundRobinProtocol, RuntimeHandle, SaslConfig, SaslMechanism, SslConfig, Timeout,
 };
 

@@ -208,8 +208,14 @@ impl DeliverySender {
 }
 
 /// Resolves to where one message landed, or why it did not. Await it, or `wait()` from a plain thread.
-#[derive(Debug)]
 pub struct DeliveryFuture(oneshot::Receiver<Result<Delivery>>);
+
+/// The channel inside says nothing a user can act on (its `complete` flag read as "delivered").
+impl std::fmt::Debug for DeliveryFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliveryFuture").finish_non_exhaustive()
+    }
+}
 
 impl DeliveryFuture {
     /// A linked sender/future pair.
@@ -242,6 +248,13 @@ impl Future for DeliveryFuture {
 mod tests {
     use super::*;
     use crate::message::OutgoingMessage;
+
+    #[test]
+    fn a_delivery_future_debugs_without_its_channel() {
+        let (tx, fut) = DeliveryFuture::channel();
+        tx.send(Err(Error::producer_stopped("t")));
+        assert_eq!(format!("{fut:?}"), "DeliveryFuture { .. }");
+    }
 
     fn report(offset: i64) -> DeliveryReport {
         DeliveryReport {
