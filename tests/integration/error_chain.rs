@@ -17,6 +17,7 @@ use ferrokafka::{
 use ferrokafka_testkit::{shared_kafka4, unique_name, FaultProxy, Listener};
 
 use crate::common::engines;
+use crate::errors::{dead_address, quick};
 
 /// The report of `e`, after checking it: each error of the chain appears in it exactly once, in order,
 /// joined by `": "`, on one line. Printed, so a failing run shows what a user would read.
@@ -45,20 +46,6 @@ fn report(e: &Error) -> String {
 /// How many times `needle` is in `haystack`.
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
-}
-
-/// `host:port` where nothing listens: a port the OS just handed out, closed again.
-fn dead_address() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    drop(listener);
-    format!("127.0.0.1:{port}")
-}
-
-fn quick(hosts: &str) -> ClientOptions {
-    let mut o = ClientOptions::new(hosts);
-    o.socket_timeout_ms = 3_000;
-    o
 }
 
 /// The text Linux gives a refused connect (ECONNREFUSED): `Connection refused (os error 111)`.

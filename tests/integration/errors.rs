@@ -25,14 +25,15 @@ fn cause<T: StdError + 'static>(e: &Error) -> Option<&T> {
 }
 
 /// `host:port` where nothing listens: a port the OS just handed out, closed again.
-fn dead_address() -> String {
+pub(crate) fn dead_address() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
     drop(listener);
     format!("127.0.0.1:{port}")
 }
 
-fn quick(hosts: &str) -> ClientOptions {
+/// Client options with a 3 s socket timeout, so failures come quickly.
+pub(crate) fn quick(hosts: &str) -> ClientOptions {
     let mut o = ClientOptions::new(hosts);
     o.socket_timeout_ms = 3_000;
     o
