@@ -5,11 +5,7 @@
 use std::error::Error as StdError;
 use std::io::{Read, Write};
 use std::net::TcpListener;
-#[cfg(feature = "native")]
-use std::sync::Arc;
 
-#[cfg(feature = "native")]
-use ferrokafka::ProducerOptions;
 use ferrokafka::{
     ClientOptions, Error, ErrorKind, KafkaClient, KafkaCode, NewTopic, OutgoingMessage, SaslConfig,
     SaslMechanism, SslConfig,
@@ -17,6 +13,8 @@ use ferrokafka::{
 use ferrokafka_testkit::{shared_kafka4, unique_name, FaultProxy, Listener};
 
 use crate::common::engines;
+#[cfg(feature = "native")]
+use crate::errors::native::native_producer;
 use crate::errors::{dead_address, quick};
 
 /// The report of `e`, after checking it: each error of the chain appears in it exactly once, in order,
@@ -95,25 +93,6 @@ fn wrong_password() -> ClientOptions {
         password: "not-the-password".into(),
     });
     o
-}
-
-/// A librdkafka producer built straight from `options` (the facade connects with the pure engine first).
-#[cfg(feature = "native")]
-fn native_producer(options: &ClientOptions) -> Result<(), Error> {
-    let opts = ProducerOptions {
-        linger_ms: 0,
-        ..Default::default()
-    };
-    ferrokafka_native::NativeProducer::new(
-        options,
-        &unique_name("chain-native"),
-        opts,
-        Some(Arc::new(
-            ferrokafka::partitioner::RandomPartitioner::default(),
-        )),
-        &[],
-    )
-    .map(|_| ())
 }
 
 // 1. Unreachable hosts: each host is named, the OS's refusal appears once, not once per host and round.

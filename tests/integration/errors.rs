@@ -147,7 +147,7 @@ engines! {
 }
 
 #[cfg(feature = "native")]
-mod native {
+pub(crate) mod native {
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -157,7 +157,8 @@ mod native {
 
     use super::*;
 
-    fn native_producer(options: &ClientOptions) -> Result<(), Error> {
+    /// A librdkafka producer built straight from `options` (the facade connects with the pure engine first).
+    pub(crate) fn native_producer(options: &ClientOptions) -> Result<(), Error> {
         let opts = ProducerOptions {
             linger_ms: 0,
             ..Default::default()

@@ -44,7 +44,7 @@ impl Reports {
 }
 
 /// The log's values and how many appear more than once.
-fn log_values(client: &KafkaClient, topic: &str) -> (HashSet<Bytes>, usize) {
+pub(crate) fn log_values(client: &KafkaClient, topic: &str) -> (HashSet<Bytes>, usize) {
     let topic = client.topic(topic).expect("topic");
     let mut seen = HashSet::new();
     let mut duplicates = 0;

@@ -11,7 +11,8 @@ use bytes::Bytes;
 use ferrokafka::{ClientOptions, DeliveryFuture, ErrorKind, KafkaClient, Producer};
 use ferrokafka_testkit::{unique_name, KafkaCluster, KafkaConfig};
 
-use super::producer::{build, read_all};
+use super::producer::build;
+use super::producer_reliability::log_values;
 
 /// Messages sent at `SEND_EVERY` intervals, while the broker is stopped after the first `STOP_AFTER`.
 const MESSAGES: usize = 200;
@@ -26,19 +27,6 @@ fn single_node() -> (KafkaCluster, KafkaClient) {
     let client =
         KafkaClient::with_options(ClientOptions::new(cluster.bootstrap())).expect("client");
     (cluster, client)
-}
-
-/// Every value in the topic's log, and how many appear more than once.
-fn log_values(client: &KafkaClient, topic: &str) -> (HashSet<Bytes>, usize) {
-    let topic = client.topic(topic).expect("topic");
-    let mut seen = HashSet::new();
-    let mut duplicates = 0;
-    for r in read_all(client, &topic) {
-        if !seen.insert(r.value.unwrap_or_default()) {
-            duplicates += 1;
-        }
-    }
-    (seen, duplicates)
 }
 
 /// One producer's messages and their futures.
